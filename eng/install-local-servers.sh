@@ -1,0 +1,11 @@
+#!/usr/bin/env bash
+# Installs the pinned local servers (dynalite for DynamoDB, s3rver for S3) into node_modules from package-lock.json.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
+  echo "Node.js 20+ and npm are needed for the local servers (dynalite, s3rver)." >&2
+  exit 1
+fi
+if [ ! -x node_modules/.bin/dynalite ] || [ ! -x node_modules/.bin/s3rver ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  npm ci --no-audit --no-fund --loglevel=error
+fi

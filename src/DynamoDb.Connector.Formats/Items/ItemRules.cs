@@ -1,0 +1,185 @@
+using System.Text;
+using Amazon.DynamoDBv2.Model;
+
+namespace DynamoDb.Connector.Formats.Items;
+
+/// <summary>
+/// The checks DynamoDB applies to an item, run before sending so that one bad item is set aside instead of
+/// failing a whole batch: size at most 400 KB; key attributes present, of the key's type and not empty
+/// (partition key at most 2,048 bytes, sort key at most 1,024); no empty or duplicate sets; valid numbers;
+/// nesting at most 32 levels; no value without a type.
+/// </summary>
+public static class ItemRules
+{
+    /// <summary>The deepest nesting of lists and maps DynamoDB accepts.</summary>
+    public const int MaxNestingDepth = 32;
+
+    /// <summary>The longest partition key value, in bytes.</summary>
+    public const int MaxPartitionKeyBytes = 2048;
+
+    /// <summary>The longest sort key value, in bytes.</summary>
+    public const int MaxSortKeyBytes = 1024;
+
+    /// <summary>
+    /// Checks an item to be put. Returns null when DynamoDB would accept it, otherwise the reason it would not.
+    /// With <paramref name="keys"/> null only the key-independent rules run.
+    /// </summary>
+    public static string? Validate(IReadOnlyDictionary<string, AttributeValue> item, KeySchema? keys, int? knownSize = null)
+    {
+        ArgumentNullException.ThrowIfNull(item);
+        if (item.Count == 0)
+        {
+            return "item has no attributes";
+        }
+        if (keys is not null && ValidateKeys(item, keys, requireOnlyKeys: false) is { } keyProblem)
+        {
+            return keyProblem;
+        }
+        foreach (var (name, value) in item)
+        {
+            if (name.Length == 0)
+            {
+                return "attribute name is empty";
+            }
+            if (ValidateValue(value, name, depth: 0) is { } problem)
+            {
+                return problem;
+            }
+        }
+        int size = knownSize ?? ItemSize.Of(item);
+        if (size > ItemSize.MaxItemBytes)
+        {
+            return $"item is {size:N0} bytes; DynamoDB's limit is {ItemSize.MaxItemBytes:N0} (400 KB)";
+        }
+        return null;
+    }
+
+    /// <summary>
+    /// Checks a key (for a delete). Returns null when valid. With <paramref name="requireOnlyKeys"/> other attributes
+    /// are an error; otherwise they are ignored.
+    /// </summary>
+    public static string? ValidateKeys(IReadOnlyDictionary<string, AttributeValue> item, KeySchema keys, bool requireOnlyKeys)
+    {
+        ArgumentNullException.ThrowIfNull(item);
+        ArgumentNullException.ThrowIfNull(keys);
+        if (ValidateKey(item, keys.PartitionKey, "partition", MaxPartitionKeyBytes) is { } partitionProblem)
+        {
+            return partitionProblem;
+        }
+        if (keys.SortKey is not null && ValidateKey(item, keys.SortKey, "sort", MaxSortKeyBytes) is { } sortProblem)
+        {
+            return sortProblem;
+        }
+        if (requireOnlyKeys && item.Count != (keys.SortKey is null ? 1 : 2))
+        {
+            return $"a key must hold only the key attributes ({keys})";
+        }
+        return null;
+    }
+
+    private static string? ValidateKey(IReadOnlyDictionary<string, AttributeValue> item, KeyAttribute key, string role, int maxBytes)
+    {
+        if (!item.TryGetValue(key.Name, out var value) || value is null)
+        {
+            return $"{role} key '{key.Name}' is missing";
+        }
+        var kind = AttributeValues.KindOf(value);
+        var expected = key.Type switch { KeyType.S => AttributeKind.S, KeyType.N => AttributeKind.N, _ => AttributeKind.B };
+        if (kind != expected)
+        {
+            return $"{role} key '{key.Name}' is {kind}, the table's key type is {key.Type}";
+        }
+        long bytes = kind switch
+        {
+            AttributeKind.S => Encoding.UTF8.GetByteCount(value.S),
+            AttributeKind.B => value.B.Length,
+            _ => 1,
+        };
+        if (bytes == 0)
+        {
+            return $"{role} key '{key.Name}' is empty";
+        }
+        if (bytes > maxBytes)
+        {
+            return $"{role} key '{key.Name}' is {bytes:N0} bytes; the limit is {maxBytes:N0}";
+        }
+        return null;
+    }
+
+    private static string? ValidateValue(AttributeValue? value, string path, int depth)
+    {
+        if (value is null)
+        {
+            return $"attribute '{path}' is null";
+        }
+        switch (AttributeValues.KindOf(value))
+        {
+            case AttributeKind.Empty:
+                return $"attribute '{path}' has no type";
+            case AttributeKind.N:
+                return NumberText.IsValid(value.N, out var reason) ? null : $"attribute '{path}': {reason}";
+            case AttributeKind.SS:
+                return ValidateSet(value.SS, path, "string", StringComparer.Ordinal, null);
+            case AttributeKind.NS:
+                return ValidateSet(value.NS, path, "number", NumberComparer.Instance, n => NumberText.IsValid(n, out var r) ? null : r);
+            case AttributeKind.BS:
+                return ValidateSet(value.BS.ConvertAll(b => Convert.ToBase64String(AttributeValues.BytesOf(b))), path, "binary", StringComparer.Ordinal, null);
+            case AttributeKind.L:
+            case AttributeKind.M:
+                if (depth + 1 > MaxNestingDepth)
+                {
+                    return $"attribute '{path}' nests deeper than {MaxNestingDepth} levels";
+                }
+                if (value.IsLSet)
+                {
+                    for (int i = 0; i < value.L.Count; i++)
+                    {
+                        if (ValidateValue(value.L[i], $"{path}[{i}]", depth + 1) is { } problem) return problem;
+                    }
+                }
+                else
+                {
+                    foreach (var (name, element) in value.M)
+                    {
+                        if (ValidateValue(element, $"{path}.{name}", depth + 1) is { } problem) return problem;
+                    }
+                }
+                return null;
+            default:
+                return null;
+        }
+    }
+
+    private static string? ValidateSet(List<string> set, string path, string type, IEqualityComparer<string> comparer, Func<string, string?>? element)
+    {
+        if (set.Count == 0)
+        {
+            return $"attribute '{path}' is an empty {type} set; DynamoDB does not store empty sets";
+        }
+        var seen = new HashSet<string>(comparer);
+        foreach (var value in set)
+        {
+            if (element?.Invoke(value) is { } problem)
+            {
+                return $"attribute '{path}': {problem}";
+            }
+            if (!seen.Add(value))
+            {
+                return $"attribute '{path}' is a {type} set with a duplicate value";
+            }
+        }
+        return null;
+    }
+
+    /// <summary>Numbers compare by value: "1.50" and "1.5" are the same set element to DynamoDB.</summary>
+    private sealed class NumberComparer : IEqualityComparer<string>
+    {
+        public static readonly NumberComparer Instance = new();
+
+        public bool Equals(string? x, string? y) => x is not null && y is not null && Canonical(x) == Canonical(y);
+
+        public int GetHashCode(string obj) => Canonical(obj).GetHashCode(StringComparison.Ordinal);
+
+        private static string Canonical(string text) => NumberText.Canonical(text);
+    }
+}

@@ -1,0 +1,79 @@
+using Amazon.DynamoDBv2.Model;
+
+namespace DynamoDb.Connector.Formats.Lines;
+
+/// <summary>What applying a record to a table does.</summary>
+public enum RecordOperation
+{
+    /// <summary>Put the item (the default for every format but incremental exports' deletes).</summary>
+    Put,
+    /// <summary>Delete the item whose key <see cref="ItemRecord.Item"/> holds.</summary>
+    Delete,
+}
+
+/// <summary>One item read from a file, with where it came from.</summary>
+public sealed class ItemRecord
+{
+    /// <summary>Creates a record.</summary>
+    public ItemRecord(Dictionary<string, AttributeValue> item, long line, RecordOperation operation = RecordOperation.Put)
+    {
+        ArgumentNullException.ThrowIfNull(item);
+        Item = item;
+        Line = line;
+        Operation = operation;
+    }
+
+    /// <summary>The item to put, or for <see cref="RecordOperation.Delete"/> the key to delete.</summary>
+    public Dictionary<string, AttributeValue> Item { get; }
+
+    /// <summary>The 1-based line number in the source file (for CSV, of the record's first line); 0 when not from a file.</summary>
+    public long Line { get; }
+
+    /// <summary>Put or delete.</summary>
+    public RecordOperation Operation { get; }
+}
+
+/// <summary>Why a line could not be read, and where it is.</summary>
+/// <param name="Source">The file (path or uri) the line is in.</param>
+/// <param name="Line">The 1-based line number.</param>
+/// <param name="Reason">What is wrong, in words a person can act on.</param>
+/// <param name="Excerpt">The start of the line (at most 120 characters), to find it by eye.</param>
+/// <param name="RawLine">The whole line as read (null when it was too long to keep), so it can be fixed and re-imported.</param>
+public sealed record RecordError(string Source, long Line, string Reason, string Excerpt, string? RawLine = null)
+{
+    /// <summary>Formats the error as <c>file:line: reason</c> plus the excerpt.</summary>
+    public override string ToString() => $"{Source}:{Line}: {Reason} (line starts: {Excerpt})";
+
+    /// <summary>The excerpt of a line: its first 120 characters, control characters shown as escapes.</summary>
+    public static string ExcerptOf(ReadOnlySpan<char> line)
+    {
+        const int max = 120;
+        var builder = new System.Text.StringBuilder(Math.Min(line.Length, max) + 3);
+        foreach (char c in line)
+        {
+            if (builder.Length >= max)
+            {
+                builder.Append("...");
+                break;
+            }
+            if (char.IsControl(c)) builder.Append($"\\x{(int)c:X2}");
+            else builder.Append(c);
+        }
+        return builder.ToString();
+    }
+}
+
+/// <summary>Thrown by a reader in fail-fast mode at the first bad line.</summary>
+public sealed class RecordFormatException : FormatException
+{
+    /// <summary>Creates the exception for <paramref name="error"/>.</summary>
+    public RecordFormatException(RecordError error)
+        : base(error?.ToString())
+    {
+        ArgumentNullException.ThrowIfNull(error);
+        Error = error;
+    }
+
+    /// <summary>The bad line: file, line number, reason and excerpt.</summary>
+    public RecordError Error { get; }
+}
