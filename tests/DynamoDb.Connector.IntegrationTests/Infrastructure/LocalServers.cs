@@ -1,0 +1,162 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using Amazon.DynamoDBv2;
+using Amazon.Runtime;
+using Amazon.S3;
+
+namespace DynamoDb.Connector.IntegrationTests.Infrastructure;
+
+/// <summary>
+/// Real servers that speak the AWS wire protocols, on loopback ports of their own: dynalite (DynamoDB) and s3rver (S3),
+/// installed from package-lock.json by eng/install-local-servers.sh. Started once per test run, stopped at the end.
+/// </summary>
+public sealed class LocalServers : IAsyncLifetime
+{
+    public const string Region = "us-east-1";
+
+    private readonly List<Process> _processes = [];
+    private string? _s3Directory;
+
+    public Uri DynamoDbEndpoint { get; private set; } = null!;
+
+    public Uri S3Endpoint { get; private set; } = null!;
+
+    public static string RepositoryRoot { get; } = FindRepositoryRoot();
+
+    /// <summary>s3rver accepts only its own fixed key pair; dynalite accepts any.</summary>
+    public static AWSCredentials Credentials { get; } = new BasicAWSCredentials("S3RVER", "S3RVER");
+
+    public async Task InitializeAsync()
+    {
+        string modules = Path.Combine(RepositoryRoot, "node_modules");
+        if (!File.Exists(Path.Combine(modules, "dynalite", "cli.js")) || !Directory.Exists(Path.Combine(modules, "s3rver")))
+        {
+            throw new InvalidOperationException($"dynalite and s3rver are not installed under {modules}: run eng/install-local-servers.sh (eng/test.sh does).");
+        }
+        int dynamoPort = FreePort();
+        DynamoDbEndpoint = new Uri($"http://127.0.0.1:{dynamoPort}");
+        Start(Path.Combine(modules, "dynalite", "cli.js"), "--host", "127.0.0.1", "--port", dynamoPort.ToString(),
+            "--createTableMs", "0", "--deleteTableMs", "0", "--updateTableMs", "0");
+
+        _s3Directory = Directory.CreateTempSubdirectory("s3rver-").FullName;
+        int s3Port = FreePort();
+        S3Endpoint = new Uri($"http://127.0.0.1:{s3Port}");
+        Start(Path.Combine(modules, "s3rver", "bin", "s3rver.js"), "--address", "127.0.0.1", "--port", s3Port.ToString(),
+            "--directory", _s3Directory, "--silent");
+
+        await Task.WhenAll(WaitForPortAsync(dynamoPort), WaitForPortAsync(s3Port)).ConfigureAwait(false);
+    }
+
+    public Task DisposeAsync()
+    {
+        foreach (var process in _processes)
+        {
+            try
+            {
+                if (!process.HasExited) process.Kill(entireProcessTree: true);
+                process.WaitForExit(5_000);
+            }
+            catch (InvalidOperationException)
+            {
+                // Already gone.
+            }
+            process.Dispose();
+        }
+        if (_s3Directory is not null)
+        {
+            try { Directory.Delete(_s3Directory, recursive: true); } catch (IOException) { }
+        }
+        return Task.CompletedTask;
+    }
+
+    public AmazonDynamoDBClient CreateDynamoDbClient() => new(Credentials, new AmazonDynamoDBConfig
+    {
+        ServiceURL = DynamoDbEndpoint.ToString(),
+        AuthenticationRegion = Region,
+        MaxErrorRetry = 0,
+    });
+
+    public AmazonS3Client CreateS3Client() => new(Credentials, new AmazonS3Config
+    {
+        ServiceURL = S3Endpoint.ToString(),
+        AuthenticationRegion = Region,
+        ForcePathStyle = true,
+        // s3rver understands neither the SDK's default flexible checksums nor aws-chunked uploads: requests must also set UseChunkEncoding = false.
+        RequestChecksumCalculation = RequestChecksumCalculation.WHEN_REQUIRED,
+        ResponseChecksumValidation = ResponseChecksumValidation.WHEN_REQUIRED,
+    });
+
+    /// <summary>The standard AWS variables that point a process (the CLI) at these servers.</summary>
+    public IReadOnlyDictionary<string, string> Environment => new Dictionary<string, string>
+    {
+        ["AWS_ENDPOINT_URL_DYNAMODB"] = DynamoDbEndpoint.ToString(),
+        ["AWS_ENDPOINT_URL_S3"] = S3Endpoint.ToString(),
+        ["AWS_REGION"] = Region,
+        ["AWS_ACCESS_KEY_ID"] = "S3RVER",
+        ["AWS_SECRET_ACCESS_KEY"] = "S3RVER",
+        ["AWS_EC2_METADATA_DISABLED"] = "true",
+    };
+
+    /// <summary>A name no other test uses, for tables and buckets.</summary>
+    public static string UniqueName(string prefix) => $"{prefix}-{Guid.NewGuid():N}"[..Math.Min(prefix.Length + 13, 63)].ToLowerInvariant();
+
+    private void Start(string script, params string[] args)
+    {
+        var start = new ProcessStartInfo("node") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        start.ArgumentList.Add(script);
+        foreach (var arg in args) start.ArgumentList.Add(arg);
+        var process = Process.Start(start) ?? throw new InvalidOperationException($"could not start node {script}");
+        // Drain output so a chatty server never blocks on a full pipe.
+        process.OutputDataReceived += (_, _) => { };
+        process.ErrorDataReceived += (_, _) => { };
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        _processes.Add(process);
+    }
+
+    private async Task WaitForPortAsync(int port)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (true)
+        {
+            if (_processes.Find(p => p.HasExited) is { } exited)
+            {
+                throw new InvalidOperationException($"a local server exited at start with code {exited.ExitCode}");
+            }
+            try
+            {
+                using var client = new TcpClient();
+                await client.ConnectAsync(IPAddress.Loopback, port).ConfigureAwait(false);
+                return;
+            }
+            catch (SocketException) when (DateTime.UtcNow < deadline)
+            {
+                // Readiness poll of a child process we just started: wall-clock waiting is the point here.
+                await Task.Delay(50).ConfigureAwait(false);
+            }
+        }
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    private static string FindRepositoryRoot()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            if (File.Exists(Path.Combine(dir.FullName, "Connector.sln"))) return dir.FullName;
+        }
+        throw new InvalidOperationException("Connector.sln not found above " + AppContext.BaseDirectory);
+    }
+}
+
+[CollectionDefinition(Name)]
+public sealed class LocalServersCollection : ICollectionFixture<LocalServers>
+{
+    public const string Name = "local servers";
+}
