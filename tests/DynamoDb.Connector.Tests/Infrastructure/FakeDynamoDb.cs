@@ -106,7 +106,7 @@ internal sealed class FakeDynamoDb : HttpMessageHandler
     private Fault? NextFault(string operation, int count, FakeTable table)
     {
         if (_faults.TryDequeue(out var fault)) return fault;
-        return FaultFor?.Invoke(new RequestInfo(operation, count, table, Requests.Count));
+        return FaultFor?.Invoke(new RequestInfo(operation, count, table, Requests.Count - 1));
     }
 
     private HttpResponseMessage BatchWriteItem(JsonElement root)

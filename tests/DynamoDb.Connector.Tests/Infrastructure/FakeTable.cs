@@ -16,6 +16,9 @@ internal sealed class FakeTable(string name, KeySchema keys, TimeProvider time)
 
     public Dictionary<string, Dictionary<string, AttributeValue>> Items { get; } = [];
 
+    /// <summary>Every put (the item) and delete (null) applied, in order.</summary>
+    public List<(string Key, Dictionary<string, AttributeValue>? Item)> History { get; } = [];
+
     public bool OnDemand { get; set; }
 
     /// <summary>Provisioned write capacity units DescribeTable reports.</summary>
@@ -66,6 +69,7 @@ internal sealed class FakeTable(string name, KeySchema keys, TimeProvider time)
         var key = KeyOf(item);
         var old = Items.GetValueOrDefault(key);
         Items[key] = item;
+        History.Add((key, item));
         return (CostOf(item, old), IndexCosts(item, old));
     }
 
@@ -74,6 +78,7 @@ internal sealed class FakeTable(string name, KeySchema keys, TimeProvider time)
         var id = KeyOf(key);
         var old = Items.GetValueOrDefault(id);
         Items.Remove(id);
+        History.Add((id, null));
         return (CostOf(null, old), IndexCosts(null, old));
     }
 
