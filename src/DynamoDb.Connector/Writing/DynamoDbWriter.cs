@@ -218,7 +218,15 @@ internal sealed class DynamoDbWriter : IDynamoDbWriter
             var entry = Prepare(item, operation, source, line, out var problem);
             if (entry is null)
             {
-                await DeadLetterAsync(new DeadLetter(item, operation, problem!, source, line), "invalid", cancellationToken).ConfigureAwait(false);
+                try
+                {
+                    await DeadLetterAsync(new DeadLetter(item, operation, problem!, source, line), "invalid", cancellationToken).ConfigureAwait(false);
+                }
+                catch (WriterFailure failure)
+                {
+                    Fail(failure.Message, failure.InnerException);
+                    ThrowIfNotAccepting();
+                }
                 return;
             }
             int index = IndexOfKey(entry.Key);
@@ -343,6 +351,7 @@ internal sealed class DynamoDbWriter : IDynamoDbWriter
             TaskCompletionSource freed;
             lock (_lock)
             {
+                ObjectDisposedException.ThrowIf(_stop.IsCancellationRequested, this);
                 if (_inFlight < _options.MaxBatchesInFlight)
                 {
                     _inFlight++;

@@ -295,7 +295,8 @@ internal sealed class FakeDynamoDb : HttpMessageHandler
             w.WriteString("message", message);
             if (reasons.Length > 0)
             {
-                w.WriteStartArray("ThrottlingReasons");
+                // As in DynamoDB's model: ThrottlingException spells the member in camel case.
+                w.WriteStartArray(type == "ThrottlingException" ? "throttlingReasons" : "ThrottlingReasons");
                 foreach (var reason in reasons)
                 {
                     w.WriteStartObject();
