@@ -77,11 +77,22 @@ internal sealed class WorkTracker
     /// <summary>Completes when no flow is working.</summary>
     public Task WhenIdleAsync()
     {
+        TaskCompletionSource idle;
         lock (_lock)
         {
             if (Volatile.Read(ref _busy) == 0) return Task.CompletedTask;
-            _idle ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-            return _idle.Task;
+            idle = _idle ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         }
+        // The last flow may have stopped between the check above and publishing the signal, without seeing it.
+        Interlocked.MemoryBarrier();
+        if (Volatile.Read(ref _busy) == 0)
+        {
+            lock (_lock)
+            {
+                if (_idle == idle) _idle = null;
+            }
+            idle.TrySetResult();
+        }
+        return idle.Task;
     }
 }

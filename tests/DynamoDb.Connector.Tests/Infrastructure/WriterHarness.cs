@@ -43,7 +43,7 @@ internal sealed class WriterHarness : IDisposable
     public DateTimeOffset Start => Time.Start;
 
     /// <summary>A table keyed by <c>pk:S</c> with 1,000 WCU provisioned.</summary>
-    public FakeTable Table(string name = "t", string keys = "pk:S") => Dynamo.AddTable(name, KeySchema.Parse(keys));
+    public FakeTable Table(string name = "items", string keys = "pk:S") => Dynamo.AddTable(name, KeySchema.Parse(keys));
 
     /// <summary>Runs <paramref name="work"/>, advancing the clock by <paramref name="step"/> whenever nothing but the clock can make progress.</summary>
     public async Task<T> RunAsync<T>(Func<Task<T>> work, TimeSpan? step = null, TimeSpan? until = null)

@@ -29,7 +29,7 @@ public sealed class ChaosTests
         var poison = new HashSet<string> { "k0042", "k0777", "k1500" };
         h.Dynamo.RejectItem = item => poison.Contains(item["pk"].S) ? "One or more parameter values were invalid: poisoned" : null;
         var items = Enumerable.Range(0, 2000).Select(i => Items.Sized($"k{i:D4}", 300 + i % 2000)).ToList();
-        await using var writer = await h.Factory.CreateAsync("t");
+        await using var writer = await h.Factory.CreateAsync("items");
 
         var summary = await h.WriteAllAsync(writer, items);
 

@@ -15,7 +15,7 @@ public sealed class OrderAndModeTests
     {
         using var h = new WriterHarness();
         var table = h.Table();
-        await using var writer = await h.Factory.CreateAsync("t");
+        await using var writer = await h.Factory.CreateAsync("items");
 
         var summary = await h.WriteAllAsync(writer, [Version("a", 1), Version("b", 1), Version("a", 2), Version("c", 1), Version("a", 3)]);
 
@@ -30,8 +30,8 @@ public sealed class OrderAndModeTests
     public async Task WriteAsync_NumberKeysEqualInValue_AreOneKey()
     {
         using var h = new WriterHarness();
-        var table = h.Table("n", "id:N");
-        await using var writer = await h.Factory.CreateAsync("n");
+        var table = h.Table("numbers", "id:N");
+        await using var writer = await h.Factory.CreateAsync("numbers");
 
         var summary = await h.WriteAllAsync(writer,
         [
@@ -51,7 +51,7 @@ public sealed class OrderAndModeTests
         using var h = new WriterHarness(new DynamoDbWriterOptions { BatchSize = 4, MaxBatchesInFlight = 16 });
         var table = h.Table();
         h.Dynamo.FaultFor = request => request.Index % 3 == 0 ? Fault.Unprocessed(1) : null;
-        await using var writer = await h.Factory.CreateAsync("t");
+        await using var writer = await h.Factory.CreateAsync("items");
         var items = Enumerable.Range(0, 600).Select(i => Version("k" + (i * 7 % 23), i)).ToList();
 
         var summary = await h.WriteAllAsync(writer, items);
@@ -77,7 +77,7 @@ public sealed class OrderAndModeTests
         var table = h.Table();
         table.Items["k001"] = Items.Of("k001", ("v", "old"));
         table.Items["k003"] = Items.Of("k003", ("v", "old"));
-        await using var writer = await h.Factory.CreateAsync("t");
+        await using var writer = await h.Factory.CreateAsync("items");
 
         var summary = await h.WriteAllAsync(writer, Enumerable.Range(0, 5).Select(i => Items.Of($"k{i:D3}", ("v", "new"))));
 
@@ -94,7 +94,7 @@ public sealed class OrderAndModeTests
     {
         using var h = new WriterHarness(new DynamoDbWriterOptions { Mode = WriteMode.PutIfAbsent });
         var table = h.Table();
-        await using var writer = await h.Factory.CreateAsync("t");
+        await using var writer = await h.Factory.CreateAsync("items");
 
         var summary = await h.WriteAllAsync(writer, [Version("a", 1), Version("b", 1), Version("a", 2)]);
 
@@ -116,7 +116,7 @@ public sealed class OrderAndModeTests
         var table = h.Table();
         table.Items["k000"] = Items.Of("k000", ("locked", "yes"));
         table.Items["k001"] = Items.Of("k001", ("v", "old"));
-        await using var writer = await h.Factory.CreateAsync("t");
+        await using var writer = await h.Factory.CreateAsync("items");
 
         var summary = await h.WriteAllAsync(writer, Enumerable.Range(0, 3).Select(i => Items.Of($"k{i:D3}", ("v", "new"))));
 
@@ -132,7 +132,7 @@ public sealed class OrderAndModeTests
         using var h = new WriterHarness(new DynamoDbWriterOptions { Mode = WriteMode.PutIfAbsent, MaxBatchesInFlight = 1 });
         var table = h.Table();
         h.Dynamo.Enqueue(Fault.Throttle(), Fault.Server());
-        await using var writer = await h.Factory.CreateAsync("t");
+        await using var writer = await h.Factory.CreateAsync("items");
 
         var summary = await h.WriteAllAsync(writer, Enumerable.Range(0, 5).Select(i => Items.Of($"k{i:D3}")));
 
@@ -150,7 +150,7 @@ public sealed class OrderAndModeTests
         var table = h.Table();
         var stored = Enumerable.Range(0, 10).Select(i => Items.Sized($"k{i:D3}", 3000)).ToList();
         foreach (var item in stored) table.Items[item["pk"].S] = item;
-        await using var writer = await h.Factory.CreateAsync("t");
+        await using var writer = await h.Factory.CreateAsync("items");
 
         // Deletes are given whole items (say, the lines of an earlier export): only the key is sent.
         var summary = await h.WriteAllAsync(writer, stored.Take(6));
@@ -168,7 +168,7 @@ public sealed class OrderAndModeTests
         using var h = new WriterHarness();
         var table = h.Table();
         table.Items["gone"] = Items.Of("gone");
-        await using var writer = await h.Factory.CreateAsync("t");
+        await using var writer = await h.Factory.CreateAsync("items");
 
         var summary = await h.RunAsync(async () =>
         {
@@ -188,7 +188,7 @@ public sealed class OrderAndModeTests
         using var h = new WriterHarness(new DynamoDbWriterOptions { Mode = WriteMode.PutIfAbsent });
         var table = h.Table();
         table.Items["gone"] = Items.Of("gone");
-        await using var writer = await h.Factory.CreateAsync("t");
+        await using var writer = await h.Factory.CreateAsync("items");
 
         var summary = await h.RunAsync(async () =>
         {
@@ -207,7 +207,7 @@ public sealed class OrderAndModeTests
         using var h = new WriterHarness();
         h.Table();
 
-        var error = await Assert.ThrowsAsync<ArgumentException>(() => h.Factory.CreateAsync("t", new DynamoDbWriterOptions { Mode = WriteMode.PutIf }));
+        var error = await Assert.ThrowsAsync<ArgumentException>(() => h.Factory.CreateAsync("items", new DynamoDbWriterOptions { Mode = WriteMode.PutIf }));
 
         Assert.Contains("Mode PutIf needs a ConditionExpression", error.Message, StringComparison.Ordinal);
     }

@@ -21,7 +21,7 @@ public sealed class PacingTests(ITestOutputHelper output)
         using var h = new WriterHarness();
         h.Table().WriteCapacityUnits = 800; // x 0.5 = a budget of 400 WCU/s
         const double budget = 400;
-        await using var writer = await h.Factory.CreateAsync("t");
+        await using var writer = await h.Factory.CreateAsync("items");
         Assert.Equal(budget, writer.Budget.WriteUnitsPerSecond);
 
         // About 70 s of work at the budget, so the first minute is full.
@@ -47,7 +47,7 @@ public sealed class PacingTests(ITestOutputHelper output)
         var table = h.Table();
         table.WriteCapacityUnits = 800; // a budget of 400 WCU/s...
         table.AdmitWriteUnitsPerSecond = 200; // ...but the table takes 200 (say, another job writes to it too)
-        await using var writer = await h.Factory.CreateAsync("t");
+        await using var writer = await h.Factory.CreateAsync("items");
 
         var items = Enumerable.Range(0, 36_000).Select(i => Items.Sized($"k{i:D6}", 900)).ToList();
         var summary = await h.WriteAllAsync(writer, items);
@@ -73,7 +73,7 @@ public sealed class PacingTests(ITestOutputHelper output)
         using var h = new WriterHarness();
         var table = h.Table();
         table.WriteCapacityUnits = 400; // a budget of 200 WCU/s
-        await using var writer = await h.Factory.CreateAsync("t", new DynamoDbWriterOptions { Throughput = { RefreshInterval = TimeSpan.FromSeconds(30) } });
+        await using var writer = await h.Factory.CreateAsync("items", new DynamoDbWriterOptions { Throughput = { RefreshInterval = TimeSpan.FromSeconds(30) } });
         // Autoscaling raises the table to 1,600 WCU 20 s in: a budget of 800.
         using var raise = h.Time.CreateTimer(_ => table.WriteCapacityUnits = 1600, null, TimeSpan.FromSeconds(20), Timeout.InfiniteTimeSpan);
 
@@ -96,7 +96,7 @@ public sealed class PacingTests(ITestOutputHelper output)
         var table = h.Table();
         table.WriteCapacityUnits = 1000; // a table budget of 500 WCU/s
         table.Indexes.Add(new FakeIndex("byCity", "city") { WriteCapacityUnits = 100, KeysOnly = keysOnly }); // an index budget of 50
-        await using var writer = await h.Factory.CreateAsync("t");
+        await using var writer = await h.Factory.CreateAsync("items");
         var items = Enumerable.Range(0, 6_000).Select(i =>
         {
             var item = Items.Sized($"k{i:D6}", 2000); // 2 WCU on the table; 2 (ALL) or 1 (KEYS_ONLY) on the index
@@ -121,9 +121,9 @@ public sealed class PacingTests(ITestOutputHelper output)
     {
         using var h = new WriterHarness();
         h.Table().WriteCapacityUnits = 600; // a budget of 300 WCU/s for the table, not per writer
-        await using var first = await h.Factory.CreateAsync("t");
-        await using var second = await h.Factory.CreateAsync("t");
-        await using var third = await h.Factory.CreateAsync("t");
+        await using var first = await h.Factory.CreateAsync("items");
+        await using var second = await h.Factory.CreateAsync("items");
+        await using var third = await h.Factory.CreateAsync("items");
         Assert.Equal(1, h.Dynamo.Describes);
 
         var summaries = await h.RunAsync(() => Task.WhenAll(

@@ -18,7 +18,7 @@ public sealed class RetryTests
         using var h = new WriterHarness(OneAtATime());
         var table = h.Table();
         h.Dynamo.Enqueue(Fault.Unprocessed(10));
-        await using var writer = await h.Factory.CreateAsync("t");
+        await using var writer = await h.Factory.CreateAsync("items");
 
         var summary = await h.WriteAllAsync(writer, Batch(25));
 
@@ -58,7 +58,7 @@ public sealed class RetryTests
             "503" => Fault.Server(HttpStatusCode.ServiceUnavailable),
             _ => Fault.Drop(),
         });
-        await using var writer = await h.Factory.CreateAsync("t");
+        await using var writer = await h.Factory.CreateAsync("items");
 
         var summary = await h.WriteAllAsync(writer, Batch(25));
 
@@ -82,7 +82,7 @@ public sealed class RetryTests
         using var h = new WriterHarness(OneAtATime(), random: () => 1.0);
         h.Table();
         h.Dynamo.Enqueue(Fault.Throttle(), Fault.Throttle(), Fault.Throttle(), Fault.Throttle(), Fault.Throttle());
-        await using var writer = await h.Factory.CreateAsync("t");
+        await using var writer = await h.Factory.CreateAsync("items");
 
         await h.WriteAllAsync(writer, Batch(5));
 
@@ -98,7 +98,7 @@ public sealed class RetryTests
         using var h = new WriterHarness(OneAtATime());
         var table = h.Table();
         h.Dynamo.RejectItem = item => item.ContainsKey("poison") ? "One or more parameter values were invalid: the fake does not take poison" : null;
-        await using var writer = await h.Factory.CreateAsync("t");
+        await using var writer = await h.Factory.CreateAsync("items");
         var items = Batch(25);
         items[17]["poison"] = new() { S = "yes" };
 
@@ -127,7 +127,7 @@ public sealed class RetryTests
         using var h = new WriterHarness(new DynamoDbWriterOptions { MaxBatchesInFlight = 1, Retry = { MaxAttempts = 3 } });
         var table = h.Table();
         h.Dynamo.FaultFor = _ => Fault.Throttle();
-        await using var writer = await h.Factory.CreateAsync("t");
+        await using var writer = await h.Factory.CreateAsync("items");
 
         var summary = await h.WriteAllAsync(writer, Batch(10));
 
@@ -145,7 +145,7 @@ public sealed class RetryTests
         using var h = new WriterHarness(new DynamoDbWriterOptions { MaxBatchesInFlight = 1, Retry = { MaxAttempts = null, MaxRetryTime = TimeSpan.FromSeconds(30) } });
         h.Table();
         h.Dynamo.FaultFor = _ => Fault.Server();
-        await using var writer = await h.Factory.CreateAsync("t");
+        await using var writer = await h.Factory.CreateAsync("items");
 
         var summary = await h.WriteAllAsync(writer, Batch(3));
 
@@ -161,7 +161,7 @@ public sealed class RetryTests
         using var h = new WriterHarness(new DynamoDbWriterOptions { MaxBatchesInFlight = 1, Retry = { MaxAttempts = null, MaxRetryTime = null } });
         var table = h.Table();
         h.Dynamo.FaultFor = request => request.Index < 40 ? Fault.Throttle() : null;
-        await using var writer = await h.Factory.CreateAsync("t");
+        await using var writer = await h.Factory.CreateAsync("items");
 
         var summary = await h.WriteAllAsync(writer, Batch(5), step: TimeSpan.FromSeconds(1));
 
@@ -177,7 +177,7 @@ public sealed class RetryTests
         using var h = new WriterHarness(OneAtATime());
         h.Table();
         h.Dynamo.Enqueue(Fault.Throttle("TableWriteKeyRangeThroughputExceeded"));
-        await using var writer = await h.Factory.CreateAsync("t");
+        await using var writer = await h.Factory.CreateAsync("items");
 
         var summary = await h.WriteAllAsync(writer, Batch(5));
 

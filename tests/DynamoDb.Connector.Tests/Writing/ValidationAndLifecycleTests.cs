@@ -41,7 +41,7 @@ public sealed class ValidationAndLifecycleTests
     {
         using var h = new WriterHarness();
         var table = h.Table();
-        await using var writer = await h.Factory.CreateAsync("t");
+        await using var writer = await h.Factory.CreateAsync("items");
         var items = Enumerable.Range(0, 30).Select(i => Items.Of($"k{i:D3}")).ToList();
         var bad = Bad(kind);
         items.Insert(12, bad);
@@ -63,7 +63,7 @@ public sealed class ValidationAndLifecycleTests
         using var h = new WriterHarness(new DynamoDbWriterOptions { MaxBatchesInFlight = 2 });
         var table = h.Table();
         table.WriteCapacityUnits = 20; // 10 WCU/s, batches of 10
-        var writer = await h.Factory.CreateAsync("t");
+        var writer = await h.Factory.CreateAsync("items");
         // The host stops 3 s in: it cancels the producer and disposes the writer without completing it.
         using var stop = new CancellationTokenSource();
         using var stopping = h.Time.CreateTimer(_ => stop.Cancel(), null, TimeSpan.FromSeconds(3), Timeout.InfiniteTimeSpan);
@@ -96,7 +96,7 @@ public sealed class ValidationAndLifecycleTests
     {
         using var h = new WriterHarness();
         h.Table();
-        await using var writer = await h.Factory.CreateAsync("t");
+        await using var writer = await h.Factory.CreateAsync("items");
 
         var first = await h.WriteAllAsync(writer, [Items.Of("a")]);
         var second = await writer.CompleteAsync();
@@ -110,7 +110,7 @@ public sealed class ValidationAndLifecycleTests
     {
         using var h = new WriterHarness(new DynamoDbWriterOptions { MaxBatchesInFlight = 1, BatchSize = 1 });
         h.Table().WriteCapacityUnits = 2; // 1 WCU/s: the third write waits for a slot
-        await using var writer = await h.Factory.CreateAsync("t");
+        await using var writer = await h.Factory.CreateAsync("items");
         await writer.WriteAsync(Items.Of("a"));
         await writer.WriteAsync(Items.Of("b"));
         var waiting = writer.WriteAsync(Items.Of("c")).AsTask();
@@ -125,7 +125,7 @@ public sealed class ValidationAndLifecycleTests
         using var h = new WriterHarness(new DynamoDbWriterOptions { MaxBatchesInFlight = 1, BatchSize = 1 });
         var table = h.Table();
         table.WriteCapacityUnits = 2;
-        await using var writer = await h.Factory.CreateAsync("t");
+        await using var writer = await h.Factory.CreateAsync("items");
         await writer.WriteAsync(Items.Of("a"));
         await writer.WriteAsync(Items.Of("b"));
         using var cancel = new CancellationTokenSource();
@@ -145,7 +145,7 @@ public sealed class ValidationAndLifecycleTests
         using var h = new WriterHarness(new DynamoDbWriterOptions { MaxBatchesInFlight = 1 });
         h.Table();
         h.Dynamo.Enqueue(Fault.AccessDenied());
-        await using var writer = await h.Factory.CreateAsync("t");
+        await using var writer = await h.Factory.CreateAsync("items");
 
         var error = await Assert.ThrowsAsync<TableWriteException>(() => h.WriteAllAsync(writer, Enumerable.Range(0, 10).Select(i => Items.Of($"k{i}"))));
 
@@ -162,7 +162,7 @@ public sealed class ValidationAndLifecycleTests
         using var h = new WriterHarness(new DynamoDbWriterOptions { MaxBatchesInFlight = 1, BatchSize = 1 });
         h.Table();
         h.Dynamo.Enqueue(Fault.AccessDenied());
-        await using var writer = await h.Factory.CreateAsync("t");
+        await using var writer = await h.Factory.CreateAsync("items");
 
         var error = await Assert.ThrowsAsync<TableWriteException>(() => h.RunAsync(async () =>
         {
@@ -186,15 +186,15 @@ public sealed class ValidationAndLifecycleTests
     {
         using var h = new WriterHarness();
         h.Table();
-        var first = await h.Factory.CreateAsync("t");
+        var first = await h.Factory.CreateAsync("items");
         var other = new DynamoDbWriterOptions { Throughput = { WritePercent = 0.9 } };
 
-        var error = await Assert.ThrowsAsync<InvalidOperationException>(() => h.Factory.CreateAsync("t", other));
+        var error = await Assert.ThrowsAsync<InvalidOperationException>(() => h.Factory.CreateAsync("items", other));
         Assert.Contains("share one budget", error.Message, StringComparison.Ordinal);
 
         await h.RunAsync(() => first.CompleteAsync());
         await first.DisposeAsync();
-        await using var second = await h.Factory.CreateAsync("t", other);
+        await using var second = await h.Factory.CreateAsync("items", other);
         Assert.Equal(900, second.Budget.WriteUnitsPerSecond);
         Assert.Equal(2, h.Dynamo.Describes);
     }
@@ -204,7 +204,7 @@ public sealed class ValidationAndLifecycleTests
     {
         using var h = new WriterHarness(new DynamoDbWriterOptions { MaxDeadLettersInMemory = 2 });
         h.Table();
-        await using var writer = await h.Factory.CreateAsync("t");
+        await using var writer = await h.Factory.CreateAsync("items");
 
         var error = await Assert.ThrowsAsync<TableWriteException>(() => h.WriteAllAsync(writer, Enumerable.Range(0, 3).Select(_ => Bad("no-key"))));
 
@@ -217,7 +217,7 @@ public sealed class ValidationAndLifecycleTests
         var sink = new ListSink();
         using var h = new WriterHarness(new DynamoDbWriterOptions { DeadLetterSink = sink });
         h.Table();
-        await using var writer = await h.Factory.CreateAsync("t");
+        await using var writer = await h.Factory.CreateAsync("items");
 
         var summary = await h.WriteAllAsync(writer, [Items.Of("a"), Bad("no-key")]);
 

@@ -11,7 +11,7 @@ public sealed class WriterBasicsTests
         using var h = new WriterHarness();
         var table = h.Table();
         var items = Enumerable.Range(0, 1000).Select(i => Items.Sized($"k{i:D4}", 100 + i * 3)).ToList();
-        await using var writer = await h.Factory.CreateAsync("t");
+        await using var writer = await h.Factory.CreateAsync("items");
 
         var summary = await h.WriteAllAsync(writer, items);
 
