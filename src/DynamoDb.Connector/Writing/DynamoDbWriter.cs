@@ -414,7 +414,8 @@ internal sealed class DynamoDbWriter : IDynamoDbWriter
             }
         }
         _tracker.Enter();
-        _ = RunAsync(flow);
+        // On the thread pool: the SDK's marshalling of this batch runs beside the caller preparing the next one.
+        ThreadPool.UnsafeQueueUserWorkItem(static state => _ = state.Writer.RunAsync(state.Flow), (Writer: this, Flow: flow), preferLocal: false);
     }
 
     private async Task RunAsync(BatchFlow flow)
@@ -524,10 +525,8 @@ internal sealed class DynamoDbWriter : IDynamoDbWriter
             _budget.Settle(permits, consumed);
             AddConsumed(consumed);
             var unprocessed = UnprocessedOf(response, pending);
-            foreach (var entry in pending)
-            {
-                if (unprocessed is null || !unprocessed.Contains(entry)) CountApplied(flow, entry);
-            }
+            if (unprocessed is null) CountApplied(flow, pending);
+            else CountApplied(flow, pending.FindAll(e => !unprocessed.Contains(e)));
             if (unprocessed is null || unprocessed.Count == 0) return;
             OnThrottled("unprocessed items", hotKeyRange: false);
             pending = unprocessed;
@@ -578,7 +577,7 @@ internal sealed class DynamoDbWriter : IDynamoDbWriter
                 {
                     _budget.Settle(permits[i], consumed);
                     AddConsumed(consumed);
-                    CountApplied(flow, entry);
+                    CountApplied(flow, [entry]);
                     continue;
                 }
                 var e = error.Value;
@@ -774,18 +773,24 @@ internal sealed class DynamoDbWriter : IDynamoDbWriter
         return units;
     }
 
-    private void CountApplied(BatchFlow flow, WriteEntry entry)
+    private void CountApplied(BatchFlow flow, List<WriteEntry> applied)
     {
-        Interlocked.Increment(ref flow.Settled);
-        if (entry.Operation == RecordOperation.Put)
+        int deletes = 0;
+        foreach (var entry in applied)
         {
-            Interlocked.Increment(ref _written);
-            _metrics.ItemsWritten.Add(1, _tableTag, new("operation", "put"));
+            if (entry.Operation == RecordOperation.Delete) deletes++;
         }
-        else
+        int puts = applied.Count - deletes;
+        Interlocked.Add(ref flow.Settled, applied.Count);
+        if (puts > 0)
         {
-            Interlocked.Increment(ref _deleted);
-            _metrics.ItemsWritten.Add(1, _tableTag, new("operation", "delete"));
+            Interlocked.Add(ref _written, puts);
+            _metrics.ItemsWritten.Add(puts, _tableTag, new("operation", "put"));
+        }
+        if (deletes > 0)
+        {
+            Interlocked.Add(ref _deleted, deletes);
+            _metrics.ItemsWritten.Add(deletes, _tableTag, new("operation", "delete"));
         }
     }
 
