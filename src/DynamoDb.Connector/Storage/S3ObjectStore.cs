@@ -109,8 +109,9 @@ internal sealed class S3ObjectStore : IObjectStore
         try
         {
             var response = await _s3.GetObjectAsync(request, cancellationToken).ConfigureAwait(false);
-            // The body is the live HTTP stream: reading it streams, disposing it releases the connection.
-            return new ReadWindowStream(response.ResponseStream, long.MaxValue, response);
+            // The body is the live HTTP stream: reading it streams, disposing it releases the connection. The window
+            // also holds servers that ignore part of a range (s3rver answers bytes=0-0 with the whole object) to it.
+            return new ReadWindowStream(response.ResponseStream, length ?? long.MaxValue, response);
         }
         catch (AmazonServiceException ex) when (ex.ErrorCode == "InvalidRange")
         {
