@@ -46,14 +46,14 @@ internal sealed class LocalFileObjectStore : IObjectStore
     }
 
     /// <inheritdoc />
-    public Task<ObjectInfo?> GetInfoAsync(string uri, CancellationToken cancellationToken = default) => Run(() =>
+    public Task<ObjectInfo?> GetInfoAsync(string uri, CancellationToken cancellationToken = default) => SyncTasks.Run(() =>
     {
         var file = new FileInfo(ObjectUri.ToLocalPath(uri));
         return file.Exists ? Info(uri, file) : null;
     }, cancellationToken);
 
     /// <inheritdoc />
-    public Task<Stream> OpenReadAsync(string uri, long offset = 0, long? length = null, CancellationToken cancellationToken = default) => Run(() =>
+    public Task<Stream> OpenReadAsync(string uri, long offset = 0, long? length = null, CancellationToken cancellationToken = default) => SyncTasks.Run(() =>
     {
         ArgumentOutOfRangeException.ThrowIfNegative(offset);
         if (length is < 0) throw new ArgumentOutOfRangeException(nameof(length), length, "The length to read must not be negative.");
@@ -92,7 +92,7 @@ internal sealed class LocalFileObjectStore : IObjectStore
     }, cancellationToken);
 
     /// <inheritdoc />
-    public Task<IObjectWriter> CreateAsync(string uri, CancellationToken cancellationToken = default) => Run<IObjectWriter>(() =>
+    public Task<IObjectWriter> CreateAsync(string uri, CancellationToken cancellationToken = default) => SyncTasks.Run<IObjectWriter>(() =>
     {
         if (ObjectUri.IsDirectoryLike(uri)) throw new ArgumentException($"'{uri}' names a directory, not a file.", nameof(uri));
         string target = Path.GetFullPath(ObjectUri.ToLocalPath(uri));
@@ -111,7 +111,7 @@ internal sealed class LocalFileObjectStore : IObjectStore
     }, cancellationToken);
 
     /// <inheritdoc />
-    public Task RenameAsync(string fromUri, string toUri, CancellationToken cancellationToken = default) => Run(() =>
+    public Task RenameAsync(string fromUri, string toUri, CancellationToken cancellationToken = default) => SyncTasks.Run(() =>
     {
         string from = Path.GetFullPath(ObjectUri.ToLocalPath(fromUri));
         string to = Path.GetFullPath(ObjectUri.ToLocalPath(toUri));
@@ -130,7 +130,7 @@ internal sealed class LocalFileObjectStore : IObjectStore
     }, cancellationToken);
 
     /// <inheritdoc />
-    public Task DeleteAsync(string uri, CancellationToken cancellationToken = default) => Run(() =>
+    public Task DeleteAsync(string uri, CancellationToken cancellationToken = default) => SyncTasks.Run(() =>
     {
         string path = ObjectUri.ToLocalPath(uri);
         if (Directory.Exists(path)) throw new IOException($"{uri} is a directory, not an object; only objects are deleted.");
@@ -168,20 +168,6 @@ internal sealed class LocalFileObjectStore : IObjectStore
             {
                 foreach (var nested in Walk((DirectoryInfo)entry, relative + key, recursive: true)) yield return nested;
             }
-        }
-    }
-
-    /// <summary>Runs synchronous file-system work, reporting failure through the task as an async method would.</summary>
-    private static Task<T> Run<T>(Func<T> work, CancellationToken cancellationToken)
-    {
-        if (cancellationToken.IsCancellationRequested) return Task.FromCanceled<T>(cancellationToken);
-        try
-        {
-            return Task.FromResult(work());
-        }
-        catch (Exception ex)
-        {
-            return Task.FromException<T>(ex);
         }
     }
 

@@ -218,10 +218,11 @@ internal static class ObjectUri
             default:
                 throw Unsupported(uri);
         }
+        bool backslashSeparates = BackslashSeparates(uri);
         end = uri.Length;
-        if (end > rootLength && IsSeparator(uri, uri[end - 1])) end--;
+        if (end > rootLength && IsSeparator(uri[end - 1], backslashSeparates)) end--;
         int start = end;
-        while (start > rootLength && !IsSeparator(uri, uri[start - 1])) start--;
+        while (start > rootLength && !IsSeparator(uri[start - 1], backslashSeparates)) start--;
         return start;
     }
 
@@ -241,8 +242,11 @@ internal static class ObjectUri
     /// paths on Windows or in Windows-style paths (<c>C:\...</c>, <c>\\server\share</c>) anywhere, since on Linux and
     /// macOS it is an ordinary file-name character.
     /// </summary>
-    private static bool IsSeparator(string uri, char c) =>
-        c == '/' || (c == '\\' && KindOf(uri) == ObjectUriKind.Local && IsWindowsStyle(uri));
+    private static bool IsSeparator(string uri, char c) => IsSeparator(c, BackslashSeparates(uri));
+
+    private static bool IsSeparator(char c, bool backslashSeparates) => c == '/' || (c == '\\' && backslashSeparates);
+
+    private static bool BackslashSeparates(string uri) => KindOf(uri) == ObjectUriKind.Local && IsWindowsStyle(uri);
 
     private static bool IsWindowsStyle(string path) =>
         OperatingSystem.IsWindows() || IsDriveLetterPath(path) || path.StartsWith(@"\\", StringComparison.Ordinal);

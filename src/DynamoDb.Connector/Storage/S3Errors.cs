@@ -23,7 +23,7 @@ internal static class S3Errors
             string message = $"S3 bucket '{bucket}' does not exist ({action} {uri}).";
             return missingBucketIsMissingObject ? new FileNotFoundException(message, uri, ex) : new DirectoryNotFoundException(message, ex);
         }
-        if (ex.ErrorCode == "NoSuchKey" || ex.StatusCode == HttpStatusCode.NotFound && ex.ErrorCode is null or "NotFound")
+        if (IsNotFound(ex))
         {
             return new FileNotFoundException($"No object at {uri}.", uri, ex);
         }

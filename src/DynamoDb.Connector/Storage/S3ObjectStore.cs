@@ -27,22 +27,34 @@ internal sealed class S3ObjectStore : IObjectStore
     /// <summary>S3's limit on the parts of one multipart upload.</summary>
     internal const int MaxParts = 10_000;
 
-    private readonly IAmazonS3 _s3;
+    private readonly Lazy<IAmazonS3> _client;
     private readonly S3ObjectStoreOptions _options;
 
     /// <summary>Creates the store over <paramref name="s3"/>.</summary>
     /// <exception cref="OptionsValidationException">The options are out of range.</exception>
     public S3ObjectStore(IAmazonS3 s3, IOptions<S3ObjectStoreOptions> options)
+        : this(() => s3, options)
     {
         ArgumentNullException.ThrowIfNull(s3);
+    }
+
+    /// <summary>
+    /// Creates the store with a client resolved on first use, so a host that never touches <c>s3://</c> needs no
+    /// <see cref="IAmazonS3"/>; <paramref name="client"/> should throw a clear error when there is none.
+    /// </summary>
+    internal S3ObjectStore(Func<IAmazonS3> client, IOptions<S3ObjectStoreOptions> options)
+    {
+        ArgumentNullException.ThrowIfNull(client);
         ArgumentNullException.ThrowIfNull(options);
-        _s3 = s3;
+        _client = new Lazy<IAmazonS3>(client);
         _options = options.Value;
         if (_options.Validate() is { } problem)
         {
             throw new OptionsValidationException(Options.DefaultName, typeof(S3ObjectStoreOptions), [problem]);
         }
     }
+
+    private IAmazonS3 S3 => _client.Value;
 
     /// <inheritdoc />
     public bool CanHandle(string uri) => !string.IsNullOrEmpty(uri) && ObjectUri.KindOf(uri) == ObjectUriKind.S3;
@@ -65,7 +77,7 @@ internal sealed class S3ObjectStore : IObjectStore
             ListObjectsV2Response page;
             try
             {
-                page = await _s3.ListObjectsV2Async(request, cancellationToken).ConfigureAwait(false);
+                page = await S3.ListObjectsV2Async(request, cancellationToken).ConfigureAwait(false);
             }
             catch (AmazonServiceException ex)
             {
@@ -108,7 +120,7 @@ internal sealed class S3ObjectStore : IObjectStore
         }
         try
         {
-            var response = await _s3.GetObjectAsync(request, cancellationToken).ConfigureAwait(false);
+            var response = await S3.GetObjectAsync(request, cancellationToken).ConfigureAwait(false);
             // The body is the live HTTP stream: reading it streams, disposing it releases the connection. The window
             // also holds servers that ignore part of a range (s3rver answers bytes=0-0 with the whole object) to it.
             return new ReadWindowStream(response.ResponseStream, length ?? long.MaxValue, response);
@@ -124,13 +136,14 @@ internal sealed class S3ObjectStore : IObjectStore
     }
 
     /// <inheritdoc />
-    public Task<IObjectWriter> CreateAsync(string uri, CancellationToken cancellationToken = default)
+    public Task<IObjectWriter> CreateAsync(string uri, CancellationToken cancellationToken = default) => SyncTasks.Run<IObjectWriter>(() =>
     {
         string normalized = ObjectUri.Normalize(uri);
         if (ObjectUri.IsDirectoryLike(normalized)) throw new ArgumentException($"'{uri}' names a directory, not an object.", nameof(uri));
         var (bucket, key) = ObjectUri.ParseS3(normalized);
-        return Task.FromResult<IObjectWriter>(new S3ObjectWriter(_s3, bucket, key, normalized, _options.PartSize));
-    }
+        // Nothing is sent yet: a small object goes out whole at commit.
+        return new S3ObjectWriter(S3, bucket, key, normalized, _options.PartSize);
+    }, cancellationToken);
 
     /// <inheritdoc />
     /// <remarks>Copy then delete: not atomic, so for a moment both objects exist (or, if the delete fails, stay).</remarks>
@@ -149,7 +162,7 @@ internal sealed class S3ObjectStore : IObjectStore
         {
             if (source.ContentLength <= _options.MultipartCopyThreshold)
             {
-                await _s3.CopyObjectAsync(new CopyObjectRequest
+                await S3.CopyObjectAsync(new CopyObjectRequest
                 {
                     SourceBucket = sourceBucket,
                     SourceKey = sourceKey,
@@ -187,7 +200,7 @@ internal sealed class S3ObjectStore : IObjectStore
         try
         {
             // S3 answers 204 for a key that does not exist: nothing to special-case.
-            await _s3.DeleteObjectAsync(new DeleteObjectRequest { BucketName = bucket, Key = key }, cancellationToken).ConfigureAwait(false);
+            await S3.DeleteObjectAsync(new DeleteObjectRequest { BucketName = bucket, Key = key }, cancellationToken).ConfigureAwait(false);
         }
         catch (AmazonServiceException ex)
         {
@@ -200,7 +213,7 @@ internal sealed class S3ObjectStore : IObjectStore
         var (bucket, key) = ObjectUri.ParseS3(uri);
         try
         {
-            return await _s3.GetObjectMetadataAsync(new GetObjectMetadataRequest { BucketName = bucket, Key = key }, cancellationToken).ConfigureAwait(false);
+            return await S3.GetObjectMetadataAsync(new GetObjectMetadataRequest { BucketName = bucket, Key = key }, cancellationToken).ConfigureAwait(false);
         }
         catch (AmazonServiceException ex) when (S3Errors.IsNotFound(ex) || ex.ErrorCode == "NoSuchBucket")
         {
@@ -232,7 +245,7 @@ internal sealed class S3ObjectStore : IObjectStore
 
         var initiate = new InitiateMultipartUploadRequest { BucketName = targetBucket, Key = targetKey, ContentType = source.Headers.ContentType };
         foreach (string name in source.Metadata.Keys) initiate.Metadata.Add(name, source.Metadata[name]);
-        string uploadId = (await _s3.InitiateMultipartUploadAsync(initiate, cancellationToken).ConfigureAwait(false)).UploadId;
+        string uploadId = (await S3.InitiateMultipartUploadAsync(initiate, cancellationToken).ConfigureAwait(false)).UploadId;
         try
         {
             var parts = new PartETag[partCount];
@@ -240,7 +253,7 @@ internal sealed class S3ObjectStore : IObjectStore
             await Parallel.ForEachAsync(Enumerable.Range(1, partCount), parallel, async (number, token) =>
             {
                 long first = (number - 1) * partSize;
-                var copied = await _s3.CopyPartAsync(new CopyPartRequest
+                var copied = await S3.CopyPartAsync(new CopyPartRequest
                 {
                     SourceBucket = sourceBucket,
                     SourceKey = sourceKey,
@@ -254,7 +267,7 @@ internal sealed class S3ObjectStore : IObjectStore
                 }, token).ConfigureAwait(false);
                 parts[number - 1] = new PartETag(number, copied.ETag);
             }).ConfigureAwait(false);
-            await _s3.CompleteMultipartUploadAsync(new CompleteMultipartUploadRequest
+            await S3.CompleteMultipartUploadAsync(new CompleteMultipartUploadRequest
             {
                 BucketName = targetBucket,
                 Key = targetKey,
@@ -264,7 +277,7 @@ internal sealed class S3ObjectStore : IObjectStore
         }
         catch
         {
-            await S3ObjectWriter.AbortQuietlyAsync(_s3, targetBucket, targetKey, uploadId).ConfigureAwait(false);
+            await S3ObjectWriter.AbortQuietlyAsync(S3, targetBucket, targetKey, uploadId).ConfigureAwait(false);
             throw;
         }
     }

@@ -225,6 +225,22 @@ public sealed class S3ObjectStoreTests
         Assert.Contains("s3://b/secret.json", error.Message);
     }
 
+    [Fact]
+    public async Task Client_IsResolvedOnFirstUse_SoHostsWithoutS3CanStillRegisterTheStore()
+    {
+        int resolved = 0;
+        var store = new S3ObjectStore(() =>
+        {
+            resolved++;
+            throw new InvalidOperationException("no IAmazonS3 registered");
+        }, Options.Create(new S3ObjectStoreOptions()));
+
+        Assert.True(store.CanHandle("s3://b/k"));
+        Assert.Equal(0, resolved);
+        var error = await Assert.ThrowsAsync<InvalidOperationException>(() => store.GetInfoAsync("s3://b/k"));
+        Assert.Equal("no IAmazonS3 registered", error.Message);
+    }
+
     [Theory]
     [InlineData(4 * 1024 * 1024, 1000, 5L * 1024 * 1024 * 1024, 4, "PartSize")]
     [InlineData(8 * 1024 * 1024, 0, 5L * 1024 * 1024 * 1024, 4, "ListPageSize")]
