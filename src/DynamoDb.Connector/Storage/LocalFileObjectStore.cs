@@ -113,6 +113,7 @@ internal sealed class LocalFileObjectStore : IObjectStore
     /// <inheritdoc />
     public Task RenameAsync(string fromUri, string toUri, CancellationToken cancellationToken = default) => SyncTasks.Run(() =>
     {
+        if (ObjectUri.IsDirectoryLike(toUri)) throw new ArgumentException($"'{toUri}' names a directory, not a file.", nameof(toUri));
         string from = Path.GetFullPath(ObjectUri.ToLocalPath(fromUri));
         string to = Path.GetFullPath(ObjectUri.ToLocalPath(toUri));
         if (!File.Exists(from)) throw NotFound(fromUri, inner: null);
@@ -132,6 +133,7 @@ internal sealed class LocalFileObjectStore : IObjectStore
     /// <inheritdoc />
     public Task DeleteAsync(string uri, CancellationToken cancellationToken = default) => SyncTasks.Run(() =>
     {
+        if (ObjectUri.IsDirectoryLike(uri)) throw new ArgumentException($"'{uri}' names a directory, not a file.", nameof(uri));
         string path = ObjectUri.ToLocalPath(uri);
         if (Directory.Exists(path)) throw new IOException($"{uri} is a directory, not an object; only objects are deleted.");
         try

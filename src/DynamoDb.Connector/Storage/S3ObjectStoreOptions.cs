@@ -3,10 +3,17 @@ using Microsoft.Extensions.Options;
 namespace DynamoDb.Connector.Storage;
 
 /// <summary>
-/// How the S3 object store talks to S3. The <c>IAmazonS3</c> client itself comes from dependency injection; against a
-/// local S3-compatible server (s3rver, MinIO) configure it with <c>ForcePathStyle = true</c> and, with AWS SDK v4,
-/// <c>RequestChecksumCalculation</c> and <c>ResponseChecksumValidation</c> set to <c>WHEN_REQUIRED</c>.
+/// How the S3 object store talks to S3. The <c>IAmazonS3</c> client itself comes from dependency injection.
 /// </summary>
+/// <remarks>
+/// Against a local S3-compatible server (s3rver, MinIO) configure that client with <c>ForcePathStyle = true</c> and,
+/// with AWS SDK v4, <c>RequestChecksumCalculation</c> and <c>ResponseChecksumValidation</c> set to
+/// <c>WHEN_REQUIRED</c>; the store already sends uploads with <c>UseChunkEncoding = false</c>. s3rver 3.7 has three
+/// more gaps: its list continuation tokens need Node started with <c>--openssl-legacy-provider</c> (else every
+/// second page answers 500); it cannot parse the SDK's <c>x-amz-copy-source</c> header (<c>bucket%2Fkey</c>), so
+/// renames fail with NoSuchBucket unless a request handler rewrites it to <c>/bucket/key</c> before signing; and
+/// it does not implement AbortMultipartUpload, so aborted uploads leave their parts on its disk (nothing visible).
+/// </remarks>
 public sealed class S3ObjectStoreOptions
 {
     /// <summary>S3's smallest part of a multipart upload (all but the last part): 5 MiB.</summary>

@@ -289,6 +289,20 @@ public abstract class ObjectStoreBehaviour
         Assert.Null(await Store.GetInfoAsync(uri));
     }
 
+    [Fact]
+    public async Task DirectoryUris_AreNotObjects_ToWriteRenameOrDelete()
+    {
+        string directory = At("dir") + "/";
+        await WriteAsync(At("dir/x.json"), [1]);
+
+        await Assert.ThrowsAsync<ArgumentException>(() => Store.CreateAsync(directory));
+        await Assert.ThrowsAsync<ArgumentException>(() => Store.DeleteAsync(directory));
+        await Assert.ThrowsAsync<ArgumentException>(() => Store.RenameAsync(At("dir/x.json"), directory));
+        await Assert.ThrowsAsync<FileNotFoundException>(() => Store.OpenReadAsync(directory));
+        Assert.Null(await Store.GetInfoAsync(directory));
+        Assert.Equal([1], await ReadAsync(At("dir/x.json")));
+    }
+
     protected static byte[] Bytes(int count)
     {
         var bytes = new byte[count];
