@@ -48,7 +48,7 @@ internal sealed class JsonItemParser(ItemFileFormat format)
         }
         catch (JsonException e)
         {
-            throw new AttributePathException(Describe(e));
+            throw new AttributePathException(Describe(e, line.Length));
         }
         catch (InvalidOperationException e) when (e.InnerException is DecoderFallbackException)
         {
@@ -163,7 +163,9 @@ internal sealed class JsonItemParser(ItemFileFormat format)
             if (etx <= 0)
             {
                 throw new AttributePathException(etx < 0
-                    ? $"legacy line (not starting with '{{'): attribute {item.Count + 1} has no \\x03 between its name and its value"
+                    ? item.Count == 0
+                        ? "the line is neither a JSON object (it does not start with '{') nor a legacy Data Pipeline line (it has no \\x03 separator)"
+                        : $"legacy line (not starting with '{{'): attribute {item.Count + 1} has no \\x03 between its name and its value"
                     : $"legacy line (not starting with '{{'): attribute {item.Count + 1} has an empty name");
             }
             string name = _names.Get(part[..etx]);
@@ -184,7 +186,7 @@ internal sealed class JsonItemParser(ItemFileFormat format)
             }
             catch (JsonException e)
             {
-                throw new AttributePathException(Describe(e)).Within(name);
+                throw new AttributePathException(Describe(e, part.Length - etx - 1)).Within(name);
             }
             if (!item.TryAdd(name, value))
             {
@@ -494,8 +496,12 @@ internal sealed class JsonItemParser(ItemFileFormat format)
         _ => "nothing",
     };
 
-    private static string Describe(JsonException e)
+    private static string Describe(JsonException e, int length)
     {
+        if (e.BytePositionInLine >= length)
+        {
+            return "the JSON ends before the object is complete (truncated line)";
+        }
         string message = e.Message;
         int cut = message.IndexOf(" LineNumber:", StringComparison.Ordinal);
         if (cut >= 0) message = message[..cut];
