@@ -23,6 +23,7 @@ internal sealed class JsonItemFormatter : IDisposable
     private readonly byte[][] _openers;
     private byte[] _buffer;
     private int _length;
+    private BinarySink? _binarySink;
 
     /// <param name="dynamoDbKeys">Upper-case DynamoDB type keys (<c>S</c>) instead of the EMR spelling (<c>s</c>, <c>bOOL</c>).</param>
     public JsonItemFormatter(bool dynamoDbKeys)
@@ -92,7 +93,7 @@ internal sealed class JsonItemFormatter : IDisposable
                 WriteString(value.N);
                 break;
             case AttributeKind.B:
-                WriteBase64(AttributeValues.BytesOf(value.B));
+                WriteBase64(value.B);
                 break;
             case AttributeKind.Bool:
                 WriteRaw(value.BOOL == true ? "true"u8 : "false"u8);
@@ -111,7 +112,7 @@ internal sealed class JsonItemFormatter : IDisposable
                 for (int i = 0; i < value.BS.Count; i++)
                 {
                     if (i > 0) WriteByte((byte)',');
-                    WriteBase64(AttributeValues.BytesOf(value.BS[i]));
+                    WriteBase64(value.BS[i]);
                 }
                 WriteByte((byte)']');
                 break;
@@ -195,6 +196,26 @@ internal sealed class JsonItemFormatter : IDisposable
         _length += 6;
     }
 
+    private void WriteBase64(MemoryStream stream)
+    {
+        if (stream.TryGetBuffer(out var segment))
+        {
+            WriteBase64(segment.AsSpan(0, (int)stream.Length));
+        }
+        else if (stream.GetType() == typeof(MemoryStream) && stream.Length > 0)
+        {
+            // A MemoryStream over a private array (new MemoryStream(bytes)) hides its buffer; its WriteTo hands all
+            // of its bytes over in one write, without copying them to a new array or touching its Position.
+            // (Subclasses may write in pieces, which would break the base64 groups: they get copied below.)
+            _binarySink ??= new BinarySink(this);
+            stream.WriteTo(_binarySink);
+        }
+        else
+        {
+            WriteBase64(stream.ToArray());
+        }
+    }
+
     private void WriteBase64(ReadOnlySpan<byte> bytes)
     {
         WriteByte((byte)'"');
@@ -229,5 +250,20 @@ internal sealed class JsonItemFormatter : IDisposable
         ArrayPool<byte>.Shared.Return(_buffer);
         _buffer = [];
         _length = 0;
+    }
+
+    /// <summary>Receives a hidden MemoryStream's bytes from <see cref="MemoryStream.WriteTo"/> and writes them as base64.</summary>
+    private sealed class BinarySink(JsonItemFormatter owner) : Stream
+    {
+        public override bool CanRead => false;
+        public override bool CanSeek => false;
+        public override bool CanWrite => true;
+        public override long Length => throw new NotSupportedException();
+        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+        public override void Flush() { }
+        public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+        public override void SetLength(long value) => throw new NotSupportedException();
+        public override void Write(byte[] buffer, int offset, int count) => owner.WriteBase64(buffer.AsSpan(offset, count));
     }
 }
