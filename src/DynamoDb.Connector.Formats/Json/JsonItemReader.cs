@@ -7,19 +7,17 @@ namespace DynamoDb.Connector.Formats.Json;
 internal sealed class JsonItemReader : IItemReader
 {
     private readonly Stream _stream;
-    private readonly bool _leaveOpen;
     private readonly LineReader _lines;
     private readonly JsonItemParser _parser;
     private readonly ItemReaderOptions _options;
     private bool _disposed;
 
-    /// <param name="stream">The decompressed input.</param>
+    /// <param name="stream">The decompressed input, owned by the reader (it leaves the file's stream open or not, as the options say).</param>
     /// <param name="format">A JSON line format.</param>
     /// <param name="options">Validated options.</param>
     public JsonItemReader(Stream stream, ItemFileFormat format, ItemReaderOptions options)
     {
         _stream = stream;
-        _leaveOpen = options.LeaveOpen;
         _options = options;
         _lines = new LineReader(stream, options.MaxLineBytes);
         _parser = new JsonItemParser(format);
@@ -116,9 +114,7 @@ internal sealed class JsonItemReader : IItemReader
         }
         _disposed = true;
         _lines.Dispose();
-        if (!_leaveOpen)
-        {
-            await _stream.DisposeAsync().ConfigureAwait(false);
-        }
+        // Always: it releases the decompressor; the file's own stream stays open when LeaveOpen says so.
+        await _stream.DisposeAsync().ConfigureAwait(false);
     }
 }

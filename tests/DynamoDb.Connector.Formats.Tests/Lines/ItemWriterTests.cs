@@ -99,3 +99,20 @@ public class ItemWriterTests
         Assert.Equal("{\"Item\":{\"b\":{\"B\":\"AQID\"}}}\n", line);
     }
 }
+
+public class ItemReaderOwnershipTests
+{
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task DisposeAsync_LeaveOpenOption_DecidesWhetherTheSourceIsClosed(bool leaveOpen)
+    {
+        var source = new MemoryStream(ItemFilesTestKit.ReadTestData("all-types.data-pipeline.json.gz"));
+        await using (var reader = ItemFiles.OpenReader(source, ItemFileFormat.DataPipeline, new ItemReaderOptions { LeaveOpen = leaveOpen }))
+        {
+            Assert.NotNull(await reader.ReadAsync());
+        }
+
+        Assert.Equal(leaveOpen, source.CanRead);
+    }
+}
