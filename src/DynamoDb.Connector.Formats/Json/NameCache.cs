@@ -1,3 +1,4 @@
+using System.Buffers.Binary;
 using System.Text;
 using System.Text.Unicode;
 
@@ -21,9 +22,7 @@ internal sealed class NameCache
         {
             return Decode(utf8);
         }
-        var hash = new HashCode();
-        hash.AddBytes(utf8);
-        int slot = hash.ToHashCode() & (Slots - 1);
+        int slot = Slot(utf8);
         if (_keys[slot] is { } key && utf8.SequenceEqual(key))
         {
             return _names[slot]!;
@@ -32,6 +31,27 @@ internal sealed class NameCache
         _keys[slot] = utf8.ToArray();
         _names[slot] = name;
         return name;
+    }
+
+    /// <summary>
+    /// A cheap hash (length, first and last 8 bytes) that is good enough for a cache: a collision only costs a
+    /// miss. Measured at about half the time of <see cref="HashCode.AddBytes"/> for short names.
+    /// </summary>
+    private static int Slot(ReadOnlySpan<byte> utf8)
+    {
+        ulong hash = (ulong)utf8.Length * 0x9E3779B97F4A7C15;
+        if (utf8.Length >= 8)
+        {
+            hash ^= (BinaryPrimitives.ReadUInt64LittleEndian(utf8) * 0xC2B2AE3D27D4EB4F) ^ (BinaryPrimitives.ReadUInt64LittleEndian(utf8[^8..]) * 0x165667B19E3779F9);
+        }
+        else
+        {
+            foreach (byte b in utf8)
+            {
+                hash = (hash ^ b) * 0x100000001B3;
+            }
+        }
+        return (int)((hash * 0x9E3779B97F4A7C15) >> 55) & (Slots - 1);
     }
 
     private static string Decode(ReadOnlySpan<byte> utf8) => Utf8.IsValid(utf8)
