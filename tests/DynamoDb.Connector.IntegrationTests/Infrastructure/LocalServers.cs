@@ -77,15 +77,46 @@ public sealed class LocalServers : IAsyncLifetime
         MaxErrorRetry = 0,
     });
 
-    public AmazonS3Client CreateS3Client() => new(Credentials, new AmazonS3Config
+    public AmazonS3Client CreateS3Client()
     {
-        ServiceURL = S3Endpoint.ToString(),
-        AuthenticationRegion = Region,
-        ForcePathStyle = true,
-        // s3rver understands neither the SDK's default flexible checksums nor aws-chunked uploads: requests must also set UseChunkEncoding = false.
-        RequestChecksumCalculation = RequestChecksumCalculation.WHEN_REQUIRED,
-        ResponseChecksumValidation = ResponseChecksumValidation.WHEN_REQUIRED,
-    });
+        var client = new AmazonS3Client(Credentials, new AmazonS3Config
+        {
+            ServiceURL = S3Endpoint.ToString(),
+            AuthenticationRegion = Region,
+            ForcePathStyle = true,
+            // s3rver understands neither the SDK's default flexible checksums nor aws-chunked uploads: requests must also set UseChunkEncoding = false.
+            RequestChecksumCalculation = RequestChecksumCalculation.WHEN_REQUIRED,
+            ResponseChecksumValidation = ResponseChecksumValidation.WHEN_REQUIRED,
+        });
+        // Before signing, so the signature covers the rewritten header.
+        client.BeforeRequestEvent += (_, e) =>
+        {
+            if (e is WebServiceRequestEventArgs request && request.Headers.TryGetValue(CopySourceHeader, out string? source))
+            {
+                request.Headers[CopySourceHeader] = CopySourceForS3rver(source);
+            }
+        };
+        return client;
+    }
+
+    private const string CopySourceHeader = "x-amz-copy-source";
+
+    /// <summary>
+    /// The SDK sends CopyObject's source as one escaped string (<c>bucket%2Fkey</c>), which S3 accepts; s3rver reads it
+    /// with JavaScript's decodeURI, which leaves %2F and %2B encoded, so it finds no bucket. This rewrites it to
+    /// <c>/bucket/key</c> with reserved characters (<c>/</c>, <c>+</c>, ...) raw and everything else escaped.
+    /// </summary>
+    private static string CopySourceForS3rver(string source)
+    {
+        string decoded = Uri.UnescapeDataString(source).TrimStart('/');
+        var rewritten = new System.Text.StringBuilder("/");
+        foreach (var rune in decoded.EnumerateRunes())
+        {
+            string text = rune.ToString();
+            rewritten.Append(text.Length == 1 && ";/?:@&=+$,#".Contains(text[0]) ? text : Uri.EscapeDataString(text));
+        }
+        return rewritten.ToString();
+    }
 
     /// <summary>The standard AWS variables that point a process (the CLI) at these servers.</summary>
     public IReadOnlyDictionary<string, string> Environment => new Dictionary<string, string>
@@ -104,6 +135,9 @@ public sealed class LocalServers : IAsyncLifetime
     private void Start(string script, params string[] args)
     {
         var start = new ProcessStartInfo("node") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        // s3rver's ListObjectsV2 continuation tokens use DES, which Node 17+ (OpenSSL 3) offers only with the legacy provider:
+        // without it every request for a second page answers 500.
+        start.Environment["NODE_OPTIONS"] = "--openssl-legacy-provider";
         start.ArgumentList.Add(script);
         foreach (var arg in args) start.ArgumentList.Add(arg);
         var process = Process.Start(start) ?? throw new InvalidOperationException($"could not start node {script}");

@@ -1,0 +1,445 @@
+using System.Buffers;
+using System.Text;
+using Amazon.DynamoDBv2.Model;
+using DynamoDb.Connector.Formats.Items;
+using DynamoDb.Connector.Formats.Lines;
+
+namespace DynamoDb.Connector.Formats.Csv;
+
+/// <summary>
+/// Reads items from a CSV file (RFC 4180: quoted fields may hold the delimiter, doubled quotes and line breaks; lines
+/// end with LF or CRLF), streaming, in memory bounded by <see cref="ItemReaderOptions.MaxLineBytes"/> per record.
+/// A UTF-8 byte order mark is skipped, fully empty lines are skipped, and every bad record is reported with the line
+/// it starts on. The stream is not disposed: its owner does that.
+/// </summary>
+internal sealed class CsvItemReader : IItemReader
+{
+    private const int BufferSize = 64 * 1024;
+    private const byte Quote = (byte)'"';
+    private const byte NewLine = (byte)'\n';
+
+    private readonly Stream _stream;
+    private readonly ItemReaderOptions _options;
+    private readonly CsvSchema _schema;
+    private readonly byte _delimiter;
+    private byte[] _buffer;
+    private int _pos, _len;
+    private bool _eof, _started;
+    private long _streamBytes;
+
+    // The raw bytes of the current record (without its line end), at most MaxLineBytes of them.
+    private byte[] _record;
+    private int _recordLength;
+    private bool _recordTooLong, _recordUnterminated;
+    private long _recordStartLine, _line, _badRecords;
+    private int _cellIndex, _openQuoteAt, _openQuoteCell; // where the last quoted field of the record opened
+
+    // The current record's cells, unquoted: bytes in _cells, extents in _cellStarts/_cellLengths.
+    private byte[] _cells;
+    private readonly List<(int Start, int Length, bool Quoted)> _cellExtents = [];
+
+    private string[]? _names;
+    private AttributeKind[]? _types;
+
+    private enum ScanState { FieldStart, Unquoted, Quoted, QuoteInQuoted }
+
+    /// <summary>Creates a reader over a raw (already decompressed) stream.</summary>
+    /// <exception cref="ArgumentException">The options or the schema (<see cref="ItemReaderOptions.Csv"/>; null means a header row and every column a string) are not valid.</exception>
+    public CsvItemReader(Stream stream, ItemReaderOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(stream);
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentOutOfRangeException.ThrowIfLessThan(options.MaxLineBytes, 1024, nameof(options.MaxLineBytes));
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(options.MaxLineBytes, 1 << 30, nameof(options.MaxLineBytes));
+        _schema = options.Csv ?? new CsvSchema();
+        _schema.Validate();
+        _stream = stream;
+        _options = options;
+        _delimiter = (byte)_schema.Delimiter;
+        _buffer = ArrayPool<byte>.Shared.Rent(BufferSize);
+        _record = ArrayPool<byte>.Shared.Rent(4096);
+        _cells = ArrayPool<byte>.Shared.Rent(4096);
+        if (!_schema.HasHeaderRow)
+        {
+            SetColumns(_schema.Columns.Select(c => c.Name).ToArray());
+        }
+    }
+
+    /// <inheritdoc />
+    public long LinesRead => _line;
+
+    /// <inheritdoc />
+    public long BytesRead => _streamBytes - (_len - _pos);
+
+    /// <inheritdoc />
+    public long BadRecords => _badRecords;
+
+    /// <inheritdoc />
+    public async ValueTask<ItemRecord?> ReadAsync(CancellationToken cancellationToken = default)
+    {
+        while (await NextRecordAsync(cancellationToken).ConfigureAwait(false))
+        {
+            if (_recordLength == 0 && !_recordTooLong && _recordStartLine == _line)
+            {
+                continue; // a fully empty line
+            }
+            if (_recordUnterminated)
+            {
+                ReportUnterminated();
+                continue;
+            }
+            if (_recordTooLong)
+            {
+                Bad($"record is longer than {_options.MaxLineBytes:N0} bytes (MaxLineBytes)", raw: null);
+                continue;
+            }
+            if (SplitCells() is { } splitProblem)
+            {
+                if (_names is null) throw HeaderError(splitProblem);
+                Bad(splitProblem, RawText());
+                continue;
+            }
+            if (_names is null)
+            {
+                ReadHeader();
+                continue;
+            }
+            if (ToItem(out var problem) is { } item)
+            {
+                return new ItemRecord(item, _recordStartLine);
+            }
+            Bad(problem!, RawText());
+        }
+        return null;
+    }
+
+    /// <inheritdoc />
+    public ValueTask DisposeAsync()
+    {
+        ArrayPool<byte>.Shared.Return(_buffer);
+        ArrayPool<byte>.Shared.Return(_record);
+        ArrayPool<byte>.Shared.Return(_cells);
+        _buffer = _record = _cells = [];
+        _pos = _len = 0;
+        return ValueTask.CompletedTask;
+    }
+
+    /// <summary>Reads the next record's raw bytes into <see cref="_record"/>; false at the end of the input.</summary>
+    private async ValueTask<bool> NextRecordAsync(CancellationToken cancellationToken)
+    {
+        _recordLength = 0;
+        _recordTooLong = _recordUnterminated = false;
+        _recordStartLine = _line + 1;
+        _cellIndex = _openQuoteAt = _openQuoteCell = 0;
+        var state = ScanState.FieldStart;
+        bool any = false;
+        while (true)
+        {
+            if (_pos == _len && !await FillAsync(cancellationToken).ConfigureAwait(false))
+            {
+                if (!any)
+                {
+                    return false;
+                }
+                _line++; // the last line had no line end
+                _recordUnterminated = state == ScanState.Quoted;
+                return true;
+            }
+            any = true;
+            var span = _buffer.AsSpan(_pos, _len - _pos);
+            int consumed, kept;
+            bool end = false;
+            switch (state)
+            {
+                case ScanState.FieldStart:
+                case ScanState.QuoteInQuoted:
+                    byte b = span[0];
+                    consumed = kept = 1;
+                    if (b == Quote)
+                    {
+                        if (state == ScanState.FieldStart)
+                        {
+                            _openQuoteAt = _recordLength;
+                            _openQuoteCell = _cellIndex;
+                        }
+                        state = ScanState.Quoted; // an opening quote, or the second of a doubled one
+                    }
+                    else if (b == _delimiter) { state = ScanState.FieldStart; _cellIndex++; }
+                    else if (b == NewLine) { end = true; kept = 0; }
+                    else { state = ScanState.Unquoted; consumed = kept = 0; }
+                    break;
+                case ScanState.Unquoted:
+                    int stop = span.IndexOfAny(_delimiter, NewLine);
+                    if (stop < 0) consumed = kept = span.Length;
+                    else if (span[stop] == NewLine) { consumed = stop + 1; kept = stop; end = true; }
+                    else { consumed = kept = stop + 1; state = ScanState.FieldStart; _cellIndex++; }
+                    break;
+                default: // Quoted
+                    int next = span.IndexOfAny(Quote, NewLine);
+                    if (next < 0) consumed = kept = span.Length;
+                    else
+                    {
+                        consumed = kept = next + 1;
+                        if (span[next] == NewLine) _line++; // a line break inside a quoted field
+                        else state = ScanState.QuoteInQuoted;
+                    }
+                    break;
+            }
+            Keep(span[..kept]);
+            _pos += consumed;
+            if (end)
+            {
+                _line++;
+                if (!_recordTooLong && _recordLength > 0 && _record[_recordLength - 1] == (byte)'\r')
+                {
+                    _recordLength--; // CRLF
+                }
+                return true;
+            }
+        }
+    }
+
+    private async ValueTask<bool> FillAsync(CancellationToken cancellationToken)
+    {
+        if (_eof)
+        {
+            return false;
+        }
+        int read = await _stream.ReadAsync(_buffer.AsMemory(0, BufferSize), cancellationToken).ConfigureAwait(false);
+        if (!_started)
+        {
+            _started = true;
+            // Gather three bytes to see a byte order mark even from a stream that returns one byte at a time.
+            while (read is > 0 and < 3)
+            {
+                int more = await _stream.ReadAsync(_buffer.AsMemory(read, BufferSize - read), cancellationToken).ConfigureAwait(false);
+                if (more == 0) break;
+                read += more;
+            }
+            _streamBytes += read;
+            _pos = read >= 3 && _buffer.AsSpan(0, 3).SequenceEqual("\uFEFF"u8) ? 3 : 0;
+            _len = read;
+            _eof = read == 0;
+            return _pos < _len || (!_eof && await FillAsync(cancellationToken).ConfigureAwait(false));
+        }
+        if (read == 0)
+        {
+            _eof = true;
+            return false;
+        }
+        _streamBytes += read;
+        _pos = 0;
+        _len = read;
+        return true;
+    }
+
+    private void Keep(ReadOnlySpan<byte> bytes)
+    {
+        if (_recordTooLong || bytes.IsEmpty)
+        {
+            return;
+        }
+        if (_recordLength + bytes.Length > _options.MaxLineBytes)
+        {
+            _recordTooLong = true; // keep what there is for the excerpt, scan on to the record's end
+            return;
+        }
+        if (_recordLength + bytes.Length > _record.Length)
+        {
+            var bigger = ArrayPool<byte>.Shared.Rent(Math.Min(Math.Max(_record.Length * 2, _recordLength + bytes.Length), _options.MaxLineBytes));
+            _record.AsSpan(0, _recordLength).CopyTo(bigger);
+            ArrayPool<byte>.Shared.Return(_record);
+            _record = bigger;
+        }
+        bytes.CopyTo(_record.AsSpan(_recordLength));
+        _recordLength += bytes.Length;
+    }
+
+    /// <summary>
+    /// A quote opened and never closed: report the record up to the end of the line that quote opened on, then read on
+    /// from the next line, so a stray quote costs one record, not the rest of the file. Possible because the input
+    /// ended (nothing follows the kept bytes) and the record was kept whole.
+    /// </summary>
+    private void ReportUnterminated()
+    {
+        string column = ColumnName(_openQuoteCell);
+        var record = _record.AsSpan(0, _recordLength);
+        int lineEnd = _recordTooLong ? -1 : record[_openQuoteAt..].IndexOf(NewLine);
+        if (lineEnd < 0)
+        {
+            // Nothing to read on from: the quote opened on the record's last line, or the record was too long to keep.
+            if (_names is null) throw HeaderError($"{column}: a quoted field is not closed");
+            Bad($"{column}: a quoted field is not closed (the file ends inside quotes)", _recordTooLong ? null : RawText());
+            return;
+        }
+        lineEnd += _openQuoteAt;
+        var bad = record[..lineEnd];
+        var rest = record[(lineEnd + 1)..];
+        _line = _recordStartLine + bad.Count(NewLine);
+        if (_names is null) throw HeaderError($"{column}: a quoted field is not closed");
+        string raw = Encoding.UTF8.GetString(bad.EndsWith("\r"u8) ? bad[..^1] : bad);
+        if (rest.Length > _buffer.Length)
+        {
+            var bigger = ArrayPool<byte>.Shared.Rent(rest.Length);
+            ArrayPool<byte>.Shared.Return(_buffer);
+            _buffer = bigger;
+        }
+        rest.CopyTo(_buffer);
+        _pos = 0;
+        _len = rest.Length;
+        Bad($"{column}: a quoted field is not closed (no closing quote before the end of the file); reading on from line {_line + 1}", raw);
+    }
+
+    /// <summary>Splits <see cref="_record"/> into unquoted cells; returns a problem, or null.</summary>
+    private string? SplitCells()
+    {
+        _cellExtents.Clear();
+        if (_cells.Length < _recordLength)
+        {
+            ArrayPool<byte>.Shared.Return(_cells);
+            _cells = ArrayPool<byte>.Shared.Rent(_recordLength);
+        }
+        var record = _record.AsSpan(0, _recordLength);
+        int i = 0, output = 0;
+        while (true)
+        {
+            int start = output;
+            bool quoted = i < record.Length && record[i] == Quote;
+            if (quoted)
+            {
+                i++;
+                while (true)
+                {
+                    int close = record[i..].IndexOf(Quote);
+                    if (close < 0)
+                    {
+                        return $"{ColumnName(_cellExtents.Count)}: a quoted field is not closed";
+                    }
+                    record.Slice(i, close).CopyTo(_cells.AsSpan(output));
+                    output += close;
+                    i += close + 1;
+                    if (i < record.Length && record[i] == Quote)
+                    {
+                        _cells[output++] = Quote; // "" is one quote
+                        i++;
+                        continue;
+                    }
+                    break;
+                }
+                if (i < record.Length && record[i] != _delimiter)
+                {
+                    return $"{ColumnName(_cellExtents.Count)}: unexpected text after the closing quote ('{RecordError.ExcerptOf(Encoding.UTF8.GetString(record.Slice(i, Math.Min(20, record.Length - i))))}'); a quote inside a quoted field is written twice";
+                }
+            }
+            else
+            {
+                int length = record[i..].IndexOf(_delimiter);
+                if (length < 0) length = record.Length - i;
+                record.Slice(i, length).CopyTo(_cells.AsSpan(output));
+                output += length;
+                i += length;
+            }
+            _cellExtents.Add((start, output - start, quoted));
+            if (i >= record.Length)
+            {
+                return null;
+            }
+            i++; // the delimiter
+        }
+    }
+
+    private void ReadHeader()
+    {
+        var names = new string[_cellExtents.Count];
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        for (int k = 0; k < names.Length; k++)
+        {
+            var (start, length, _) = _cellExtents[k];
+            string name;
+            try
+            {
+                name = new UTF8Encoding(false, true).GetString(_cells, start, length);
+            }
+            catch (DecoderFallbackException)
+            {
+                throw HeaderError($"header column {k + 1} is not valid UTF-8");
+            }
+            if (name.Length == 0)
+            {
+                throw HeaderError($"header column {k + 1} has no name");
+            }
+            if (!seen.Add(name))
+            {
+                throw HeaderError($"header column '{name}' appears twice");
+            }
+            names[k] = name;
+        }
+        var missing = _schema.Columns.Where(c => !seen.Contains(c.Name)).Select(c => c.Name).ToList();
+        if (missing.Count > 0)
+        {
+            throw HeaderError($"the CSV schema types column{(missing.Count > 1 ? "s" : "")} {string.Join(", ", missing.Select(m => $"'{m}'"))} but the header has no such column (header: {string.Join(",", names)})");
+        }
+        SetColumns(names);
+    }
+
+    private void SetColumns(string[] names)
+    {
+        _names = names;
+        _types = names.Select(_schema.TypeOf).ToArray();
+    }
+
+    private Dictionary<string, AttributeValue>? ToItem(out string? problem)
+    {
+        var names = _names!;
+        if (_cellExtents.Count != names.Length)
+        {
+            problem = $"record has {_cellExtents.Count} column{(_cellExtents.Count == 1 ? "" : "s")}; the header has {names.Length}";
+            return null;
+        }
+        var item = new Dictionary<string, AttributeValue>(names.Length, StringComparer.Ordinal);
+        for (int k = 0; k < names.Length; k++)
+        {
+            var (start, length, quoted) = _cellExtents[k];
+            var type = _types![k];
+            if (!CsvCells.TryRead(_cells.AsSpan(start, length), quoted, type, _schema, out var value, out var reason))
+            {
+                problem = $"column '{names[k]}' ({CsvCells.TypeName(type)}): {reason}";
+                return null;
+            }
+            if (value is not null)
+            {
+                item[names[k]] = value;
+            }
+        }
+        if (item.Count == 0)
+        {
+            problem = "every cell of the record is empty";
+            return null;
+        }
+        problem = null;
+        return item;
+    }
+
+    private string ColumnName(int index) =>
+        _names is not null && index < _names.Length ? $"column '{_names[index]}'" : $"column {index + 1}";
+
+    private string RawText() => Encoding.UTF8.GetString(_record, 0, _recordLength);
+
+    private RecordFormatException HeaderError(string reason)
+    {
+        string raw = RawText();
+        return new RecordFormatException(new RecordError(_options.SourceName, _recordStartLine, $"bad CSV header: {reason}", RecordError.ExcerptOf(raw), raw));
+    }
+
+    private void Bad(string reason, string? raw)
+    {
+        string excerpt = RecordError.ExcerptOf(raw ?? Encoding.UTF8.GetString(_record, 0, Math.Min(_recordLength, 512)));
+        var error = new RecordError(_options.SourceName, _recordStartLine, reason, excerpt, raw);
+        _badRecords++;
+        if (_options.BadRecords == BadRecordHandling.Fail)
+        {
+            throw new RecordFormatException(error);
+        }
+        _options.OnBadRecord?.Invoke(error);
+    }
+}

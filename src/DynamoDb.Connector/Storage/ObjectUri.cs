@@ -1,0 +1,306 @@
+namespace DynamoDb.Connector.Storage;
+
+/// <summary>Which store a uri belongs to.</summary>
+internal enum ObjectUriKind
+{
+    /// <summary>A scheme no store here handles (<c>hdfs://</c>, <c>https://</c>, ...).</summary>
+    Unsupported,
+    /// <summary><c>s3://</c>, or <c>s3n://</c> / <c>s3a://</c> read as <c>s3://</c>.</summary>
+    S3,
+    /// <summary>A plain absolute or relative path, or a <c>file:</c> uri.</summary>
+    Local,
+}
+
+/// <summary>
+/// The one place that parses and builds object uris: <c>s3://bucket/key</c> (<c>s3n://</c> and <c>s3a://</c> read as
+/// <c>s3://</c>), <c>file:///abs/path</c> (also <c>file:/abs/path</c> and <c>file://localhost/abs/path</c>), and plain
+/// absolute or relative paths, Windows-style ones included.
+/// </summary>
+/// <remarks>
+/// Uris are paths with a scheme, as Hadoop and the EMR connector write them, not RFC 3986 uris: nothing is
+/// percent-decoded, so keys with spaces, unicode, <c>+</c> or <c>%</c> are kept exactly as written.
+/// Directory-like uris end with a separator; the helpers accept a directory with or without it.
+/// </remarks>
+internal static class ObjectUri
+{
+    /// <summary>The canonical S3 scheme prefix.</summary>
+    public const string S3Prefix = "s3://";
+
+    private const string FilePrefix = "file:";
+
+    /// <summary>Orders uris as S3 orders keys: by Unicode code point (the order of their UTF-8 bytes).</summary>
+    public static IComparer<string> Order { get; } = new CodePointComparer();
+
+    /// <summary>Which store handles <paramref name="uri"/>.</summary>
+    public static ObjectUriKind KindOf(string uri)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(uri);
+        if (SchemeLength(uri) is not (> 0 and var length)) return ObjectUriKind.Local;
+        var scheme = uri.AsSpan(0, length);
+        if (IsS3Scheme(scheme)) return ObjectUriKind.S3;
+        return scheme.Equals("file", StringComparison.OrdinalIgnoreCase) ? ObjectUriKind.Local : ObjectUriKind.Unsupported;
+    }
+
+    /// <summary>The scheme of <paramref name="uri"/> (lower case), or null for a plain path.</summary>
+    public static string? SchemeOf(string uri) =>
+        SchemeLength(uri) is > 0 and var length ? uri[..length].ToLowerInvariant() : null;
+
+    /// <summary>The bucket and key of an <c>s3://</c> (or <c>s3n://</c>, <c>s3a://</c>) uri; the key may be empty.</summary>
+    /// <exception cref="ArgumentException">Not an S3 uri, or no bucket.</exception>
+    public static (string Bucket, string Key) ParseS3(string uri)
+    {
+        if (KindOf(uri) != ObjectUriKind.S3)
+        {
+            throw new ArgumentException($"'{uri}' is not an s3:// uri.", nameof(uri));
+        }
+        int schemeLength = SchemeLength(uri);
+        if (!uri.AsSpan(schemeLength).StartsWith("://"))
+        {
+            throw new ArgumentException($"'{uri}' is not a valid S3 uri: expected s3://bucket/key.", nameof(uri));
+        }
+        var rest = uri.AsSpan(schemeLength + 3);
+        int slash = rest.IndexOf('/');
+        var bucket = slash < 0 ? rest : rest[..slash];
+        if (bucket.IsEmpty)
+        {
+            throw new ArgumentException($"'{uri}' names no bucket: expected s3://bucket/key.", nameof(uri));
+        }
+        return (bucket.ToString(), slash < 0 ? "" : rest[(slash + 1)..].ToString());
+    }
+
+    /// <summary>The uri <c>s3://bucket/key</c>.</summary>
+    public static string FormatS3(string bucket, string key) => string.Concat(S3Prefix, bucket, "/", key);
+
+    /// <summary>The file-system path of a local uri: a <c>file:</c> uri without its scheme, a plain path unchanged.</summary>
+    /// <exception cref="ArgumentException">Not a local uri, or a <c>file:</c> uri naming a remote host.</exception>
+    public static string ToLocalPath(string uri)
+    {
+        if (KindOf(uri) != ObjectUriKind.Local)
+        {
+            throw new ArgumentException($"'{uri}' is not a local path or file: uri.", nameof(uri));
+        }
+        if (!uri.StartsWith(FilePrefix, StringComparison.OrdinalIgnoreCase)) return uri;
+
+        string rest = uri[FilePrefix.Length..];
+        string path;
+        if (rest.StartsWith("///", StringComparison.Ordinal)) path = rest[2..];
+        else if (rest.StartsWith("//localhost/", StringComparison.OrdinalIgnoreCase)) path = rest["//localhost".Length..];
+        else if (rest.StartsWith("//", StringComparison.Ordinal))
+        {
+            throw new ArgumentException($"'{uri}' names a remote host; only local file: uris (file:///path) are supported.", nameof(uri));
+        }
+        else if (rest.StartsWith('/')) path = rest;
+        else throw new ArgumentException($"'{uri}' is not an absolute file: uri (expected file:///path).", nameof(uri));
+
+        // file:///C:/data -> C:/data
+        return path.Length >= 3 && path[0] == '/' && IsDriveLetterPath(path.AsSpan(1)) ? path[1..] : path;
+    }
+
+    /// <summary>The uri in canonical form: <c>s3n://</c> and <c>s3a://</c> become <c>s3://</c>; anything else is unchanged.</summary>
+    public static string Normalize(string uri)
+    {
+        if (KindOf(uri) != ObjectUriKind.S3) return uri;
+        var (bucket, key) = ParseS3(uri);
+        return FormatS3(bucket, key);
+    }
+
+    /// <summary>Whether <paramref name="uri"/> names a directory rather than an object: it ends with a separator, or is a bucket root.</summary>
+    public static bool IsDirectoryLike(string uri)
+    {
+        switch (KindOf(uri))
+        {
+            case ObjectUriKind.S3:
+                var (_, key) = ParseS3(uri);
+                return key.Length == 0 || key.EndsWith('/');
+            case ObjectUriKind.Local:
+                string path = ToLocalPath(uri);
+                return IsSeparator(path, path[^1]) || path is "." or ".." || (path.Length == 2 && IsDriveLetter(path));
+            default:
+                throw Unsupported(uri);
+        }
+    }
+
+    /// <summary><paramref name="directoryUri"/> with a trailing separator (in canonical form for S3).</summary>
+    public static string AsDirectory(string directoryUri)
+    {
+        switch (KindOf(directoryUri))
+        {
+            case ObjectUriKind.S3:
+                var (bucket, key) = ParseS3(directoryUri);
+                return FormatS3(bucket, key.Length == 0 || key.EndsWith('/') ? key : key + "/");
+            case ObjectUriKind.Local:
+                return IsSeparator(directoryUri, directoryUri[^1]) ? directoryUri : directoryUri + SeparatorFor(directoryUri);
+            default:
+                throw Unsupported(directoryUri);
+        }
+    }
+
+    /// <summary>
+    /// <paramref name="name"/> (a file name or a relative path with <c>/</c> separators) inside the directory
+    /// <paramref name="directoryUri"/>, which may or may not end with a separator.
+    /// </summary>
+    /// <exception cref="ArgumentException"><paramref name="name"/> is empty or starts with a separator.</exception>
+    public static string Combine(string directoryUri, string name)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(name);
+        if (name[0] == '/' || name[0] == '\\')
+        {
+            throw new ArgumentException($"'{name}' must be relative to '{directoryUri}', without a leading separator.", nameof(name));
+        }
+        return AsDirectory(directoryUri) + name;
+    }
+
+    /// <summary>
+    /// The directory that holds <paramref name="uri"/>, with a trailing separator: <c>s3://b/a/x.json</c> gives
+    /// <c>s3://b/a/</c>, <c>s3://b/a/</c> gives <c>s3://b/</c>, a bare relative name gives <c>./</c>.
+    /// </summary>
+    /// <exception cref="ArgumentException"><paramref name="uri"/> is a root (a bucket, <c>/</c>, <c>C:\</c>).</exception>
+    public static string Parent(string uri)
+    {
+        string normalized = Normalize(uri);
+        int nameStart = NameStart(normalized, out int nameEnd);
+        if (nameStart == nameEnd)
+        {
+            throw new ArgumentException($"'{uri}' is a root and has no parent.", nameof(uri));
+        }
+        return nameStart == 0 ? "./" : normalized[..nameStart];
+    }
+
+    /// <summary>The last segment of <paramref name="uri"/> (a trailing separator ignored); empty for a root.</summary>
+    public static string FileName(string uri)
+    {
+        string normalized = Normalize(uri);
+        int start = NameStart(normalized, out int end);
+        return normalized[start..end];
+    }
+
+    /// <summary>
+    /// The path of <paramref name="objectUri"/> relative to the directory <paramref name="prefixUri"/>
+    /// (<c>s3://b/p</c> and <c>s3://b/p/sub/x.json</c> give <c>sub/x.json</c>). Forms are compared canonically:
+    /// <c>s3a://</c> against <c>s3://</c>, <c>file:///x</c> against <c>/x</c>.
+    /// </summary>
+    /// <exception cref="ArgumentException"><paramref name="objectUri"/> is not inside <paramref name="prefixUri"/>.</exception>
+    public static string RelativePath(string prefixUri, string objectUri)
+    {
+        var kind = KindOf(prefixUri);
+        if (kind == ObjectUriKind.Unsupported) throw Unsupported(prefixUri);
+        string prefix, target;
+        if (kind == ObjectUriKind.Local && KindOf(objectUri) == ObjectUriKind.Local)
+        {
+            prefix = AsDirectory(ToLocalPath(prefixUri));
+            target = ToLocalPath(objectUri);
+        }
+        else
+        {
+            prefix = AsDirectory(prefixUri);
+            target = Normalize(objectUri);
+        }
+        if (target.Length <= prefix.Length || !target.StartsWith(prefix, StringComparison.Ordinal))
+        {
+            throw new ArgumentException($"'{objectUri}' is not inside '{prefixUri}'.", nameof(objectUri));
+        }
+        return target[prefix.Length..];
+    }
+
+    /// <summary>Where the last segment of <paramref name="uri"/> starts and ends (a single trailing separator excluded).</summary>
+    private static int NameStart(string uri, out int end)
+    {
+        int rootLength;
+        switch (KindOf(uri))
+        {
+            case ObjectUriKind.S3:
+                var (bucket, _) = ParseS3(uri);
+                rootLength = Math.Min(uri.Length, S3Prefix.Length + bucket.Length + 1);
+                break;
+            case ObjectUriKind.Local:
+                rootLength = LocalRootLength(uri);
+                break;
+            default:
+                throw Unsupported(uri);
+        }
+        bool backslashSeparates = BackslashSeparates(uri);
+        end = uri.Length;
+        if (end > rootLength && IsSeparator(uri[end - 1], backslashSeparates)) end--;
+        int start = end;
+        while (start > rootLength && !IsSeparator(uri[start - 1], backslashSeparates)) start--;
+        return start;
+    }
+
+    /// <summary>Length of the part of a local uri that is its root: <c>file:///</c>, <c>/</c>, <c>C:\</c>, or nothing for a relative path.</summary>
+    private static int LocalRootLength(string uri)
+    {
+        int schemeEnd = uri.StartsWith(FilePrefix, StringComparison.OrdinalIgnoreCase) ? uri.Length - ToLocalPath(uri).Length : 0;
+        var path = uri.AsSpan(schemeEnd);
+        if (IsDriveLetterPath(path)) return schemeEnd + 3;
+        if (path.Length == 2 && IsDriveLetter(path)) return schemeEnd + 2;
+        if (path.StartsWith(@"\\")) return schemeEnd + 2;
+        return path.Length > 0 && path[0] == '/' ? schemeEnd + 1 : schemeEnd;
+    }
+
+    /// <summary>
+    /// Whether <paramref name="c"/> separates segments in <paramref name="uri"/>: <c>/</c> always; <c>\</c> in local
+    /// paths on Windows or in Windows-style paths (<c>C:\...</c>, <c>\\server\share</c>) anywhere, since on Linux and
+    /// macOS it is an ordinary file-name character.
+    /// </summary>
+    private static bool IsSeparator(string uri, char c) => IsSeparator(c, BackslashSeparates(uri));
+
+    private static bool IsSeparator(char c, bool backslashSeparates) => c == '/' || (c == '\\' && backslashSeparates);
+
+    private static bool BackslashSeparates(string uri) => KindOf(uri) == ObjectUriKind.Local && IsWindowsStyle(uri);
+
+    private static bool IsWindowsStyle(string path) =>
+        OperatingSystem.IsWindows() || IsDriveLetterPath(path) || path.StartsWith(@"\\", StringComparison.Ordinal);
+
+    private static char SeparatorFor(string uri)
+    {
+        if (KindOf(uri) != ObjectUriKind.Local || !IsWindowsStyle(uri)) return '/';
+        int last = uri.AsSpan().LastIndexOfAny('/', '\\');
+        return last >= 0 ? uri[last] : Path.DirectorySeparatorChar;
+    }
+
+    /// <summary>The length of the scheme (before <c>:</c>), or 0 for a plain path. One letter is a drive, not a scheme.</summary>
+    private static int SchemeLength(string uri)
+    {
+        int colon = uri.IndexOf(':');
+        if (colon < 2 || !char.IsAsciiLetter(uri[0])) return 0;
+        for (int i = 1; i < colon; i++)
+        {
+            char c = uri[i];
+            if (!char.IsAsciiLetterOrDigit(c) && c is not ('+' or '-' or '.')) return 0;
+        }
+        return colon;
+    }
+
+    private static bool IsS3Scheme(ReadOnlySpan<char> scheme) =>
+        scheme.Equals("s3", StringComparison.OrdinalIgnoreCase) || scheme.Equals("s3n", StringComparison.OrdinalIgnoreCase)
+        || scheme.Equals("s3a", StringComparison.OrdinalIgnoreCase);
+
+    private static bool IsDriveLetter(ReadOnlySpan<char> path) => path.Length >= 2 && char.IsAsciiLetter(path[0]) && path[1] == ':';
+
+    private static bool IsDriveLetterPath(ReadOnlySpan<char> path) => IsDriveLetter(path) && path.Length >= 3 && path[2] is '/' or '\\';
+
+    private static bool IsDriveLetterPath(string path) => IsDriveLetterPath(path.AsSpan());
+
+    private static NotSupportedException Unsupported(string uri) =>
+        new($"'{uri}' has a scheme no object store handles: use s3:// (s3n://, s3a://), file:// or a local path.");
+
+    /// <summary>UTF-16 in code point order: surrogates (D800-DFFF, code points above FFFF) sort after E000-FFFF.</summary>
+    private sealed class CodePointComparer : IComparer<string>
+    {
+        public int Compare(string? x, string? y)
+        {
+            if (ReferenceEquals(x, y)) return 0;
+            if (x is null) return -1;
+            if (y is null) return 1;
+            int length = Math.Min(x.Length, y.Length);
+            for (int i = 0; i < length; i++)
+            {
+                char a = x[i], b = y[i];
+                if (a != b) return Fix(a) - Fix(b);
+            }
+            return x.Length - y.Length;
+        }
+
+        private static int Fix(char c) => c >= 0xD800 ? (c >= 0xE000 ? c - 0x800 : c + 0x2000) : c;
+    }
+}
