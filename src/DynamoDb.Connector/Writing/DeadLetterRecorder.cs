@@ -7,13 +7,13 @@ namespace DynamoDb.Connector.Writing;
 internal sealed class DeadLetterRecorder : IAsyncDisposable
 {
     private readonly IDeadLetterSink? _shared;
-    private readonly Func<CancellationToken, Task<OwnedDeadLetterSink>>? _open;
+    private readonly Func<CancellationToken, Task<JsonLinesDeadLetterSink>>? _open;
     private readonly int _memoryLimit;
     private readonly List<DeadLetter> _memory = [];
     private readonly SemaphoreSlim _opening = new(1, 1);
-    private OwnedDeadLetterSink? _owned;
+    private JsonLinesDeadLetterSink? _owned;
 
-    public DeadLetterRecorder(IDeadLetterSink? shared, Func<CancellationToken, Task<OwnedDeadLetterSink>>? open, int memoryLimit)
+    public DeadLetterRecorder(IDeadLetterSink? shared, Func<CancellationToken, Task<JsonLinesDeadLetterSink>>? open, int memoryLimit)
     {
         _shared = shared;
         _open = open;
@@ -69,7 +69,7 @@ internal sealed class DeadLetterRecorder : IAsyncDisposable
         _opening.Dispose();
     }
 
-    private async Task<OwnedDeadLetterSink> OpenAsync(CancellationToken cancellationToken)
+    private async Task<JsonLinesDeadLetterSink> OpenAsync(CancellationToken cancellationToken)
     {
         await _opening.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
@@ -81,17 +81,4 @@ internal sealed class DeadLetterRecorder : IAsyncDisposable
             _opening.Release();
         }
     }
-}
-
-/// <summary>A dead-letter sink a writer opened itself and completes (commits) when it completes.</summary>
-internal abstract class OwnedDeadLetterSink : IDeadLetterSink, IAsyncDisposable
-{
-    public abstract ValueTask WriteAsync(DeadLetter letter, CancellationToken cancellationToken = default);
-
-    public abstract ValueTask FlushAsync(CancellationToken cancellationToken = default);
-
-    /// <summary>Finishes the file and makes it visible.</summary>
-    public abstract ValueTask CompleteAsync(CancellationToken cancellationToken);
-
-    public abstract ValueTask DisposeAsync();
 }

@@ -20,7 +20,7 @@ internal sealed class DynamoDbWriterFactory : IDynamoDbWriterFactory, IDisposabl
     private readonly ILogger _logger;
     private readonly ConnectorMetrics _metrics;
     private readonly bool _ownsMetrics;
-    private readonly IReadOnlyList<IObjectStore> _stores;
+    private readonly ObjectStores _stores;
     private readonly Func<double> _random;
     private readonly WriteBudgetRegistry _budgets;
 
@@ -56,7 +56,7 @@ internal sealed class DynamoDbWriterFactory : IDynamoDbWriterFactory, IDisposabl
         _loggerFactory = loggerFactory;
         _logger = loggerFactory.CreateLogger("DynamoDb.Connector.Writing");
         _metrics = metrics;
-        _stores = [.. stores];
+        _stores = new ObjectStores(stores);
         _random = random;
         Tracker = new WorkTracker();
         _budgets = new WriteBudgetRegistry(timeProvider, loggerFactory, Tracker);
@@ -109,11 +109,10 @@ internal sealed class DynamoDbWriterFactory : IDynamoDbWriterFactory, IDisposabl
         if (_ownsMetrics) _metrics.Dispose();
     }
 
-    private Func<CancellationToken, Task<OwnedDeadLetterSink>>? DeadLetterFileOpener(string? uri)
+    private Func<CancellationToken, Task<JsonLinesDeadLetterSink>>? DeadLetterFileOpener(string? uri)
     {
         if (uri is null) return null;
-        var store = _stores.FirstOrDefault(s => s.CanHandle(uri))
-            ?? throw new ArgumentException($"No object store is registered for dead-letter uri '{uri}' (register the connector's storage, or set DeadLetterSink).", nameof(uri));
-        return cancellationToken => throw new NotSupportedException("TEMP " + store);
+        var store = _stores.For(uri); // fails now, not at the first bad item, when no store handles the uri
+        return cancellationToken => JsonLinesDeadLetterSink.CreateAsync(store, uri, cancellationToken);
     }
 }

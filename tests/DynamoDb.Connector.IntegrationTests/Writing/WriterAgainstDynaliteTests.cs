@@ -3,6 +3,7 @@ using Amazon.DynamoDBv2.Model;
 using DynamoDb.Connector.DependencyInjection;
 using DynamoDb.Connector.Formats.Lines;
 using DynamoDb.Connector.IntegrationTests.Infrastructure;
+using DynamoDb.Connector.Storage;
 using DynamoDb.Connector.Writing;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -56,6 +57,10 @@ public sealed class WriterAgainstDynaliteTests(LocalServers servers) : IAsyncLif
             ];
         }
         await _client.CreateTableAsync(request);
+        // dynalite makes a table ACTIVE a moment after CreateTable returns: ask until it is (no sleeping).
+        for (int i = 0; i < 1000 && (await _client.DescribeTableAsync(name)).Table.TableStatus != TableStatus.ACTIVE; i++)
+        {
+        }
         return name;
     }
 
@@ -252,5 +257,37 @@ public sealed class WriterAgainstDynaliteTests(LocalServers servers) : IAsyncLif
         Assert.Equal(20, summary.ItemsDeleted);
         var stored = await ScanAsync(table);
         Assert.Equal(Enumerable.Range(0, 20).Select(i => $"p|{2 * i + 1}").Order(), stored.Keys.Order());
+    }
+
+    [Fact]
+    public async Task DeadLetters_GoToAnS3Object_ThatReadsBackAsTheOriginalItems()
+    {
+        string table = await CreateTableAsync(indexKey: "city");
+        using var s3 = servers.CreateS3Client();
+        string bucket = LocalServers.UniqueName("dead");
+        await s3.PutBucketAsync(bucket);
+        var store = new S3ObjectStore(s3, Microsoft.Extensions.Options.Options.Create(new S3ObjectStoreOptions()));
+        await using var services = new ServiceCollection()
+            .AddSingleton<IAmazonDynamoDB>(_client)
+            .AddSingleton<IObjectStore>(store)
+            .AddDynamoDbConnector(o => o.Writer.Throughput.WritePercent = 1)
+            .BuildServiceProvider();
+        string uri = $"s3://{bucket}/dead-letters/part-1.json";
+        await using var writer = await services.GetRequiredService<IDynamoDbWriterFactory>().CreateAsync(table, new DynamoDbWriterOptions { DeadLetterUri = uri, Throughput = { WritePercent = 1 } });
+        var items = Enumerable.Range(0, 30).Select(i => { var item = Item("p", i); item["city"] = new() { S = "c" + i }; return item; }).ToList();
+        items[7]["city"] = new() { N = "7" };
+        items[21]["city"] = new() { B = new MemoryStream([21]) };
+
+        for (int i = 0; i < items.Count; i++) await writer.WriteAsync(new ItemRecord(items[i], i + 1), "input.json");
+        var summary = await writer.CompleteAsync();
+
+        Assert.Equal(28, summary.ItemsWritten);
+        Assert.Equal(2, summary.ItemsDeadLettered);
+        await using var reader = ItemFiles.OpenReader(await store.OpenReadAsync(uri), ItemFileFormat.DynamoDbJson);
+        var back = new List<ItemRecord>();
+        while (await reader.ReadAsync() is { } record) back.Add(record);
+        Assert.Equal(2, back.Count);
+        Assert.Null(Formats.Items.ItemComparer.Difference(items[7], back[0].Item));
+        Assert.Null(Formats.Items.ItemComparer.Difference(items[21], back[1].Item));
     }
 }

@@ -15,7 +15,7 @@ namespace DynamoDb.Connector.Tests.Infrastructure;
 /// </summary>
 internal sealed class WriterHarness : IDisposable
 {
-    public WriterHarness(DynamoDbWriterOptions? defaults = null, Func<double>? random = null)
+    public WriterHarness(DynamoDbWriterOptions? defaults = null, Func<double>? random = null, IEnumerable<DynamoDb.Connector.Storage.IObjectStore>? stores = null)
     {
         Time = new FakeTimeProvider(new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero));
         Dynamo = new FakeDynamoDb(Time);
@@ -23,7 +23,7 @@ internal sealed class WriterHarness : IDisposable
         Logs = new CollectingLoggerProvider();
         LoggerFactory = Microsoft.Extensions.Logging.LoggerFactory.Create(b => b.AddProvider(Logs).SetMinimumLevel(LogLevel.Debug));
         Metrics = new ConnectorMetrics();
-        Factory = new DynamoDbWriterFactory(Client, defaults ?? new DynamoDbWriterOptions(), Time, LoggerFactory, Metrics, [], random ?? new Random(42).NextDouble);
+        Factory = new DynamoDbWriterFactory(Client, defaults ?? new DynamoDbWriterOptions(), Time, LoggerFactory, Metrics, stores ?? [], random ?? new Random(42).NextDouble);
     }
 
     public FakeTimeProvider Time { get; }
