@@ -1,3 +1,4 @@
+using DynamoDb.Connector.Storage;
 using DynamoDb.Connector.Writing;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -41,6 +42,8 @@ public static class ConnectorServiceCollectionExtensions
         options.ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<DynamoDbConnectorOptions>, DynamoDbConnectorOptionsValidator>());
         services.TryAddSingleton(TimeProvider.System);
+        // Local files always work (dead-letter files, for one); S3 is added with its client by the storage registration.
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IObjectStore, LocalFileObjectStore>());
         services.TryAddSingleton<IDynamoDbWriterFactory, DynamoDbWriterFactory>();
         return services;
     }

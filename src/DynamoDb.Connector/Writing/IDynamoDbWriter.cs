@@ -67,6 +67,7 @@ public interface IDynamoDbWriterFactory
     /// <param name="cancellationToken">Cancels the table description.</param>
     /// <exception cref="ArgumentException">The options are invalid (the message lists every problem).</exception>
     /// <exception cref="InvalidOperationException">The table already has writers in this process with different throughput options.</exception>
+    /// <exception cref="NotSupportedException">No registered object store handles <see cref="DynamoDbWriterOptions.DeadLetterUri"/>.</exception>
     Task<IDynamoDbWriter> CreateAsync(string tableName, DynamoDbWriterOptions? options = null, CancellationToken cancellationToken = default);
 
     /// <summary>

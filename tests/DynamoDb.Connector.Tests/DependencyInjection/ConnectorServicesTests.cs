@@ -78,4 +78,30 @@ public sealed class ConnectorServicesTests
         Assert.Equal(1200, budget.WriteUnitsPerSecond);
         Assert.Equal("items", budget.TableName);
     }
+
+    [Fact]
+    public async Task AddDynamoDbConnector_DeadLetterUriOnLocalDisk_WorksWithoutRegisteringAStore()
+    {
+        var time = new FakeTimeProvider();
+        using var dynamo = new FakeDynamoDb(time);
+        dynamo.AddTable("items", Formats.Items.KeySchema.Parse("pk:S"));
+        string path = Path.Combine(Path.GetTempPath(), $"dead-{Guid.NewGuid():N}.json");
+        await using var provider = new ServiceCollection()
+            .AddSingleton<IAmazonDynamoDB>(dynamo.CreateClient())
+            .AddDynamoDbConnector(o => o.Writer.DeadLetterUri = path)
+            .BuildServiceProvider();
+        try
+        {
+            await using var writer = await provider.GetRequiredService<IDynamoDbWriterFactory>().CreateAsync("items");
+            await writer.WriteAsync(new() { ["nokey"] = new() { S = "x" } });
+            var summary = await writer.CompleteAsync();
+
+            Assert.Equal(1, summary.ItemsDeadLettered);
+            Assert.Contains("partition key 'pk' is missing", await File.ReadAllTextAsync(path), StringComparison.Ordinal);
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
 }
