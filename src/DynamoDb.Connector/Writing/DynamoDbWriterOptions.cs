@@ -87,9 +87,9 @@ public sealed class DynamoDbWriterOptions
 
     /// <summary>
     /// The most batches one writer has in flight at once, so one writer can fill a large budget (a batch of 25 takes
-    /// a round trip of some milliseconds). Default 16; valid 1 to 256.
+    /// a round trip of some milliseconds: 32 batches of 25 every 10 ms is 80,000 items/s). Default 32; valid 1 to 256.
     /// </summary>
-    public int MaxBatchesInFlight { get; set; } = 16;
+    public int MaxBatchesInFlight { get; set; } = 32;
 
     /// <summary>The most requests per batch. Default 25 (DynamoDB's limit); valid 1 to 25.</summary>
     public int BatchSize { get; set; } = MaxBatchSize;
