@@ -223,8 +223,10 @@ public sealed class ExportJob : IDisposable
                 throw new OperationCanceledException($"The export of {plan.TableName} was cancelled; {run.Snapshot().FilesCommitted} part files are committed and recorded in {checkpoint.RootUri}. Run it again to resume.", error, cancellationToken);
             }
             Log.ExportFailed(_logger, plan.TableName, error.Message, checkpoint.RootUri, error);
-            if (error is ExportException or ArgumentException or InvalidOperationException) throw error;
-            throw new ExportException($"The export of {plan.TableName} failed: {error.Message} What was committed is recorded in {checkpoint.RootUri}; run the export again to resume.", error);
+            string resume = $"What was committed is recorded in {checkpoint.RootUri}; run the export again to resume.";
+            throw error is ExportException
+                ? new ExportException($"{error.Message} {resume}", error.InnerException)
+                : new ExportException($"The export of {plan.TableName} failed: {error.Message} {resume}", error);
         }
 
         await progressTimer.DisposeAsync().ConfigureAwait(false);
