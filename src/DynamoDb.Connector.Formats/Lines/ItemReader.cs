@@ -29,6 +29,30 @@ public sealed class ItemReaderOptions
 
     /// <summary>The CSV column layout; required for <see cref="ItemFileFormat.Csv"/>, ignored otherwise.</summary>
     public Csv.CsvSchema? Csv { get; set; }
+
+    /// <summary>Whether disposing the reader leaves the source stream open. Default false: the reader owns the stream.</summary>
+    public bool LeaveOpen { get; set; }
+
+    /// <summary>The smallest accepted <see cref="MaxLineBytes"/>: 1 KiB.</summary>
+    public const int MinMaxLineBytes = 1024;
+
+    /// <summary>The largest accepted <see cref="MaxLineBytes"/>: 1 GiB.</summary>
+    public const int MaxMaxLineBytes = 1024 * 1024 * 1024;
+
+    /// <summary>Throws when a value is out of its valid range.</summary>
+    /// <exception cref="ArgumentOutOfRangeException">A value is out of range.</exception>
+    public void Validate()
+    {
+        if (MaxLineBytes is < MinMaxLineBytes or > MaxMaxLineBytes)
+        {
+            throw new ArgumentOutOfRangeException(nameof(MaxLineBytes), MaxLineBytes, $"MaxLineBytes must be between {MinMaxLineBytes} and {MaxMaxLineBytes}.");
+        }
+        if (!Enum.IsDefined(BadRecords))
+        {
+            throw new ArgumentOutOfRangeException(nameof(BadRecords), BadRecords, "Unknown bad-record handling.");
+        }
+        ArgumentNullException.ThrowIfNull(SourceName);
+    }
 }
 
 /// <summary>Reads items from a line-oriented file, one at a time, in constant memory.</summary>

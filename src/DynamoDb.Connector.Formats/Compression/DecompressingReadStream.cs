@@ -1,0 +1,168 @@
+namespace DynamoDb.Connector.Formats.Compression;
+
+/// <summary>
+/// Detects the compression from the first bytes at the first read (so opening never blocks and works on streams
+/// that cannot seek), replays those bytes, and decompresses the rest.
+/// </summary>
+internal sealed class DecompressingReadStream(Stream source, bool leaveOpen) : Stream
+{
+    private Stream? _inner;
+    private bool _disposed;
+
+    /// <summary>The compression found at the first read; null before it.</summary>
+    public CompressionKind? Kind { get; private set; }
+
+    public override bool CanRead => !_disposed;
+    public override bool CanSeek => false;
+    public override bool CanWrite => false;
+    public override long Length => throw new NotSupportedException();
+    public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+    public override void Flush() { }
+    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+    public override void SetLength(long value) => throw new NotSupportedException();
+    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+
+    public override int Read(byte[] buffer, int offset, int count)
+    {
+        ValidateBufferArguments(buffer, offset, count);
+        var inner = _inner ?? OpenAsync(useAsync: false, CancellationToken.None).GetAwaiter().GetResult();
+        return inner.Read(buffer, offset, count);
+    }
+
+    public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken)
+    {
+        ValidateBufferArguments(buffer, offset, count);
+        return ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
+    }
+
+    public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) =>
+        _inner is { } inner ? inner.ReadAsync(buffer, cancellationToken) : OpenThenReadAsync(buffer, cancellationToken);
+
+    private async ValueTask<int> OpenThenReadAsync(Memory<byte> buffer, CancellationToken cancellationToken)
+    {
+        var inner = await OpenAsync(useAsync: true, cancellationToken).ConfigureAwait(false);
+        return await inner.ReadAsync(buffer, cancellationToken).ConfigureAwait(false);
+    }
+
+    private async ValueTask<Stream> OpenAsync(bool useAsync, CancellationToken cancellationToken)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        var head = new byte[StreamCompression.MagicBytes];
+        int length = 0;
+        while (length < head.Length)
+        {
+            int read = useAsync
+                ? await source.ReadAsync(head.AsMemory(length), cancellationToken).ConfigureAwait(false)
+                : source.Read(head, length, head.Length - length);
+            if (read == 0)
+            {
+                break;
+            }
+            length += read;
+        }
+        var kind = StreamCompression.Detect(head.AsSpan(0, length));
+        var replay = new PrefixedReadStream(head, length, source, leaveOpen);
+        _inner = kind switch
+        {
+            CompressionKind.Gzip => new GzipReadStream(replay, leaveOpen: false),
+            CompressionKind.Zstd => new ZstdSharp.DecompressionStream(replay, checkEndOfStream: true, leaveOpen: false),
+            _ => replay,
+        };
+        Kind = kind;
+        return _inner;
+    }
+
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing && !_disposed)
+        {
+            _disposed = true;
+            if (_inner is not null) _inner.Dispose();
+            else if (!leaveOpen) source.Dispose();
+        }
+        base.Dispose(disposing);
+    }
+
+    public override async ValueTask DisposeAsync()
+    {
+        if (!_disposed)
+        {
+            _disposed = true;
+            if (_inner is not null) await _inner.DisposeAsync().ConfigureAwait(false);
+            else if (!leaveOpen) await source.DisposeAsync().ConfigureAwait(false);
+        }
+        GC.SuppressFinalize(this);
+    }
+}
+
+/// <summary>A stream that first returns bytes already read from its source, then the rest of the source.</summary>
+internal sealed class PrefixedReadStream(byte[] prefix, int prefixLength, Stream source, bool leaveOpen) : Stream
+{
+    private int _position;
+
+    public override bool CanRead => true;
+    public override bool CanSeek => false;
+    public override bool CanWrite => false;
+    public override long Length => throw new NotSupportedException();
+    public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+    public override void Flush() { }
+    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+    public override void SetLength(long value) => throw new NotSupportedException();
+    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+
+    public override int Read(byte[] buffer, int offset, int count)
+    {
+        ValidateBufferArguments(buffer, offset, count);
+        return Read(buffer.AsSpan(offset, count));
+    }
+
+    public override int Read(Span<byte> buffer)
+    {
+        if (_position < prefixLength)
+        {
+            return CopyPrefix(buffer);
+        }
+        return source.Read(buffer);
+    }
+
+    public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken)
+    {
+        ValidateBufferArguments(buffer, offset, count);
+        return ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
+    }
+
+    public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
+    {
+        if (_position < prefixLength)
+        {
+            return new ValueTask<int>(CopyPrefix(buffer.Span));
+        }
+        return source.ReadAsync(buffer, cancellationToken);
+    }
+
+    private int CopyPrefix(Span<byte> buffer)
+    {
+        int count = Math.Min(buffer.Length, prefixLength - _position);
+        prefix.AsSpan(_position, count).CopyTo(buffer);
+        _position += count;
+        return count;
+    }
+
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing && !leaveOpen)
+        {
+            source.Dispose();
+        }
+        base.Dispose(disposing);
+    }
+
+    public override async ValueTask DisposeAsync()
+    {
+        if (!leaveOpen)
+        {
+            await source.DisposeAsync().ConfigureAwait(false);
+        }
+        GC.SuppressFinalize(this);
+    }
+}

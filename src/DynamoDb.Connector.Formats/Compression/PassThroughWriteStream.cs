@@ -1,0 +1,41 @@
+namespace DynamoDb.Connector.Formats.Compression;
+
+/// <summary>Writes straight to the destination; disposing it leaves the destination open when asked (like the compressors).</summary>
+internal sealed class PassThroughWriteStream(Stream destination, bool leaveOpen) : Stream
+{
+    public override bool CanRead => false;
+    public override bool CanSeek => false;
+    public override bool CanWrite => true;
+    public override long Length => throw new NotSupportedException();
+    public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+    public override void Flush() => destination.Flush();
+    public override Task FlushAsync(CancellationToken cancellationToken) => destination.FlushAsync(cancellationToken);
+    public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+    public override void SetLength(long value) => throw new NotSupportedException();
+    public override void Write(byte[] buffer, int offset, int count) => destination.Write(buffer, offset, count);
+    public override void Write(ReadOnlySpan<byte> buffer) => destination.Write(buffer);
+
+    public override Task WriteAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
+        destination.WriteAsync(buffer, offset, count, cancellationToken);
+
+    public override ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default) =>
+        destination.WriteAsync(buffer, cancellationToken);
+
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing)
+        {
+            if (leaveOpen) destination.Flush();
+            else destination.Dispose();
+        }
+        base.Dispose(disposing);
+    }
+
+    public override async ValueTask DisposeAsync()
+    {
+        if (leaveOpen) await destination.FlushAsync().ConfigureAwait(false);
+        else await destination.DisposeAsync().ConfigureAwait(false);
+        GC.SuppressFinalize(this);
+    }
+}

@@ -1,0 +1,269 @@
+using System.Buffers;
+using System.Buffers.Text;
+using System.Text;
+using Amazon.DynamoDBv2.Model;
+using DynamoDb.Connector.Formats.Items;
+
+namespace DynamoDb.Connector.Formats.Json;
+
+/// <summary>
+/// Writes items as compact JSON into a pooled buffer, byte for byte as the EMR connector's Gson does (HTML escaping
+/// off): <c>"</c> and <c>\</c> escaped, <c>\b \t \n \f \r</c> as short escapes, other control characters as
+/// <c>\u00xx</c> (lower-case hex), U+2028 and U+2029 escaped, everything else raw UTF-8. (System.Text.Json's relaxed
+/// encoder also escapes DEL, C1 controls, U+00A0, unassigned code points and every non-BMP character such as emoji,
+/// and uses upper-case hex, so strings are written here instead.)
+/// </summary>
+internal sealed class JsonItemFormatter : IDisposable
+{
+    private static readonly SearchValues<char> NeedsEscape = SearchValues.Create(
+        "\u0000\u0001\u0002\u0003\u0004\u0005\u0006\u0007\b\t\n\u000b\f\r\u000e\u000f" +
+        "\u0010\u0011\u0012\u0013\u0014\u0015\u0016\u0017\u0018\u0019\u001a\u001b\u001c\u001d\u001e\u001f" +
+        "\"\\\u2028\u2029");
+
+    private readonly byte[][] _openers;
+    private byte[] _buffer;
+    private int _length;
+    private BinarySink? _binarySink;
+
+    /// <param name="dynamoDbKeys">Upper-case DynamoDB type keys (<c>S</c>) instead of the EMR spelling (<c>s</c>, <c>bOOL</c>).</param>
+    public JsonItemFormatter(bool dynamoDbKeys)
+    {
+        _openers = dynamoDbKeys ? TypeKeys.DynamoDbOpeners : TypeKeys.EmrOpeners;
+        _buffer = ArrayPool<byte>.Shared.Rent(64 * 1024);
+    }
+
+    /// <summary>Bytes written and not yet taken.</summary>
+    public int Length => _length;
+
+    /// <summary>The bytes written so far.</summary>
+    public ReadOnlyMemory<byte> Written => _buffer.AsMemory(0, _length);
+
+    /// <summary>Forgets the bytes from <paramref name="length"/> on (everything, by default).</summary>
+    public void Truncate(int length = 0) => _length = length;
+
+    /// <summary>Writes raw bytes.</summary>
+    public void WriteRaw(ReadOnlySpan<byte> bytes)
+    {
+        bytes.CopyTo(GetSpan(bytes.Length));
+        _length += bytes.Length;
+    }
+
+    /// <summary>Writes <c>{"name":value,...}</c>.</summary>
+    /// <exception cref="AttributePathException">A value has no type set.</exception>
+    public void WriteMap(Dictionary<string, AttributeValue> map)
+    {
+        WriteByte((byte)'{');
+        bool first = true;
+        foreach (var (name, value) in map)
+        {
+            if (!first) WriteByte((byte)',');
+            first = false;
+            WriteString(name);
+            WriteByte((byte)':');
+            try
+            {
+                WriteValue(value);
+            }
+            catch (AttributePathException e)
+            {
+                throw e.Within(name);
+            }
+        }
+        WriteByte((byte)'}');
+    }
+
+    private void WriteValue(AttributeValue value)
+    {
+        if (value is null)
+        {
+            throw new AttributePathException("the value is null");
+        }
+        var kind = AttributeValues.KindOf(value);
+        if (kind == AttributeKind.Empty)
+        {
+            throw new AttributePathException("the value has no type set (DynamoDB rejects empty attribute values)");
+        }
+        WriteRaw(_openers[(int)kind]);
+        switch (kind)
+        {
+            case AttributeKind.S:
+                WriteString(value.S);
+                break;
+            case AttributeKind.N:
+                WriteString(value.N);
+                break;
+            case AttributeKind.B:
+                WriteBase64(value.B);
+                break;
+            case AttributeKind.Bool:
+                WriteRaw(value.BOOL == true ? "true"u8 : "false"u8);
+                break;
+            case AttributeKind.Null:
+                WriteRaw("true"u8);
+                break;
+            case AttributeKind.SS:
+                WriteStrings(value.SS);
+                break;
+            case AttributeKind.NS:
+                WriteStrings(value.NS);
+                break;
+            case AttributeKind.BS:
+                WriteByte((byte)'[');
+                for (int i = 0; i < value.BS.Count; i++)
+                {
+                    if (i > 0) WriteByte((byte)',');
+                    WriteBase64(value.BS[i]);
+                }
+                WriteByte((byte)']');
+                break;
+            case AttributeKind.L:
+                WriteByte((byte)'[');
+                for (int i = 0; i < value.L.Count; i++)
+                {
+                    if (i > 0) WriteByte((byte)',');
+                    try
+                    {
+                        WriteValue(value.L[i]);
+                    }
+                    catch (AttributePathException e)
+                    {
+                        throw e.Within($"[{i}]");
+                    }
+                }
+                WriteByte((byte)']');
+                break;
+            default:
+                WriteMap(value.M);
+                break;
+        }
+        WriteByte((byte)'}');
+    }
+
+    private void WriteStrings(List<string> strings)
+    {
+        WriteByte((byte)'[');
+        for (int i = 0; i < strings.Count; i++)
+        {
+            if (i > 0) WriteByte((byte)',');
+            WriteString(strings[i]);
+        }
+        WriteByte((byte)']');
+    }
+
+    /// <summary>Writes a quoted, escaped JSON string.</summary>
+    public void WriteString(string text)
+    {
+        WriteByte((byte)'"');
+        ReadOnlySpan<char> rest = text;
+        while (true)
+        {
+            int escape = rest.IndexOfAny(NeedsEscape);
+            var plain = escape < 0 ? rest : rest[..escape];
+            if (!plain.IsEmpty)
+            {
+                // Escapes split only at BMP non-surrogates, so surrogate pairs stay whole.
+                _length += Encoding.UTF8.GetBytes(plain, GetSpan(plain.Length * 3));
+            }
+            if (escape < 0)
+            {
+                break;
+            }
+            WriteEscape(rest[escape]);
+            rest = rest[(escape + 1)..];
+        }
+        WriteByte((byte)'"');
+    }
+
+    private void WriteEscape(char c)
+    {
+        switch (c)
+        {
+            case '"': WriteRaw("\\\""u8); return;
+            case '\\': WriteRaw("\\\\"u8); return;
+            case '\b': WriteRaw("\\b"u8); return;
+            case '\t': WriteRaw("\\t"u8); return;
+            case '\n': WriteRaw("\\n"u8); return;
+            case '\f': WriteRaw("\\f"u8); return;
+            case '\r': WriteRaw("\\r"u8); return;
+        }
+        var span = GetSpan(6);
+        "\\u"u8.CopyTo(span);
+        const string Hex = "0123456789abcdef";
+        span[2] = (byte)Hex[(c >> 12) & 0xF];
+        span[3] = (byte)Hex[(c >> 8) & 0xF];
+        span[4] = (byte)Hex[(c >> 4) & 0xF];
+        span[5] = (byte)Hex[c & 0xF];
+        _length += 6;
+    }
+
+    private void WriteBase64(MemoryStream stream)
+    {
+        if (stream.TryGetBuffer(out var segment))
+        {
+            WriteBase64(segment.AsSpan(0, (int)stream.Length));
+        }
+        else if (stream.GetType() == typeof(MemoryStream) && stream.Length > 0)
+        {
+            // A MemoryStream over a private array (new MemoryStream(bytes)) hides its buffer; its WriteTo hands all
+            // of its bytes over in one write, without copying them to a new array or touching its Position.
+            // (Subclasses may write in pieces, which would break the base64 groups: they get copied below.)
+            _binarySink ??= new BinarySink(this);
+            stream.WriteTo(_binarySink);
+        }
+        else
+        {
+            WriteBase64(stream.ToArray());
+        }
+    }
+
+    private void WriteBase64(ReadOnlySpan<byte> bytes)
+    {
+        WriteByte((byte)'"');
+        Base64.EncodeToUtf8(bytes, GetSpan(Base64.GetMaxEncodedToUtf8Length(bytes.Length)), out _, out int written);
+        _length += written;
+        WriteByte((byte)'"');
+    }
+
+    /// <summary>Writes one byte.</summary>
+    public void WriteByte(byte value)
+    {
+        if (_length == _buffer.Length) Grow(1);
+        _buffer[_length++] = value;
+    }
+
+    private Span<byte> GetSpan(int size)
+    {
+        if (_buffer.Length - _length < size) Grow(size);
+        return _buffer.AsSpan(_length);
+    }
+
+    private void Grow(int size)
+    {
+        var larger = ArrayPool<byte>.Shared.Rent((int)Math.Min(Array.MaxLength, Math.Max((long)_buffer.Length * 2, (long)_length + size)));
+        _buffer.AsSpan(0, _length).CopyTo(larger);
+        ArrayPool<byte>.Shared.Return(_buffer);
+        _buffer = larger;
+    }
+
+    public void Dispose()
+    {
+        ArrayPool<byte>.Shared.Return(_buffer);
+        _buffer = [];
+        _length = 0;
+    }
+
+    /// <summary>Receives a hidden MemoryStream's bytes from <see cref="MemoryStream.WriteTo"/> and writes them as base64.</summary>
+    private sealed class BinarySink(JsonItemFormatter owner) : Stream
+    {
+        public override bool CanRead => false;
+        public override bool CanSeek => false;
+        public override bool CanWrite => true;
+        public override long Length => throw new NotSupportedException();
+        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+        public override void Flush() { }
+        public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+        public override void SetLength(long value) => throw new NotSupportedException();
+        public override void Write(byte[] buffer, int offset, int count) => owner.WriteBase64(buffer.AsSpan(offset, count));
+    }
+}

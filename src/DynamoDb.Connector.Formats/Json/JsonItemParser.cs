@@ -1,0 +1,512 @@
+using System.Buffers;
+using System.Buffers.Text;
+using System.Text;
+using System.Text.Json;
+using Amazon.DynamoDBv2.Model;
+using DynamoDb.Connector.Formats.Items;
+using DynamoDb.Connector.Formats.Lines;
+
+namespace DynamoDb.Connector.Formats.Json;
+
+/// <summary>
+/// Parses one line of a JSON item format straight from its UTF-8 bytes with <see cref="Utf8JsonReader"/> (no DOM, no
+/// string per line). Strict about structure (exactly one type key per value, strings where strings belong, valid
+/// numbers and base64, distinct set elements, nothing after the object), lenient about spelling (type keys in any case,
+/// <c>nULLValue</c>). A line that is not a valid item throws <see cref="AttributePathException"/>; never a partial item.
+/// One instance per reader: it caches attribute names.
+/// </summary>
+internal sealed class JsonItemParser(ItemFileFormat format)
+{
+    /// <summary>DynamoDB nests 32 levels; each takes two JSON levels. 256 leaves room and still bounds the recursion.</summary>
+    private static readonly JsonReaderOptions ReaderOptions = new() { MaxDepth = 256 };
+    private static readonly SearchValues<byte> Blank = SearchValues.Create(" \t"u8);
+    private const int SmallSet = 16;
+    private readonly NameCache _names = new();
+    private int _capacityHint = 8;
+
+    /// <summary>Whether a line holds only spaces and tabs (treated like an empty line).</summary>
+    public static bool IsBlank(ReadOnlySpan<byte> line) => line.IndexOfAnyExcept(Blank) < 0;
+
+    /// <summary>Parses a non-blank line into a record.</summary>
+    /// <exception cref="AttributePathException">The line is not a valid item of the format; the message says why.</exception>
+    public ItemRecord Parse(ReadOnlySpan<byte> line, long lineNumber)
+    {
+        try
+        {
+            switch (format)
+            {
+                case ItemFileFormat.DataPipeline:
+                    return new ItemRecord(ParseDataPipeline(line), lineNumber);
+                case ItemFileFormat.DynamoDbJson:
+                    return new ItemRecord(ParseDynamoDbJson(line), lineNumber);
+                case ItemFileFormat.DynamoDbJsonIncremental:
+                    var (item, operation) = ParseIncremental(line);
+                    return new ItemRecord(item, lineNumber, operation);
+                default:
+                    throw new NotSupportedException($"The {format.ToName()} format is not a JSON item format.");
+            }
+        }
+        catch (JsonException e)
+        {
+            throw new AttributePathException(Describe(e, line.Length));
+        }
+        catch (InvalidOperationException e) when (e.InnerException is DecoderFallbackException)
+        {
+            throw new AttributePathException("a string is not valid UTF-8");
+        }
+    }
+
+    private Dictionary<string, AttributeValue> ParseDataPipeline(ReadOnlySpan<byte> line)
+    {
+        int first = line.IndexOfAnyExcept(Blank);
+        if (first >= 0 && line[first] != (byte)'{')
+        {
+            return Remember(ParseLegacy(line[first..].TrimEnd(" \t"u8)));
+        }
+        var reader = new Utf8JsonReader(line, ReaderOptions);
+        StartObject(ref reader);
+        var item = ReadMap(ref reader, _capacityHint);
+        EnsureEnd(ref reader);
+        return Remember(item);
+    }
+
+    private Dictionary<string, AttributeValue> ParseDynamoDbJson(ReadOnlySpan<byte> line)
+    {
+        var reader = new Utf8JsonReader(line, ReaderOptions);
+        StartObject(ref reader);
+        Dictionary<string, AttributeValue>? item = null;
+        while (Next(ref reader) == JsonTokenType.PropertyName)
+        {
+            if (!reader.ValueTextEquals("Item"u8))
+            {
+                reader.Skip(); // dead-letter lines and other tools add fields next to "Item"
+                continue;
+            }
+            if (item is not null)
+            {
+                throw new AttributePathException("the line has two \"Item\" fields");
+            }
+            if (Next(ref reader) != JsonTokenType.StartObject)
+            {
+                throw new AttributePathException($"\"Item\" is a JSON {Describe(reader.TokenType)}, not an object of attributes");
+            }
+            item = ReadMap(ref reader, _capacityHint);
+        }
+        EnsureEnd(ref reader);
+        return Remember(item ?? throw new AttributePathException("the line has no \"Item\" object (a ddb-json line is {\"Item\":{...}})"));
+    }
+
+    private (Dictionary<string, AttributeValue> Item, RecordOperation Operation) ParseIncremental(ReadOnlySpan<byte> line)
+    {
+        var reader = new Utf8JsonReader(line, ReaderOptions);
+        StartObject(ref reader);
+        Dictionary<string, AttributeValue>? keys = null, newImage = null;
+        while (Next(ref reader) == JsonTokenType.PropertyName)
+        {
+            bool isNewImage = reader.ValueTextEquals("NewImage"u8);
+            if (!isNewImage && !reader.ValueTextEquals("Keys"u8))
+            {
+                reader.Skip(); // Metadata, OldImage and anything else
+                continue;
+            }
+            string field = isNewImage ? "NewImage" : "Keys";
+            if (isNewImage ? newImage is not null : keys is not null)
+            {
+                throw new AttributePathException($"the line has two \"{field}\" fields");
+            }
+            var token = Next(ref reader);
+            if (token == JsonTokenType.Null)
+            {
+                continue; // an absent image
+            }
+            if (token != JsonTokenType.StartObject)
+            {
+                throw new AttributePathException($"\"{field}\" is a JSON {Describe(token)}, not an object of attributes");
+            }
+            Dictionary<string, AttributeValue> map;
+            try
+            {
+                map = ReadMap(ref reader, _capacityHint);
+            }
+            catch (AttributePathException e)
+            {
+                throw e.Within(field);
+            }
+            if (isNewImage) newImage = map;
+            else keys = map;
+        }
+        EnsureEnd(ref reader);
+        if (newImage is not null)
+        {
+            return (Remember(newImage), RecordOperation.Put);
+        }
+        if (keys is not null)
+        {
+            return (Remember(keys), RecordOperation.Delete);
+        }
+        throw new AttributePathException("the line has neither \"NewImage\" nor \"Keys\"");
+    }
+
+    /// <summary>
+    /// The legacy Data Pipeline/Hive line: <c>name\x03{typed value}\x02name\x03{typed value}</c>. Split on the
+    /// separators, never replaced inside values: JSON text cannot hold a raw 0x02 or 0x03 byte (control characters
+    /// in strings must be escaped), so every such byte outside a name is a separator.
+    /// </summary>
+    private Dictionary<string, AttributeValue> ParseLegacy(ReadOnlySpan<byte> line)
+    {
+        var item = new Dictionary<string, AttributeValue>(_capacityHint);
+        while (true)
+        {
+            int stx = line.IndexOf((byte)0x02);
+            var part = stx < 0 ? line : line[..stx];
+            int etx = part.IndexOf((byte)0x03);
+            if (etx <= 0)
+            {
+                throw new AttributePathException(etx < 0
+                    ? item.Count == 0
+                        ? "the line is neither a JSON object (it does not start with '{') nor a legacy Data Pipeline line (it has no \\x03 separator)"
+                        : $"legacy line (not starting with '{{'): attribute {item.Count + 1} has no \\x03 between its name and its value"
+                    : $"legacy line (not starting with '{{'): attribute {item.Count + 1} has an empty name");
+            }
+            string name = _names.Get(part[..etx]);
+            AttributeValue value;
+            try
+            {
+                var reader = new Utf8JsonReader(part[(etx + 1)..], ReaderOptions);
+                if (!reader.Read())
+                {
+                    throw new AttributePathException("has no value after \\x03");
+                }
+                value = ReadValue(ref reader);
+                EnsureEnd(ref reader);
+            }
+            catch (AttributePathException e)
+            {
+                throw e.Within(name);
+            }
+            catch (JsonException e)
+            {
+                throw new AttributePathException(Describe(e, part.Length - etx - 1)).Within(name);
+            }
+            if (!item.TryAdd(name, value))
+            {
+                throw new AttributePathException("appears twice").Within(name);
+            }
+            if (stx < 0)
+            {
+                return item;
+            }
+            line = line[(stx + 1)..];
+        }
+    }
+
+    private Dictionary<string, AttributeValue> Remember(Dictionary<string, AttributeValue> item)
+    {
+        if (item.Count == 0)
+        {
+            throw new AttributePathException("the item has no attributes");
+        }
+        _capacityHint = item.Count;
+        return item;
+    }
+
+    private Dictionary<string, AttributeValue> ReadMap(ref Utf8JsonReader reader, int capacity)
+    {
+        var map = new Dictionary<string, AttributeValue>(capacity);
+        while (Next(ref reader) != JsonTokenType.EndObject)
+        {
+            string name = reader.ValueIsEscaped ? reader.GetString()! : _names.Get(reader.ValueSpan);
+            Next(ref reader);
+            AttributeValue value;
+            try
+            {
+                value = ReadValue(ref reader);
+            }
+            catch (AttributePathException e)
+            {
+                throw e.Within(name);
+            }
+            if (!map.TryAdd(name, value))
+            {
+                throw new AttributePathException("appears twice in the same map").Within(name);
+            }
+        }
+        return map;
+    }
+
+    private AttributeValue ReadValue(ref Utf8JsonReader reader)
+    {
+        if (reader.TokenType != JsonTokenType.StartObject)
+        {
+            throw new AttributePathException($"the value is JSON {Describe(reader.TokenType)}, not a typed value such as {{\"S\":\"text\"}}");
+        }
+        if (Next(ref reader) == JsonTokenType.EndObject)
+        {
+            throw new AttributePathException("the typed value has no type key; it needs exactly one, such as {\"S\":\"text\"}");
+        }
+        var kind = ReadTypeKey(ref reader);
+        Next(ref reader);
+        AttributeValue value = kind switch
+        {
+            AttributeKind.S => new AttributeValue { S = ReadString(ref reader, kind) },
+            AttributeKind.N => new AttributeValue { N = ReadNumber(ref reader) },
+            AttributeKind.B => new AttributeValue { B = ReadBinary(ref reader, kind) },
+            AttributeKind.Bool => new AttributeValue { BOOL = ReadBoolean(ref reader) },
+            AttributeKind.Null => ReadNull(ref reader),
+            AttributeKind.SS => new AttributeValue { SS = ReadStringSet(ref reader, kind) },
+            AttributeKind.NS => new AttributeValue { NS = ReadStringSet(ref reader, kind) },
+            AttributeKind.BS => new AttributeValue { BS = ReadBinarySet(ref reader) },
+            AttributeKind.L => new AttributeValue { L = ReadList(ref reader) },
+            _ => new AttributeValue { M = ReadNestedMap(ref reader) },
+        };
+        if (Next(ref reader) != JsonTokenType.EndObject)
+        {
+            throw new AttributePathException($"the typed value has more than one type key ('{KeyName(kind)}' and '{reader.GetString()}')");
+        }
+        return value;
+    }
+
+    private static AttributeKind ReadTypeKey(ref Utf8JsonReader reader)
+    {
+        if (!reader.ValueIsEscaped && TypeKeys.TryParse(reader.ValueSpan, out var kind))
+        {
+            return kind;
+        }
+        string key = reader.GetString()!;
+        if (reader.ValueIsEscaped && TypeKeys.TryParse(Encoding.UTF8.GetBytes(key), out kind))
+        {
+            return kind;
+        }
+        throw new AttributePathException($"unknown type key '{Excerpt(key)}'; expected one of S, N, B, BOOL, NULL, SS, NS, BS, L, M");
+    }
+
+    private static string ReadString(ref Utf8JsonReader reader, AttributeKind kind)
+    {
+        if (reader.TokenType != JsonTokenType.String)
+        {
+            throw new AttributePathException($"the {KeyName(kind)} value is JSON {Describe(reader.TokenType)}, expected a string");
+        }
+        return reader.GetString()!;
+    }
+
+    private static string ReadNumber(ref Utf8JsonReader reader)
+    {
+        if (reader.TokenType != JsonTokenType.String)
+        {
+            throw new AttributePathException($"the N value is JSON {Describe(reader.TokenType)}, expected a string holding the number's text");
+        }
+        string text = reader.GetString()!;
+        return NumberText.IsValid(text, out var reason) ? text : throw new AttributePathException(reason!);
+    }
+
+    private static bool ReadBoolean(ref Utf8JsonReader reader) => reader.TokenType switch
+    {
+        JsonTokenType.True => true,
+        JsonTokenType.False => false,
+        _ => throw new AttributePathException($"the BOOL value is JSON {Describe(reader.TokenType)}, expected true or false"),
+    };
+
+    private static AttributeValue ReadNull(ref Utf8JsonReader reader) => reader.TokenType switch
+    {
+        JsonTokenType.True => new AttributeValue { NULL = true },
+        JsonTokenType.False => throw new AttributePathException("the NULL value is false; DynamoDB only has NULL: true"),
+        _ => throw new AttributePathException($"the NULL value is JSON {Describe(reader.TokenType)}, expected true"),
+    };
+
+    private static MemoryStream ReadBinary(ref Utf8JsonReader reader, AttributeKind kind)
+    {
+        if (reader.TokenType != JsonTokenType.String)
+        {
+            throw new AttributePathException($"the {KeyName(kind)} value is JSON {Describe(reader.TokenType)}, expected a base64 string");
+        }
+        byte[]? rented = null;
+        try
+        {
+            ReadOnlySpan<byte> text = reader.ValueSpan;
+            if (reader.ValueIsEscaped)
+            {
+                rented = ArrayPool<byte>.Shared.Rent(text.Length);
+                text = rented.AsSpan(0, reader.CopyString(rented));
+            }
+            return DecodeBase64(text);
+        }
+        finally
+        {
+            if (rented is not null) ArrayPool<byte>.Shared.Return(rented);
+        }
+    }
+
+    private static MemoryStream DecodeBase64(ReadOnlySpan<byte> text)
+    {
+        // Padded base64 decodes to exactly 3/4 of its length minus the padding: allocate that, once.
+        int padding = text.Length > 0 && text[^1] == (byte)'=' ? (text.Length > 1 && text[^2] == (byte)'=' ? 2 : 1) : 0;
+        var bytes = new byte[Math.Max(0, (text.Length / 4 * 3) - padding)];
+        var status = Base64.DecodeFromUtf8(text, bytes, out _, out int written);
+        if (status == OperationStatus.DestinationTooSmall)
+        {
+            bytes = new byte[Base64.GetMaxDecodedFromUtf8Length(text.Length)];
+            status = Base64.DecodeFromUtf8(text, bytes, out _, out written);
+        }
+        if (status != OperationStatus.Done)
+        {
+            throw new AttributePathException($"'{Excerpt(Encoding.UTF8.GetString(text))}' is not valid base64 (standard alphabet, '=' padding)");
+        }
+        return new MemoryStream(bytes, 0, written, writable: true, publiclyVisible: true);
+    }
+
+    private static List<string> ReadStringSet(ref Utf8JsonReader reader, AttributeKind kind)
+    {
+        if (reader.TokenType != JsonTokenType.StartArray)
+        {
+            throw new AttributePathException($"the {KeyName(kind)} value is JSON {Describe(reader.TokenType)}, expected an array of strings");
+        }
+        var set = new List<string>();
+        while (Next(ref reader) != JsonTokenType.EndArray)
+        {
+            if (reader.TokenType != JsonTokenType.String)
+            {
+                throw new AttributePathException($"{KeyName(kind)} element {set.Count} is JSON {Describe(reader.TokenType)}, expected a string");
+            }
+            string element = reader.GetString()!;
+            if (kind == AttributeKind.NS && !NumberText.IsValid(element, out var reason))
+            {
+                throw new AttributePathException($"NS element {set.Count}: {reason}");
+            }
+            set.Add(element);
+        }
+        // DynamoDB compares set numbers by value: "1.5" and "1.50" are the same element.
+        var keys = kind == AttributeKind.NS && set.Count > 1 ? set.ConvertAll(NumberText.Canonical) : set;
+        if (FindDuplicate(keys) is int duplicate)
+        {
+            throw new AttributePathException($"the {KeyName(kind)} set has the element '{Excerpt(set[duplicate])}' twice; set elements must be distinct");
+        }
+        return set;
+    }
+
+    private static List<MemoryStream> ReadBinarySet(ref Utf8JsonReader reader)
+    {
+        if (reader.TokenType != JsonTokenType.StartArray)
+        {
+            throw new AttributePathException($"the BS value is JSON {Describe(reader.TokenType)}, expected an array of base64 strings");
+        }
+        var set = new List<MemoryStream>();
+        while (Next(ref reader) != JsonTokenType.EndArray)
+        {
+            if (reader.TokenType != JsonTokenType.String)
+            {
+                throw new AttributePathException($"BS element {set.Count} is JSON {Describe(reader.TokenType)}, expected a base64 string");
+            }
+            set.Add(ReadBinary(ref reader, AttributeKind.BS));
+        }
+        var texts = set.ConvertAll(element => Convert.ToBase64String(AttributeValues.BytesOf(element)));
+        if (FindDuplicate(texts) is int duplicate)
+        {
+            throw new AttributePathException($"the BS set has the element '{Excerpt(texts[duplicate])}' twice; set elements must be distinct");
+        }
+        return set;
+    }
+
+    private List<AttributeValue> ReadList(ref Utf8JsonReader reader)
+    {
+        if (reader.TokenType != JsonTokenType.StartArray)
+        {
+            throw new AttributePathException($"the L value is JSON {Describe(reader.TokenType)}, expected an array of typed values");
+        }
+        var list = new List<AttributeValue>();
+        while (Next(ref reader) != JsonTokenType.EndArray)
+        {
+            try
+            {
+                list.Add(ReadValue(ref reader));
+            }
+            catch (AttributePathException e)
+            {
+                throw e.Within($"[{list.Count}]");
+            }
+        }
+        return list;
+    }
+
+    private Dictionary<string, AttributeValue> ReadNestedMap(ref Utf8JsonReader reader)
+    {
+        if (reader.TokenType != JsonTokenType.StartObject)
+        {
+            throw new AttributePathException($"the M value is JSON {Describe(reader.TokenType)}, expected an object of typed values");
+        }
+        return ReadMap(ref reader, 0);
+    }
+
+    /// <summary>The index of the first element equal (ordinal) to an earlier one, or null.</summary>
+    private static int? FindDuplicate(List<string> set)
+    {
+        if (set.Count <= SmallSet)
+        {
+            for (int i = 1; i < set.Count; i++)
+            {
+                for (int j = 0; j < i; j++)
+                {
+                    if (string.Equals(set[i], set[j], StringComparison.Ordinal)) return i;
+                }
+            }
+            return null;
+        }
+        var seen = new HashSet<string>(set.Count, StringComparer.Ordinal);
+        for (int i = 0; i < set.Count; i++)
+        {
+            if (!seen.Add(set[i])) return i;
+        }
+        return null;
+    }
+
+    private static void StartObject(ref Utf8JsonReader reader)
+    {
+        if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
+        {
+            throw new AttributePathException($"the line is JSON {Describe(reader.TokenType)}, not an object");
+        }
+    }
+
+    private static JsonTokenType Next(ref Utf8JsonReader reader) => reader.Read()
+        ? reader.TokenType
+        : throw new AttributePathException("the line ends in the middle of the JSON (truncated)");
+
+    private static void EnsureEnd(ref Utf8JsonReader reader)
+    {
+        if (reader.Read())
+        {
+            throw new AttributePathException("there is more JSON after the object");
+        }
+    }
+
+    private static string KeyName(AttributeKind kind) => kind switch
+    {
+        AttributeKind.Bool => "BOOL",
+        AttributeKind.Null => "NULL",
+        _ => kind.ToString(),
+    };
+
+    private static string Describe(JsonTokenType token) => token switch
+    {
+        JsonTokenType.String => "a string",
+        JsonTokenType.Number => "a number",
+        JsonTokenType.True or JsonTokenType.False => "a boolean",
+        JsonTokenType.Null => "null",
+        JsonTokenType.StartObject => "an object",
+        JsonTokenType.StartArray => "an array",
+        _ => "nothing",
+    };
+
+    private static string Describe(JsonException e, int length)
+    {
+        if (e.BytePositionInLine >= length)
+        {
+            return "the JSON ends before the object is complete (truncated line)";
+        }
+        string message = e.Message;
+        int cut = message.IndexOf(" LineNumber:", StringComparison.Ordinal);
+        if (cut >= 0) message = message[..cut];
+        return e.BytePositionInLine is { } position ? $"invalid JSON at byte {position + 1}: {message}" : $"invalid JSON: {message}";
+    }
+
+    private static string Excerpt(string text) => text.Length <= 40 ? text : string.Concat(text.AsSpan(0, 37), "...");
+}

@@ -1,0 +1,120 @@
+using System.Text;
+using DynamoDb.Connector.Formats.Lines;
+
+namespace DynamoDb.Connector.Formats.Json;
+
+/// <summary>Reads the JSON line formats (data-pipeline, ddb-json, ddb-json-incremental) from a decompressed stream.</summary>
+internal sealed class JsonItemReader : IItemReader
+{
+    private readonly Stream _stream;
+    private readonly LineReader _lines;
+    private readonly JsonItemParser _parser;
+    private readonly ItemReaderOptions _options;
+    private bool _disposed;
+
+    /// <param name="stream">The decompressed input, owned by the reader (it leaves the file's stream open or not, as the options say).</param>
+    /// <param name="format">A JSON line format.</param>
+    /// <param name="options">Validated options.</param>
+    public JsonItemReader(Stream stream, ItemFileFormat format, ItemReaderOptions options)
+    {
+        _stream = stream;
+        _options = options;
+        _lines = new LineReader(stream, options.MaxLineBytes);
+        _parser = new JsonItemParser(format);
+    }
+
+    public long LinesRead => _lines.LineNumber;
+
+    public long BytesRead => _lines.BytesConsumed;
+
+    public long BadRecords { get; private set; }
+
+    public ValueTask<ItemRecord?> ReadAsync(CancellationToken cancellationToken = default)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        cancellationToken.ThrowIfCancellationRequested();
+        // Most calls find a whole line already buffered: no async state machine for them.
+        return TryReadBuffered(out var record) ? new ValueTask<ItemRecord?>(record) : ReadWithInputAsync(cancellationToken);
+    }
+
+    private async ValueTask<ItemRecord?> ReadWithInputAsync(CancellationToken cancellationToken)
+    {
+        ItemRecord? record;
+        do
+        {
+            try
+            {
+                await _lines.FillAsync(cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is InvalidDataException or EndOfStreamException or ZstdSharp.ZstdException)
+            {
+                throw new InvalidDataException($"{_options.SourceName}: the data after line {LinesRead} cannot be read: {e.Message}", e);
+            }
+        }
+        while (!TryReadBuffered(out record));
+        return record;
+    }
+
+    /// <summary>The next record from buffered input (null at the end); false when more input is needed.</summary>
+    private bool TryReadBuffered(out ItemRecord? record)
+    {
+        while (true)
+        {
+            switch (_lines.TryRead())
+            {
+                case LineStatus.Line:
+                    var line = _lines.Line;
+                    if ((line[0] == (byte)' ' || line[0] == (byte)'\t') && JsonItemParser.IsBlank(line))
+                    {
+                        continue; // a blank line is not an item
+                    }
+                    try
+                    {
+                        record = _parser.Parse(line, _lines.LineNumber);
+                        return true;
+                    }
+                    catch (AttributePathException e)
+                    {
+                        string text = Encoding.UTF8.GetString(line);
+                        Report(new RecordError(_options.SourceName, _lines.LineNumber, e.Reason, RecordError.ExcerptOf(text), text));
+                    }
+                    continue;
+                case LineStatus.TooLong:
+                    Report(new RecordError(
+                        _options.SourceName,
+                        _lines.LineNumber,
+                        $"line is longer than {_lines.MaxLineBytes} bytes",
+                        RecordError.ExcerptOf(Encoding.UTF8.GetString(_lines.OversizeHead))));
+                    continue;
+                case LineStatus.End:
+                    record = null;
+                    return true;
+                default:
+                    record = null;
+                    return false;
+            }
+        }
+    }
+
+    private void Report(RecordError error)
+    {
+        BadRecords++;
+        if (_options.BadRecords == BadRecordHandling.Fail)
+        {
+            throw new RecordFormatException(error);
+        }
+        _options.OnBadRecord?.Invoke(error);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_disposed)
+        {
+            return;
+        }
+        _disposed = true;
+        _lines.Dispose();
+        // Always: it releases the decompressor; the file's own stream stays open when LeaveOpen says so.
+        await _stream.DisposeAsync().ConfigureAwait(false);
+    }
+}

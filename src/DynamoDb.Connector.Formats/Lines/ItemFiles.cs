@@ -1,0 +1,192 @@
+using System.Text;
+using System.Text.Json;
+using DynamoDb.Connector.Formats.Compression;
+using DynamoDb.Connector.Formats.Json;
+
+namespace DynamoDb.Connector.Formats.Lines;
+
+/// <summary>What <see cref="ItemFiles.DetectFormatAsync"/> found, and why.</summary>
+/// <param name="Format">The format the content looks like.</param>
+/// <param name="Compression">The compression found by magic bytes (<see cref="CompressionKind.None"/> for <see cref="ItemFiles.DetectFormat"/>).</param>
+/// <param name="Reason">A short explanation, such as <c>first line is {"Item":{...}}</c>, for logs and the CLI.</param>
+public sealed record FormatDetection(ItemFileFormat Format, CompressionKind Compression, string Reason);
+
+/// <summary>
+/// The entry point for item files: readers and writers for every line format, with compression handled
+/// (detected by magic bytes on read, chosen by <see cref="ItemWriterOptions.Compression"/> on write), and format
+/// detection from a file's first line.
+/// </summary>
+public static class ItemFiles
+{
+    /// <summary>The most bytes <see cref="DetectFormatAsync"/> reads: 1 MiB (it stops at the end of the first non-empty line).</summary>
+    public const int MaxDetectionBytes = 1024 * 1024;
+
+    /// <summary>
+    /// Opens a reader over <paramref name="stream"/> (plain, gzip or zstd: detected from the first bytes).
+    /// </summary>
+    /// <param name="stream">The file's bytes; owned by the reader unless <see cref="ItemReaderOptions.LeaveOpen"/>.</param>
+    /// <param name="format">The line format.</param>
+    /// <param name="options">Error handling, line limit and source name; defaults when null. Validated here.</param>
+    /// <exception cref="ArgumentOutOfRangeException">An option is out of range.</exception>
+    /// <exception cref="NotSupportedException">The format is CSV and the CSV reader is not wired in yet.</exception>
+    public static IItemReader OpenReader(Stream stream, ItemFileFormat format, ItemReaderOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(stream);
+        options ??= new ItemReaderOptions();
+        options.Validate();
+        switch (format)
+        {
+            case ItemFileFormat.DataPipeline:
+            case ItemFileFormat.DynamoDbJson:
+            case ItemFileFormat.DynamoDbJsonIncremental:
+                return new JsonItemReader(StreamCompression.OpenRead(stream, options.LeaveOpen), format, options);
+            case ItemFileFormat.Csv:
+                // Wired at merge: the CSV component's reader over StreamCompression.OpenRead(stream, options.LeaveOpen).
+                throw new NotSupportedException("CSV reader is provided by the CSV component");
+            default:
+                throw new ArgumentOutOfRangeException(nameof(format), format, "Unknown item file format.");
+        }
+    }
+
+    /// <summary>
+    /// Opens a writer that writes items to <paramref name="stream"/> in <paramref name="format"/>, compressed as
+    /// <see cref="ItemWriterOptions.Compression"/> says. Call <see cref="IItemWriter.CompleteAsync"/> at the end.
+    /// </summary>
+    /// <param name="stream">Where the file's bytes go; owned by the writer unless <see cref="ItemWriterOptions.LeaveOpen"/>.</param>
+    /// <param name="format">The line format.</param>
+    /// <param name="options">Compression and CSV layout; defaults when null. Validated here.</param>
+    /// <exception cref="ArgumentOutOfRangeException">An option is out of range.</exception>
+    /// <exception cref="NotSupportedException">The format is CSV and the CSV writer is not wired in yet.</exception>
+    public static IItemWriter OpenWriter(Stream stream, ItemFileFormat format, ItemWriterOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(stream);
+        options ??= new ItemWriterOptions();
+        options.Validate();
+        return format switch
+        {
+            ItemFileFormat.DataPipeline or ItemFileFormat.DynamoDbJson or ItemFileFormat.DynamoDbJsonIncremental =>
+                new JsonItemWriter(stream, format, options),
+            // Wired at merge: the CSV component's writer.
+            ItemFileFormat.Csv => throw new NotSupportedException("CSV writer is provided by the CSV component"),
+            _ => throw new ArgumentOutOfRangeException(nameof(format), format, "Unknown item file format."),
+        };
+    }
+
+    /// <summary>
+    /// Detects the format (and compression) of a file from its first non-empty line. Reads at most
+    /// <see cref="MaxDetectionBytes"/> decompressed bytes and leaves <paramref name="stream"/> open, but consumes
+    /// them: open the file again to read it.
+    /// </summary>
+    public static async ValueTask<FormatDetection> DetectFormatAsync(Stream stream, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(stream);
+        await using var decompressed = new DecompressingReadStream(stream, leaveOpen: true);
+        var sample = new byte[64 * 1024];
+        int length = 0;
+        bool ended = false;
+        while (!ended && length < MaxDetectionBytes && !HasCompleteFirstLine(sample.AsSpan(0, length)))
+        {
+            if (length == sample.Length)
+            {
+                Array.Resize(ref sample, Math.Min(sample.Length * 2, MaxDetectionBytes));
+            }
+            int read = await decompressed.ReadAsync(sample.AsMemory(length), cancellationToken).ConfigureAwait(false);
+            ended = read == 0;
+            length += read;
+        }
+        var detection = Detect(sample.AsSpan(0, length), ended);
+        return detection with { Compression = decompressed.Kind ?? CompressionKind.None };
+    }
+
+    /// <summary>
+    /// Detects the format from the first bytes of a file's decompressed content (at least its first non-empty line,
+    /// or all of a shorter file). Rules, in order: a first line that parses as ddb-json, ddb-json-incremental or
+    /// data-pipeline is that format; a line that does not start with <c>{</c> is the legacy data-pipeline framing when
+    /// it holds a 0x03 byte, CSV otherwise; an incomplete or invalid JSON line is judged by its first field name.
+    /// </summary>
+    /// <exception cref="ArgumentException">The bytes are gzip or zstd compressed (use <see cref="DetectFormatAsync"/>).</exception>
+    public static FormatDetection DetectFormat(ReadOnlySpan<byte> start)
+    {
+        if (StreamCompression.Detect(start) is var kind and not CompressionKind.None)
+        {
+            throw new ArgumentException($"The bytes are {kind.ToName()}-compressed; pass the stream to DetectFormatAsync.", nameof(start));
+        }
+        return Detect(start, ended: true);
+    }
+
+    private static bool HasCompleteFirstLine(ReadOnlySpan<byte> sample)
+    {
+        sample = SkipByteOrderMark(sample);
+        int content = sample.IndexOfAnyExcept("\r\n \t"u8);
+        return content >= 0 && sample[content..].IndexOfAny((byte)'\n', (byte)'\r') >= 0;
+    }
+
+    private static FormatDetection Detect(ReadOnlySpan<byte> sample, bool ended)
+    {
+        sample = SkipByteOrderMark(sample);
+        int start = sample.IndexOfAnyExcept("\r\n \t"u8);
+        if (start < 0)
+        {
+            return new(ItemFileFormat.DataPipeline, CompressionKind.None, "the file has no lines; every JSON format reads it as no items");
+        }
+        var rest = sample[start..];
+        int lineEnd = rest.IndexOfAny((byte)'\n', (byte)'\r');
+        bool complete = lineEnd >= 0 || ended;
+        var line = lineEnd >= 0 ? rest[..lineEnd] : rest;
+        if (line[0] != (byte)'{')
+        {
+            return line.Contains((byte)0x03)
+                ? new(ItemFileFormat.DataPipeline, CompressionKind.None, "the first line uses the legacy Data Pipeline framing (name\\x03{value}\\x02...)")
+                : new(ItemFileFormat.Csv, CompressionKind.None, "the first line is not a JSON object");
+        }
+        string? problem = null;
+        if (complete)
+        {
+            foreach (var (format, why) in Candidates)
+            {
+                try
+                {
+                    new JsonItemParser(format).Parse(line, 1);
+                    return new(format, CompressionKind.None, why);
+                }
+                catch (AttributePathException e)
+                {
+                    problem ??= e.Reason;
+                }
+            }
+        }
+        string field = FirstFieldName(line);
+        string note = complete ? $" (but it is not a valid item: {problem})" : " (the line is longer than the sample)";
+        return field switch
+        {
+            "Item" => new(ItemFileFormat.DynamoDbJson, CompressionKind.None, "the first line starts with \"Item\"" + note),
+            "Keys" or "NewImage" or "OldImage" or "Metadata" => new(ItemFileFormat.DynamoDbJsonIncremental, CompressionKind.None, $"the first line starts with \"{field}\"" + note),
+            _ => new(ItemFileFormat.DataPipeline, CompressionKind.None, "the first line is a JSON object of attributes" + note),
+        };
+    }
+
+    private static readonly (ItemFileFormat Format, string Why)[] Candidates =
+    [
+        (ItemFileFormat.DynamoDbJson, "the first line is {\"Item\":{...}}, a native DynamoDB JSON export"),
+        (ItemFileFormat.DynamoDbJsonIncremental, "the first line has \"Keys\"/\"NewImage\", a native incremental export"),
+        (ItemFileFormat.DataPipeline, "the first line is an object of typed attributes such as {\"id\":{\"s\":\"...\"}}, the EMR / Data Pipeline format"),
+    ];
+
+    private static ReadOnlySpan<byte> SkipByteOrderMark(ReadOnlySpan<byte> sample) =>
+        sample.StartsWith((ReadOnlySpan<byte>)[0xEF, 0xBB, 0xBF]) ? sample[3..] : sample;
+
+    private static string FirstFieldName(ReadOnlySpan<byte> line)
+    {
+        try
+        {
+            var reader = new Utf8JsonReader(line, isFinalBlock: false, state: default);
+            return reader.Read() && reader.TokenType == JsonTokenType.StartObject && reader.Read() && reader.TokenType == JsonTokenType.PropertyName
+                ? reader.GetString() ?? ""
+                : "";
+        }
+        catch (Exception e) when (e is JsonException or InvalidOperationException)
+        {
+            return "";
+        }
+    }
+}
