@@ -3,7 +3,9 @@ namespace DynamoDb.Connector.Capacity;
 /// <summary>
 /// The share of a budget to pace at, driven by throttling: cut multiplicatively when DynamoDB throttles (at most
 /// once per cooldown, since concurrent requests report the same overload; gently for a hot key range, which is the
-/// data's problem rather than the table's), and climbed back linearly with time. Thread-safe.
+/// data's problem rather than the table's), and climbed back linearly with the time in which requests succeed: time
+/// spent backing off from throttling does not count, or the climb would undo the cuts while nothing gets through.
+/// Thread-safe.
 /// </summary>
 internal sealed class AimdRate(TimeProvider timeProvider)
 {
@@ -13,7 +15,7 @@ internal sealed class AimdRate(TimeProvider timeProvider)
     /// <summary>A hot key range cuts the global rate only this much.</summary>
     internal const double HotKeyRangeDecreaseFactor = 0.95;
 
-    /// <summary>After a cut the share climbs back by this much per second.</summary>
+    /// <summary>After a cut the share climbs back by this much per second of successful requests.</summary>
     internal const double IncreasePerSecond = 0.02;
 
     /// <summary>The share never falls below this.</summary>
@@ -21,19 +23,34 @@ internal sealed class AimdRate(TimeProvider timeProvider)
 
     internal static readonly TimeSpan DecreaseCooldown = TimeSpan.FromSeconds(1);
 
+    /// <summary>One success climbs for at most this long a gap since the last success or cut.</summary>
+    internal static readonly TimeSpan MaxClimbPerSuccess = TimeSpan.FromSeconds(1);
+
     private readonly object _lock = new();
     private double _fraction = 1;
-    private long _fractionAt = timeProvider.GetTimestamp();
+    private long _climbedAt = timeProvider.GetTimestamp();
     private long _lastDecreaseAt;
     private bool _everDecreased;
 
-    /// <summary>The share now (0.02 to 1), after climbing for the time since it was last read.</summary>
-    public double Fraction()
+    /// <summary>The share now, 0.02 to 1.</summary>
+    public double Fraction
+    {
+        get { lock (_lock) return _fraction; }
+    }
+
+    /// <summary>A request succeeded: the share climbs for the time since the last success or cut (at most one second's worth).</summary>
+    public void Succeeded()
     {
         lock (_lock)
         {
-            ClimbLocked();
-            return _fraction;
+            long now = timeProvider.GetTimestamp();
+            var elapsed = timeProvider.GetElapsedTime(_climbedAt, now);
+            _climbedAt = now;
+            if (_fraction < 1)
+            {
+                double seconds = Math.Min(elapsed.TotalSeconds, MaxClimbPerSuccess.TotalSeconds);
+                _fraction = Math.Min(1, _fraction + IncreasePerSecond * seconds);
+            }
         }
     }
 
@@ -42,24 +59,15 @@ internal sealed class AimdRate(TimeProvider timeProvider)
     {
         lock (_lock)
         {
-            ClimbLocked();
             before = after = _fraction;
             long now = timeProvider.GetTimestamp();
             if (_everDecreased && timeProvider.GetElapsedTime(_lastDecreaseAt, now) < DecreaseCooldown) return false;
             _fraction = Math.Max(MinFraction, _fraction * (hotKeyRange ? HotKeyRangeDecreaseFactor : DecreaseFactor));
             after = _fraction;
-            _lastDecreaseAt = now;
+            _lastDecreaseAt = _climbedAt = now;
             _everDecreased = true;
             return true;
         }
-    }
-
-    private void ClimbLocked()
-    {
-        long now = timeProvider.GetTimestamp();
-        double seconds = timeProvider.GetElapsedTime(_fractionAt, now).TotalSeconds;
-        _fractionAt = now;
-        if (_fraction < 1 && seconds > 0) _fraction = Math.Min(1, _fraction + IncreasePerSecond * seconds);
     }
 }
 

@@ -38,7 +38,7 @@ internal sealed class TableReadBudget : IDisposable
         _tracker = tracker;
         _ramp = new OnDemandRamp(ReadBudget.OnDemandStart(table, globalIndex, options), timeProvider);
         _budget = ReadBudget.Compute(table, globalIndex, options, _ramp.Level);
-        Limiter = new WriteCapacityLimiter(_budget.ReadUnitsPerSecond, BucketFor(_budget), timeProvider);
+        Limiter = new WriteCapacityLimiter(_budget.ReadUnitsPerSecond, BucketFor(_budget.ReadUnitsPerSecond), timeProvider);
         _aimd = new AimdRate(timeProvider);
         Log.ReadBudgetComputed(logger, TableName, _budget.ReadUnitsPerSecond, _budget.Basis);
         _refreshTimer = timeProvider.CreateTimer(static state => ((TableReadBudget)state!).OnRefreshTimer(), this, options.RefreshInterval, options.RefreshInterval);
@@ -55,7 +55,10 @@ internal sealed class TableReadBudget : IDisposable
     /// <summary>The pacing rate now: the budget, less what throttling took off it.</summary>
     public double PacingRate => Limiter.Rate;
 
-    /// <summary>The most permits one page should be sized to: the bucket's size.</summary>
+    /// <summary>
+    /// The most read units one page should be sized to cost: one bucket, which follows the pacing rate (a page larger
+    /// than what the table serves per second while it throttles would only be throttled again).
+    /// </summary>
     public double PermitCeiling => Limiter.Capacity;
 
     /// <summary>The limiter every reader acquires from.</summary>
@@ -79,6 +82,7 @@ internal sealed class TableReadBudget : IDisposable
         {
             if (consumedUnits is { } units) _ramp.Track(units);
         }
+        _aimd.Succeeded();
         ApplyRate();
         if (consumedUnits is { } charged) Limiter.Adjust(charged - acquiredPermits);
     }
@@ -129,14 +133,15 @@ internal sealed class TableReadBudget : IDisposable
         _disposing.Dispose();
     }
 
-    private double BucketFor(ReadBudget budget) => Math.Max(1, budget.ReadUnitsPerSecond * _options.BurstSeconds);
+    // The bucket follows the pacing rate: after throttling, neither the burst nor the pages stay sized for the full budget.
+    private double BucketFor(double rate) => Math.Max(1, rate * _options.BurstSeconds);
 
     private void ApplyRate()
     {
         ReadBudget budget;
         lock (_lock) budget = _budget;
-        double rate = budget.ReadUnitsPerSecond * _aimd.Fraction();
-        double bucket = BucketFor(budget);
+        double rate = budget.ReadUnitsPerSecond * _aimd.Fraction;
+        double bucket = BucketFor(rate);
         if (Math.Abs(rate - Limiter.Rate) > 0.001 * rate || bucket != Limiter.Capacity) Limiter.SetRate(rate, bucket);
     }
 

@@ -394,7 +394,8 @@ public sealed class ExportJob : IDisposable
                 switch (error.Kind)
                 {
                     case WriteErrorKind.Throttled:
-                        run.Pacer.Refund(permits); // a throttled request is not charged
+                        // Not refunded, though DynamoDB charges nothing: the table had no room for these units, so the
+                        // time they stand for passes before the retry, on top of the backoff.
                         run.Pacer.OnThrottled(error.HotKeyRange);
                         run.OnThrottled(error.Reason);
                         break;
