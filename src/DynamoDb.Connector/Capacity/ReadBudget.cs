@@ -14,7 +14,7 @@ namespace DynamoDb.Connector.Capacity;
 /// <param name="OnDemand">Whether the table is on-demand.</param>
 /// <param name="CeilingReadUnitsPerSecond">Where the budget may grow to (an on-demand ramp's ceiling; null for none).</param>
 /// <param name="Basis">How the budget was derived, in words.</param>
-public sealed record ReadBudget(string TableName, string? IndexName, double ReadUnitsPerSecond, bool OnDemand, double? CeilingReadUnitsPerSecond, string Basis)
+internal sealed record ReadBudget(string TableName, string? IndexName, double ReadUnitsPerSecond, bool OnDemand, double? CeilingReadUnitsPerSecond, string Basis)
 {
     /// <summary>The read request units per second a new on-demand table sustains (DynamoDB's documented start).</summary>
     public const double NewOnDemandTableReadUnits = 12_000;

@@ -199,7 +199,7 @@ public sealed class ExportJob : IDisposable
         int workers = Math.Max(1, Math.Min(options.MaxWorkers, run.Pending.Count));
         if (resumed) Log.ExportResumed(_logger, plan.TableName, state.Files.Count, state.Files.Sum(f => f.ItemCount), run.SplitsDone, plan.SplitCount, orphans);
         else if (orphans > 0) Log.ExportOrphansDeleted(_logger, plan.TableName, orphans, output.DataDirectory);
-        Log.ExportStarted(_logger, plan.TableName, plan.IndexName ?? "", plan.IsQuery ? "Query" : "Scan", plan.SplitCount, workers, budget.Current.ReadUnitsPerSecond, plan.Basis, output.ManifestUri);
+        Log.ExportStarted(_logger, plan.TableName, plan.IndexName is null ? "" : $"(index {plan.IndexName}) ", plan.IsQuery ? "Query" : "Scan", plan.SplitCount, workers, budget.Current.ReadUnitsPerSecond, plan.Basis, output.ManifestUri);
 
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var progressTimer = _time.CreateTimer(static state => ((Run)state!).ReportProgress(), run, options.ProgressInterval, options.ProgressInterval);

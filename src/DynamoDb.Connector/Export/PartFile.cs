@@ -147,7 +147,7 @@ internal sealed class PartFile : IAsyncDisposable
         {
             throw new IOException($"{Url}: the store committed {stored} bytes, but {_hashing.BytesWritten} were written.");
         }
-        string? etag = withETag ? (await _store.GetInfoAsync(Url, cancellationToken).ConfigureAwait(false))?.ETag : null;
+        string? etag = withETag ? (await _store.GetInfoAsync(Url, cancellationToken).ConfigureAwait(false))?.ETag?.Trim('"') : null;
         return new PartFileInfo(Name, Url, _items.ItemsWritten, stored, Convert.ToHexStringLower(sha256), Convert.ToBase64String(md5), etag);
     }
 

@@ -19,7 +19,7 @@ internal static partial class Log
     public static partial void ReadPacingCut(ILogger logger, string table, double before, double after, bool hotKeyRange);
 
     // 400-499: export.
-    [LoggerMessage(EventId = 400, Level = LogLevel.Information, Message = "Export of table {Table} {Index} started: {Kind} of {Splits} splits on {Workers} workers at {ReadUnits:F0} RCU/s ({Basis}); manifest {Manifest}")]
+    [LoggerMessage(EventId = 400, Level = LogLevel.Information, Message = "Export of table {Table} {Index}started: {Kind} of {Splits} splits on {Workers} workers at {ReadUnits:F0} RCU/s ({Basis}); manifest {Manifest}")]
     public static partial void ExportStarted(ILogger logger, string table, string index, string kind, int splits, int workers, double readUnits, string basis, string manifest);
 
     [LoggerMessage(EventId = 401, Level = LogLevel.Information, Message = "Export of table {Table} resumed from its checkpoint: {Files} files with {Items} items committed, {SplitsDone} of {Splits} splits done; {Orphans} files of the interrupted run deleted")]
