@@ -85,6 +85,9 @@ internal sealed class ExportCheckpointState
         Files.Sort((a, b) => string.CompareOrdinal(a.Name, b.Name));
     }
 
+    /// <summary>Part records that could not be read (cut short) and were deleted; their work is redone.</summary>
+    public int UnreadableRecords { get; init; }
+
     /// <summary>The job document, or null when no export was started here.</summary>
     public ExportCheckpointJob? Job { get; }
 
@@ -112,17 +115,31 @@ internal sealed class ExportCheckpoint(CheckpointStore store)
     {
         var job = await store.ReadAsync<ExportCheckpointJob>(JobName, cancellationToken).ConfigureAwait(false);
         var parts = new List<ExportCheckpointPart>();
+        var unreadable = new List<string>();
         if (job is not null)
         {
             await foreach (var name in store.ListAsync(PartsFolder, cancellationToken).ConfigureAwait(false))
             {
-                if (await store.ReadAsync<ExportCheckpointPart>(name, cancellationToken).ConfigureAwait(false) is { } part)
+                try
                 {
-                    parts.Add(part);
+                    if (await store.ReadAsync<ExportCheckpointPart>(name, cancellationToken).ConfigureAwait(false) is { } part)
+                    {
+                        parts.Add(part);
+                    }
+                }
+                catch (InvalidDataException)
+                {
+                    // A record cut short (a store that is not atomic, killed mid-write) records nothing: its file, if
+                    // any, is an orphan to delete and its items are read again. Safe, since records are only added.
+                    unreadable.Add(name);
                 }
             }
         }
-        return new ExportCheckpointState(job, parts);
+        foreach (var name in unreadable)
+        {
+            await store.DeleteAsync(name, cancellationToken).ConfigureAwait(false);
+        }
+        return new ExportCheckpointState(job, parts) { UnreadableRecords = unreadable.Count };
     }
 
     /// <summary>Writes the job document (at the start of a new export).</summary>

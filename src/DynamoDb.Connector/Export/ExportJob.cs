@@ -197,7 +197,7 @@ public sealed class ExportJob : IDisposable
         var plan = job.Plan;
         var run = new Run(this, options, plan, state, checkpoint, output, budget, table, progress, startedAt);
         int workers = Math.Max(1, Math.Min(options.MaxWorkers, run.Pending.Count));
-        if (resumed) Log.ExportResumed(_logger, plan.TableName, state.Files.Count, state.Files.Sum(f => f.ItemCount), run.SplitsDone, plan.SplitCount, orphans);
+        if (resumed) Log.ExportResumed(_logger, plan.TableName, state.Files.Count, state.Files.Sum(f => f.ItemCount), run.SplitsDone, plan.SplitCount, orphans, state.UnreadableRecords);
         else if (orphans > 0) Log.ExportOrphansDeleted(_logger, plan.TableName, orphans, output.DataDirectory);
         Log.ExportStarted(_logger, plan.TableName, plan.IndexName is null ? "" : $"(index {plan.IndexName}) ", plan.IsQuery ? "Query" : "Scan", plan.SplitCount, workers, budget.Current.ReadUnitsPerSecond, plan.Basis, output.ManifestUri);
 
@@ -310,7 +310,7 @@ public sealed class ExportJob : IDisposable
                     run.OnPage(page.Scanned, page.Items?.Count ?? 0, page.Units);
                     if (part is not null && part.ItemCount >= run.Options.ItemsPerFile)
                     {
-                        await CommitAsync(run, part, positions, token).ConfigureAwait(false);
+                        await CommitAsync(run, part, positions).ConfigureAwait(false);
                         part = null;
                     }
                 }
@@ -318,17 +318,17 @@ public sealed class ExportJob : IDisposable
                 if (part is null && positions.Count > 0)
                 {
                     // Nothing left to write for what this worker read: record the splits' ends without a file.
-                    await RecordAsync(run, null, positions, token).ConfigureAwait(false);
+                    await RecordAsync(run, null, positions).ConfigureAwait(false);
                 }
             }
             if (part is not null)
             {
-                await CommitAsync(run, part, positions, token).ConfigureAwait(false);
+                await CommitAsync(run, part, positions).ConfigureAwait(false);
                 part = null;
             }
             else if (positions.Count > 0)
             {
-                await RecordAsync(run, null, positions, token).ConfigureAwait(false);
+                await RecordAsync(run, null, positions).ConfigureAwait(false);
             }
         }
         catch
@@ -343,21 +343,23 @@ public sealed class ExportJob : IDisposable
         }
     }
 
-    private async Task CommitAsync(Run run, PartFile part, Dictionary<int, SplitPosition> positions, CancellationToken cancellationToken)
+    // A commit and its record are not cancellable: cancelling stops the reading, and a file being committed finishes
+    // and is recorded (both are short), so a cancelled export leaves no half-written object nor an unrecorded file.
+    private async Task CommitAsync(Run run, PartFile part, Dictionary<int, SplitPosition> positions)
     {
         PartFileInfo file;
         await using (part.ConfigureAwait(false))
         {
-            file = await part.CommitAsync(run.Output.RecordsETags, cancellationToken).ConfigureAwait(false);
+            file = await part.CommitAsync(run.Output.RecordsETags, CancellationToken.None).ConfigureAwait(false);
         }
-        await RecordAsync(run, file, positions, cancellationToken).ConfigureAwait(false);
+        await RecordAsync(run, file, positions).ConfigureAwait(false);
         run.OnFileCommitted(file);
         Log.PartCommitted(_logger, run.Plan.TableName, file.Url, file.ItemCount, file.Bytes);
     }
 
-    private static async Task RecordAsync(Run run, PartFileInfo? file, Dictionary<int, SplitPosition> positions, CancellationToken cancellationToken)
+    private static async Task RecordAsync(Run run, PartFileInfo? file, Dictionary<int, SplitPosition> positions)
     {
-        await run.Checkpoint.RecordAsync(new ExportCheckpointPart { File = file, Splits = [.. positions.Values] }, cancellationToken).ConfigureAwait(false);
+        await run.Checkpoint.RecordAsync(new ExportCheckpointPart { File = file, Splits = [.. positions.Values] }, CancellationToken.None).ConfigureAwait(false);
         positions.Clear();
     }
 

@@ -22,8 +22,8 @@ internal static partial class Log
     [LoggerMessage(EventId = 400, Level = LogLevel.Information, Message = "Export of table {Table} {Index}started: {Kind} of {Splits} splits on {Workers} workers at {ReadUnits:F0} RCU/s ({Basis}); manifest {Manifest}")]
     public static partial void ExportStarted(ILogger logger, string table, string index, string kind, int splits, int workers, double readUnits, string basis, string manifest);
 
-    [LoggerMessage(EventId = 401, Level = LogLevel.Information, Message = "Export of table {Table} resumed from its checkpoint: {Files} files with {Items} items committed, {SplitsDone} of {Splits} splits done; {Orphans} files of the interrupted run deleted")]
-    public static partial void ExportResumed(ILogger logger, string table, int files, long items, int splitsDone, int splits, int orphans);
+    [LoggerMessage(EventId = 401, Level = LogLevel.Information, Message = "Export of table {Table} resumed from its checkpoint: {Files} files with {Items} items committed, {SplitsDone} of {Splits} splits done; {Orphans} files of the interrupted run deleted, {Unreadable} records cut short discarded")]
+    public static partial void ExportResumed(ILogger logger, string table, int files, long items, int splitsDone, int splits, int orphans, int unreadable);
 
     [LoggerMessage(EventId = 402, Level = LogLevel.Information, Message = "Export of table {Table}: deleted {Orphans} part files no checkpoint records from {Directory}")]
     public static partial void ExportOrphansDeleted(ILogger logger, string table, int orphans, string directory);

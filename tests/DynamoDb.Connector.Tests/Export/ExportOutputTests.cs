@@ -212,6 +212,28 @@ public sealed class ExportOutputTests : IDisposable
     }
 
     [Fact]
+    public async Task Checkpoint_RecordCutShort_IsDiscarded_SoItsWorkIsRedone()
+    {
+        string root = _directory.FullName + "/_checkpoint";
+        var checkpoint = new ExportCheckpoint(new CheckpointStore(_store, root));
+        var plan = ExportPlanner.Plan(new ExportOptions { TableName = "items", Destination = Destination, TotalSegments = 1 }, ExportPlannerTests.Table(), 100);
+        await checkpoint.WriteJobAsync(new ExportCheckpointJob
+        {
+            Plan = plan, Destination = Destination, Layout = ExportLayout.Emr, Format = ItemFileFormat.DataPipeline, Compression = CompressionKind.None, StartTime = DateTimeOffset.UnixEpoch,
+        }, CancellationToken.None);
+        var file = new PartFileInfo("a", Destination + "a", 1, 1, new string('0', 64), "AAAA", null);
+        await checkpoint.RecordAsync(new ExportCheckpointPart { File = file, Splits = [SplitPosition.Start(0).Next(null, 1, 1)] }, CancellationToken.None);
+        string broken = Path.Combine(root, "parts", "broken.json");
+        await File.WriteAllTextAsync(broken, "{\"file\":{\"name\":");
+
+        var state = await checkpoint.LoadAsync(CancellationToken.None);
+
+        Assert.Equal(file, Assert.Single(state.Files));
+        Assert.Equal(1, state.UnreadableRecords);
+        Assert.False(File.Exists(broken));
+    }
+
+    [Fact]
     public void SplitPosition_Next_EmptyLastEvaluatedKeyMeansDone()
     {
         var position = SplitPosition.Start(4).Next([], 2, 1);
