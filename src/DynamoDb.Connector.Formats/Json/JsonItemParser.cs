@@ -295,8 +295,34 @@ internal sealed class JsonItemParser(ItemFileFormat format)
         {
             throw new AttributePathException($"the N value is JSON {Describe(reader.TokenType)}, expected a string holding the number's text");
         }
+        if (!reader.ValueIsEscaped && IsPlainNumber(reader.ValueSpan))
+        {
+            return reader.GetString()!;
+        }
         string text = reader.GetString()!;
         return NumberText.IsValid(text, out var reason) ? text : throw new AttributePathException(reason!);
+    }
+
+    /// <summary>
+    /// The common case, decided on the bytes in a few nanoseconds (NumberText.IsValid takes several times longer):
+    /// an optional '-', digits and at most one '.', at most 38 bytes. Such a number has at most 38 significant digits
+    /// and lies between 1E-37 and 1E38, so DynamoDB accepts it. Anything else goes through the full check.
+    /// </summary>
+    internal static bool IsPlainNumber(ReadOnlySpan<byte> text)
+    {
+        if (text.IsEmpty || text.Length > NumberText.MaxSignificantDigits)
+        {
+            return false;
+        }
+        bool point = false, digit = false;
+        for (int i = text[0] == (byte)'-' ? 1 : 0; i < text.Length; i++)
+        {
+            byte c = text[i];
+            if ((uint)(c - '0') <= 9) digit = true;
+            else if (c == (byte)'.' && !point) point = true;
+            else return false;
+        }
+        return digit;
     }
 
     private static bool ReadBoolean(ref Utf8JsonReader reader) => reader.TokenType switch
@@ -367,8 +393,9 @@ internal sealed class JsonItemParser(ItemFileFormat format)
             {
                 throw new AttributePathException($"{KeyName(kind)} element {set.Count} is JSON {Describe(reader.TokenType)}, expected a string");
             }
+            bool plain = kind == AttributeKind.NS && !reader.ValueIsEscaped && IsPlainNumber(reader.ValueSpan);
             string element = reader.GetString()!;
-            if (kind == AttributeKind.NS && !NumberText.IsValid(element, out var reason))
+            if (kind == AttributeKind.NS && !plain && !NumberText.IsValid(element, out var reason))
             {
                 throw new AttributePathException($"NS element {set.Count}: {reason}");
             }

@@ -1,0 +1,74 @@
+using Amazon.DynamoDBv2;
+using Amazon.DynamoDBv2.Model;
+using DynamoDb.Connector.Formats.Items;
+using FormatKeyType = DynamoDb.Connector.Formats.Items.KeyType;
+
+namespace DynamoDb.Connector.Capacity;
+
+/// <summary>What DescribeTable says about a table's key and write capacity, and that of its global secondary indexes.</summary>
+/// <param name="TableName">The table.</param>
+/// <param name="Keys">The primary key.</param>
+/// <param name="OnDemand">Whether the table is on-demand (PAY_PER_REQUEST); its provisioned capacity is then 0.</param>
+/// <param name="Write">The table's own write capacity.</param>
+/// <param name="Indexes">Each global secondary index's write capacity.</param>
+internal sealed record TableCapacity(string TableName, KeySchema Keys, bool OnDemand, WriteCapacity Write, IReadOnlyList<IndexCapacity> Indexes)
+{
+    /// <summary>Reads the table's description.</summary>
+    public static async Task<TableCapacity> ReadAsync(IAmazonDynamoDB client, string tableName, CancellationToken cancellationToken)
+    {
+        var response = await client.DescribeTableAsync(new DescribeTableRequest { TableName = tableName }, cancellationToken).ConfigureAwait(false);
+        return From(response.Table);
+    }
+
+    /// <summary>Reads a DescribeTable answer.</summary>
+    public static TableCapacity From(TableDescription table)
+    {
+        ArgumentNullException.ThrowIfNull(table);
+        bool onDemand = table.BillingModeSummary?.BillingMode == BillingMode.PAY_PER_REQUEST;
+        var indexes = new List<IndexCapacity>();
+        foreach (var index in table.GlobalSecondaryIndexes ?? [])
+        {
+            indexes.Add(new IndexCapacity(index.IndexName, WriteCapacity.From(index.ProvisionedThroughput?.WriteCapacityUnits, index.OnDemandThroughput?.MaxWriteRequestUnits, index.WarmThroughput?.WriteUnitsPerSecond)));
+        }
+        var write = WriteCapacity.From(table.ProvisionedThroughput?.WriteCapacityUnits, table.OnDemandThroughput?.MaxWriteRequestUnits, table.WarmThroughput?.WriteUnitsPerSecond);
+        // A provisioned table always has at least 1 WCU; 0 with no billing summary is how old emulators describe on-demand.
+        onDemand |= table.BillingModeSummary is null && write.Provisioned <= 0;
+        return new TableCapacity(table.TableName, KeysOf(table), onDemand, write, indexes);
+    }
+
+    private static KeySchema KeysOf(TableDescription table)
+    {
+        KeyAttribute? partition = null, sort = null;
+        foreach (var element in table.KeySchema ?? [])
+        {
+            var definition = table.AttributeDefinitions?.Find(d => d.AttributeName == element.AttributeName)
+                ?? throw new InvalidOperationException($"Table '{table.TableName}' describes key '{element.AttributeName}' without an attribute definition.");
+            var type = definition.AttributeType.Value switch
+            {
+                "S" => FormatKeyType.S,
+                "N" => FormatKeyType.N,
+                "B" => FormatKeyType.B,
+                var other => throw new InvalidOperationException($"Table '{table.TableName}' key '{element.AttributeName}' has unknown type '{other}'."),
+            };
+            var attribute = new KeyAttribute(element.AttributeName, type);
+            if (element.KeyType == Amazon.DynamoDBv2.KeyType.HASH) partition = attribute;
+            else sort = attribute;
+        }
+        return new KeySchema(partition ?? throw new InvalidOperationException($"Table '{table.TableName}' has no partition key in its description."), sort);
+    }
+}
+
+/// <summary>A global secondary index's write capacity.</summary>
+/// <param name="Name">The index name.</param>
+/// <param name="Write">Its write capacity.</param>
+internal sealed record IndexCapacity(string Name, WriteCapacity Write);
+
+/// <summary>Write capacity as DescribeTable reports it.</summary>
+/// <param name="Provisioned">Provisioned write capacity units (0 for on-demand).</param>
+/// <param name="OnDemandMax">The on-demand maximum write request units per second, when one is set.</param>
+/// <param name="Warm">The warm throughput in write units per second (what the table takes at once), when reported.</param>
+internal readonly record struct WriteCapacity(double Provisioned, double? OnDemandMax, double? Warm)
+{
+    public static WriteCapacity From(long? provisioned, long? onDemandMax, long? warm) =>
+        new(Math.Max(0, provisioned ?? 0), onDemandMax > 0 ? onDemandMax : null, warm > 0 ? warm : null);
+}

@@ -1,0 +1,300 @@
+using Amazon.DynamoDBv2;
+using DynamoDb.Connector.Formats.Items;
+using DynamoDb.Connector.Telemetry;
+using Microsoft.Extensions.Logging;
+
+namespace DynamoDb.Connector.Capacity;
+
+/// <summary>
+/// The live write budget of one table in this process: one shared <see cref="WriteCapacityLimiter"/> that every
+/// writer of the table acquires from (so writers share the budget by taking turns, whatever their number), kept in
+/// step with the table by re-reading DescribeTable every refresh interval, with AIMD on throttling, the on-demand
+/// ramp, and reconciliation of each estimate with what DynamoDB charged.
+/// </summary>
+internal sealed class TableWriteBudget : IDisposable
+{
+    /// <summary>The pacing rate is multiplied by this on throttling (at most once per <see cref="DecreaseCooldown"/>).</summary>
+    internal const double DecreaseFactor = 0.75;
+
+    /// <summary>A hot key range is the input's problem, not the table's: the global rate is cut only this much.</summary>
+    internal const double HotKeyRangeDecreaseFactor = 0.95;
+
+    /// <summary>After a cut the rate climbs back by this share of the budget per second.</summary>
+    internal const double IncreasePerSecond = 0.02;
+
+    /// <summary>The rate never falls below this share of the budget.</summary>
+    internal const double MinFraction = 0.02;
+
+    internal static readonly TimeSpan DecreaseCooldown = TimeSpan.FromSeconds(1);
+
+    /// <summary>DynamoDB absorbs up to twice an on-demand table's previous peak within 30 minutes.</summary>
+    internal static readonly TimeSpan RampInterval = TimeSpan.FromMinutes(30);
+
+    private const double RatioSmoothing = 0.2;
+
+    private readonly IAmazonDynamoDB _client;
+    private readonly WriteThroughputOptions _options;
+    private readonly TimeProvider _time;
+    private readonly ILogger _logger;
+    private readonly WorkTracker _tracker;
+    private readonly object _lock = new();
+    private readonly CancellationTokenSource _disposing = new();
+    private readonly ITimer _refreshTimer;
+    private readonly Dictionary<string, double> _indexRatios = new(StringComparer.Ordinal);
+    private TableCapacity _capacity;
+    private WriteBudget _budget;
+    private double _permitFactor = 1;
+    private double _fraction = 1;
+    private long _fractionAt;
+    private long _lastDecreaseAt;
+    private bool _everDecreased;
+    private double _onDemandLevel;
+    private long _rampStartedAt;
+    private long _second = -1;
+    private double _secondUnits;
+    private double _peakPerSecond;
+    private int _refreshing;
+    private double _appliedRate;
+    private double _appliedBucket;
+    private long _rateVersion;
+
+    public TableWriteBudget(IAmazonDynamoDB client, TableCapacity capacity, WriteThroughputOptions options, TimeProvider timeProvider, ILogger logger, WorkTracker tracker)
+    {
+        _client = client;
+        _options = options;
+        _time = timeProvider;
+        _logger = logger;
+        _tracker = tracker;
+        _capacity = capacity;
+        _onDemandLevel = WriteBudget.OnDemandStart(capacity);
+        _fractionAt = _rampStartedAt = timeProvider.GetTimestamp();
+        _budget = WriteBudget.Compute(capacity, options, _onDemandLevel);
+        UpdatePermitFactor();
+        _appliedRate = _budget.WriteUnitsPerSecond;
+        _appliedBucket = BucketFor(_budget);
+        Limiter = new WriteCapacityLimiter(_appliedRate, _appliedBucket, timeProvider);
+        Log.WriteBudgetComputed(logger, capacity.TableName, _budget.WriteUnitsPerSecond, _budget.Basis);
+        _refreshTimer = timeProvider.CreateTimer(static state => ((TableWriteBudget)state!).OnRefreshTimer(), this, options.RefreshInterval, options.RefreshInterval);
+    }
+
+    public string TableName => _capacity.TableName;
+
+    public KeySchema Keys
+    {
+        get { lock (_lock) return _capacity.Keys; }
+    }
+
+    public WriteThroughputOptions Options => _options;
+
+    /// <summary>The budget now.</summary>
+    public WriteBudget Current
+    {
+        get { lock (_lock) return _budget; }
+    }
+
+    /// <summary>The pacing rate now: the budget, less what throttling took off it.</summary>
+    public double PacingRate => Limiter.Rate;
+
+    /// <summary>The limiter every writer of the table acquires from.</summary>
+    public WriteCapacityLimiter Limiter { get; }
+
+    /// <summary>The most permits one batch should carry: the bucket's size.</summary>
+    public double PermitCeiling => Limiter.Capacity;
+
+    /// <summary>The permits to acquire for writes that cost the table <paramref name="tableWriteUnits"/>, indexes included.</summary>
+    public int EstimatePermits(long tableWriteUnits)
+    {
+        double factor;
+        lock (_lock) factor = _permitFactor;
+        return (int)Math.Min(int.MaxValue, Math.Max(1, Math.Ceiling(tableWriteUnits * factor)));
+    }
+
+    /// <summary>Gives back permits a request did not use (it was rejected whole, so DynamoDB charged nothing).</summary>
+    public void Refund(int permits) => Limiter.Adjust(-permits);
+
+    /// <summary>
+    /// Reconciles <paramref name="acquiredPermits"/> with what DynamoDB charged: the difference is refunded or
+    /// owed. Without a consumed-capacity answer the estimate stands. Also lets the rate climb back after throttling.
+    /// </summary>
+    public void Settle(int acquiredPermits, in ConsumedWrite consumed)
+    {
+        double charge;
+        (double Rate, double Bucket, long Version)? rate;
+        lock (_lock)
+        {
+            ClimbLocked();
+            if (!consumed.Reported)
+            {
+                rate = RateChangeLocked();
+                Apply(rate);
+                return;
+            }
+            charge = consumed.Table;
+            foreach (var (index, limit) in _budget.IndexWriteUnitsPerSecond)
+            {
+                double used = consumed.IndexUnits(index);
+                charge = Math.Max(charge, used * _budget.WriteUnitsPerSecond / limit);
+                if (consumed.Table > 0)
+                {
+                    double ratio = _indexRatios.GetValueOrDefault(index, 1);
+                    _indexRatios[index] = ratio + RatioSmoothing * (used / consumed.Table - ratio);
+                }
+            }
+            UpdatePermitFactor();
+            TrackPeakLocked(consumed.Table);
+            rate = RateChangeLocked();
+        }
+        Apply(rate);
+        Limiter.Adjust(charge - acquiredPermits);
+    }
+
+    /// <summary>
+    /// DynamoDB throttled a request. Cuts the pacing rate (gently for a hot key range), at most once per cooldown
+    /// since concurrent batches report the same overload. Returns whether the rate was cut.
+    /// </summary>
+    public bool OnThrottled(bool hotKeyRange)
+    {
+        double before, after;
+        (double Rate, double Bucket, long Version)? rate;
+        lock (_lock)
+        {
+            ClimbLocked();
+            long now = _time.GetTimestamp();
+            if (_everDecreased && _time.GetElapsedTime(_lastDecreaseAt, now) < DecreaseCooldown)
+            {
+                return false;
+            }
+            before = _fraction;
+            _fraction = Math.Max(MinFraction, _fraction * (hotKeyRange ? HotKeyRangeDecreaseFactor : DecreaseFactor));
+            after = _fraction;
+            _lastDecreaseAt = now;
+            _everDecreased = true;
+            rate = RateChangeLocked();
+        }
+        Apply(rate);
+        Log.PacingRateCut(_logger, TableName, before * 100, after * 100, hotKeyRange);
+        return true;
+    }
+
+    /// <summary>Reads the table's capacity again and applies it (the refresh timer calls this every interval).</summary>
+    internal async Task RefreshAsync(CancellationToken cancellationToken)
+    {
+        TableCapacity capacity;
+        try
+        {
+            capacity = await TableCapacity.ReadAsync(_client, TableName, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        {
+            Log.WriteBudgetRefreshFailed(_logger, TableName, ex);
+            return;
+        }
+        WriteBudget before, after;
+        (double Rate, double Bucket, long Version)? rate;
+        lock (_lock)
+        {
+            _capacity = capacity;
+            if (capacity.OnDemand)
+            {
+                long now = _time.GetTimestamp();
+                if (_time.GetElapsedTime(_rampStartedAt, now) >= RampInterval)
+                {
+                    // What the writers reached in the last interval, the table now takes twice of.
+                    _onDemandLevel = Math.Max(_onDemandLevel, 2 * _peakPerSecond);
+                    _peakPerSecond = 0;
+                    _rampStartedAt = now;
+                }
+                _onDemandLevel = Math.Max(_onDemandLevel, WriteBudget.OnDemandStart(capacity));
+            }
+            before = _budget;
+            _budget = WriteBudget.Compute(capacity, _options, _onDemandLevel);
+            after = _budget;
+            UpdatePermitFactor();
+            ClimbLocked();
+            rate = RateChangeLocked();
+        }
+        Apply(rate);
+        if (before.WriteUnitsPerSecond != after.WriteUnitsPerSecond || before.Basis != after.Basis)
+        {
+            Log.WriteBudgetChanged(_logger, TableName, before.WriteUnitsPerSecond, after.WriteUnitsPerSecond, after.Basis);
+        }
+    }
+
+    public void Dispose()
+    {
+        _refreshTimer.Dispose();
+        _disposing.Cancel();
+        Limiter.Dispose();
+        _disposing.Dispose();
+    }
+
+    private double BucketFor(WriteBudget budget) => Math.Max(1, budget.WriteUnitsPerSecond * _options.BurstSeconds);
+
+    private void OnRefreshTimer()
+    {
+        if (Interlocked.Exchange(ref _refreshing, 1) == 1) return;
+        _tracker.Enter();
+        _ = RunRefreshAsync();
+    }
+
+    private async Task RunRefreshAsync()
+    {
+        try
+        {
+            await RefreshAsync(_disposing.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            // Disposed while describing the table.
+        }
+        finally
+        {
+            Volatile.Write(ref _refreshing, 0);
+            _tracker.Exit();
+        }
+    }
+
+    private void UpdatePermitFactor()
+    {
+        double factor = 1;
+        foreach (var (index, limit) in _budget.IndexWriteUnitsPerSecond)
+        {
+            factor = Math.Max(factor, _indexRatios.GetValueOrDefault(index, 1) * _budget.WriteUnitsPerSecond / limit);
+        }
+        _permitFactor = factor;
+    }
+
+    private void ClimbLocked()
+    {
+        long now = _time.GetTimestamp();
+        double seconds = _time.GetElapsedTime(_fractionAt, now).TotalSeconds;
+        _fractionAt = now;
+        if (_fraction < 1 && seconds > 0) _fraction = Math.Min(1, _fraction + IncreasePerSecond * seconds);
+    }
+
+    // The limiter is changed outside this budget's lock: it may wake waiting batches, which run on from there.
+    private (double Rate, double Bucket, long Version)? RateChangeLocked()
+    {
+        double rate = _budget.WriteUnitsPerSecond * _fraction;
+        double bucket = BucketFor(_budget);
+        // Small drifts of the climb are applied in steps, not on every response.
+        return Math.Abs(rate - _appliedRate) > 0.001 * rate || bucket != _appliedBucket ? (_appliedRate = rate, _appliedBucket = bucket, ++_rateVersion) : null;
+    }
+
+    private void Apply((double Rate, double Bucket, long Version)? change)
+    {
+        if (change is { } c) Limiter.SetRate(c.Rate, c.Bucket, c.Version);
+    }
+
+    private void TrackPeakLocked(double tableUnits)
+    {
+        long second = _time.GetTimestamp() / _time.TimestampFrequency;
+        if (second != _second)
+        {
+            _second = second;
+            _secondUnits = 0;
+        }
+        _secondUnits += tableUnits;
+        _peakPerSecond = Math.Max(_peakPerSecond, _secondUnits);
+    }
+}

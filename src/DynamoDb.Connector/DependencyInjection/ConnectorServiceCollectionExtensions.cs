@@ -1,0 +1,50 @@
+using DynamoDb.Connector.Storage;
+using DynamoDb.Connector.Writing;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
+
+namespace DynamoDb.Connector.DependencyInjection;
+
+/// <summary>Registers the connector.</summary>
+public static class ConnectorServiceCollectionExtensions
+{
+    /// <summary>
+    /// Adds the connector: <see cref="IDynamoDbWriterFactory"/> and its options (validated when the host starts).
+    /// Register an <c>IAmazonDynamoDB</c> yourself (the connector never creates one); a <see cref="TimeProvider"/> is
+    /// used when registered, <see cref="TimeProvider.System"/> otherwise; an <c>ILoggerFactory</c> and an
+    /// <c>IMeterFactory</c> when registered.
+    /// </summary>
+    /// <param name="services">The services.</param>
+    /// <param name="configure">Sets the options in code; default none (the defaults).</param>
+    public static IServiceCollection AddDynamoDbConnector(this IServiceCollection services, Action<DynamoDbConnectorOptions>? configure = null)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        var builder = services.AddOptions<DynamoDbConnectorOptions>();
+        if (configure is not null) builder.Configure(configure);
+        return AddCore(services, builder);
+    }
+
+    /// <summary>Adds the connector with options bound from <paramref name="configuration"/> (usually the <c>DynamoDbConnector</c> section).</summary>
+    /// <inheritdoc cref="AddDynamoDbConnector(IServiceCollection, Action{DynamoDbConnectorOptions}?)"/>
+    /// <param name="services">The services.</param>
+    /// <param name="configuration">The section holding the options, e.g. <c>configuration.GetSection(DynamoDbConnectorOptions.SectionName)</c>.</param>
+    public static IServiceCollection AddDynamoDbConnector(this IServiceCollection services, IConfiguration configuration)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        ArgumentNullException.ThrowIfNull(configuration);
+        return AddCore(services, services.AddOptions<DynamoDbConnectorOptions>().Bind(configuration));
+    }
+
+    private static IServiceCollection AddCore(IServiceCollection services, OptionsBuilder<DynamoDbConnectorOptions> options)
+    {
+        options.ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<DynamoDbConnectorOptions>, DynamoDbConnectorOptionsValidator>());
+        services.TryAddSingleton(TimeProvider.System);
+        // Local files always work (dead-letter files, for one); S3 is added with its client by the storage registration.
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IObjectStore, LocalFileObjectStore>());
+        services.TryAddSingleton<IDynamoDbWriterFactory, DynamoDbWriterFactory>();
+        return services;
+    }
+}

@@ -1,0 +1,78 @@
+using Amazon.DynamoDBv2.Model;
+using DynamoDb.Connector.Capacity;
+using DynamoDb.Connector.Formats.Lines;
+
+namespace DynamoDb.Connector.Writing;
+
+/// <summary>
+/// Writes items to one DynamoDB table at the table's budget and never faster, losing none: batches of up to 25
+/// requests, several in flight, paced in capacity units by the table's shared budget, retried with backoff (only what
+/// was not written), bad items set aside in the dead-letter sink with their reason.
+/// </summary>
+/// <remarks>
+/// <para>One caller at a time: <c>WriteAsync</c> and <c>CompleteAsync</c> must not be called concurrently on one writer.
+/// For parallelism, create one writer per worker: writers of one table share its budget.</para>
+/// <para>Order: writes of one key apply in the order they were given. A write of a key that is still waiting in the
+/// unsent batch replaces it (counted as deduplicated; in conditional modes the batch is sent first instead), and a
+/// batch holding a key that is in a batch in flight waits for that batch.</para>
+/// <para>Completion: <see cref="CompleteAsync"/> sends everything and returns the summary. Disposing without it
+/// abandons what was not yet sent, cancels what is in flight (requests already sent may or may not apply) and logs a
+/// warning with the counts: there is no silent half-commit.</para>
+/// </remarks>
+public interface IDynamoDbWriter : IAsyncDisposable
+{
+    /// <summary>The table.</summary>
+    string TableName { get; }
+
+    /// <summary>The table's write budget now (shared with its other writers in this process).</summary>
+    WriteBudget Budget { get; }
+
+    /// <summary>
+    /// Accepts an item to write in the writer's mode (put, or delete of its key). Returns once the item is accepted,
+    /// which may mean waiting while <see cref="DynamoDbWriterOptions.MaxBatchesInFlight"/> batches are in flight. An
+    /// invalid item goes to the dead-letter sink, not to an exception.
+    /// </summary>
+    /// <exception cref="TableWriteException">The writer failed earlier.</exception>
+    /// <exception cref="OperationCanceledException">Cancelled before the item was accepted (it was not).</exception>
+    ValueTask WriteAsync(Dictionary<string, AttributeValue> item, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Accepts a record read from a file: a put or a delete (<see cref="ItemRecord.Operation"/>; in
+    /// <see cref="WriteMode.Delete"/> every record is a delete), with its <paramref name="source"/> and line for the
+    /// dead-letter sink.
+    /// </summary>
+    /// <inheritdoc cref="WriteAsync(Dictionary{string, AttributeValue}, CancellationToken)"/>
+    ValueTask WriteAsync(ItemRecord record, string? source, CancellationToken cancellationToken = default);
+
+    /// <summary>A snapshot of the writer's progress.</summary>
+    WriteProgress GetProgress();
+
+    /// <summary>
+    /// Sends everything accepted, waits for it to be written or dead-lettered, flushes the dead-letter sink and
+    /// returns the summary. Calling it again returns the same summary.
+    /// </summary>
+    /// <exception cref="TableWriteException">The writer failed; the exception carries the summary.</exception>
+    Task<WriteSummary> CompleteAsync(CancellationToken cancellationToken = default);
+}
+
+/// <summary>Creates writers. Registered by <c>services.AddDynamoDbConnector(...)</c>; uses the <c>IAmazonDynamoDB</c> from DI.</summary>
+public interface IDynamoDbWriterFactory
+{
+    /// <summary>
+    /// Creates a writer for <paramref name="tableName"/>. The table is described (key schema, capacity) once per
+    /// table and process; writers of one table share its budget, so their throughput options must agree.
+    /// </summary>
+    /// <param name="tableName">The table.</param>
+    /// <param name="options">This writer's options; default the configured <c>DynamoDbConnectorOptions.Writer</c>.</param>
+    /// <param name="cancellationToken">Cancels the table description.</param>
+    /// <exception cref="ArgumentException">The options are invalid (the message lists every problem).</exception>
+    /// <exception cref="InvalidOperationException">The table already has writers in this process with different throughput options.</exception>
+    /// <exception cref="NotSupportedException">No registered object store handles <see cref="DynamoDbWriterOptions.DeadLetterUri"/>.</exception>
+    Task<IDynamoDbWriter> CreateAsync(string tableName, DynamoDbWriterOptions? options = null, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// The write budget writers of <paramref name="tableName"/> would get with <paramref name="throughput"/> (the current
+    /// one when the table has writers), for example to split it between processes.
+    /// </summary>
+    Task<WriteBudget> GetBudgetAsync(string tableName, WriteThroughputOptions? throughput = null, CancellationToken cancellationToken = default);
+}
