@@ -1,13 +1,14 @@
 namespace DynamoDb.Connector.Capacity;
 
 /// <summary>
-/// The share of a budget to pace at, driven by throttling: cut multiplicatively when DynamoDB throttles (at most
-/// once per cooldown, since concurrent requests report the same overload; gently for a hot key range, which is the
-/// data's problem rather than the table's), and climbed back linearly with the time in which requests succeed: time
-/// spent backing off from throttling does not count, or the climb would undo the cuts while nothing gets through.
+/// The share of a budget to pace at, driven by throttling (AIMD), shared by the write and read budgets: cut
+/// multiplicatively when DynamoDB throttles (at most once per cooldown, since concurrent requests report the same
+/// overload; gently for a hot key range, which is the data's problem rather than the table's), and climbed back
+/// linearly with time each time <see cref="Climb"/> is called. With <c>maxClimbPerCall</c> set, one call climbs for at
+/// most that long, so time in which nothing succeeded (everything backing off from throttling) does not undo the cuts.
 /// Thread-safe.
 /// </summary>
-internal sealed class AimdRate(TimeProvider timeProvider)
+internal sealed class AimdRate(TimeProvider timeProvider, TimeSpan? maxClimbPerCall = null)
 {
     /// <summary>The share is multiplied by this on throttling.</summary>
     internal const double DecreaseFactor = 0.75;
@@ -15,16 +16,13 @@ internal sealed class AimdRate(TimeProvider timeProvider)
     /// <summary>A hot key range cuts the global rate only this much.</summary>
     internal const double HotKeyRangeDecreaseFactor = 0.95;
 
-    /// <summary>After a cut the share climbs back by this much per second of successful requests.</summary>
+    /// <summary>After a cut the share climbs back by this much per second.</summary>
     internal const double IncreasePerSecond = 0.02;
 
     /// <summary>The share never falls below this.</summary>
     internal const double MinFraction = 0.02;
 
     internal static readonly TimeSpan DecreaseCooldown = TimeSpan.FromSeconds(1);
-
-    /// <summary>One success climbs for at most this long a gap since the last success or cut.</summary>
-    internal static readonly TimeSpan MaxClimbPerSuccess = TimeSpan.FromSeconds(1);
 
     private readonly object _lock = new();
     private double _fraction = 1;
@@ -38,33 +36,31 @@ internal sealed class AimdRate(TimeProvider timeProvider)
         get { lock (_lock) return _fraction; }
     }
 
-    /// <summary>A request succeeded: the share climbs for the time since the last success or cut (at most one second's worth).</summary>
-    public void Succeeded()
+    /// <summary>Climbs for the time since the last climb or cut (at most <c>maxClimbPerCall</c> of it).</summary>
+    public void Climb()
     {
         lock (_lock)
         {
             long now = timeProvider.GetTimestamp();
-            var elapsed = timeProvider.GetElapsedTime(_climbedAt, now);
+            double seconds = timeProvider.GetElapsedTime(_climbedAt, now).TotalSeconds;
             _climbedAt = now;
-            if (_fraction < 1)
-            {
-                double seconds = Math.Min(elapsed.TotalSeconds, MaxClimbPerSuccess.TotalSeconds);
-                _fraction = Math.Min(1, _fraction + IncreasePerSecond * seconds);
-            }
+            if (maxClimbPerCall is { } cap) seconds = Math.Min(seconds, cap.TotalSeconds);
+            if (_fraction < 1 && seconds > 0) _fraction = Math.Min(1, _fraction + IncreasePerSecond * seconds);
         }
     }
 
-    /// <summary>Cuts the share, unless it was cut within the cooldown. Returns whether it was cut, with the share before and after.</summary>
+    /// <summary>Climbs, then cuts the share unless it was cut within the cooldown. Returns whether it was cut, with the share before and after.</summary>
     public bool Cut(bool hotKeyRange, out double before, out double after)
     {
         lock (_lock)
         {
+            Climb();
             before = after = _fraction;
             long now = timeProvider.GetTimestamp();
             if (_everDecreased && timeProvider.GetElapsedTime(_lastDecreaseAt, now) < DecreaseCooldown) return false;
             _fraction = Math.Max(MinFraction, _fraction * (hotKeyRange ? HotKeyRangeDecreaseFactor : DecreaseFactor));
             after = _fraction;
-            _lastDecreaseAt = _climbedAt = now;
+            _lastDecreaseAt = now;
             _everDecreased = true;
             return true;
         }

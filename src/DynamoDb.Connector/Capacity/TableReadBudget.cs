@@ -12,6 +12,12 @@ namespace DynamoDb.Connector.Capacity;
 /// </summary>
 internal sealed class TableReadBudget : IDisposable
 {
+    /// <summary>
+    /// A page that succeeds lets the rate climb for at most this long since the last one: time spent backing off from
+    /// throttling would otherwise undo the cuts before a single page gets through (pages can be large).
+    /// </summary>
+    internal static readonly TimeSpan ClimbPerSuccess = TimeSpan.FromSeconds(1);
+
     private readonly IAmazonDynamoDB _client;
     private readonly string? _globalIndex;
     private readonly ReadThroughputOptions _options;
@@ -26,6 +32,9 @@ internal sealed class TableReadBudget : IDisposable
     private TableDescription _table;
     private ReadBudget _budget;
     private int _refreshing;
+    private double _appliedRate;
+    private double _appliedBucket;
+    private long _rateVersion;
 
     public TableReadBudget(IAmazonDynamoDB client, TableDescription table, string? globalIndex, ReadThroughputOptions options, TimeProvider timeProvider, ILogger logger, WorkTracker tracker)
     {
@@ -38,8 +47,10 @@ internal sealed class TableReadBudget : IDisposable
         _tracker = tracker;
         _ramp = new OnDemandRamp(ReadBudget.OnDemandStart(table, globalIndex, options), timeProvider);
         _budget = ReadBudget.Compute(table, globalIndex, options, _ramp.Level);
-        Limiter = new WriteCapacityLimiter(_budget.ReadUnitsPerSecond, BucketFor(_budget.ReadUnitsPerSecond), timeProvider);
-        _aimd = new AimdRate(timeProvider);
+        _appliedRate = _budget.ReadUnitsPerSecond;
+        _appliedBucket = BucketFor(_appliedRate);
+        Limiter = new WriteCapacityLimiter(_appliedRate, _appliedBucket, timeProvider);
+        _aimd = new AimdRate(timeProvider, ClimbPerSuccess);
         Log.ReadBudgetComputed(logger, TableName, _budget.ReadUnitsPerSecond, _budget.Basis);
         _refreshTimer = timeProvider.CreateTimer(static state => ((TableReadBudget)state!).OnRefreshTimer(), this, options.RefreshInterval, options.RefreshInterval);
     }
@@ -82,7 +93,7 @@ internal sealed class TableReadBudget : IDisposable
         {
             if (consumedUnits is { } units) _ramp.Track(units);
         }
-        _aimd.Succeeded();
+        _aimd.Climb();
         ApplyRate();
         if (consumedUnits is { } charged) Limiter.Adjust(charged - acquiredPermits);
     }
@@ -136,13 +147,22 @@ internal sealed class TableReadBudget : IDisposable
     // The bucket follows the pacing rate: after throttling, neither the burst nor the pages stay sized for the full budget.
     private double BucketFor(double rate) => Math.Max(1, rate * _options.BurstSeconds);
 
+    // Computed under the lock with a version, applied outside it (it may wake waiting readers): a change computed
+    // earlier never overrides a later one.
     private void ApplyRate()
     {
-        ReadBudget budget;
-        lock (_lock) budget = _budget;
-        double rate = budget.ReadUnitsPerSecond * _aimd.Fraction;
-        double bucket = BucketFor(rate);
-        if (Math.Abs(rate - Limiter.Rate) > 0.001 * rate || bucket != Limiter.Capacity) Limiter.SetRate(rate, bucket);
+        double rate, bucket;
+        long version;
+        lock (_lock)
+        {
+            rate = _budget.ReadUnitsPerSecond * _aimd.Fraction;
+            bucket = BucketFor(rate);
+            if (Math.Abs(rate - _appliedRate) <= 0.001 * rate && bucket == _appliedBucket) return;
+            _appliedRate = rate;
+            _appliedBucket = bucket;
+            version = ++_rateVersion;
+        }
+        Limiter.SetRate(rate, bucket, version);
     }
 
     private void OnRefreshTimer()

@@ -11,7 +11,8 @@ namespace DynamoDb.Connector.DependencyInjection;
 public static class ConnectorServiceCollectionExtensions
 {
     /// <summary>
-    /// Adds the connector: <see cref="IDynamoDbWriterFactory"/> and its options (validated when the host starts).
+    /// Adds the connector: <see cref="IDynamoDbWriterFactory"/> and its options (validated when the host starts), and
+    /// <see cref="Export.ExportJob"/> (its options are given, and validated, per run).
     /// Register an <c>IAmazonDynamoDB</c> yourself (the connector never creates one); a <see cref="TimeProvider"/> is
     /// used when registered, <see cref="TimeProvider.System"/> otherwise; an <c>ILoggerFactory</c> and an
     /// <c>IMeterFactory</c> when registered.
@@ -45,6 +46,7 @@ public static class ConnectorServiceCollectionExtensions
         // Local files always work (dead-letter files, for one); S3 is added with its client by the storage registration.
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IObjectStore, LocalFileObjectStore>());
         services.TryAddSingleton<IDynamoDbWriterFactory, DynamoDbWriterFactory>();
+        services.TryAddSingleton<Export.ExportJob>();
         return services;
     }
 }

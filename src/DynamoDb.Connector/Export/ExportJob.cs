@@ -418,8 +418,7 @@ public sealed class ExportJob : IDisposable
                     throw new ExportException(
                         $"Reading {run.Plan.TableName} failed {failures} times in a row ({(outOfAttempts ? "attempts" : "retry time")} exhausted); last error: {error.Reason}", ex);
                 }
-                double ceiling = Math.Min(retry.MaxDelay.Ticks, retry.BaseDelay.Ticks * Math.Pow(2, Math.Min(failures - 1, 40)));
-                var delay = TimeSpan.FromTicks((long)(ceiling * _random()));
+                var delay = retry.DelayBefore(failures, _random());
                 Log.ReadRetrying(_logger, run.Plan.TableName, error.Reason, failures, delay);
                 await Tracker.DelayAsync(delay, _time, cancellationToken).ConfigureAwait(false);
             }

@@ -1,8 +1,13 @@
+using Amazon.DynamoDBv2;
 using Amazon.DynamoDBv2.Model;
+using DynamoDb.Connector.DependencyInjection;
 using DynamoDb.Connector.Export;
 using DynamoDb.Connector.Formats.Compression;
+using DynamoDb.Connector.Formats.Items;
 using DynamoDb.Connector.Formats.Manifests;
 using DynamoDb.Connector.Tests.Infrastructure;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Time.Testing;
 
 namespace DynamoDb.Connector.Tests.Export;
 
@@ -51,7 +56,7 @@ public sealed class ExportJobUnitTests
     public async Task Export_InListOnThePartitionKey_RunsOneQueryPerValue()
     {
         using var h = new ExportHarness();
-        var table = h.Dynamo.AddTable("t", Formats.Items.KeySchema.Parse("pk:S,sk:N"));
+        var table = h.Dynamo.AddTable("t", KeySchema.Parse("pk:S,sk:N"));
         foreach (var (pk, sk) in new[] { ("a", 1), ("a", 2), ("b", 1), ("c", 1), ("c", 2), ("c", 3) })
         {
             var item = new Dictionary<string, AttributeValue> { ["pk"] = new() { S = pk }, ["sk"] = new() { N = sk.ToString(System.Globalization.CultureInfo.InvariantCulture) } };
@@ -186,5 +191,43 @@ public sealed class ExportJobUnitTests
         Assert.True(verification.IsValid, string.Join("; ", verification.Mismatches));
         Assert.Equal(70, verification.TotalItems);
         Assert.Equal(h.Start, summary.StartTime);
+    }
+}
+
+public sealed class ExportServicesTests
+{
+    [Fact]
+    public async Task AddDynamoDbConnector_RegistersTheExportJob_OverTheClientClockAndStoresFromDi()
+    {
+        var time = new FakeTimeProvider();
+        using var dynamo = new FakeDynamoDb(time);
+        var table = dynamo.AddTable("items", KeySchema.Parse("pk:S"));
+        foreach (var item in Enumerable.Range(0, 12).Select(i => Items.Sized($"k{i}", 100))) table.Items[table.KeyOf(item)] = item;
+        var directory = Directory.CreateTempSubdirectory("export-di-");
+        try
+        {
+            var services = new ServiceCollection()
+                .AddSingleton<IAmazonDynamoDB>(dynamo.CreateClient())
+                .AddSingleton<TimeProvider>(time)
+                .AddDynamoDbConnector();
+            await using var provider = services.BuildServiceProvider();
+            var job = provider.GetRequiredService<ExportJob>();
+
+            var run = job.RunAsync(new ExportOptions { TableName = "items", Destination = directory.FullName, TotalSegments = 1 });
+            while (!run.IsCompleted)
+            {
+                await Task.WhenAny(job.Tracker.WhenIdleAsync(), run);
+                if (!run.IsCompleted) time.Advance(TimeSpan.FromMilliseconds(100));
+            }
+            var result = await run;
+
+            Assert.Equal(12, result.ItemsExported);
+            Assert.True(File.Exists(Path.Combine(directory.FullName, "manifest")));
+            Assert.Same(job, provider.GetRequiredService<ExportJob>());
+        }
+        finally
+        {
+            directory.Delete(recursive: true);
+        }
     }
 }
