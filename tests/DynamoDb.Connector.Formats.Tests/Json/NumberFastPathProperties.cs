@@ -32,3 +32,29 @@ public class NumberFastPathProperties
         Assert.Equal(plain, JsonItemParser.IsPlainNumber(Encoding.ASCII.GetBytes(text)));
     }
 }
+
+public class SameNumberProperties
+{
+    private static readonly Gen<string> Numbers = Gen.OneOf(
+        Gen.Elements("0", "-0", "0.0", "1", "1.0", "01", "1.50", "1.5", "15E-1", "0.15e1", "-1.5", "100", "1E2", "1e+2", "10E1", "0.001", "1E-3", "12.345", "1234.5E-2"),
+        Gen.Choose(0, 3).SelectMany(zeros => Gen.Choose(1, 999).SelectMany(n => Gen.Choose(-3, 3).Select(e =>
+            $"{n}{new string('0', zeros)}E{e}"))));
+
+    [Property(MaxTest = 3000)]
+    public Property SameNumber_AnyTwoNumbers_AgreesWithComparingCanonicalForms() => Prop.ForAll(
+        Gen.Zip(Numbers, Numbers).ToArbitrary(),
+        pair => JsonItemParser.SameNumber(pair.Item1, pair.Item2) == (NumberText.Canonical(pair.Item1) == NumberText.Canonical(pair.Item2)));
+
+    [Theory]
+    [InlineData("1.5", "1.50", true)]
+    [InlineData("15E-1", "1.5", true)]
+    [InlineData("100", "1E2", true)]
+    [InlineData("-0", "0.000", true)]
+    [InlineData("1.5", "-1.5", false)]
+    [InlineData("1.5", "1.6", false)]
+    [InlineData("105", "150", false)]
+    public void SameNumber_Examples(string a, string b, bool same)
+    {
+        Assert.Equal(same, JsonItemParser.SameNumber(a, b));
+    }
+}
