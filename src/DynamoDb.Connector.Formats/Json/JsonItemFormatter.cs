@@ -90,7 +90,7 @@ internal sealed class JsonItemFormatter : IDisposable
                 WriteString(value.S);
                 break;
             case AttributeKind.N:
-                WriteString(value.N);
+                WriteNumber(value.N);
                 break;
             case AttributeKind.B:
                 WriteBase64(value.B);
@@ -105,7 +105,13 @@ internal sealed class JsonItemFormatter : IDisposable
                 WriteStrings(value.SS);
                 break;
             case AttributeKind.NS:
-                WriteStrings(value.NS);
+                WriteByte((byte)'[');
+                for (int i = 0; i < value.NS.Count; i++)
+                {
+                    if (i > 0) WriteByte((byte)',');
+                    WriteNumber(value.NS[i]);
+                }
+                WriteByte((byte)']');
                 break;
             case AttributeKind.BS:
                 WriteByte((byte)'[');
@@ -148,6 +154,16 @@ internal sealed class JsonItemFormatter : IDisposable
             WriteString(strings[i]);
         }
         WriteByte((byte)']');
+    }
+
+    /// <summary>Writes a number as a JSON string, after checking it: a file that cannot be read back is worse than an error now.</summary>
+    private void WriteNumber(string text)
+    {
+        if (!NumberText.IsValid(text, out var reason))
+        {
+            throw new AttributePathException(reason!);
+        }
+        WriteString(text);
     }
 
     /// <summary>Writes a quoted, escaped JSON string.</summary>

@@ -28,7 +28,6 @@ public static class ItemFiles
     /// <param name="format">The line format.</param>
     /// <param name="options">Error handling, line limit and source name; defaults when null. Validated here.</param>
     /// <exception cref="ArgumentOutOfRangeException">An option is out of range.</exception>
-    /// <exception cref="NotSupportedException">The format is CSV and the CSV reader is not wired in yet.</exception>
     public static IItemReader OpenReader(Stream stream, ItemFileFormat format, ItemReaderOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(stream);
@@ -41,8 +40,7 @@ public static class ItemFiles
             case ItemFileFormat.DynamoDbJsonIncremental:
                 return new JsonItemReader(StreamCompression.OpenRead(stream, options.LeaveOpen), format, options);
             case ItemFileFormat.Csv:
-                // Wired at merge: the CSV component's reader over StreamCompression.OpenRead(stream, options.LeaveOpen).
-                throw new NotSupportedException("CSV reader is provided by the CSV component");
+                return Csv.CsvFiles.OpenReader(stream, options);
             default:
                 throw new ArgumentOutOfRangeException(nameof(format), format, "Unknown item file format.");
         }
@@ -56,7 +54,7 @@ public static class ItemFiles
     /// <param name="format">The line format.</param>
     /// <param name="options">Compression and CSV layout; defaults when null. Validated here.</param>
     /// <exception cref="ArgumentOutOfRangeException">An option is out of range.</exception>
-    /// <exception cref="NotSupportedException">The format is CSV and the CSV writer is not wired in yet.</exception>
+    /// <exception cref="ArgumentException">The format is CSV and <see cref="ItemWriterOptions.Csv"/> is not set.</exception>
     public static IItemWriter OpenWriter(Stream stream, ItemFileFormat format, ItemWriterOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(stream);
@@ -66,8 +64,7 @@ public static class ItemFiles
         {
             ItemFileFormat.DataPipeline or ItemFileFormat.DynamoDbJson or ItemFileFormat.DynamoDbJsonIncremental =>
                 new JsonItemWriter(stream, format, options),
-            // Wired at merge: the CSV component's writer.
-            ItemFileFormat.Csv => throw new NotSupportedException("CSV writer is provided by the CSV component"),
+            ItemFileFormat.Csv => Csv.CsvFiles.OpenWriter(stream, options),
             _ => throw new ArgumentOutOfRangeException(nameof(format), format, "Unknown item file format."),
         };
     }

@@ -13,23 +13,6 @@ namespace DynamoDb.Connector.Capacity;
 /// </summary>
 internal sealed class TableWriteBudget : IDisposable
 {
-    /// <summary>The pacing rate is multiplied by this on throttling (at most once per <see cref="DecreaseCooldown"/>).</summary>
-    internal const double DecreaseFactor = 0.75;
-
-    /// <summary>A hot key range is the input's problem, not the table's: the global rate is cut only this much.</summary>
-    internal const double HotKeyRangeDecreaseFactor = 0.95;
-
-    /// <summary>After a cut the rate climbs back by this share of the budget per second.</summary>
-    internal const double IncreasePerSecond = 0.02;
-
-    /// <summary>The rate never falls below this share of the budget.</summary>
-    internal const double MinFraction = 0.02;
-
-    internal static readonly TimeSpan DecreaseCooldown = TimeSpan.FromSeconds(1);
-
-    /// <summary>DynamoDB absorbs up to twice an on-demand table's previous peak within 30 minutes.</summary>
-    internal static readonly TimeSpan RampInterval = TimeSpan.FromMinutes(30);
-
     private const double RatioSmoothing = 0.2;
 
     private readonly IAmazonDynamoDB _client;
@@ -44,15 +27,8 @@ internal sealed class TableWriteBudget : IDisposable
     private TableCapacity _capacity;
     private WriteBudget _budget;
     private double _permitFactor = 1;
-    private double _fraction = 1;
-    private long _fractionAt;
-    private long _lastDecreaseAt;
-    private bool _everDecreased;
-    private double _onDemandLevel;
-    private long _rampStartedAt;
-    private long _second = -1;
-    private double _secondUnits;
-    private double _peakPerSecond;
+    private readonly AimdRate _aimd;
+    private readonly OnDemandRamp _ramp;
     private int _refreshing;
     private double _appliedRate;
     private double _appliedBucket;
@@ -66,9 +42,9 @@ internal sealed class TableWriteBudget : IDisposable
         _logger = logger;
         _tracker = tracker;
         _capacity = capacity;
-        _onDemandLevel = WriteBudget.OnDemandStart(capacity);
-        _fractionAt = _rampStartedAt = timeProvider.GetTimestamp();
-        _budget = WriteBudget.Compute(capacity, options, _onDemandLevel);
+        _aimd = new AimdRate(timeProvider);
+        _ramp = new OnDemandRamp(WriteBudget.OnDemandStart(capacity), timeProvider);
+        _budget = WriteBudget.Compute(capacity, options, _ramp.Level);
         UpdatePermitFactor();
         _appliedRate = _budget.WriteUnitsPerSecond;
         _appliedBucket = BucketFor(_budget);
@@ -122,7 +98,7 @@ internal sealed class TableWriteBudget : IDisposable
         (double Rate, double Bucket, long Version)? rate;
         lock (_lock)
         {
-            ClimbLocked();
+            _aimd.Climb();
             if (!consumed.Reported)
             {
                 rate = RateChangeLocked();
@@ -141,7 +117,7 @@ internal sealed class TableWriteBudget : IDisposable
                 }
             }
             UpdatePermitFactor();
-            TrackPeakLocked(consumed.Table);
+            _ramp.Track(consumed.Table);
             rate = RateChangeLocked();
         }
         Apply(rate);
@@ -149,7 +125,7 @@ internal sealed class TableWriteBudget : IDisposable
     }
 
     /// <summary>
-    /// DynamoDB throttled a request. Cuts the pacing rate (gently for a hot key range), at most once per cooldown
+    /// DynamoDB throttled a request. Cuts the pacing rate (<see cref="AimdRate"/>: gently for a hot key range), at most once per cooldown
     /// since concurrent batches report the same overload. Returns whether the rate was cut.
     /// </summary>
     public bool OnThrottled(bool hotKeyRange)
@@ -158,17 +134,10 @@ internal sealed class TableWriteBudget : IDisposable
         (double Rate, double Bucket, long Version)? rate;
         lock (_lock)
         {
-            ClimbLocked();
-            long now = _time.GetTimestamp();
-            if (_everDecreased && _time.GetElapsedTime(_lastDecreaseAt, now) < DecreaseCooldown)
+            if (!_aimd.Cut(hotKeyRange, out before, out after))
             {
                 return false;
             }
-            before = _fraction;
-            _fraction = Math.Max(MinFraction, _fraction * (hotKeyRange ? HotKeyRangeDecreaseFactor : DecreaseFactor));
-            after = _fraction;
-            _lastDecreaseAt = now;
-            _everDecreased = true;
             rate = RateChangeLocked();
         }
         Apply(rate);
@@ -196,21 +165,13 @@ internal sealed class TableWriteBudget : IDisposable
             _capacity = capacity;
             if (capacity.OnDemand)
             {
-                long now = _time.GetTimestamp();
-                if (_time.GetElapsedTime(_rampStartedAt, now) >= RampInterval)
-                {
-                    // What the writers reached in the last interval, the table now takes twice of.
-                    _onDemandLevel = Math.Max(_onDemandLevel, 2 * _peakPerSecond);
-                    _peakPerSecond = 0;
-                    _rampStartedAt = now;
-                }
-                _onDemandLevel = Math.Max(_onDemandLevel, WriteBudget.OnDemandStart(capacity));
+                _ramp.Refresh(WriteBudget.OnDemandStart(capacity));
             }
             before = _budget;
-            _budget = WriteBudget.Compute(capacity, _options, _onDemandLevel);
+            _budget = WriteBudget.Compute(capacity, _options, _ramp.Level);
             after = _budget;
             UpdatePermitFactor();
-            ClimbLocked();
+            _aimd.Climb();
             rate = RateChangeLocked();
         }
         Apply(rate);
@@ -264,18 +225,10 @@ internal sealed class TableWriteBudget : IDisposable
         _permitFactor = factor;
     }
 
-    private void ClimbLocked()
-    {
-        long now = _time.GetTimestamp();
-        double seconds = _time.GetElapsedTime(_fractionAt, now).TotalSeconds;
-        _fractionAt = now;
-        if (_fraction < 1 && seconds > 0) _fraction = Math.Min(1, _fraction + IncreasePerSecond * seconds);
-    }
-
     // The limiter is changed outside this budget's lock: it may wake waiting batches, which run on from there.
     private (double Rate, double Bucket, long Version)? RateChangeLocked()
     {
-        double rate = _budget.WriteUnitsPerSecond * _fraction;
+        double rate = _budget.WriteUnitsPerSecond * _aimd.Fraction;
         double bucket = BucketFor(_budget);
         // Small drifts of the climb are applied in steps, not on every response.
         return Math.Abs(rate - _appliedRate) > 0.001 * rate || bucket != _appliedBucket ? (_appliedRate = rate, _appliedBucket = bucket, ++_rateVersion) : null;
@@ -284,17 +237,5 @@ internal sealed class TableWriteBudget : IDisposable
     private void Apply((double Rate, double Bucket, long Version)? change)
     {
         if (change is { } c) Limiter.SetRate(c.Rate, c.Bucket, c.Version);
-    }
-
-    private void TrackPeakLocked(double tableUnits)
-    {
-        long second = _time.GetTimestamp() / _time.TimestampFrequency;
-        if (second != _second)
-        {
-            _second = second;
-            _secondUnits = 0;
-        }
-        _secondUnits += tableUnits;
-        _peakPerSecond = Math.Max(_peakPerSecond, _secondUnits);
     }
 }

@@ -61,6 +61,9 @@ internal sealed class CheckpointStore
         }
     }
 
+    /// <summary>Deletes the document <paramref name="name"/>; deleting one that was never written is not an error.</summary>
+    public Task DeleteAsync(string name, CancellationToken cancellationToken) => _store.DeleteAsync(UriOf(name), cancellationToken);
+
     /// <summary>The names of the documents under <paramref name="folder"/> (e.g. "splits").</summary>
     public async IAsyncEnumerable<string> ListAsync(string folder, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
     {

@@ -1,3 +1,5 @@
+using Amazon.S3;
+using DynamoDb.Connector.Import;
 using DynamoDb.Connector.Storage;
 using DynamoDb.Connector.Writing;
 using Microsoft.Extensions.Configuration;
@@ -11,7 +13,8 @@ namespace DynamoDb.Connector.DependencyInjection;
 public static class ConnectorServiceCollectionExtensions
 {
     /// <summary>
-    /// Adds the connector: <see cref="IDynamoDbWriterFactory"/> and its options (validated when the host starts).
+    /// Adds the connector: <see cref="IDynamoDbWriterFactory"/> and its options (validated when the host starts), and
+    /// <see cref="Export.ExportJob"/> (its options are given, and validated, per run).
     /// Register an <c>IAmazonDynamoDB</c> yourself (the connector never creates one); a <see cref="TimeProvider"/> is
     /// used when registered, <see cref="TimeProvider.System"/> otherwise; an <c>ILoggerFactory</c> and an
     /// <c>IMeterFactory</c> when registered.
@@ -42,9 +45,18 @@ public static class ConnectorServiceCollectionExtensions
         options.ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<DynamoDbConnectorOptions>, DynamoDbConnectorOptionsValidator>());
         services.TryAddSingleton(TimeProvider.System);
-        // Local files always work (dead-letter files, for one); S3 is added with its client by the storage registration.
+        // Local files always work; s3:// uris need an IAmazonS3 in the container, resolved only on first use.
+        services.AddOptions<S3ObjectStoreOptions>().ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<S3ObjectStoreOptions>, S3ObjectStoreOptionsValidator>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IObjectStore, LocalFileObjectStore>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IObjectStore, S3ObjectStore>(sp => new S3ObjectStore(
+            () => sp.GetService<IAmazonS3>() ?? throw new InvalidOperationException(
+                "s3:// uris need an IAmazonS3 in the service collection (for example services.AddAWSService<IAmazonS3>())."),
+            sp.GetRequiredService<IOptions<S3ObjectStoreOptions>>())));
+        services.TryAddSingleton<ObjectStores>();
+        services.TryAddSingleton<ImportInputFormat>(sp => new ImportInputFormat(sp.GetRequiredService<ObjectStores>()));
         services.TryAddSingleton<IDynamoDbWriterFactory, DynamoDbWriterFactory>();
+        services.TryAddSingleton<Export.ExportJob>();
         return services;
     }
 }

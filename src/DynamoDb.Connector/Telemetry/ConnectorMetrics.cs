@@ -29,6 +29,11 @@ internal sealed class ConnectorMetrics : IDisposable
         ThrottledRequests = Meter.CreateCounter<long>("dynamodb.connector.write.throttled_requests", "{request}", "Write requests throttled in whole or in part (tags: table, reason).");
         Retries = Meter.CreateCounter<long>("dynamodb.connector.write.retries", "{request}", "Write requests sent again (tags: table, cause throttled|unprocessed|transient).");
         PermitWait = Meter.CreateHistogram<double>("dynamodb.connector.write.permit_wait", "s", "Time a batch waited for write capacity permits.");
+        ItemsExported = Meter.CreateCounter<long>("dynamodb.connector.items.exported", "{item}", "Items read from DynamoDB and written to export files (tags: table).");
+        ReadUnitsConsumed = Meter.CreateCounter<double>("dynamodb.connector.read.capacity_units", "{rcu}", "Read capacity units DynamoDB charged for export reads, estimated where it reported none (tags: table).");
+        ReadThrottledRequests = Meter.CreateCounter<long>("dynamodb.connector.read.throttled_requests", "{request}", "Export reads throttled (tags: table, reason).");
+        ExportFilesCommitted = Meter.CreateCounter<long>("dynamodb.connector.export.files", "{file}", "Export part files committed (tags: table).");
+        ExportBytesWritten = Meter.CreateCounter<long>("dynamodb.connector.export.bytes", "By", "Bytes of committed export part files, as stored (tags: table).");
     }
 
     public Meter Meter { get; }
@@ -48,6 +53,16 @@ internal sealed class ConnectorMetrics : IDisposable
     public Counter<long> Retries { get; }
 
     public Histogram<double> PermitWait { get; }
+
+    public Counter<long> ItemsExported { get; }
+
+    public Counter<double> ReadUnitsConsumed { get; }
+
+    public Counter<long> ReadThrottledRequests { get; }
+
+    public Counter<long> ExportFilesCommitted { get; }
+
+    public Counter<long> ExportBytesWritten { get; }
 
     public void Dispose()
     {

@@ -706,8 +706,7 @@ internal sealed class DynamoDbWriter : IDynamoDbWriter
     {
         foreach (var entry in pending) entry.LastError = reason;
         var retry = _options.Retry;
-        double ceiling = Math.Min(retry.MaxDelay.Ticks, retry.BaseDelay.Ticks * Math.Pow(2, Math.Min(failures - 1, 40)));
-        var delay = TimeSpan.FromTicks((long)(ceiling * _random()));
+        var delay = retry.DelayBefore(failures, _random());
         if (throttled) Log.WriteThrottled(_logger, TableName, pending.Count, reason, failures, delay);
         else Log.WriteRetrying(_logger, TableName, pending.Count, reason, failures, delay);
         await _tracker.DelayAsync(delay, _time, _stop.Token).ConfigureAwait(false);

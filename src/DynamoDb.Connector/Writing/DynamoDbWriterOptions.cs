@@ -54,6 +54,13 @@ public sealed class WriteRetryOptions
     /// <summary>Copies these options.</summary>
     public WriteRetryOptions Clone() => (WriteRetryOptions)MemberwiseClone();
 
+    /// <summary>The backoff before the <paramref name="failures"/>-th retry in a row: full jitter, <paramref name="random"/> (0 to 1) x min(MaxDelay, BaseDelay x 2^(n-1)).</summary>
+    internal TimeSpan DelayBefore(int failures, double random)
+    {
+        double ceiling = Math.Min(MaxDelay.Ticks, BaseDelay.Ticks * Math.Pow(2, Math.Min(failures - 1, 40)));
+        return TimeSpan.FromTicks((long)(ceiling * random));
+    }
+
     internal IEnumerable<string> Validate(string prefix)
     {
         if (MaxAttempts is { } attempts && attempts is < 1 or > 1_000_000)

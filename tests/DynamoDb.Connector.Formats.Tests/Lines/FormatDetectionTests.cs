@@ -81,11 +81,33 @@ public class FormatDetectionTests
         Assert.Contains("DetectFormatAsync", error.Message);
     }
 
-    [Fact]
-    public void OpenReaderAndWriter_Csv_ThrowUntilTheCsvComponentIsWired()
+    [Theory]
+    [InlineData(DynamoDb.Connector.Formats.Compression.CompressionKind.None)]
+    [InlineData(DynamoDb.Connector.Formats.Compression.CompressionKind.Gzip)]
+    [InlineData(DynamoDb.Connector.Formats.Compression.CompressionKind.Zstd)]
+    public async Task OpenReaderAndWriter_Csv_RoundTripThroughCompression(DynamoDb.Connector.Formats.Compression.CompressionKind compression)
     {
-        var reader = Assert.Throws<NotSupportedException>(() => ItemFiles.OpenReader(new MemoryStream(), ItemFileFormat.Csv));
-        Assert.Equal("CSV reader is provided by the CSV component", reader.Message);
-        Assert.Throws<NotSupportedException>(() => ItemFiles.OpenWriter(new MemoryStream(), ItemFileFormat.Csv));
+        var schema = DynamoDb.Connector.Formats.Csv.CsvSchema.Parse("""{"columns":[{"name":"pk","type":"S"},{"name":"n","type":"N"},{"name":"tags","type":"SS"}]}""");
+        var item = new Dictionary<string, Amazon.DynamoDBv2.Model.AttributeValue>
+        {
+            ["pk"] = new() { S = "a,\"b\"" },
+            ["n"] = new() { N = "12345678901234567890123456789012345678" },
+            ["tags"] = new() { SS = ["x", "y"] },
+        };
+        var file = new MemoryStream();
+        await using (var writer = ItemFiles.OpenWriter(file, ItemFileFormat.Csv, new ItemWriterOptions { Csv = schema, Compression = compression, LeaveOpen = true }))
+        {
+            await writer.WriteAsync(new ItemRecord(item, 0));
+            await writer.CompleteAsync();
+        }
+        Assert.Throws<ArgumentException>(() => ItemFiles.OpenWriter(new MemoryStream(), ItemFileFormat.Csv));
+
+        file.Position = 0;
+        await using var reader = ItemFiles.OpenReader(file, ItemFileFormat.Csv, new ItemReaderOptions { Csv = schema });
+        var read = await reader.ReadAsync();
+        Assert.NotNull(read);
+        Assert.Equal(item, read.Item, DynamoDb.Connector.Formats.Items.ItemComparer.Instance);
+        Assert.Equal(2, read.Line);
+        Assert.Null(await reader.ReadAsync());
     }
 }

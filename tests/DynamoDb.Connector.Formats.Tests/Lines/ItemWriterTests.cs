@@ -26,6 +26,20 @@ public class ItemWriterTests
         Assert.Equal(2, writer.ItemsWritten);
     }
 
+    [Theory]
+    [InlineData("12a")]
+    [InlineData("")]
+    [InlineData("1234567890123456789012345678901234567890")]
+    public async Task WriteAsync_InvalidNumber_ThrowsInsteadOfWritingALineThatCannotBeRead(string number)
+    {
+        await using var writer = ItemFiles.OpenWriter(new MemoryStream(), ItemFileFormat.DataPipeline);
+
+        var error = await Assert.ThrowsAsync<ArgumentException>(() => writer.WriteAsync(new ItemRecord(Item(("pk", S("a")), ("ns", NS("1", number))), 9)).AsTask());
+
+        Assert.Contains("attribute 'ns'", error.Message);
+        Assert.Equal(0, writer.ItemsWritten);
+    }
+
     [Fact]
     public async Task WriteAsync_EmptyItem_Throws()
     {

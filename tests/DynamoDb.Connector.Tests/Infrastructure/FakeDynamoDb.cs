@@ -82,6 +82,8 @@ internal sealed class FakeDynamoDb : HttpMessageHandler
                     "BatchWriteItem" => BatchWriteItem(json.RootElement),
                     "PutItem" => PutItem(json.RootElement),
                     "DeleteItem" => DeleteItem(json.RootElement),
+                    "Scan" => Read(json.RootElement, "Scan"),
+                    "Query" => Read(json.RootElement, "Query"),
                     _ => Error(HttpStatusCode.BadRequest, "UnknownOperationException", $"the fake does not do {operation}"),
                 };
             }
@@ -251,6 +253,71 @@ internal sealed class FakeDynamoDb : HttpMessageHandler
         });
     }
 
+    /// <summary>
+    /// Scan (with Segment/TotalSegments) and Query (key condition <c>pk = :v</c> only): pages in key order up to
+    /// Limit items or 1 MB, a LastEvaluatedKey whenever the page was cut, read capacity charged by the page's bytes
+    /// (halved for eventually consistent reads) and admitted by the table's read rate; no filter or projection.
+    /// </summary>
+    private HttpResponseMessage Read(JsonElement root, string operation)
+    {
+        var table = Find(root);
+        if (table is null) return Error(HttpStatusCode.BadRequest, "ResourceNotFoundException", "Requested resource not found");
+        if (root.TryGetProperty("FilterExpression", out _) || root.TryGetProperty("ProjectionExpression", out _))
+        {
+            return Error(HttpStatusCode.BadRequest, "ValidationException", "the fake evaluates no filter or projection");
+        }
+        var record = new RequestRecord(_time.GetUtcNow(), operation, root.TryGetProperty("Limit", out var requested) ? requested.GetInt32() : 0, []);
+        Requests.Add(record);
+        if (NextFault(operation, 0, table) is { } fault && fault.Kind != FaultKind.Unprocessed)
+        {
+            record.Fault = fault.Kind.ToString();
+            if (fault.Kind == FaultKind.Drop) throw new DroppedConnection();
+            return FaultResponse(fault);
+        }
+        int? segment = root.TryGetProperty("Segment", out var s) ? s.GetInt32() : null;
+        int total = root.TryGetProperty("TotalSegments", out var t) ? t.GetInt32() : 1;
+        string? partition = null;
+        if (operation == "Query")
+        {
+            // "pk = :v" or "#p = :v"
+            var parts = root.GetProperty("KeyConditionExpression").GetString()!.Split('=', StringSplitOptions.TrimEntries);
+            partition = AttributeJson.ReadItem(root.GetProperty("ExpressionAttributeValues"))[parts[1]].S;
+        }
+        string? after = root.TryGetProperty("ExclusiveStartKey", out var start) ? table.KeyOf(AttributeJson.ReadItem(start)) : null;
+        int limit = root.TryGetProperty("Limit", out var l) ? l.GetInt32() : int.MaxValue;
+        bool consistent = root.TryGetProperty("ConsistentRead", out var c) && c.GetBoolean();
+        var page = table.ReadPage(segment, total, partition, after, limit);
+        double units = Math.Max(1, Math.Ceiling(page.Bytes / 4096.0)) * (consistent ? 1 : 0.5);
+        if (!table.AdmitRead(units))
+        {
+            record.Fault = "throttled";
+            return Error(HttpStatusCode.BadRequest, "ProvisionedThroughputExceededException",
+                "The level of configured provisioned throughput for the table was exceeded.", "TableReadProvisionedThroughputExceeded");
+        }
+        record.TableUnits = units;
+        record.Applied.AddRange(page.Items.Select(table.KeyOf));
+        return Ok(w =>
+        {
+            w.WriteNumber("Count", page.Items.Count);
+            w.WriteNumber("ScannedCount", page.Items.Count);
+            w.WriteStartArray("Items");
+            foreach (var item in page.Items) w.WriteRawValue(DynamoDb.Connector.Export.ExportJson.FormatMap(item));
+            w.WriteEndArray();
+            if (page.LastKey is { } last)
+            {
+                w.WritePropertyName("LastEvaluatedKey");
+                w.WriteRawValue(DynamoDb.Connector.Export.ExportJson.FormatMap(table.KeyAttributesOf(last)));
+            }
+            if (root.TryGetProperty("ReturnConsumedCapacity", out var rcc) && rcc.GetString() != "NONE" && table.ReportConsumedCapacity)
+            {
+                w.WriteStartObject("ConsumedCapacity");
+                w.WriteString("TableName", table.Name);
+                w.WriteNumber("CapacityUnits", units);
+                w.WriteEndObject();
+            }
+        });
+    }
+
     private static void WriteConsumed(Utf8JsonWriter w, string table, double tableUnits, Dictionary<string, double> indexes, bool detailed)
     {
         w.WriteStartObject();
@@ -381,6 +448,7 @@ internal sealed class RequestRecord(DateTimeOffset at, string operation, int cou
 
     public string Operation { get; } = operation;
 
+    /// <summary>Writes in the request; for Scan and Query, the request's Limit (0 for none).</summary>
     public int Count { get; } = count;
 
     /// <summary>The keys in the request, in order.</summary>

@@ -33,6 +33,62 @@ internal sealed class FakeTable(string name, KeySchema keys, TimeProvider time)
     /// <summary>What the table really takes, in WCU per second (a token bucket holding one second); null for no limit.</summary>
     public double? AdmitWriteUnitsPerSecond { get; set; }
 
+    /// <summary>Provisioned read capacity units DescribeTable reports.</summary>
+    public long ReadCapacityUnits { get; set; } = 1000;
+
+    /// <summary>The item count and size DescribeTable reports (DynamoDB updates them about every six hours); null for the real ones.</summary>
+    public (long Items, long Bytes)? ReportedStatistics { get; set; }
+
+    /// <summary>What the table really takes, in RCU per second (a token bucket holding one second); null for no limit.</summary>
+    public double? AdmitReadUnitsPerSecond { get; set; }
+
+    private double _readTokens;
+    private long _readRefilledAt = time.GetTimestamp();
+
+    /// <summary>Whether the table has read capacity now for <paramref name="units"/>; takes it if so.</summary>
+    public bool AdmitRead(double units)
+    {
+        if (AdmitReadUnitsPerSecond is not { } rate) return true;
+        long now = time.GetTimestamp();
+        _readTokens = Math.Min(rate, _readTokens + time.GetElapsedTime(_readRefilledAt, now).TotalSeconds * rate);
+        _readRefilledAt = now;
+        if (_readTokens < units) return false;
+        _readTokens -= units;
+        return true;
+    }
+
+    /// <summary>The key attributes of <paramref name="item"/>.</summary>
+    public Dictionary<string, AttributeValue> KeyAttributesOf(IReadOnlyDictionary<string, AttributeValue> item) =>
+        Keys.Attributes.ToDictionary(k => k.Name, k => item[k.Name]);
+
+    /// <summary>
+    /// A page of a scan segment (by a stable hash of the key) or of one partition, in key order, after
+    /// <paramref name="after"/>: up to <paramref name="limit"/> items or 1 MB; the last key when the page was cut.
+    /// </summary>
+    public (List<Dictionary<string, AttributeValue>> Items, long Bytes, Dictionary<string, AttributeValue>? LastKey) ReadPage(int? segment, int totalSegments, string? partition, string? after, int limit)
+    {
+        var page = new List<Dictionary<string, AttributeValue>>();
+        long bytes = 0;
+        foreach (var key in Items.Keys.Order(StringComparer.Ordinal))
+        {
+            if (after is not null && string.CompareOrdinal(key, after) <= 0) continue;
+            var item = Items[key];
+            if (segment is { } s && SegmentOf(key, totalSegments) != s) continue;
+            if (partition is not null && item[Keys.PartitionKey.Name].S != partition) continue;
+            if (page.Count == limit || bytes >= 1024 * 1024) return (page, bytes, page[^1]);
+            page.Add(item);
+            bytes += ItemSize.Of(item);
+        }
+        return (page, bytes, page.Count == limit && page.Count > 0 ? page[^1] : null);
+    }
+
+    private static int SegmentOf(string key, int totalSegments)
+    {
+        uint hash = 2166136261;
+        foreach (char ch in key) hash = (hash ^ ch) * 16777619;
+        return (int)(hash % (uint)totalSegments);
+    }
+
     /// <summary>Whether answers carry ConsumedCapacity.</summary>
     public bool ReportConsumedCapacity { get; set; } = true;
 
@@ -133,7 +189,10 @@ internal sealed class FakeTable(string name, KeySchema keys, TimeProvider time)
         w.WriteStartObject("BillingModeSummary");
         w.WriteString("BillingMode", OnDemand ? "PAY_PER_REQUEST" : "PROVISIONED");
         w.WriteEndObject();
-        WriteThroughput(w, OnDemand ? 0 : WriteCapacityUnits, OnDemandMaxWriteUnits, WarmWriteUnitsPerSecond);
+        var (itemCount, sizeBytes) = ReportedStatistics ?? (Items.Count, Items.Values.Sum(i => (long)ItemSize.Of(i)));
+        w.WriteNumber("ItemCount", itemCount);
+        w.WriteNumber("TableSizeBytes", sizeBytes);
+        WriteThroughput(w, OnDemand ? 0 : WriteCapacityUnits, OnDemandMaxWriteUnits, WarmWriteUnitsPerSecond, OnDemand ? 0 : ReadCapacityUnits);
         if (Indexes.Count > 0)
         {
             w.WriteStartArray("GlobalSecondaryIndexes");
@@ -148,7 +207,7 @@ internal sealed class FakeTable(string name, KeySchema keys, TimeProvider time)
                 w.WriteStartObject("Projection");
                 w.WriteString("ProjectionType", index.KeysOnly ? "KEYS_ONLY" : "ALL");
                 w.WriteEndObject();
-                WriteThroughput(w, OnDemand ? 0 : index.WriteCapacityUnits, index.OnDemandMaxWriteUnits, null);
+                WriteThroughput(w, OnDemand ? 0 : index.WriteCapacityUnits, index.OnDemandMaxWriteUnits, null, OnDemand ? 0 : index.WriteCapacityUnits);
                 w.WriteEndObject();
             }
             w.WriteEndArray();
@@ -156,10 +215,10 @@ internal sealed class FakeTable(string name, KeySchema keys, TimeProvider time)
         w.WriteEndObject();
     }
 
-    private static void WriteThroughput(Utf8JsonWriter w, long provisioned, long? onDemandMax, long? warm)
+    private static void WriteThroughput(Utf8JsonWriter w, long provisioned, long? onDemandMax, long? warm, long provisionedRead)
     {
         w.WriteStartObject("ProvisionedThroughput");
-        w.WriteNumber("ReadCapacityUnits", provisioned);
+        w.WriteNumber("ReadCapacityUnits", provisionedRead);
         w.WriteNumber("WriteCapacityUnits", provisioned);
         w.WriteNumber("NumberOfDecreasesToday", 0);
         w.WriteEndObject();

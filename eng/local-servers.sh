@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# Starts dynalite (DynamoDB) and s3rver (S3) on free loopback ports, for the demo or for trying the CLI by hand.
+#   eng/local-servers.sh start [state-dir]   prints the environment to export (AWS_ENDPOINT_URL_DYNAMODB, ...)
+#   eng/local-servers.sh stop  [state-dir]
+# State (pids, data, ports) lives in state-dir (default .local-servers/).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+state=${2:-.local-servers}
+
+free_port() { node -e 'const s=require("net").createServer();s.listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close();});'; }
+
+wait_port() {
+  for _ in $(seq 1 100); do
+    node -e 'const s=require("net").connect(+process.argv[1],"127.0.0.1");s.on("connect",()=>process.exit(0));s.on("error",()=>process.exit(1));' "$1" && return 0
+    sleep 0.1
+  done
+  echo "server on port $1 did not start" >&2
+  return 1
+}
+
+case "${1:-}" in
+  start)
+    eng/install-local-servers.sh
+    mkdir -p "$state/s3"
+    dynamo_port=$(free_port); s3_port=$(free_port)
+    node node_modules/dynalite/cli.js --host 127.0.0.1 --port "$dynamo_port" --createTableMs 0 --deleteTableMs 0 --updateTableMs 0 >"$state/dynalite.log" 2>&1 &
+    echo $! >"$state/dynalite.pid"
+    # s3rver's list continuation tokens use DES, which Node 17+ offers only with the legacy OpenSSL provider.
+    NODE_OPTIONS=--openssl-legacy-provider node node_modules/s3rver/bin/s3rver.js --address 127.0.0.1 --port "$s3_port" --directory "$state/s3" --silent --configure-bucket demo >"$state/s3rver.log" 2>&1 &
+    echo $! >"$state/s3rver.pid"
+    wait_port "$dynamo_port"; wait_port "$s3_port"
+    cat >"$state/env" <<ENV
+export AWS_ENDPOINT_URL_DYNAMODB=http://127.0.0.1:$dynamo_port
+export AWS_ENDPOINT_URL_S3=http://127.0.0.1:$s3_port
+export AWS_REGION=us-east-1
+export AWS_ACCESS_KEY_ID=S3RVER
+export AWS_SECRET_ACCESS_KEY=S3RVER
+export AWS_REQUEST_CHECKSUM_CALCULATION=when_required
+export AWS_RESPONSE_CHECKSUM_VALIDATION=when_required
+export AWS_EC2_METADATA_DISABLED=true
+ENV
+    cat "$state/env"
+    ;;
+  stop)
+    for name in dynalite s3rver; do
+      if [ -f "$state/$name.pid" ]; then kill "$(cat "$state/$name.pid")" 2>/dev/null || true; rm -f "$state/$name.pid"; fi
+    done
+    ;;
+  *)
+    echo "usage: $0 start|stop [state-dir]" >&2
+    exit 2
+    ;;
+esac

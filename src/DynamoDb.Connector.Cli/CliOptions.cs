@@ -1,0 +1,50 @@
+using System.CommandLine;
+using DynamoDb.Connector.Formats.Compression;
+using DynamoDb.Connector.Formats.Lines;
+
+namespace DynamoDb.Connector.Cli;
+
+/// <summary>Options several verbs share, defined once so they read and validate the same everywhere.</summary>
+internal static class CliOptions
+{
+    public static Option<string> Source(string description = "A file, a folder or S3 prefix (with or without a manifest), or a native export: a local path, file:// or s3:// uri.") =>
+        new("--source") { Description = description, Required = true };
+
+    public static Option<string> Destination(string description) => new("--destination") { Description = description, Required = true };
+
+    public static Option<ItemFileFormat?> Format(string name = "--format", string description = "The line format: data-pipeline, ddb-json, ddb-json-incremental or csv. Default: detected from the manifest or the content.") =>
+        new(name)
+        {
+            Description = description,
+            CustomParser = result => result.Tokens.Count == 0 ? null : ParseFormat(result.Tokens[0].Value, result),
+            HelpName = "data-pipeline|ddb-json|ddb-json-incremental|csv",
+        };
+
+    public static Option<CompressionKind> Compression() => new("--compression")
+    {
+        Description = "Compression of the files written: none, gzip or zstd.",
+        DefaultValueFactory = _ => CompressionKind.None,
+        CustomParser = result =>
+        {
+            string value = result.Tokens.Count == 0 ? "none" : result.Tokens[0].Value;
+            if (CompressionKindNames.TryParse(value, out var kind)) return kind;
+            result.AddError($"Unknown compression '{value}'. Use one of: {string.Join(", ", CompressionKindNames.All)}.");
+            return CompressionKind.None;
+        },
+        HelpName = "none|gzip|zstd",
+    };
+
+    public static Option<FileInfo?> CsvSchema() => new("--csv-schema")
+    {
+        Description = "A JSON file describing CSV columns and types (see README): needed to read CSV, optional to write it.",
+    };
+
+    public static Option<bool> Json() => new("--json") { Description = "Print one JSON object with the result on stdout instead of text." };
+
+    private static ItemFileFormat? ParseFormat(string value, System.CommandLine.Parsing.ArgumentResult result)
+    {
+        if (ItemFileFormatNames.TryParse(value, out var format)) return format;
+        result.AddError($"Unknown format '{value}'. Use one of: {string.Join(", ", ItemFileFormatNames.All)}.");
+        return null;
+    }
+}

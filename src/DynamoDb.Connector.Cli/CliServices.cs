@@ -1,0 +1,59 @@
+using Amazon;
+using Amazon.DynamoDBv2;
+using Amazon.Runtime;
+using Amazon.S3;
+using DynamoDb.Connector.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace DynamoDb.Connector.Cli;
+
+/// <summary>
+/// The CLI is a host like any other: it registers the AWS clients and the connector, then resolves what a verb needs.
+/// The clients use the standard AWS configuration (AWS_REGION, AWS_PROFILE, credentials chain,
+/// AWS_ENDPOINT_URL_DYNAMODB / AWS_ENDPOINT_URL_S3, AWS_REQUEST_CHECKSUM_CALCULATION), so the same binary runs against
+/// AWS or local servers unchanged.
+/// </summary>
+internal static class CliServices
+{
+    public static ServiceProvider Create(LogLevel logLevel = LogLevel.Warning)
+    {
+        var services = new ServiceCollection();
+        // Logs go to stderr: stdout carries results (and the --json object).
+        services.AddLogging(logging => logging
+            .SetMinimumLevel(logLevel)
+            .AddSimpleConsole(console => { console.SingleLine = true; console.TimestampFormat = "HH:mm:ss "; }));
+        services.Configure<Microsoft.Extensions.Logging.Console.ConsoleLoggerOptions>(o => o.LogToStandardErrorThreshold = LogLevel.Trace);
+        services.AddSingleton<IAmazonDynamoDB>(_ => new AmazonDynamoDBClient(new AmazonDynamoDBConfig
+        {
+            RegionEndpoint = DefaultRegion(),
+            // The connector's writer and reader retry and pace throttled calls themselves; SDK retries would hide throttling from them.
+            MaxErrorRetry = 1,
+        }));
+        services.AddSingleton<IAmazonS3>(_ => new AmazonS3Client(new AmazonS3Config
+        {
+            RegionEndpoint = DefaultRegion(),
+            // Custom endpoints (local servers, MinIO) address buckets by path.
+            ForcePathStyle = HasCustomEndpoint("S3"),
+        }));
+        services.AddDynamoDbConnector();
+        return services.BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true, ValidateScopes = true });
+    }
+
+    private static bool HasCustomEndpoint(string service) =>
+        !string.IsNullOrEmpty(Environment.GetEnvironmentVariable($"AWS_ENDPOINT_URL_{service}"))
+        || !string.IsNullOrEmpty(Environment.GetEnvironmentVariable("AWS_ENDPOINT_URL"));
+
+    /// <summary>The configured region, or us-east-1 when none is (local servers need none; real S3 redirects to the bucket's).</summary>
+    private static RegionEndpoint DefaultRegion()
+    {
+        try
+        {
+            return FallbackRegionFactory.GetRegionEndpoint() ?? RegionEndpoint.USEast1;
+        }
+        catch (AmazonClientException)
+        {
+            return RegionEndpoint.USEast1;
+        }
+    }
+}

@@ -1,0 +1,73 @@
+namespace DynamoDb.Connector.Capacity;
+
+/// <summary>
+/// How much of a table's read capacity an export may use. The budget is shared by the export's workers (however
+/// many there are), in read capacity units per second: one 4 KB strongly consistent read, or two eventually
+/// consistent ones.
+/// </summary>
+/// <remarks>
+/// <para>Provisioned tables: the read capacity units of what is read (the table, or a global secondary index, which has
+/// capacity of its own; a local secondary index shares the table's) x <see cref="ReadPercent"/>.</para>
+/// <para>On-demand tables: <see cref="OnDemandMaxReadUnitsPerSecond"/> when set; otherwise <see cref="ReadPercent"/> x
+/// the table's <c>OnDemandThroughput.MaxReadRequestUnits</c> when it has one; otherwise no ceiling. The readers start
+/// at <see cref="ReadPercent"/> x what the table takes at once (its warm throughput, else the 12,000 reads/s of a new
+/// on-demand table) and double every 30 minutes in which they used the level they had. Throttling cuts the rate
+/// (AIMD) and it climbs back.</para>
+/// <para>The table is described again every <see cref="RefreshInterval"/>, so a capacity raised by autoscaling is
+/// used within one interval.</para>
+/// </remarks>
+public sealed class ReadThroughputOptions
+{
+    /// <summary>The least <see cref="ReadPercent"/> accepted.</summary>
+    public const double MinReadPercent = 0.01;
+
+    /// <summary>The most <see cref="ReadPercent"/> accepted.</summary>
+    public const double MaxReadPercent = 1.5;
+
+    /// <summary>The largest rate accepted for any setting in read capacity units per second.</summary>
+    public const double MaxReadUnits = 1_000_000_000;
+
+    /// <summary>
+    /// The share of the read capacity to use. Default 0.5, as the EMR connector; valid 0.01 to 1.5 (above 1 spends
+    /// burst capacity and leans on autoscaling).
+    /// </summary>
+    public double ReadPercent { get; set; } = 0.5;
+
+    /// <summary>
+    /// An absolute budget in read capacity units per second, used as is instead of the capacity x
+    /// <see cref="ReadPercent"/>. Default null (derive from the table); valid 1 to 1,000,000,000.
+    /// </summary>
+    public double? ReadUnitsPerSecond { get; set; }
+
+    /// <summary>
+    /// The ceiling for an on-demand table, in read request units per second. Default null: <see cref="ReadPercent"/>
+    /// x the table's maximum on-demand read throughput when it has one, else no ceiling. Valid 1 to 1,000,000,000.
+    /// </summary>
+    public double? OnDemandMaxReadUnitsPerSecond { get; set; }
+
+    /// <summary>How often the table is described again to follow capacity changes. Default 30 s; valid 1 s to 1 h.</summary>
+    public TimeSpan RefreshInterval { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>
+    /// The largest burst, in seconds of budget: the size of the token bucket, and so the most read units one page
+    /// is sized to cost. Default 1; valid 0.1 to 300.
+    /// </summary>
+    public double BurstSeconds { get; set; } = 1;
+
+    /// <summary>Copies these options.</summary>
+    public ReadThroughputOptions Clone() => (ReadThroughputOptions)MemberwiseClone();
+
+    internal IEnumerable<string> Validate(string prefix)
+    {
+        if (!(ReadPercent >= MinReadPercent && ReadPercent <= MaxReadPercent))
+            yield return $"{prefix}ReadPercent is {ReadPercent}; it must be between {MinReadPercent} and {MaxReadPercent}.";
+        if (ReadUnitsPerSecond is { } units && !(units >= 1 && units <= MaxReadUnits))
+            yield return $"{prefix}ReadUnitsPerSecond is {units}; it must be between 1 and {MaxReadUnits:N0}.";
+        if (OnDemandMaxReadUnitsPerSecond is { } ceiling && !(ceiling >= 1 && ceiling <= MaxReadUnits))
+            yield return $"{prefix}OnDemandMaxReadUnitsPerSecond is {ceiling}; it must be between 1 and {MaxReadUnits:N0}.";
+        if (RefreshInterval < TimeSpan.FromSeconds(1) || RefreshInterval > TimeSpan.FromHours(1))
+            yield return $"{prefix}RefreshInterval is {RefreshInterval}; it must be between 1 second and 1 hour.";
+        if (!(BurstSeconds >= 0.1 && BurstSeconds <= 300))
+            yield return $"{prefix}BurstSeconds is {BurstSeconds}; it must be between 0.1 and 300.";
+    }
+}

@@ -1,0 +1,204 @@
+using Amazon.DynamoDBv2.Model;
+using DynamoDb.Connector.Capacity;
+using DynamoDb.Connector.Formats.Compression;
+using DynamoDb.Connector.Formats.Lines;
+using DynamoDb.Connector.Writing;
+
+namespace DynamoDb.Connector.Export;
+
+/// <summary>How an export lays out its files.</summary>
+public enum ExportLayout
+{
+    /// <summary>
+    /// <c>emr</c> (the default): part files named by a random UUID (plus <c>.gz</c> / <c>.zst</c>) directly in the
+    /// destination, and the EMR v3 <c>manifest</c> written last, with each file's item count, bytes and SHA-256. Read by
+    /// the EMR import tool (data-pipeline format) and by this connector's import.
+    /// </summary>
+    Emr,
+
+    /// <summary>
+    /// <c>native</c>: DynamoDB's own export layout under <c>&lt;destination&gt;/AWSDynamoDB/&lt;ExportId&gt;/</c>:
+    /// <c>_started</c>, <c>data/*.json.gz</c> (ddb-json lines, gzip), <c>manifest-files.json</c> and, written last,
+    /// <c>manifest-summary.json</c> (each with its <c>.checksum</c>). DynamoDB's ImportTable reads the data folder;
+    /// this connector's import reads the manifests.
+    /// </summary>
+    Native,
+}
+
+/// <summary>The names of <see cref="ExportLayout"/> values: <c>emr</c>, <c>native</c>.</summary>
+public static class ExportLayoutNames
+{
+    /// <summary>Every name, in the order of the enum.</summary>
+    public static IReadOnlyList<string> All { get; } = ["emr", "native"];
+
+    /// <summary>The name of a layout.</summary>
+    public static string ToName(this ExportLayout layout) => All[(int)layout];
+
+    /// <summary>Parses a layout name (case-insensitive).</summary>
+    public static bool TryParse(string? name, out ExportLayout layout)
+    {
+        int index = All.ToList().FindIndex(n => string.Equals(n, name?.Trim(), StringComparison.OrdinalIgnoreCase));
+        layout = index < 0 ? default : (ExportLayout)index;
+        return index >= 0;
+    }
+}
+
+/// <summary>
+/// What to export (a table, an index, or the part a key condition selects), where to, in which format, and how
+/// fast. Validated when the export starts; every problem is reported at once.
+/// </summary>
+public sealed class ExportOptions
+{
+    /// <summary>The default <see cref="ItemsPerFile"/>: 100,000, as the EMR connector rotates its files.</summary>
+    public const int DefaultItemsPerFile = 100_000;
+
+    /// <summary>The largest <see cref="ItemsPerFile"/>: 100,000,000.</summary>
+    public const int MaxItemsPerFile = 100_000_000;
+
+    /// <summary>The most parallel scan segments DynamoDB allows: 1,000,000.</summary>
+    public const int MaxTotalSegments = 1_000_000;
+
+    /// <summary>The largest <see cref="MaxWorkers"/>: 1,024.</summary>
+    public const int WorkersLimit = 1024;
+
+    /// <summary>The table to export. Required.</summary>
+    public string TableName { get; set; } = "";
+
+    /// <summary>
+    /// The export directory: <c>s3://bucket/prefix/</c>, <c>file:///path/</c> or a local path (a relative path is made
+    /// absolute, since the manifest lists absolute uris). Required. One export per destination at a time.
+    /// </summary>
+    public string Destination { get; set; } = "";
+
+    /// <summary>
+    /// The line format: <see cref="ItemFileFormat.DataPipeline"/> or <see cref="ItemFileFormat.DynamoDbJson"/>. Default
+    /// null: data-pipeline for <see cref="ExportLayout.Emr"/>, ddb-json (the only one allowed) for <see cref="ExportLayout.Native"/>.
+    /// </summary>
+    public ItemFileFormat? Format { get; set; }
+
+    /// <summary>
+    /// How part files are compressed. Default null: none for <see cref="ExportLayout.Emr"/> (as the EMR tool writes by
+    /// default), gzip (the only one allowed) for <see cref="ExportLayout.Native"/>.
+    /// </summary>
+    public CompressionKind? Compression { get; set; }
+
+    /// <summary>The file layout. Default <see cref="ExportLayout.Emr"/>.</summary>
+    public ExportLayout Layout { get; set; } = ExportLayout.Emr;
+
+    /// <summary>Items per part file before a new one starts. Default 100,000; valid 1 to 100,000,000.</summary>
+    public int ItemsPerFile { get; set; } = DefaultItemsPerFile;
+
+    /// <summary>A global or local secondary index to read instead of the table. Default null (the table).</summary>
+    public string? IndexName { get; set; }
+
+    /// <summary>
+    /// A key condition: the export reads with Query instead of Scan. DynamoDB's syntax (<c>#pk = :p AND begins_with(#sk, :s)</c>),
+    /// plus one extension: <c>pk IN (:a, :b, ...)</c> on the partition key becomes one Query per value (up to 10,000
+    /// values). Default null (Scan).
+    /// </summary>
+    public string? KeyConditionExpression { get; set; }
+
+    /// <summary>A filter DynamoDB applies before returning items (read capacity is still charged for every item read). Default null.</summary>
+    public string? FilterExpression { get; set; }
+
+    /// <summary>The attributes to export, e.g. <c>#id, price, tags[0]</c>. Default null (every attribute).</summary>
+    public string? ProjectionExpression { get; set; }
+
+    /// <summary>Placeholders for attribute names (<c>#name</c> to name), needed for reserved words such as <c>name</c> or <c>size</c>.</summary>
+    public Dictionary<string, string>? ExpressionAttributeNames { get; set; }
+
+    /// <summary>Placeholders for values (<c>:value</c> to value). See <see cref="ExportExpressionValues.Parse"/> to read them from JSON.</summary>
+    public Dictionary<string, AttributeValue>? ExpressionAttributeValues { get; set; }
+
+    /// <summary>Strongly consistent reads (twice the read capacity; not available on global secondary indexes). Default false.</summary>
+    public bool ConsistentRead { get; set; }
+
+    /// <summary>
+    /// Parallel scan segments. Default null: max(table bytes / 1 GiB, read budget / 100 RCU) within 1 to 1,000,000, as
+    /// the EMR connector computes it. Valid 1 to 1,000,000; ignored for a Query. Fixed for the life of an export: a
+    /// resumed export keeps the segments it started with.
+    /// </summary>
+    public int? TotalSegments { get; set; }
+
+    /// <summary>Workers reading segments (or queries) at the same time, sharing one read budget. Default 8; valid 1 to 1,024 (never more than there are segments or queries).</summary>
+    public int MaxWorkers { get; set; } = 8;
+
+    /// <summary>How much read capacity the export may use. Default: half of the table's (or the index's) read capacity.</summary>
+    public ReadThroughputOptions Throughput { get; set; } = new();
+
+    /// <summary>
+    /// Backoff and limits for throttled and failed reads (the writer's retry options: exponential backoff with full
+    /// jitter; <c>ValidationException</c> is never retried). A read that runs out of attempts or time fails the
+    /// export, which resumes from its checkpoint when run again.
+    /// </summary>
+    public WriteRetryOptions Retry { get; set; } = new();
+
+    /// <summary>
+    /// Where the export records its progress, so an interrupted export resumes where it stopped: a folder uri (local
+    /// or S3). Default null: <c>&lt;destination&gt;/_checkpoint/</c> (skipped by importers, as its name starts with
+    /// <c>_</c>; removed when the export completes).
+    /// </summary>
+    public string? CheckpointUri { get; set; }
+
+    /// <summary>
+    /// Whether an export may replace a complete export already in the destination (its manifest is deleted first).
+    /// Default false: a destination holding a manifest is refused.
+    /// </summary>
+    public bool Overwrite { get; set; }
+
+    /// <summary>How often progress is reported. Default 1 s; valid 10 ms to 1 hour.</summary>
+    public TimeSpan ProgressInterval { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>The format in effect: <see cref="Format"/>, or the layout's default.</summary>
+    public ItemFileFormat EffectiveFormat => Format ?? (Layout == ExportLayout.Native ? ItemFileFormat.DynamoDbJson : ItemFileFormat.DataPipeline);
+
+    /// <summary>The compression in effect: <see cref="Compression"/>, or the layout's default.</summary>
+    public CompressionKind EffectiveCompression => Compression ?? (Layout == ExportLayout.Native ? CompressionKind.Gzip : CompressionKind.None);
+
+    /// <summary>Every problem with these options, as messages naming the option; empty when they are valid.</summary>
+    public IReadOnlyList<string> Validate()
+    {
+        var errors = new List<string>();
+        if (string.IsNullOrWhiteSpace(TableName)) errors.Add("TableName is required.");
+        if (string.IsNullOrWhiteSpace(Destination)) errors.Add("Destination is required (s3://bucket/prefix/, file:///path/ or a local path).");
+        if (!Enum.IsDefined(Layout)) errors.Add($"Layout {Layout} is not a layout; use one of: {string.Join(", ", ExportLayoutNames.All)}.");
+        if (EffectiveFormat is not (ItemFileFormat.DataPipeline or ItemFileFormat.DynamoDbJson))
+            errors.Add($"Format {EffectiveFormat.ToName()} cannot be exported; use data-pipeline or ddb-json.");
+        if (!Enum.IsDefined(EffectiveCompression)) errors.Add($"Compression {EffectiveCompression} is not a compression kind; use one of: {string.Join(", ", CompressionKindNames.All)}.");
+        if (Layout == ExportLayout.Native && EffectiveFormat != ItemFileFormat.DynamoDbJson)
+            errors.Add($"The native layout holds ddb-json lines only; Format is {EffectiveFormat.ToName()}.");
+        if (Layout == ExportLayout.Native && EffectiveCompression != CompressionKind.Gzip)
+            errors.Add($"The native layout's data files are gzip (data/*.json.gz); Compression is {EffectiveCompression.ToName()}.");
+        if (ItemsPerFile is < 1 or > MaxItemsPerFile) errors.Add($"ItemsPerFile is {ItemsPerFile}; it must be between 1 and {MaxItemsPerFile:N0}.");
+        if (TotalSegments is { } segments && segments is < 1 or > MaxTotalSegments)
+            errors.Add($"TotalSegments is {segments}; it must be between 1 and {MaxTotalSegments:N0}.");
+        if (TotalSegments is not null && KeyConditionExpression is not null)
+            errors.Add("TotalSegments applies to a Scan; with a KeyConditionExpression the export runs Queries, which have no segments.");
+        if (MaxWorkers is < 1 or > WorkersLimit) errors.Add($"MaxWorkers is {MaxWorkers}; it must be between 1 and {WorkersLimit:N0}.");
+        if (IndexName is not null && string.IsNullOrWhiteSpace(IndexName)) errors.Add("IndexName is empty; leave it null to read the table.");
+        if (KeyConditionExpression is not null && string.IsNullOrWhiteSpace(KeyConditionExpression)) errors.Add("KeyConditionExpression is empty; leave it null to scan.");
+        if (FilterExpression is not null && string.IsNullOrWhiteSpace(FilterExpression)) errors.Add("FilterExpression is empty; leave it null for no filter.");
+        if (ProjectionExpression is not null && string.IsNullOrWhiteSpace(ProjectionExpression)) errors.Add("ProjectionExpression is empty; leave it null to export every attribute.");
+        errors.AddRange(ExportExpressions.Undefined(ExpressionAttributeNames, ExpressionAttributeValues,
+            ("KeyConditionExpression", KeyConditionExpression), ("FilterExpression", FilterExpression), ("ProjectionExpression", ProjectionExpression)));
+        if (ProgressInterval < TimeSpan.FromMilliseconds(10) || ProgressInterval > TimeSpan.FromHours(1))
+            errors.Add($"ProgressInterval is {ProgressInterval}; it must be between 10 ms and 1 hour.");
+        if (CheckpointUri is not null && string.IsNullOrWhiteSpace(CheckpointUri)) errors.Add("CheckpointUri is empty; leave it null for <destination>/_checkpoint/.");
+        if (Throughput is null) errors.Add("Throughput is required.");
+        else errors.AddRange(Throughput.Validate("Throughput."));
+        if (Retry is null) errors.Add("Retry is required.");
+        else errors.AddRange(Retry.Validate("Retry."));
+        return errors;
+    }
+
+    /// <summary>Copies these options (the dictionaries and nested options too).</summary>
+    public ExportOptions Clone()
+    {
+        var copy = (ExportOptions)MemberwiseClone();
+        copy.ExpressionAttributeNames = ExpressionAttributeNames is null ? null : new(ExpressionAttributeNames, StringComparer.Ordinal);
+        copy.ExpressionAttributeValues = ExpressionAttributeValues is null ? null : new(ExpressionAttributeValues, StringComparer.Ordinal);
+        copy.Throughput = Throughput?.Clone()!;
+        copy.Retry = Retry?.Clone()!;
+        return copy;
+    }
+}

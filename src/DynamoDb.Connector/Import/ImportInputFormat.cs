@@ -1,0 +1,220 @@
+using DynamoDb.Connector.Formats.Compression;
+using DynamoDb.Connector.Formats.Lines;
+using DynamoDb.Connector.Formats.Manifests;
+using DynamoDb.Connector.Storage;
+
+namespace DynamoDb.Connector.Import;
+
+/// <summary>
+/// Finds what an import reads and cuts it into splits. The source may be an EMR <c>manifest</c> (entries resolved as
+/// written, or relative to the manifest when the export was copied elsewhere), a native DynamoDB export
+/// (<c>manifest-summary.json</c> + <c>manifest-files.json</c>), a folder or prefix (every top-level file except names
+/// starting with <c>_</c> or <c>.</c>), or one file. One split per file by default; small files are grouped up to
+/// <see cref="ImportSourceOptions.TargetSplitBytes"/>; large uncompressed line files are cut into byte ranges at line
+/// boundaries, so one big file is not one worker; at most <see cref="ImportSourceOptions.MaxSplits"/> splits.
+/// </summary>
+public sealed class ImportInputFormat
+{
+    private readonly ObjectStores _stores;
+
+    internal ImportInputFormat(ObjectStores stores)
+    {
+        ArgumentNullException.ThrowIfNull(stores);
+        _stores = stores;
+    }
+
+    /// <summary>Plans the splits of an import.</summary>
+    /// <exception cref="FileNotFoundException">The source does not exist or holds no files.</exception>
+    /// <exception cref="FormatException">A manifest is malformed, or the format cannot be detected.</exception>
+    public async Task<ImportPlan> PlanAsync(ImportSourceOptions options, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        options.Validate();
+        var found = await FindFilesAsync(options, cancellationToken).ConfigureAwait(false);
+        if (found.Files.Count == 0)
+        {
+            throw new FileNotFoundException($"No files to import in {options.Source}.", options.Source);
+        }
+        var (format, reason) = options.Format is { } given
+            ? (given, "given")
+            : found.Format ?? await DetectFormatAsync(found.Files[0].Uri, cancellationToken).ConfigureAwait(false);
+        var splits = await CutAsync(found.Files, format, options, cancellationToken).ConfigureAwait(false);
+        return new ImportPlan(options.Source, found.Kind, format, reason, splits, found.ExpectedItems);
+    }
+
+    private sealed record FoundFiles(ImportSourceKind Kind, List<SplitFile> Files, (ItemFileFormat, string)? Format, long? ExpectedItems);
+
+    private async Task<FoundFiles> FindFilesAsync(ImportSourceOptions options, CancellationToken cancellationToken)
+    {
+        string source = options.Source;
+        var store = _stores.For(source);
+        if (!ObjectUri.IsDirectoryLike(source) && await store.GetInfoAsync(source, cancellationToken).ConfigureAwait(false) is { } single)
+        {
+            return ObjectUri.FileName(source) switch
+            {
+                ExportManifest.FileName => await FromEmrManifestAsync(store, source, options, cancellationToken).ConfigureAwait(false),
+                NativeExport.SummaryFileName => await FromNativeExportAsync(store, source, cancellationToken).ConfigureAwait(false),
+                _ => new FoundFiles(ImportSourceKind.SingleFile, [new SplitFile(single.Uri, single.Size, 0, single.Size)], null, null),
+            };
+        }
+
+        string folder = ObjectUri.AsDirectory(source);
+        string manifest = ObjectUri.Combine(folder, ExportManifest.FileName);
+        if (await store.GetInfoAsync(manifest, cancellationToken).ConfigureAwait(false) is not null)
+        {
+            return await FromEmrManifestAsync(store, manifest, options, cancellationToken).ConfigureAwait(false);
+        }
+        string summary = ObjectUri.Combine(folder, NativeExport.SummaryFileName);
+        if (await store.GetInfoAsync(summary, cancellationToken).ConfigureAwait(false) is not null)
+        {
+            return await FromNativeExportAsync(store, summary, cancellationToken).ConfigureAwait(false);
+        }
+
+        var files = new List<SplitFile>();
+        await foreach (var info in store.ListAsync(folder, recursive: false, cancellationToken).ConfigureAwait(false))
+        {
+            string name = ObjectUri.FileName(info.Uri);
+            if (name.Length > 0 && name[0] is not ('_' or '.'))
+            {
+                files.Add(new SplitFile(info.Uri, info.Size, 0, info.Size));
+            }
+        }
+        if (files.Count == 0)
+        {
+            // A prefix given to a native export holds it under AWSDynamoDB/<export id>/.
+            var summaries = new List<string>();
+            await foreach (var info in store.ListAsync(ObjectUri.Combine(folder, "AWSDynamoDB/"), recursive: true, cancellationToken).ConfigureAwait(false))
+            {
+                if (ObjectUri.FileName(info.Uri) == NativeExport.SummaryFileName) summaries.Add(info.Uri);
+            }
+            if (summaries.Count == 1)
+            {
+                return await FromNativeExportAsync(store, summaries[0], cancellationToken).ConfigureAwait(false);
+            }
+            if (summaries.Count > 1)
+            {
+                throw new FormatException($"{source} holds {summaries.Count} native exports; name one of: {string.Join(", ", summaries.Select(ObjectUri.Parent))}");
+            }
+        }
+        return new FoundFiles(ImportSourceKind.Listing, files, null, null);
+    }
+
+    private async Task<FoundFiles> FromEmrManifestAsync(IObjectStore store, string manifestUri, ImportSourceOptions options, CancellationToken cancellationToken)
+    {
+        ExportManifest manifest;
+        var stream = await store.OpenReadAsync(manifestUri, cancellationToken: cancellationToken).ConfigureAwait(false);
+        await using (stream.ConfigureAwait(false))
+        {
+            manifest = await ExportManifest.ReadAsync(stream, manifestUri, cancellationToken).ConfigureAwait(false);
+        }
+        bool relative = options.ManifestUrls switch
+        {
+            ManifestUrlResolution.AsWritten => false,
+            ManifestUrlResolution.RelativeToManifest => true,
+            _ => manifest.Entries.Count > 0 && manifest.Entries.Any(e => ObjectUri.Parent(e.Url) != ObjectUri.Parent(manifestUri)),
+        };
+        if (relative)
+        {
+            manifest = manifest.RelativeTo(manifestUri);
+        }
+        var files = new List<SplitFile>(manifest.Entries.Count);
+        long? expected = manifest.Entries.All(e => e.ItemCount.HasValue) ? manifest.Entries.Sum(e => e.ItemCount!.Value) : null;
+        foreach (var entry in manifest.Entries)
+        {
+            var entryStore = _stores.For(entry.Url);
+            var info = await entryStore.GetInfoAsync(entry.Url, cancellationToken).ConfigureAwait(false)
+                ?? throw new FileNotFoundException($"{manifestUri} lists {entry.Url}, which does not exist{(relative ? "" : " (if the export was copied, resolve entries relative to the manifest)")}.", entry.Url);
+            files.Add(new SplitFile(info.Uri, info.Size, 0, info.Size, entry.ItemCount));
+        }
+        return new FoundFiles(ImportSourceKind.EmrManifest, files, (ItemFileFormat.DataPipeline, $"EMR manifest {manifestUri}"), expected);
+    }
+
+    private static async Task<FoundFiles> FromNativeExportAsync(IObjectStore store, string summaryUri, CancellationToken cancellationToken)
+    {
+        NativeExportSummary summary;
+        var stream = await store.OpenReadAsync(summaryUri, cancellationToken: cancellationToken).ConfigureAwait(false);
+        await using (stream.ConfigureAwait(false))
+        {
+            summary = await NativeExport.ReadSummaryAsync(stream, summaryUri, cancellationToken).ConfigureAwait(false);
+        }
+        if (summary.OutputFormat is { } output && !output.Equals("DYNAMODB_JSON", StringComparison.OrdinalIgnoreCase))
+        {
+            throw new FormatException($"{summaryUri}: the export's output format is {output}; only DYNAMODB_JSON exports can be imported.");
+        }
+        string exportFolder = ObjectUri.Parent(summaryUri);
+        string filesUri = ObjectUri.Combine(exportFolder, NativeExport.FilesFileName);
+        var files = new List<SplitFile>();
+        var filesStream = await store.OpenReadAsync(filesUri, cancellationToken: cancellationToken).ConfigureAwait(false);
+        await using (filesStream.ConfigureAwait(false))
+        {
+            await foreach (var dataFile in NativeExport.ReadFilesAsync(filesStream, filesUri, cancellationToken: cancellationToken).ConfigureAwait(false))
+            {
+                string uri = summary.ResolveDataFileUri(dataFile.DataFileS3Key, exportFolder);
+                var info = await store.GetInfoAsync(uri, cancellationToken).ConfigureAwait(false)
+                    ?? throw new FileNotFoundException($"{filesUri} line {dataFile.Line} lists {uri}, which does not exist.", uri);
+                files.Add(new SplitFile(info.Uri, info.Size, 0, info.Size, dataFile.ItemCount));
+            }
+        }
+        var format = summary.IsIncremental ? ItemFileFormat.DynamoDbJsonIncremental : ItemFileFormat.DynamoDbJson;
+        return new FoundFiles(ImportSourceKind.NativeExport, files, (format, $"native export {summaryUri}"), summary.ItemCount);
+    }
+
+    private async Task<(ItemFileFormat, string)> DetectFormatAsync(string uri, CancellationToken cancellationToken)
+    {
+        var stream = await _stores.For(uri).OpenReadAsync(uri, cancellationToken: cancellationToken).ConfigureAwait(false);
+        await using (stream.ConfigureAwait(false))
+        {
+            var detection = await ItemFiles.DetectFormatAsync(stream, cancellationToken).ConfigureAwait(false);
+            return (detection.Format, $"detected from {uri}: {detection.Reason}");
+        }
+    }
+
+    private async Task<List<ImportSplit>> CutAsync(List<SplitFile> files, ItemFileFormat format, ImportSourceOptions options, CancellationToken cancellationToken)
+    {
+        long target = options.TargetSplitBytes;
+        var pieces = new List<List<SplitFile>>();
+        var group = new List<SplitFile>();
+        long groupBytes = 0;
+        foreach (var file in files)
+        {
+            // CSV records may hold newlines inside quotes, so a CSV file is never cut.
+            if (file.Size > target && format != ItemFileFormat.Csv && !await IsCompressedAsync(file, cancellationToken).ConfigureAwait(false))
+            {
+                for (long start = 0; start < file.Size; start += target)
+                {
+                    pieces.Add([file with { Start = start, End = Math.Min(file.Size, start + target), ExpectedItems = null }]);
+                }
+                continue;
+            }
+            if (group.Count > 0 && groupBytes + file.Size > target)
+            {
+                pieces.Add(group);
+                group = [];
+                groupBytes = 0;
+            }
+            group.Add(file);
+            groupBytes += file.Size;
+        }
+        if (group.Count > 0) pieces.Add(group);
+
+        if (pieces.Count > options.MaxSplits)
+        {
+            // More pieces than splits allowed: consecutive pieces share a split, as evenly as possible.
+            int perSplit = (pieces.Count + options.MaxSplits - 1) / options.MaxSplits;
+            pieces = pieces.Chunk(perSplit).Select(chunk => chunk.SelectMany(p => p).ToList()).ToList();
+        }
+        return pieces.Select((piece, index) => new ImportSplit(index, piece)).ToList();
+    }
+
+    private async Task<bool> IsCompressedAsync(SplitFile file, CancellationToken cancellationToken)
+    {
+        var stream = await _stores.For(file.Uri).OpenReadAsync(file.Uri, 0, 4, cancellationToken).ConfigureAwait(false);
+        await using (stream.ConfigureAwait(false))
+        {
+            var header = new byte[4];
+            int read = await stream.ReadAtLeastAsync(header, header.Length, throwOnEndOfStream: false, cancellationToken).ConfigureAwait(false);
+            return StreamCompression.Detect(header.AsSpan(0, read)) != CompressionKind.None
+                || StreamCompression.FromFileName(file.Uri) != CompressionKind.None;
+        }
+    }
+}

@@ -1,0 +1,51 @@
+using DynamoDb.Connector.Formats.Csv;
+using DynamoDb.Connector.Formats.Lines;
+
+namespace DynamoDb.Connector.Import;
+
+/// <summary>How manifest entry urls are resolved.</summary>
+public enum ManifestUrlResolution
+{
+    /// <summary>Relative to the manifest's own folder when the entries point at another folder or bucket (a copied export), as written otherwise. The default.</summary>
+    Auto,
+    /// <summary>Exactly as written in the manifest.</summary>
+    AsWritten,
+    /// <summary>Always relative to the manifest's own folder.</summary>
+    RelativeToManifest,
+}
+
+/// <summary>What to import and how to cut it into splits.</summary>
+public sealed class ImportSourceOptions
+{
+    /// <summary>The source: a file, a folder or S3 prefix (with or without a <c>manifest</c>), or a native export folder. Required.</summary>
+    public string Source { get; set; } = "";
+
+    /// <summary>The line format; null (the default) detects it from the manifest or the content.</summary>
+    public ItemFileFormat? Format { get; set; }
+
+    /// <summary>The CSV layout; null reads CSV as DynamoDB's native import does: a header line, every column a string.</summary>
+    public CsvSchema? Csv { get; set; }
+
+    /// <summary>How manifest urls are resolved. Default <see cref="ManifestUrlResolution.Auto"/>.</summary>
+    public ManifestUrlResolution ManifestUrls { get; set; } = ManifestUrlResolution.Auto;
+
+    /// <summary>
+    /// Group small files into one split up to this many bytes, and cut larger uncompressed line files into ranges of
+    /// about this size. Default 256 MiB; valid 1 MiB to 64 GiB.
+    /// </summary>
+    public long TargetSplitBytes { get; set; } = 256L * 1024 * 1024;
+
+    /// <summary>The most splits a plan has; more files than this share splits. Default 100,000; valid 1 to 1,000,000.</summary>
+    public int MaxSplits { get; set; } = 100_000;
+
+    /// <summary>Throws when a value is out of range.</summary>
+    public void Validate()
+    {
+        if (string.IsNullOrWhiteSpace(Source)) throw new ArgumentException("A source (file, folder, S3 uri) is required.", nameof(Source));
+        if (TargetSplitBytes is < 1024 * 1024 or > 64L * 1024 * 1024 * 1024)
+        {
+            throw new ArgumentOutOfRangeException(nameof(TargetSplitBytes), TargetSplitBytes, "Target split size must be between 1 MiB and 64 GiB.");
+        }
+        if (MaxSplits is < 1 or > 1_000_000) throw new ArgumentOutOfRangeException(nameof(MaxSplits), MaxSplits, "Max splits must be between 1 and 1,000,000.");
+    }
+}
