@@ -25,13 +25,11 @@ internal sealed class TableReadBudget : IDisposable
     private readonly ILogger _logger;
     private readonly WorkTracker _tracker;
     private readonly object _lock = new();
-    private readonly CancellationTokenSource _disposing = new();
-    private readonly ITimer _refreshTimer;
+    private readonly PeriodicRefresh _refresh;
     private readonly AimdRate _aimd;
     private readonly OnDemandRamp _ramp;
     private TableDescription _table;
     private ReadBudget _budget;
-    private int _refreshing;
     private double _appliedRate;
     private double _appliedBucket;
     private long _rateVersion;
@@ -52,7 +50,7 @@ internal sealed class TableReadBudget : IDisposable
         Limiter = new WriteCapacityLimiter(_appliedRate, _appliedBucket, timeProvider);
         _aimd = new AimdRate(timeProvider, ClimbPerSuccess);
         Log.ReadBudgetComputed(logger, TableName, _budget.ReadUnitsPerSecond, _budget.Basis);
-        _refreshTimer = timeProvider.CreateTimer(static state => ((TableReadBudget)state!).OnRefreshTimer(), this, options.RefreshInterval, options.RefreshInterval);
+        _refresh = new PeriodicRefresh(timeProvider, options.RefreshInterval, tracker, RefreshAsync);
     }
 
     public string TableName => _table.TableName;
@@ -138,10 +136,8 @@ internal sealed class TableReadBudget : IDisposable
 
     public void Dispose()
     {
-        _refreshTimer.Dispose();
-        _disposing.Cancel();
+        _refresh.Dispose();
         Limiter.Dispose();
-        _disposing.Dispose();
     }
 
     // The bucket follows the pacing rate: after throttling, neither the burst nor the pages stay sized for the full budget.
@@ -163,29 +159,5 @@ internal sealed class TableReadBudget : IDisposable
             version = ++_rateVersion;
         }
         Limiter.SetRate(rate, bucket, version);
-    }
-
-    private void OnRefreshTimer()
-    {
-        if (Interlocked.Exchange(ref _refreshing, 1) == 1) return;
-        _tracker.Enter();
-        _ = RunRefreshAsync();
-    }
-
-    private async Task RunRefreshAsync()
-    {
-        try
-        {
-            await RefreshAsync(_disposing.Token).ConfigureAwait(false);
-        }
-        catch (OperationCanceledException)
-        {
-            // Disposed while describing the table.
-        }
-        finally
-        {
-            Volatile.Write(ref _refreshing, 0);
-            _tracker.Exit();
-        }
     }
 }

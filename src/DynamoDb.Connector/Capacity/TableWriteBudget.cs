@@ -19,17 +19,14 @@ internal sealed class TableWriteBudget : IDisposable
     private readonly WriteThroughputOptions _options;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
-    private readonly WorkTracker _tracker;
     private readonly object _lock = new();
-    private readonly CancellationTokenSource _disposing = new();
-    private readonly ITimer _refreshTimer;
+    private readonly PeriodicRefresh _refresh;
     private readonly Dictionary<string, double> _indexRatios = new(StringComparer.Ordinal);
     private TableCapacity _capacity;
     private WriteBudget _budget;
     private double _permitFactor = 1;
     private readonly AimdRate _aimd;
     private readonly OnDemandRamp _ramp;
-    private int _refreshing;
     private double _appliedRate;
     private double _appliedBucket;
     private long _rateVersion;
@@ -40,7 +37,6 @@ internal sealed class TableWriteBudget : IDisposable
         _options = options;
         _time = timeProvider;
         _logger = logger;
-        _tracker = tracker;
         _capacity = capacity;
         _aimd = new AimdRate(timeProvider);
         _ramp = new OnDemandRamp(WriteBudget.OnDemandStart(capacity), timeProvider);
@@ -50,7 +46,7 @@ internal sealed class TableWriteBudget : IDisposable
         _appliedBucket = BucketFor(_budget);
         Limiter = new WriteCapacityLimiter(_appliedRate, _appliedBucket, timeProvider);
         Log.WriteBudgetComputed(logger, capacity.TableName, _budget.WriteUnitsPerSecond, _budget.Basis);
-        _refreshTimer = timeProvider.CreateTimer(static state => ((TableWriteBudget)state!).OnRefreshTimer(), this, options.RefreshInterval, options.RefreshInterval);
+        _refresh = new PeriodicRefresh(timeProvider, options.RefreshInterval, tracker, RefreshAsync);
     }
 
     public string TableName => _capacity.TableName;
@@ -183,37 +179,11 @@ internal sealed class TableWriteBudget : IDisposable
 
     public void Dispose()
     {
-        _refreshTimer.Dispose();
-        _disposing.Cancel();
+        _refresh.Dispose();
         Limiter.Dispose();
-        _disposing.Dispose();
     }
 
     private double BucketFor(WriteBudget budget) => Math.Max(1, budget.WriteUnitsPerSecond * _options.BurstSeconds);
-
-    private void OnRefreshTimer()
-    {
-        if (Interlocked.Exchange(ref _refreshing, 1) == 1) return;
-        _tracker.Enter();
-        _ = RunRefreshAsync();
-    }
-
-    private async Task RunRefreshAsync()
-    {
-        try
-        {
-            await RefreshAsync(_disposing.Token).ConfigureAwait(false);
-        }
-        catch (OperationCanceledException)
-        {
-            // Disposed while describing the table.
-        }
-        finally
-        {
-            Volatile.Write(ref _refreshing, 0);
-            _tracker.Exit();
-        }
-    }
 
     private void UpdatePermitFactor()
     {
