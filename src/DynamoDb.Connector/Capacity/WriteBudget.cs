@@ -37,6 +37,22 @@ public sealed record WriteBudget(
     /// <summary>Computes the budget; <paramref name="onDemandLevel"/> is where an on-demand ramp stands now.</summary>
     internal static WriteBudget Compute(TableCapacity table, WriteThroughputOptions options, double onDemandLevel)
     {
+        var whole = ComputeWhole(table, options, onDemandLevel);
+        double share = options.ProcessShare;
+        if (share >= 1) return whole;
+        // A process running part of a fanned-out job takes its share of everything: the table, each index, the ceiling.
+        var indexes = whole.IndexWriteUnitsPerSecond.ToDictionary(p => p.Key, p => Math.Max(1, p.Value * share), StringComparer.Ordinal);
+        return whole with
+        {
+            WriteUnitsPerSecond = Math.Max(1, whole.WriteUnitsPerSecond * share),
+            IndexWriteUnitsPerSecond = indexes,
+            CeilingWriteUnitsPerSecond = whole.CeilingWriteUnitsPerSecond * share,
+            Basis = $"{whole.Basis}; this process's share: {Format(share)}",
+        };
+    }
+
+    private static WriteBudget ComputeWhole(TableCapacity table, WriteThroughputOptions options, double onDemandLevel)
+    {
         var indexes = new Dictionary<string, double>(StringComparer.Ordinal);
         if (options.WriteUnitsPerSecond is { } absolute)
         {

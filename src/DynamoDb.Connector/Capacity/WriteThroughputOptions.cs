@@ -48,6 +48,14 @@ public sealed class WriteThroughputOptions
     /// </summary>
     public double? OnDemandMaxWriteUnitsPerSecond { get; set; }
 
+    /// <summary>
+    /// This process's share of the budget computed above, for a job fanned out over several processes that run at once
+    /// (<c>dynamodb-connector run-split</c> in containers or Lambda invocations): with N of them, 1/N each, so together
+    /// they keep to the table's budget. Scales the table's, each index's and the on-demand ceiling alike. Default 1;
+    /// valid above 0 up to 1.
+    /// </summary>
+    public double ProcessShare { get; set; } = 1;
+
     /// <summary>How often the table is described again to follow capacity changes. Default 30 s; valid 1 s to 1 h.</summary>
     public TimeSpan RefreshInterval { get; set; } = TimeSpan.FromSeconds(30);
 
@@ -64,7 +72,7 @@ public sealed class WriteThroughputOptions
     internal bool SameAs(WriteThroughputOptions other) =>
         WritePercent == other.WritePercent && WriteUnitsPerSecond == other.WriteUnitsPerSecond &&
         OnDemandMaxWriteUnitsPerSecond == other.OnDemandMaxWriteUnitsPerSecond &&
-        RefreshInterval == other.RefreshInterval && BurstSeconds == other.BurstSeconds;
+        RefreshInterval == other.RefreshInterval && BurstSeconds == other.BurstSeconds && ProcessShare == other.ProcessShare;
 
     internal IEnumerable<string> Validate(string prefix)
     {
@@ -76,6 +84,8 @@ public sealed class WriteThroughputOptions
             yield return $"{prefix}OnDemandMaxWriteUnitsPerSecond is {ceiling}; it must be between 1 and {MaxWriteUnits:N0}.";
         if (RefreshInterval < TimeSpan.FromSeconds(1) || RefreshInterval > TimeSpan.FromHours(1))
             yield return $"{prefix}RefreshInterval is {RefreshInterval}; it must be between 1 second and 1 hour.";
+        if (!(ProcessShare > 0 && ProcessShare <= 1))
+            yield return $"{prefix}ProcessShare is {ProcessShare}; it must be above 0 and at most 1.";
         if (!(BurstSeconds >= 0.1 && BurstSeconds <= 300))
             yield return $"{prefix}BurstSeconds is {BurstSeconds}; it must be between 0.1 and 300.";
     }

@@ -13,7 +13,8 @@ namespace DynamoDb.Connector.Writing;
 /// <c>ddb-json</c> format (which ignores fields next to <c>Item</c>), so the items can be fixed and imported with the
 /// same command. A delete is written as <c>{"Keys":{...},"Error":{...,"operation":"delete"}}</c>: the
 /// <c>ddb-json-incremental</c> format reads it as a delete, and <c>ddb-json</c> reports it as a bad line instead of
-/// putting the bare key as an item. <c>source</c> and <c>line</c> are left out when unknown.
+/// putting the bare key as an item. A line that could not be read at all is written as
+/// <c>{"Line":"the text as read","Error":{...}}</c>, to be fixed by hand. <c>source</c> and <c>line</c> are left out when unknown.
 /// Safe for concurrent calls (several batches and writers may share one sink).
 /// </summary>
 public sealed class JsonLinesDeadLetterSink : IDeadLetterSink, IAsyncDisposable
@@ -66,8 +67,18 @@ public sealed class JsonLinesDeadLetterSink : IDeadLetterSink, IAsyncDisposable
             if (_completed) throw new InvalidOperationException("The dead-letter sink is complete; it takes no more dead letters.");
             _formatter.Truncate();
             bool delete = letter.Operation == RecordOperation.Delete;
-            _formatter.WriteRaw(delete ? "{\"Keys\":"u8 : "{\"Item\":"u8);
-            var unwritable = WriteItem(letter.Item);
+            List<string>? unwritable = null;
+            if (letter.RawLine is not null)
+            {
+                // A line that was never an item: kept as text to fix by hand; no format imports it as it is.
+                _formatter.WriteRaw("{\"Line\":"u8);
+                _formatter.WriteString(letter.RawLine);
+            }
+            else
+            {
+                _formatter.WriteRaw(delete ? "{\"Keys\":"u8 : "{\"Item\":"u8);
+                unwritable = WriteItem(letter.Item);
+            }
             _formatter.WriteRaw(",\"Error\":{\"reason\":"u8);
             _formatter.WriteString(unwritable is null ? letter.Reason : $"{letter.Reason} (left out, having no valid value: {string.Join(", ", unwritable)})");
             if (letter.Source is not null)

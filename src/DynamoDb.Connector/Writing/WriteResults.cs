@@ -84,7 +84,21 @@ public sealed record WriteProgress(
 /// <param name="Reason">Why, in words: the validation rule broken, DynamoDB's own message, or the last error before retries ran out.</param>
 /// <param name="Source">The file the item came from, when known.</param>
 /// <param name="Line">Its 1-based line in that file; 0 when unknown.</param>
-public sealed record DeadLetter(Dictionary<string, AttributeValue> Item, RecordOperation Operation, string Reason, string? Source, long Line);
+public sealed record DeadLetter(Dictionary<string, AttributeValue> Item, RecordOperation Operation, string Reason, string? Source, long Line)
+{
+    /// <summary>
+    /// A line that could not be read as an item at all, as it was in the file (<see cref="Item"/> is then empty), so it can
+    /// be fixed by hand. Null for items that were read but could not be written.
+    /// </summary>
+    public string? RawLine { get; init; }
+
+    /// <summary>A dead letter for a line that could not be read: its source, line, reason and text.</summary>
+    public static DeadLetter ForBadLine(RecordError error)
+    {
+        ArgumentNullException.ThrowIfNull(error);
+        return new DeadLetter([], RecordOperation.Put, error.Reason, error.Source, error.Line) { RawLine = error.RawLine ?? error.Excerpt };
+    }
+}
 
 /// <summary>
 /// Where items that cannot be written go, to be fixed and imported again. Writers call it from several batches at

@@ -76,6 +76,36 @@ public sealed class WriteBudgetTests
     }
 
     [Fact]
+    public void ProcessShare_ScalesTheTableEachIndexAndTheCeiling()
+    {
+        var budget = Compute(Table(wcu: 1000, indexes: [Index("small", 100)]), new WriteThroughputOptions { ProcessShare = 0.25 });
+
+        Assert.Equal(125, budget.WriteUnitsPerSecond);
+        Assert.Equal(12.5, budget.IndexWriteUnitsPerSecond["small"]);
+        Assert.Equal(125, budget.CeilingWriteUnitsPerSecond);
+        Assert.Contains("share: 0.25", budget.Basis, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void ProcessShare_OfAnOnDemandCeiling_IsTakenFromTheCeiling()
+    {
+        var budget = Compute(Table(onDemand: true, maxWrite: 10_000), new WriteThroughputOptions { WritePercent = 1, ProcessShare = 0.5 });
+
+        Assert.Equal(5_000, budget.CeilingWriteUnitsPerSecond);
+        Assert.Equal(2_000, budget.WriteUnitsPerSecond);
+    }
+
+    [Theory]
+    [InlineData(0)]
+    [InlineData(1.5)]
+    public void ProcessShare_OutOfRange_IsRejected(double share)
+    {
+        var problems = new WriteThroughputOptions { ProcessShare = share }.Validate("").ToList();
+
+        Assert.Contains(problems, p => p.Contains("ProcessShare", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public void OnDemand_NewTable_StartsAtTheFourThousandWritesANewTableTakes_WithNoSilentCeiling()
     {
         var budget = Compute(Table(onDemand: true));

@@ -1,0 +1,107 @@
+using System.Globalization;
+using DynamoDb.Connector.Storage;
+using DynamoDb.Connector.Writing;
+
+namespace DynamoDb.Connector.Import;
+
+/// <summary>
+/// Counts an import's dead letters and keeps the first few for the result (what the CLI shows), whether or not they
+/// are also written somewhere.
+/// </summary>
+internal sealed class DeadLetterSamples : IDeadLetterSink
+{
+    /// <summary>How many are kept.</summary>
+    public const int Limit = 20;
+
+    private readonly List<DeadLetter> _kept = [];
+
+    /// <summary>The first <see cref="Limit"/> dead letters.</summary>
+    public IReadOnlyList<DeadLetter> Kept
+    {
+        get { lock (_kept) return [.. _kept]; }
+    }
+
+    public ValueTask WriteAsync(DeadLetter letter, CancellationToken cancellationToken = default)
+    {
+        lock (_kept)
+        {
+            if (_kept.Count < Limit) _kept.Add(letter);
+        }
+        return ValueTask.CompletedTask;
+    }
+
+    public ValueTask FlushAsync(CancellationToken cancellationToken = default) => ValueTask.CompletedTask;
+}
+
+/// <summary>
+/// The dead letters of one split, durable at each of its checkpoints: written as JSON lines (see
+/// <see cref="JsonLinesDeadLetterSink"/>) to numbered chunk objects <c>{folder}/{plan}-{split}-{chunk}.jsonl</c>, each
+/// committed when the split checkpoints (<see cref="FlushAsync"/>). A crash loses only the chunk of lines the last
+/// checkpoint does not cover, and a rerun reads those lines again. The checkpoint records the next chunk number, so the
+/// rerun rewrites that chunk instead of adding a duplicate: every bad line and item is set aside exactly once.
+/// </summary>
+internal sealed class SplitDeadLetters : IDeadLetterSink, IAsyncDisposable
+{
+    private readonly IObjectStore _store;
+    private readonly string _folderUri;
+    private readonly string _namePrefix;
+    private readonly DeadLetterSamples _samples;
+    private readonly SemaphoreSlim _gate = new(1, 1);
+    private JsonLinesDeadLetterSink? _chunk;
+
+    public SplitDeadLetters(ObjectStores stores, string folderUri, string planFingerprint, int splitIndex, int nextChunk, DeadLetterSamples samples)
+    {
+        _store = stores.For(folderUri);
+        _folderUri = ObjectUri.AsDirectory(folderUri);
+        _namePrefix = string.Create(CultureInfo.InvariantCulture, $"{planFingerprint[..Math.Min(8, planFingerprint.Length)]}-{splitIndex:D6}-");
+        _samples = samples;
+        NextChunk = nextChunk;
+    }
+
+    /// <summary>The number the next chunk gets: what a checkpoint records.</summary>
+    public int NextChunk { get; private set; }
+
+    /// <summary>Whether this split committed any chunk in this run.</summary>
+    public bool HasCommitted { get; private set; }
+
+    public async ValueTask WriteAsync(DeadLetter letter, CancellationToken cancellationToken = default)
+    {
+        await _samples.WriteAsync(letter, cancellationToken).ConfigureAwait(false);
+        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            _chunk ??= await JsonLinesDeadLetterSink.CreateAsync(_store, ObjectUri.Combine(_folderUri, string.Create(CultureInfo.InvariantCulture, $"{_namePrefix}{NextChunk:D4}.jsonl")), cancellationToken).ConfigureAwait(false);
+            await _chunk.WriteAsync(letter, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    /// <summary>Commits the open chunk, if any; the next dead letter opens the next one.</summary>
+    public async ValueTask FlushAsync(CancellationToken cancellationToken = default)
+    {
+        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            if (_chunk is null) return;
+            await _chunk.CompleteAsync(cancellationToken).ConfigureAwait(false);
+            await _chunk.DisposeAsync().ConfigureAwait(false);
+            _chunk = null;
+            NextChunk++;
+            HasCommitted = true;
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    /// <summary>Discards a chunk not committed: its lines are after the last checkpoint and are read again on a rerun.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        if (_chunk is not null) await _chunk.DisposeAsync().ConfigureAwait(false);
+        _gate.Dispose();
+    }
+}

@@ -1,0 +1,153 @@
+using DynamoDb.Connector.Formats.Lines;
+using DynamoDb.Connector.Writing;
+
+namespace DynamoDb.Connector.Import;
+
+/// <summary>An import: what to read, the table to write, how fast, and where progress and rejects go.</summary>
+public sealed class ImportJobOptions
+{
+    /// <summary>What to read and how to cut it into splits.</summary>
+    public ImportSourceOptions Source { get; set; } = new();
+
+    /// <summary>The table to write to. Required.</summary>
+    public string TableName { get; set; } = "";
+
+    /// <summary>The writer: mode (put, put-if-absent, conditional put, delete), throughput (percent, absolute WCU, on-demand ceiling), retries.</summary>
+    public DynamoDbWriterOptions Writer { get; set; } = new();
+
+    /// <summary>Workers when <see cref="Workers"/> is not set: two per core, at least 4. Each keeps up to <see cref="DynamoDbWriterOptions.MaxBatchesInFlight"/> batches in flight, so a few fill any budget; more only help when reading is the bottleneck.</summary>
+    internal static int DefaultWorkers => Math.Max(4, 2 * Environment.ProcessorCount);
+
+    /// <summary>How often <see cref="Progress"/> hears.</summary>
+    internal static readonly TimeSpan ProgressInterval = TimeSpan.FromSeconds(1);
+
+    /// <summary>
+    /// Splits read at once in this process, all sharing the table's budget. Null (the default): two per core, at least
+    /// 4, at most the number of splits; each worker keeps up to <see cref="DynamoDbWriterOptions.MaxBatchesInFlight"/>
+    /// batches in flight, so that fills the budget unless reading is slower than writing. Valid 1 to 1,024.
+    /// </summary>
+    public int? Workers { get; set; }
+
+    /// <summary>
+    /// Where progress is recorded (a local folder or S3 prefix), so a rerun with the same value resumes: finished splits
+    /// are skipped, a half-done split restarts after its last checkpointed line. Null (the default): no checkpoints.
+    /// </summary>
+    public string? CheckpointUri { get; set; }
+
+    /// <summary>How often a split records its progress. Default 10 s; valid 1 s to 1 h. Each checkpoint waits for the split's writes in flight.</summary>
+    public TimeSpan CheckpointInterval { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>
+    /// The folder (local or an S3 prefix) where bad lines and items that cannot be written go, as JSON-lines files
+    /// (<c>{plan}-{split}-{chunk}.jsonl</c>, committed at each checkpoint) that re-import with <c>--format ddb-json</c>
+    /// once fixed; each line carries its reason, source file and line (see <see cref="JsonLinesDeadLetterSink"/>). Null
+    /// (the default): a <c>dead-letters</c> folder under the checkpoint when there is one; otherwise they are only
+    /// counted, logged and sampled in the result.
+    /// </summary>
+    public string? DeadLetterUri { get; set; }
+
+    /// <summary>
+    /// Called for every record before it is written: return no record to drop it, one to keep or change it, several to
+    /// fan it out. Null (the default): records are written as read. Called from several workers at once.
+    /// </summary>
+    public Func<ItemRecord, IEnumerable<ItemRecord>>? Transform { get; set; }
+
+    /// <summary>
+    /// Records held back and released in random order, so input sorted by partition key does not hammer one partition
+    /// after another. 0 (the default) keeps the input order; valid 0 to 1,000,000. Costs memory: window x item size.
+    /// </summary>
+    public int ShuffleWindow { get; set; }
+
+    /// <summary>Reports progress about once a second.</summary>
+    public IProgress<ImportProgress>? Progress { get; set; }
+
+    /// <summary>A copy of these options reading <paramref name="source"/> as <paramref name="format"/> (for a split planned elsewhere).</summary>
+    internal ImportJobOptions ForSource(string source, ItemFileFormat format)
+    {
+        var copy = (ImportJobOptions)MemberwiseClone();
+        copy.Source = new ImportSourceOptions { Source = source, Format = format, Csv = Source.Csv };
+        return copy;
+    }
+
+    /// <summary>Checks every option; throws with all problems listed.</summary>
+    public void Validate()
+    {
+        Source.Validate();
+        var problems = new List<string>();
+        if (string.IsNullOrWhiteSpace(TableName)) problems.Add("a table name is required");
+        if (Workers is < 1 or > 1024) problems.Add($"workers must be between 1 and 1,024 (was {Workers})");
+        if (CheckpointInterval < TimeSpan.FromSeconds(1) || CheckpointInterval > TimeSpan.FromHours(1)) problems.Add($"the checkpoint interval must be between 1 s and 1 h (was {CheckpointInterval})");
+        if (ShuffleWindow is < 0 or > 1_000_000) problems.Add($"the shuffle window must be between 0 and 1,000,000 (was {ShuffleWindow})");
+        problems.AddRange(Writer.Validate());
+        if (problems.Count > 0) throw new ArgumentException("Invalid import options: " + string.Join("; ", problems) + ".");
+    }
+}
+
+/// <summary>An import's progress.</summary>
+/// <param name="ItemsRead">Records read from the files.</param>
+/// <param name="ItemsWritten">Items put or deleted in the table.</param>
+/// <param name="ItemsDeadLettered">Bad lines and items set aside.</param>
+/// <param name="BytesRead">Bytes of the files read (as stored, compressed or not).</param>
+/// <param name="TotalBytes">Bytes of all the files to read.</param>
+/// <param name="WriteUnitsPerSecond">Write capacity units per second, recently.</param>
+/// <param name="ThrottledRequests">Requests DynamoDB throttled so far.</param>
+/// <param name="SplitsDone">Splits finished (including those a checkpoint had already finished).</param>
+/// <param name="SplitsTotal">Splits in the plan.</param>
+/// <param name="Elapsed">Since the job started.</param>
+/// <param name="Remaining">Time left at the recent rate of bytes, when it can be told.</param>
+public sealed record ImportProgress(long ItemsRead, long ItemsWritten, long ItemsDeadLettered, long BytesRead, long TotalBytes, double WriteUnitsPerSecond, long ThrottledRequests, int SplitsDone, int SplitsTotal, TimeSpan Elapsed, TimeSpan? Remaining);
+
+/// <summary>What an import did.</summary>
+public sealed record ImportResult
+{
+    /// <summary>The plan that was run.</summary>
+    public required ImportPlan Plan { get; init; }
+
+    /// <summary>Records read from the files (after resume: those read by this run).</summary>
+    public long ItemsRead { get; init; }
+
+    /// <summary>Items put in the table.</summary>
+    public long ItemsWritten { get; init; }
+
+    /// <summary>Items deleted from the table.</summary>
+    public long ItemsDeleted { get; init; }
+
+    /// <summary>Bad lines (unreadable) and items that could not be written, set aside in the dead-letter sink.</summary>
+    public long ItemsDeadLettered { get; init; }
+
+    /// <summary>Of <see cref="ItemsDeadLettered"/>, the lines that could not be read at all.</summary>
+    public long BadLines { get; init; }
+
+    /// <summary>Writes replaced by a later write of the same key before they were sent.</summary>
+    public long ItemsDeduplicated { get; init; }
+
+    /// <summary>Conditional puts not applied because the condition was false.</summary>
+    public long ItemsSkippedByCondition { get; init; }
+
+    /// <summary>Records the transform dropped.</summary>
+    public long ItemsFiltered { get; init; }
+
+    /// <summary>Write capacity units DynamoDB charged (table and indexes).</summary>
+    public double ConsumedCapacityUnits { get; init; }
+
+    /// <summary>Requests DynamoDB throttled.</summary>
+    public long ThrottledRequests { get; init; }
+
+    /// <summary>Requests sent again after throttling or a transient fault.</summary>
+    public long Retries { get; init; }
+
+    /// <summary>Splits run by this run.</summary>
+    public int SplitsRun { get; init; }
+
+    /// <summary>Splits a checkpoint showed as finished, skipped by this run.</summary>
+    public int SplitsSkipped { get; init; }
+
+    /// <summary>The folder holding the dead letters, when any were written there.</summary>
+    public string? DeadLetterUri { get; init; }
+
+    /// <summary>The first few dead letters of this run (up to 20), to show what went wrong.</summary>
+    public IReadOnlyList<DeadLetter> DeadLetterSamples { get; init; } = [];
+
+    /// <summary>How long the run took.</summary>
+    public TimeSpan Elapsed { get; init; }
+}

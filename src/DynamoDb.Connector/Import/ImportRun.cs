@@ -1,0 +1,161 @@
+using DynamoDb.Connector.Checkpoints;
+using DynamoDb.Connector.Formats.Lines;
+using DynamoDb.Connector.Writing;
+
+namespace DynamoDb.Connector.Import;
+
+/// <summary>
+/// A split's checkpoint: files before <c>FileIndex</c> are done, and lines up to <c>Line</c> of that file;
+/// <c>DeadLetterChunks</c> dead-letter chunks were committed.
+/// </summary>
+internal sealed record SplitCheckpoint(string Plan, int FileIndex, long Line, bool Done, int DeadLetterChunks);
+
+/// <summary>The plan a checkpoint folder belongs to.</summary>
+internal sealed record PlanCheckpoint(string Fingerprint, string Source, int Splits);
+
+/// <summary>The counters and shared pieces of one run, updated by every worker.</summary>
+internal sealed class RunState(ImportPlan plan, ImportJobOptions options, CheckpointStore? checkpoints, string? deadLetterFolder, string fingerprint)
+{
+    private readonly Lock _lock = new();
+    private readonly List<CheckpointedWriter> _live = [];
+    private long _itemsRead, _itemsFiltered, _badLines, _bytesRead;
+    private int _splitsRun, _splitsSkipped;
+    private long _written, _deleted, _deadLettered, _deduplicated, _skippedByCondition, _throttled, _retries;
+    private double _consumed;
+
+    public ImportPlan Plan { get; } = plan;
+    public ImportJobOptions Options { get; } = options;
+    public CheckpointStore? Checkpoints { get; } = checkpoints;
+    public string? DeadLetterFolder { get; } = deadLetterFolder;
+    public DeadLetterSamples Samples { get; } = new();
+    public string Fingerprint { get; } = fingerprint;
+    public long BytesRead => Interlocked.Read(ref _bytesRead);
+    public bool DeadLettersCommitted { get; set; }
+
+    public void ItemRead() => Interlocked.Increment(ref _itemsRead);
+    public void ItemFiltered() => Interlocked.Increment(ref _itemsFiltered);
+    public void BadLine() => Interlocked.Increment(ref _badLines);
+    public void AddBytesRead(int bytes) => Interlocked.Add(ref _bytesRead, bytes);
+    public void SplitDone() => Interlocked.Increment(ref _splitsRun);
+
+    public void SplitSkipped(ImportSplit split)
+    {
+        Interlocked.Increment(ref _splitsSkipped);
+        Interlocked.Add(ref _bytesRead, split.Bytes);
+    }
+
+    public void Attach(CheckpointedWriter writer) { lock (_lock) _live.Add(writer); }
+
+    public void Detach(CheckpointedWriter writer) { lock (_lock) _live.Remove(writer); }
+
+    public void Add(WriteSummary summary)
+    {
+        lock (_lock)
+        {
+            _written += summary.ItemsWritten;
+            _deleted += summary.ItemsDeleted;
+            _deadLettered += summary.ItemsDeadLettered;
+            _deduplicated += summary.ItemsDeduplicated;
+            _skippedByCondition += summary.ItemsSkippedByCondition;
+            _throttled += summary.ThrottledRequests;
+            _retries += summary.Retries;
+            _consumed += summary.ConsumedWriteUnits + summary.IndexConsumedWriteUnits.Values.Sum();
+        }
+    }
+
+    public ImportProgress Progress(TimeSpan elapsed, TimeSpan? remaining)
+    {
+        lock (_lock)
+        {
+            long written = _written + _deleted, deadLettered = _deadLettered;
+            double unitsPerSecond = 0;
+            foreach (var writer in _live)
+            {
+                if (writer.CurrentProgress() is not { } live) continue;
+                written += live.ItemsWritten + live.ItemsDeleted;
+                deadLettered += live.ItemsDeadLettered;
+                unitsPerSecond += live.WriteUnitsPerSecond;
+            }
+            return new ImportProgress(Interlocked.Read(ref _itemsRead), written, deadLettered + Interlocked.Read(ref _badLines), BytesRead, Plan.TotalBytes,
+                unitsPerSecond, _throttled, _splitsRun + _splitsSkipped, Plan.Splits.Count, elapsed, remaining);
+        }
+    }
+
+    public ImportResult ToResult(TimeSpan elapsed)
+    {
+        lock (_lock)
+        {
+            return new ImportResult
+            {
+                Plan = Plan,
+                ItemsRead = Interlocked.Read(ref _itemsRead),
+                ItemsWritten = _written,
+                ItemsDeleted = _deleted,
+                ItemsDeadLettered = _deadLettered + Interlocked.Read(ref _badLines),
+                BadLines = Interlocked.Read(ref _badLines),
+                ItemsDeduplicated = _deduplicated,
+                ItemsSkippedByCondition = _skippedByCondition,
+                ItemsFiltered = Interlocked.Read(ref _itemsFiltered),
+                ConsumedCapacityUnits = _consumed,
+                ThrottledRequests = _throttled,
+                Retries = _retries,
+                SplitsRun = _splitsRun,
+                SplitsSkipped = _splitsSkipped,
+                DeadLetterUri = DeadLettersCommitted ? DeadLetterFolder : null,
+                DeadLetterSamples = Samples.Kept,
+                Elapsed = elapsed,
+            };
+        }
+    }
+}
+
+/// <summary>
+/// A split's writer that can be drained at a checkpoint: <see cref="FlushAsync"/> completes the current table writer
+/// (everything accepted is then written or set aside) and the next write opens a fresh one. Writers of one table share
+/// its budget, so opening one is cheap.
+/// </summary>
+internal sealed class CheckpointedWriter : IAsyncDisposable
+{
+    private readonly IDynamoDbWriterFactory _factory;
+    private readonly DynamoDbWriterOptions _writerOptions;
+    private readonly RunState _run;
+    private IDynamoDbWriter? _current;
+
+    public CheckpointedWriter(IDynamoDbWriterFactory factory, RunState run, IDeadLetterSink deadLetters)
+    {
+        _factory = factory;
+        _run = run;
+        _writerOptions = run.Options.Writer.Clone();
+        _writerOptions.DeadLetterSink = deadLetters;
+        _writerOptions.DeadLetterUri = null;
+        run.Attach(this);
+    }
+
+    public WriteProgress? CurrentProgress() => _current?.GetProgress();
+
+    public async ValueTask WriteAsync(ItemRecord record, string source, CancellationToken cancellationToken)
+    {
+        _current ??= await _factory.CreateAsync(_run.Options.TableName, _writerOptions, cancellationToken).ConfigureAwait(false);
+        await _current.WriteAsync(record, source, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Completes the current writer, if any: everything accepted so far is written or dead-lettered, and counted in the run.</summary>
+    public async Task FlushAsync(CancellationToken cancellationToken)
+    {
+        if (_current is null) return;
+        var writer = _current;
+        _run.Add(await writer.CompleteAsync(cancellationToken).ConfigureAwait(false));
+        _current = null;
+        await writer.DisposeAsync().ConfigureAwait(false);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        _run.Detach(this);
+        if (_current is not null)
+        {
+            await _current.DisposeAsync().ConfigureAwait(false);
+            _current = null;
+        }
+    }
+}
