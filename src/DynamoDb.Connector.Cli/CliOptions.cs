@@ -39,6 +39,22 @@ internal static class CliOptions
         Description = "A JSON file describing CSV columns and types (see README): needed to read CSV, optional to write it.",
     };
 
+    public static Option<double?> SplitSize()
+    {
+        var option = new Option<double?>("--split-size-mb")
+        {
+            Description = "Target megabytes per split: smaller files are grouped up to it, larger uncompressed files cut at line boundaries. Default 256.",
+        };
+        option.Validators.Add(r => { if (r.GetValueOrDefault<double?>() is < 0.0625) r.AddError("--split-size-mb must be at least 0.0625 (64 KiB)."); });
+        return option;
+    }
+
+    /// <summary>Applies <see cref="SplitSize"/> to the source options.</summary>
+    public static void ApplySplitSize(double? megabytes, DynamoDb.Connector.Import.ImportSourceOptions options)
+    {
+        if (megabytes is { } mb) options.TargetSplitBytes = Math.Max(1, (long)(mb * 1024 * 1024));
+    }
+
     public static Option<bool> Json() => new("--json") { Description = "Print one JSON object with the result on stdout instead of text." };
 
     private static ItemFileFormat? ParseFormat(string value, System.CommandLine.Parsing.ArgumentResult result)

@@ -7,17 +7,20 @@ namespace DynamoDb.Connector.Cli;
 /// <summary>The <c>dynamodb-connector</c> command line: one root command and a verb per job.</summary>
 internal static class ConnectorCommandLine
 {
-    public static RootCommand Create(TextWriter stdout, TextWriter stderr) => new("Moves data between files (S3 or local disk) and Amazon DynamoDB tables, as fast as the table allows and never faster.")
+    public static RootCommand Create(TextWriter stdout, TextWriter stderr, TextReader? stdin = null) => new("Moves data between files (S3 or local disk) and Amazon DynamoDB tables, as fast as the table allows and never faster.")
     {
         GenerateCommand.Create(stdout, stderr),
         EstimateCommand.Create(stdout, stderr),
         ConvertCommand.Create(stdout, stderr),
+        PlanCommand.Create(stdout, stderr),
+        ImportCommand.Create(stdout, stderr),
+        RunSplitCommand.Create(stdout, stderr, stdin ?? Console.In),
     };
 
     /// <summary>Runs the command line; returns the exit code (see <see cref="ExitCodes"/>).</summary>
-    public static async Task<int> RunAsync(string[] args, TextWriter stdout, TextWriter stderr, CancellationToken cancellationToken = default)
+    public static async Task<int> RunAsync(string[] args, TextWriter stdout, TextWriter stderr, TextReader? stdin = null, CancellationToken cancellationToken = default)
     {
-        var parse = Create(stdout, stderr).Parse(args);
+        var parse = Create(stdout, stderr, stdin).Parse(args);
         if (parse.Errors.Count > 0)
         {
             foreach (var error in parse.Errors) await stderr.WriteLineAsync(error.Message).ConfigureAwait(false);

@@ -10,4 +10,4 @@ Console.CancelKeyPress += (_, e) =>
         cancel.Cancel();
     }
 };
-return await ConnectorCommandLine.RunAsync(args, Console.Out, Console.Error, cancel.Token).ConfigureAwait(false);
+return await ConnectorCommandLine.RunAsync(args, Console.Out, Console.Error, Console.In, cancel.Token).ConfigureAwait(false);

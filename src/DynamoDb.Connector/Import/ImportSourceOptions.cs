@@ -31,7 +31,7 @@ public sealed class ImportSourceOptions
 
     /// <summary>
     /// Group small files into one split up to this many bytes, and cut larger uncompressed line files into ranges of
-    /// about this size. Default 256 MiB; valid 1 MiB to 64 GiB.
+    /// about this size. Default 256 MiB; valid 64 KiB to 64 GiB.
     /// </summary>
     public long TargetSplitBytes { get; set; } = 256L * 1024 * 1024;
 
@@ -42,9 +42,9 @@ public sealed class ImportSourceOptions
     public void Validate()
     {
         if (string.IsNullOrWhiteSpace(Source)) throw new ArgumentException("A source (file, folder, S3 uri) is required.", nameof(Source));
-        if (TargetSplitBytes is < 1024 * 1024 or > 64L * 1024 * 1024 * 1024)
+        if (TargetSplitBytes is < 64 * 1024 or > 64L * 1024 * 1024 * 1024)
         {
-            throw new ArgumentOutOfRangeException(nameof(TargetSplitBytes), TargetSplitBytes, "Target split size must be between 1 MiB and 64 GiB.");
+            throw new ArgumentOutOfRangeException(nameof(TargetSplitBytes), TargetSplitBytes, "Target split size must be between 64 KiB and 64 GiB.");
         }
         if (MaxSplits is < 1 or > 1_000_000) throw new ArgumentOutOfRangeException(nameof(MaxSplits), MaxSplits, "Max splits must be between 1 and 1,000,000.");
     }

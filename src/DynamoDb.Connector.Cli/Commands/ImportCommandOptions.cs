@@ -1,0 +1,195 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text.Json;
+using Amazon.DynamoDBv2;
+using DynamoDb.Connector.Export;
+using DynamoDb.Connector.Formats.Items;
+using DynamoDb.Connector.Formats.Lines;
+using DynamoDb.Connector.Import;
+using DynamoDb.Connector.Writing;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace DynamoDb.Connector.Cli.Commands;
+
+/// <summary>
+/// The options <c>import</c> and <c>run-split</c> share (the table, how fast, how to write, where checkpoints and
+/// rejects go), how they become <see cref="ImportJobOptions"/>, and how the result is shown.
+/// </summary>
+internal sealed class ImportCommandOptions
+{
+    private static readonly Dictionary<string, WriteMode> Modes = new(StringComparer.OrdinalIgnoreCase)
+    {
+        ["put"] = WriteMode.Put,
+        ["put-if-absent"] = WriteMode.PutIfAbsent,
+        ["put-if"] = WriteMode.PutIf,
+        ["delete"] = WriteMode.Delete,
+    };
+
+    public Option<string> Table { get; } = new("--table") { Description = "The table to write to.", Required = true };
+    public Option<FileInfo?> CsvSchema { get; } = CliOptions.CsvSchema();
+    public Option<double?> WritePercent { get; } = new("--write-percent") { Description = "The share of the table's write capacity to use, 0.1 to 1.5. Default 0.5. On-demand tables: of their maximum throughput, when they have one." };
+    public Option<double?> WriteCapacity { get; } = new("--write-capacity") { Description = "An absolute budget in write capacity units per second, instead of --write-percent." };
+    public Option<int?> Workers { get; } = new("--workers") { Description = "Splits read at once, sharing the budget. Default: two per core, at least 4." };
+    public Option<string> Mode { get; } = new("--mode")
+    {
+        Description = "put (replace), put-if-absent (keep existing items), put-if (with --condition) or delete (delete each key read).",
+        DefaultValueFactory = _ => "put",
+        HelpName = "put|put-if-absent|put-if|delete",
+    };
+    public Option<string?> Condition { get; } = new("--condition") { Description = "With --mode put-if: the condition each put must meet, e.g. 'attribute_not_exists(pk) OR #v < :v'." };
+    public Option<string?> Names { get; } = new("--names") { Description = "Expression attribute names for --condition, as JSON: {\"#v\":\"version\"}." };
+    public Option<string?> Values { get; } = new("--values") { Description = "Expression attribute values for --condition, in DynamoDB JSON: {\":v\":{\"N\":\"3\"}}." };
+    public Option<string?> DeadLetter { get; } = new("--dead-letter") { Description = "A folder or S3 prefix for bad lines and items that could not be written (JSON lines with file, line and reason). Default: under --checkpoint when given." };
+    public Option<string?> Checkpoint { get; } = new("--checkpoint") { Description = "A folder or S3 prefix recording progress: rerun with the same value to resume after a failure." };
+    public Option<double> CheckpointSeconds { get; } = new("--checkpoint-interval") { Description = "Seconds between a split's checkpoints. Default 10.", DefaultValueFactory = _ => 10 };
+    public Option<int> ShuffleWindow { get; } = new("--shuffle-window") { Description = "Items held back and released in random order, to spread input sorted by key over partitions. Default 0 (off)." };
+    public Option<bool> CreateTable { get; } = new("--create-table") { Description = "Create the table (on-demand) with --key when it does not exist." };
+    public Option<string?> Key { get; } = new("--key") { Description = "The key schema for --create-table, e.g. pk:S or pk:S,sk:N." };
+    public Option<bool> Json { get; } = CliOptions.Json();
+
+    public ImportCommandOptions()
+    {
+        WritePercent.Validators.Add(r => { if (r.GetValueOrDefault<double?>() is { } p && !(p >= 0.1 && p <= 1.5)) r.AddError("--write-percent must be between 0.1 and 1.5."); });
+        WriteCapacity.Validators.Add(r => { if (r.GetValueOrDefault<double?>() is <= 0) r.AddError("--write-capacity must be positive."); });
+        Workers.Validators.Add(r => { if (r.GetValueOrDefault<int?>() is < 1 or > 1024) r.AddError("--workers must be between 1 and 1,024."); });
+        Mode.Validators.Add(r => { if (!Modes.ContainsKey(r.GetValueOrDefault<string>() ?? "")) r.AddError($"Unknown --mode '{r.GetValueOrDefault<string>()}'. Use one of: {string.Join(", ", Modes.Keys)}."); });
+        CheckpointSeconds.Validators.Add(r => { if (r.GetValueOrDefault<double>() is < 1 or > 3600) r.AddError("--checkpoint-interval must be between 1 and 3,600 seconds."); });
+        ShuffleWindow.Validators.Add(r => { if (r.GetValueOrDefault<int>() is < 0 or > 1_000_000) r.AddError("--shuffle-window must be between 0 and 1,000,000."); });
+        Key.Validators.Add(r =>
+        {
+            if (r.GetValueOrDefault<string?>() is not { } text) return;
+            try { KeySchema.Parse(text); }
+            catch (FormatException e) { r.AddError($"--key: {e.Message}"); }
+        });
+    }
+
+    /// <summary>Adds the options to <paramref name="command"/>, with the rules that bind several of them.</summary>
+    public void AddTo(Command command)
+    {
+        foreach (var option in new Option[] { Table, CsvSchema, WritePercent, WriteCapacity, Workers, Mode, Condition, Names, Values, DeadLetter, Checkpoint, CheckpointSeconds, ShuffleWindow, CreateTable, Key, Json })
+        {
+            command.Options.Add(option);
+        }
+        command.Validators.Add(r =>
+        {
+            if (r.GetResult(WritePercent) is not null && r.GetResult(WriteCapacity) is not null) r.AddError("Give --write-percent or --write-capacity, not both.");
+            if (r.GetValue(CreateTable) && r.GetValue(Key) is null) r.AddError("--create-table needs --key (e.g. --key pk:S,sk:N).");
+            bool putIf = string.Equals(r.GetValue(Mode), "put-if", StringComparison.OrdinalIgnoreCase);
+            if (putIf != (r.GetValue(Condition) is not null)) r.AddError("--condition goes with --mode put-if, and --mode put-if needs --condition.");
+        });
+    }
+
+    /// <summary>The job's options from the command line (the source is set by the verb).</summary>
+    public async Task<ImportJobOptions> BindAsync(ParseResult parse, CancellationToken cancellationToken)
+    {
+        var writer = new DynamoDbWriterOptions { Mode = Modes[parse.GetValue(Mode)!] };
+        if (parse.GetValue(WritePercent) is { } percent) writer.Throughput.WritePercent = percent;
+        writer.Throughput.WriteUnitsPerSecond = parse.GetValue(WriteCapacity);
+        if (parse.GetValue(Condition) is { } condition)
+        {
+            writer.ConditionExpression = condition;
+            writer.ExpressionAttributeNames = parse.GetValue(Names) is { } names ? ExportExpressionValues.ParseNames(names) : null;
+            writer.ExpressionAttributeValues = parse.GetValue(Values) is { } values ? ExportExpressionValues.Parse(values) : null;
+        }
+        return new ImportJobOptions
+        {
+            TableName = parse.GetRequiredValue(Table),
+            Source = new ImportSourceOptions { Csv = await CsvSchemaFile.LoadAsync(parse.GetValue(CsvSchema), cancellationToken).ConfigureAwait(false) },
+            Writer = writer,
+            Workers = parse.GetValue(Workers),
+            CheckpointUri = parse.GetValue(Checkpoint),
+            CheckpointInterval = TimeSpan.FromSeconds(parse.GetValue(CheckpointSeconds)),
+            DeadLetterUri = parse.GetValue(DeadLetter),
+            ShuffleWindow = parse.GetValue(ShuffleWindow),
+        };
+    }
+
+    /// <summary>Creates the table when asked to.</summary>
+    public async Task PrepareTableAsync(ParseResult parse, IServiceProvider services, TextWriter stderr, CancellationToken cancellationToken)
+    {
+        if (!parse.GetValue(CreateTable)) return;
+        var key = KeySchema.Parse(parse.GetValue(Key)!);
+        await TableSetup.EnsureAsync(services.GetRequiredService<IAmazonDynamoDB>(), parse.GetRequiredValue(Table), key, stderr, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Runs the job with the progress display, then prints the result; returns the exit code.</summary>
+    public async Task<int> RunAsync(ParseResult parse, ImportJobOptions options, Func<ImportJobOptions, Task<ImportResult>> run, TextWriter stdout, TextWriter stderr, CancellationToken cancellationToken)
+    {
+        var result = await ProgressDisplay.RunAsync(stderr, $"import {options.TableName}", progress =>
+        {
+            options.Progress = new Progress(progress);
+            return run(options);
+        }, cancellationToken).ConfigureAwait(false);
+        await WriteResultAsync(result, options, parse.GetValue(Json), stdout, stderr).ConfigureAwait(false);
+        return result.ItemsDeadLettered > 0 ? ExitCodes.FinishedWithBadRecords : ExitCodes.Success;
+    }
+
+    private static async Task WriteResultAsync(ImportResult result, ImportJobOptions options, bool json, TextWriter stdout, TextWriter stderr)
+    {
+        foreach (var letter in result.DeadLetterSamples)
+        {
+            string where = letter.Source is null ? "" : letter.Line > 0 ? $"{letter.Source}:{letter.Line}: " : $"{letter.Source}: ";
+            await stderr.WriteLineAsync($"{where}{letter.Reason}").ConfigureAwait(false);
+        }
+        if (result.ItemsDeadLettered > result.DeadLetterSamples.Count)
+        {
+            await stderr.WriteLineAsync($"({result.ItemsDeadLettered - result.DeadLetterSamples.Count:N0} more set aside)").ConfigureAwait(false);
+        }
+        if (result.ItemsDeadLettered > 0)
+        {
+            await stderr.WriteLineAsync(result.DeadLetterUri is { } uri
+                ? $"{result.ItemsDeadLettered:N0} lines or items set aside in {uri} (JSON lines; fix them and import that folder with --format ddb-json)."
+                : $"{result.ItemsDeadLettered:N0} lines or items set aside and not kept: pass --dead-letter <folder> (or --checkpoint) to keep them.").ConfigureAwait(false);
+        }
+        double seconds = Math.Round(result.Elapsed.TotalSeconds, 2);
+        if (json)
+        {
+            await stdout.WriteLineAsync(JsonSerializer.Serialize(new
+            {
+                table = options.TableName,
+                source = result.Plan.Source,
+                format = result.Plan.Format.ToName(),
+                itemsRead = result.ItemsRead,
+                itemsWritten = result.ItemsWritten,
+                itemsDeleted = result.ItemsDeleted,
+                itemsDeadLettered = result.ItemsDeadLettered,
+                badLines = result.BadLines,
+                itemsDeduplicated = result.ItemsDeduplicated,
+                itemsSkippedByCondition = result.ItemsSkippedByCondition,
+                itemsFiltered = result.ItemsFiltered,
+                consumedCapacityUnits = Math.Round(result.ConsumedCapacityUnits, 1),
+                throttledRequests = result.ThrottledRequests,
+                retries = result.Retries,
+                splits = result.Plan.Splits.Count,
+                splitsRun = result.SplitsRun,
+                splitsSkipped = result.SplitsSkipped,
+                bytes = result.Plan.TotalBytes,
+                deadLetters = result.DeadLetterUri,
+                elapsedSeconds = seconds,
+            })).ConfigureAwait(false);
+            return;
+        }
+        var c = CultureInfo.InvariantCulture;
+        await stdout.WriteLineAsync(string.Create(c, $"items read:         {result.ItemsRead:N0}")).ConfigureAwait(false);
+        await stdout.WriteLineAsync(string.Create(c, $"items written:      {result.ItemsWritten:N0}{(result.ItemsDeleted > 0 ? $" ({result.ItemsDeleted:N0} deleted)" : "")}")).ConfigureAwait(false);
+        if (result.ItemsSkippedByCondition > 0) await stdout.WriteLineAsync(string.Create(c, $"skipped (condition): {result.ItemsSkippedByCondition:N0}")).ConfigureAwait(false);
+        if (result.ItemsDeduplicated > 0) await stdout.WriteLineAsync(string.Create(c, $"deduplicated:       {result.ItemsDeduplicated:N0}")).ConfigureAwait(false);
+        await stdout.WriteLineAsync(string.Create(c, $"dead-lettered:      {result.ItemsDeadLettered:N0}")).ConfigureAwait(false);
+        await stdout.WriteLineAsync(string.Create(c, $"write units:        {result.ConsumedCapacityUnits:N0} WCU ({(seconds > 0 ? result.ConsumedCapacityUnits / seconds : 0):N0} WCU/s)")).ConfigureAwait(false);
+        await stdout.WriteLineAsync(string.Create(c, $"throttled requests: {result.ThrottledRequests:N0} ({result.Retries:N0} retries)")).ConfigureAwait(false);
+        await stdout.WriteLineAsync(string.Create(c, $"splits:             {result.SplitsRun:N0} run, {result.SplitsSkipped:N0} already done")).ConfigureAwait(false);
+        await stdout.WriteLineAsync(string.Create(c, $"elapsed:            {ProgressDisplay.Clock(result.Elapsed)}")).ConfigureAwait(false);
+    }
+
+    /// <summary>The job's progress as the display's line: bytes read against the total, with items, WCU/s, throttles and the time left.</summary>
+    private sealed class Progress(IProgress<ProgressLine> display) : IProgress<ImportProgress>
+    {
+        public void Report(ImportProgress value)
+        {
+            string eta = value.Remaining is { } left ? $" · ETA {ProgressDisplay.Clock(left)}" : "";
+            string status = string.Create(CultureInfo.InvariantCulture,
+                $"{value.ItemsWritten:N0} items · {value.WriteUnitsPerSecond:N0} WCU/s · {value.ThrottledRequests:N0} throttled · {value.ItemsDeadLettered:N0} set aside · splits {value.SplitsDone}/{value.SplitsTotal}{eta}");
+            display.Report(new ProgressLine(value.BytesRead, value.TotalBytes, status));
+        }
+    }
+}
