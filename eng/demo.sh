@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The main job, end to end on this machine: starts local S3 and DynamoDB servers (s3rver, dynalite), writes a sample
-# EMR-style export to S3, estimates what importing it costs, and converts it to DynamoDB's native JSON format.
+# EMR-style export to S3, estimates the import, imports it into a new table with a live progress bar, exports that
+# table back to S3 in DynamoDB's native JSON, imports the export into a second table, and compares the two.
 # Everything it starts is stopped at the end.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -12,6 +13,7 @@ rm -rf "$work" && mkdir -p "$work"
 echo "== building the dynamodb-connector tool"
 dotnet build src/DynamoDb.Connector.Cli -c Release -o "$work/bin" -v quiet -nologo >/dev/null
 cli() { dotnet "$work/bin/dynamodb-connector.dll" "$@"; }
+json_field() { sed -n "s/.*\"$1\":\([0-9.]*\).*/\1/p"; }
 
 echo "== starting local servers"
 eval "$(eng/local-servers.sh start "$work/servers")"
@@ -21,12 +23,23 @@ echo "   DynamoDB at $AWS_ENDPOINT_URL_DYNAMODB, S3 at $AWS_ENDPOINT_URL_S3"
 echo "== writing a sample export of $items items (gzip, with an EMR manifest) to s3://demo/backup/"
 cli generate --destination s3://demo/backup/ --items "$items" --files 8 --compression gzip --manifest
 
-echo "== estimating the import"
-cli estimate --source s3://demo/backup/ --write-capacity 1000
+echo "== estimating the import at 4,000 WCU/s"
+cli estimate --source s3://demo/backup/ --write-capacity 4000
 
-echo "== converting it to DynamoDB JSON (zstd) on local disk"
-cli convert --source s3://demo/backup/ --destination "$work/ddb-json/" --to ddb-json --compression zstd
-ls -l "$work/ddb-json"
+echo "== importing it into a new table, demo-items (checkpointed: rerun this command after a failure to resume)"
+cli import --source s3://demo/backup/ --table demo-items --create-table --key pk:S,sk:N \
+  --write-capacity 4000 --checkpoint s3://demo/checkpoints/demo-items/
 
-echo "== and estimating the converted copy: the same items, bytes and write units"
-cli estimate --source "$work/ddb-json/" --json
+echo "== exporting demo-items to s3://demo/export/ as DynamoDB JSON (zstd), with an EMR manifest"
+cli export --table demo-items --destination s3://demo/export/ --format ddb-json --compression zstd --overwrite
+
+echo "== importing the export into a second table, demo-copy"
+copy=$(cli import --source s3://demo/export/ --table demo-copy --create-table --key pk:S,sk:N --write-capacity 4000 --json)
+
+echo "== summary"
+written=$(echo "$copy" | json_field itemsWritten)
+units=$(echo "$copy" | json_field consumedCapacityUnits)
+seconds=$(echo "$copy" | json_field elapsedSeconds)
+echo "   generated $items items; demo-copy received $written of them ($units WCU in $seconds s)"
+[ "$written" = "$items" ] || { echo "   MISMATCH: expected $items items in demo-copy" >&2; exit 1; }
+echo "   demo-items -> s3://demo/export/ -> demo-copy: every item made the round trip"
