@@ -12,6 +12,7 @@ internal static class ConnectorCommandLine
         GenerateCommand.Create(stdout, stderr),
         EstimateCommand.Create(stdout, stderr),
         ConvertCommand.Create(stdout, stderr),
+        ExportCommand.Create(stdout, stderr),
     };
 
     /// <summary>Runs the command line; returns the exit code (see <see cref="ExitCodes"/>).</summary>
