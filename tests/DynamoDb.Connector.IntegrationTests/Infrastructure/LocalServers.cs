@@ -126,6 +126,9 @@ public sealed class LocalServers : IAsyncLifetime
         ["AWS_REGION"] = Region,
         ["AWS_ACCESS_KEY_ID"] = "S3RVER",
         ["AWS_SECRET_ACCESS_KEY"] = "S3RVER",
+        // s3rver understands neither the SDK's default flexible checksums nor their validation (as eng/local-servers.sh exports).
+        ["AWS_REQUEST_CHECKSUM_CALCULATION"] = "when_required",
+        ["AWS_RESPONSE_CHECKSUM_VALIDATION"] = "when_required",
         ["AWS_EC2_METADATA_DISABLED"] = "true",
     };
 
