@@ -192,10 +192,12 @@ internal static partial class ExportCommand
             : "";
         string status = string.Create(CultureInfo.InvariantCulture,
             $"{progress.ItemsExported:N0} items · {progress.FilesCommitted:N0} files · {progress.ReadUnitsPerSecond:N0} RCU/s · {progress.ThrottledRequests:N0} throttled · {progress.SplitsCompleted:N0}/{progress.Splits:N0} splits{eta}");
-        // Items read against the table's approximate count for a scan; splits done for queries (no count applies).
-        return progress.TableItemCount is > 0 and var count
-            ? new ProgressLine(progress.ItemsScanned, count, status)
-            : new ProgressLine(progress.SplitsCompleted, progress.Splits, status);
+        // Items read against the table's approximate count for a scan; splits done for queries (no count applies);
+        // no total (an indeterminate bar) for a single split without a count, where a percentage would sit at 0 until the end.
+        if (progress.TableItemCount is > 0 and var count) return new ProgressLine(progress.ItemsScanned, count, status);
+        return progress.Splits > 1
+            ? new ProgressLine(progress.SplitsCompleted, progress.Splits, status)
+            : new ProgressLine(progress.ItemsScanned, null, status);
     }
 
     private sealed class ExportProgressAdapter(IProgress<ProgressLine> display) : IProgress<ExportProgress>

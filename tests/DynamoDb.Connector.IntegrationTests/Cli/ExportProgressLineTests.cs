@@ -51,4 +51,14 @@ public sealed class ExportProgressLineTests
         Assert.DoesNotContain("ETA", line.Status);
         Assert.Equal(120, line.Value);
     }
+
+    [Fact]
+    public void ToProgressLine_OneSplitWithoutAnItemCount_HasNoTotal()
+    {
+        var line = ExportCommand.ToProgressLine(Progress(tableItems: 0, scanned: 12_382, splitsDone: 0, splits: 1, elapsed: TimeSpan.FromSeconds(10)));
+
+        Assert.Null(line.Total);
+        Assert.Equal(12_382, line.Value);
+        Assert.DoesNotContain("ETA", line.Status);
+    }
 }
