@@ -1,4 +1,7 @@
 using System.CommandLine;
+using System.CommandLine.Parsing;
+using Amazon.DynamoDBv2.Model;
+using DynamoDb.Connector.Export;
 using DynamoDb.Connector.Formats.Compression;
 using DynamoDb.Connector.Formats.Lines;
 
@@ -53,6 +56,37 @@ internal static class CliOptions
     public static void ApplySplitSize(double? megabytes, DynamoDb.Connector.Import.ImportSourceOptions options)
     {
         if (megabytes is { } mb) options.TargetSplitBytes = Math.Max(1, (long)(mb * 1024 * 1024));
+    }
+
+    /// <summary>Expression attribute names, as the AWS CLI takes them.</summary>
+    public static Option<Dictionary<string, string>?> Names() => new("--names")
+    {
+        Description = "Attribute name placeholders as JSON: '{\"#pk\":\"pk\"}'.",
+        HelpName = "json",
+        CustomParser = r => ParseJson(r, "--names", ExportExpressionValues.ParseNames),
+    };
+
+    /// <summary>Expression attribute values in DynamoDB JSON, as the AWS CLI takes them.</summary>
+    public static Option<Dictionary<string, AttributeValue>?> Values() => new("--values")
+    {
+        Description = "Value placeholders as DynamoDB JSON: '{\":p\":{\"S\":\"user#1\"}}'.",
+        HelpName = "json",
+        CustomParser = r => ParseJson(r, "--values", ExportExpressionValues.Parse),
+    };
+
+    private static T? ParseJson<T>(ArgumentResult result, string option, Func<string, T> parse)
+        where T : class
+    {
+        if (result.Tokens.Count == 0) return null;
+        try
+        {
+            return parse(result.Tokens[0].Value);
+        }
+        catch (FormatException e)
+        {
+            result.AddError($"{option}: {e.Message}");
+            return null;
+        }
     }
 
     public static Option<bool> Json() => new("--json") { Description = "Print one JSON object with the result on stdout instead of text." };

@@ -15,6 +15,7 @@ internal static class ConnectorCommandLine
         PlanCommand.Create(stdout, stderr),
         ImportCommand.Create(stdout, stderr),
         RunSplitCommand.Create(stdout, stderr, stdin ?? Console.In),
+        ExportCommand.Create(stdout, stderr),
     };
 
     /// <summary>Runs the command line; returns the exit code (see <see cref="ExitCodes"/>).</summary>

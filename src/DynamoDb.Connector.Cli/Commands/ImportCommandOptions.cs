@@ -2,7 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
 using Amazon.DynamoDBv2;
-using DynamoDb.Connector.Export;
+using Amazon.DynamoDBv2.Model;
 using DynamoDb.Connector.Formats.Items;
 using DynamoDb.Connector.Formats.Lines;
 using DynamoDb.Connector.Import;
@@ -37,8 +37,8 @@ internal sealed class ImportCommandOptions
         HelpName = "put|put-if-absent|put-if|delete",
     };
     public Option<string?> Condition { get; } = new("--condition") { Description = "With --mode put-if: the condition each put must meet, e.g. 'attribute_not_exists(pk) OR #v < :v'." };
-    public Option<string?> Names { get; } = new("--names") { Description = "Expression attribute names for --condition, as JSON: {\"#v\":\"version\"}." };
-    public Option<string?> Values { get; } = new("--values") { Description = "Expression attribute values for --condition, in DynamoDB JSON: {\":v\":{\"N\":\"3\"}}." };
+    public Option<Dictionary<string, string>?> Names { get; } = CliOptions.Names();
+    public Option<Dictionary<string, AttributeValue>?> Values { get; } = CliOptions.Values();
     public Option<string?> DeadLetter { get; } = new("--dead-letter") { Description = "A folder or S3 prefix for bad lines and items that could not be written (JSON lines with file, line and reason). Default: under --checkpoint when given." };
     public Option<string?> Checkpoint { get; } = new("--checkpoint") { Description = "A folder or S3 prefix recording progress: rerun with the same value to resume after a failure." };
     public Option<double> CheckpointSeconds { get; } = new("--checkpoint-interval") { Description = "Seconds between a split's checkpoints. Default 10.", DefaultValueFactory = _ => 10 };
@@ -88,8 +88,8 @@ internal sealed class ImportCommandOptions
         if (parse.GetValue(Condition) is { } condition)
         {
             writer.ConditionExpression = condition;
-            writer.ExpressionAttributeNames = parse.GetValue(Names) is { } names ? ExportExpressionValues.ParseNames(names) : null;
-            writer.ExpressionAttributeValues = parse.GetValue(Values) is { } values ? ExportExpressionValues.Parse(values) : null;
+            writer.ExpressionAttributeNames = parse.GetValue(Names);
+            writer.ExpressionAttributeValues = parse.GetValue(Values);
         }
         return new ImportJobOptions
         {
