@@ -42,4 +42,4 @@ units=$(echo "$copy" | json_field consumedCapacityUnits)
 seconds=$(echo "$copy" | json_field elapsedSeconds)
 echo "   generated $items items; demo-copy received $written of them ($units WCU in $seconds s)"
 [ "$written" = "$items" ] || { echo "   MISMATCH: expected $items items in demo-copy" >&2; exit 1; }
-echo "   demo-items -> s3://demo/export/ -> demo-copy: every item made the round trip"
+echo "   demo-items -> s3://demo/export/ -> demo-copy: all $items items made the round trip"

@@ -126,7 +126,12 @@ public sealed class ImportInputFormat
                 ?? throw new FileNotFoundException($"{manifestUri} lists {entry.Url}, which does not exist{(relative ? "" : " (if the export was copied, resolve entries relative to the manifest)")}.", entry.Url);
             files.Add(new SplitFile(info.Uri, info.Size, 0, info.Size, entry.ItemCount));
         }
-        return new FoundFiles(ImportSourceKind.EmrManifest, files, (ItemFileFormat.DataPipeline, $"EMR manifest {manifestUri}"), expected);
+        // EMR writes data-pipeline lines, but the manifest does not say so, and our own exports may hold ddb-json:
+        // read the first line that is there.
+        var format = files.FirstOrDefault(f => f.Size > 0) is { } first
+            ? await DetectFormatAsync(first.Uri, cancellationToken).ConfigureAwait(false)
+            : (ItemFileFormat.DataPipeline, $"EMR manifest {manifestUri} (every file empty)");
+        return new FoundFiles(ImportSourceKind.EmrManifest, files, format, expected);
     }
 
     private static async Task<FoundFiles> FromNativeExportAsync(IObjectStore store, string summaryUri, CancellationToken cancellationToken)
