@@ -124,6 +124,31 @@ public sealed class ImportCommandTests(LocalServers servers) : IDisposable
         }
     }
 
+    [Theory]
+    [InlineData("ddb-json", "zstd")]
+    [InlineData("data-pipeline", "gzip")]
+    public async Task Export_ThenImportOfTheExport_GivesAnIdenticalTable(string format, string compression)
+    {
+        string source = _temp.Combine("source");
+        Assert.Equal(0, (await CliRunner.RunAsync("generate", "--destination", source, "--items", "300", "--files", "2")).ExitCode);
+        string original = await CreateTableAsync();
+        var load = await CliProcess.RunAsync(servers, ["import", "--source", source, "--table", original, "--write-capacity", "5000"]);
+        Assert.True(load.ExitCode == 0, load.ToString());
+        string export = _temp.Combine("export");
+
+        var exported = await CliProcess.RunAsync(servers, ["export", "--table", original, "--destination", export, "--format", format, "--compression", compression, "--json"]);
+        Assert.True(exported.ExitCode == 0, exported.ToString());
+        string copy = await CreateTableAsync();
+        var imported = await CliProcess.RunAsync(servers, ["import", "--source", export, "--table", copy, "--write-capacity", "5000", "--json"]);
+
+        Assert.True(imported.ExitCode == 0, imported.ToString());
+        Assert.Equal(300, JsonDocument.Parse(imported.Stdout).RootElement.GetProperty("itemsWritten").GetInt64());
+        var before = Sorted(await ScanAsync(original));
+        var after = Sorted(await ScanAsync(copy));
+        Assert.Equal(before.Count, after.Count);
+        foreach (var (a, b) in before.Zip(after)) Assert.Null(ItemComparer.Difference(a, b));
+    }
+
     [Fact]
     public async Task RunSplit_TwoProcessesAtOnce_EachTakeHalfTheBudget_AndTogetherWriteEveryItem()
     {
