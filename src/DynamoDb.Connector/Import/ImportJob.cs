@@ -50,6 +50,8 @@ public sealed class ImportJob
     {
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
+        // The table first: a wrong name fails at once, not after a listing or a verification that read every file.
+        await EnsureTableAsync(options, cancellationToken).ConfigureAwait(false);
         var plan = await _inputFormat.PlanAsync(options.Source, cancellationToken).ConfigureAwait(false);
         Log.ImportPlanned(_logger, plan.Source, plan.Kind.ToString(), plan.Format.ToName(), plan.FormatReason, plan.FileCount, plan.Splits.Count, plan.TotalBytes);
         return await RunSplitsAsync(plan, plan.Fingerprint(), options, cancellationToken).ConfigureAwait(false);
@@ -70,13 +72,18 @@ public sealed class ImportJob
         var own = options.ForSource(split.Source, split.Format);
         own.Validate();
         var plan = new ImportPlan(split.Source, ImportSourceKind.Listing, split.Format, "from the split", [split.Split], null);
-        return RunSplitsAsync(plan, split.PlanFingerprint, own, cancellationToken, planSplits: split.SplitCount);
+        return EnsureTableThenRunAsync(plan, split.PlanFingerprint, split.SplitCount, own, cancellationToken);
+    }
+
+    private async Task<ImportResult> EnsureTableThenRunAsync(ImportPlan plan, string fingerprint, int planSplits, ImportJobOptions options, CancellationToken cancellationToken)
+    {
+        await EnsureTableAsync(options, cancellationToken).ConfigureAwait(false);
+        return await RunSplitsAsync(plan, fingerprint, options, cancellationToken, planSplits).ConfigureAwait(false);
     }
 
     private async Task<ImportResult> RunSplitsAsync(ImportPlan plan, string fingerprint, ImportJobOptions options, CancellationToken cancellationToken, int? planSplits = null)
     {
         long started = _time.GetTimestamp();
-        await EnsureTableAsync(options, cancellationToken).ConfigureAwait(false);
         var checkpoints = options.CheckpointUri is { } checkpointUri ? new CheckpointStore(_stores.For(checkpointUri), checkpointUri) : null;
         if (checkpoints is not null)
         {
@@ -213,7 +220,9 @@ public sealed class ImportJob
     private static IEnumerable<ItemRecord> Transform(RunState run, ItemRecord record)
     {
         if (run.Options.Transform is not { } transform) return [record];
-        var outputs = transform(record) as IReadOnlyCollection<ItemRecord> ?? [.. transform(record) ?? []];
+        // Called once per record: a transform may have side effects, and an iterator would run twice if enumerated twice.
+        var produced = transform(record);
+        var outputs = produced as IReadOnlyCollection<ItemRecord> ?? [.. produced ?? []];
         if (outputs.Count == 0) run.ItemFiltered();
         return outputs;
     }
