@@ -43,8 +43,12 @@ public sealed class ImportJob
     }
 
     /// <summary>Plans the import (see <see cref="ImportInputFormat"/>) and runs every split.</summary>
-    /// <exception cref="ArgumentException">The options are invalid (the message lists every problem).</exception>
-    /// <exception cref="InvalidOperationException">The table does not exist, or the checkpoint belongs to another import.</exception>
+    /// <exception cref="ArgumentException">
+    /// The options are invalid (the message lists every problem), or a <see cref="ImportJobOptions.ShuffleWindow"/> is set
+    /// for an incremental export, whose changes to one key must be applied in order.
+    /// </exception>
+    /// <exception cref="InvalidOperationException">The table does not exist, the checkpoint belongs to another import, or <see cref="ImportSourceOptions.Verify"/> is set for a source without a manifest.</exception>
+    /// <exception cref="InvalidDataException"><see cref="ImportSourceOptions.Verify"/> is set and a file differs from its manifest (nothing is written).</exception>
     /// <exception cref="TableWriteException">Writing failed in a way retries cannot fix (access denied, the table deleted meanwhile).</exception>
     public async Task<ImportResult> RunAsync(ImportJobOptions options, CancellationToken cancellationToken = default)
     {
@@ -84,6 +88,11 @@ public sealed class ImportJob
     private async Task<ImportResult> RunSplitsAsync(ImportPlan plan, string fingerprint, ImportJobOptions options, CancellationToken cancellationToken, int? planSplits = null)
     {
         long started = _time.GetTimestamp();
+        if (options.ShuffleWindow > 0 && plan.Format == ItemFileFormat.DynamoDbJsonIncremental)
+        {
+            // Shuffling could move a delete before the put it follows (or the reverse) and change the table's end state.
+            throw new ArgumentException($"{plan.Source} is an incremental export ({plan.FormatReason}): its changes to one key must be applied in order, so it cannot be shuffled. Import it with a shuffle window of 0.", nameof(options));
+        }
         var checkpoints = options.CheckpointUri is { } checkpointUri ? new CheckpointStore(_stores.For(checkpointUri), checkpointUri) : null;
         if (checkpoints is not null)
         {

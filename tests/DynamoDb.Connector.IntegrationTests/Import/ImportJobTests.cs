@@ -458,6 +458,49 @@ public sealed class ImportJobTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Import_IncrementalExportWithAShuffleWindow_IsRefused_BeforeWritingAnything()
+    {
+        string file = Folder("incremental", s3: false) + "changes.json";
+        var put = new ItemRecord(TestTables.Plain(1, 1)[0], 1);
+        var delete = new ItemRecord(new() { ["pk"] = put.Item["pk"], ["sk"] = put.Item["sk"] }, 2, RecordOperation.Delete);
+        await ImportFixture.WriteFileAsync(Store(file), file, ItemFileFormat.DynamoDbJsonIncremental, CompressionKind.None, [put, delete]);
+        var options = ImportFixture.OptionsFor(_table, file);
+        options.ShuffleWindow = 4;
+
+        var error = await Assert.ThrowsAsync<ArgumentException>(() => _job.RunAsync(options));
+
+        Assert.Contains("cannot be shuffled", error.Message);
+        Assert.Empty(await TestTables.ScanAsync(_client, _table));
+    }
+
+    [Fact]
+    public async Task RunSplit_EachSplitOfAPlanRunAlone_TogetherLoadEveryItem()
+    {
+        var items = ImportFixture.Padded(300, 5_000);
+        string file = Folder("fan-out", s3: true) + "items.json";
+        await ImportFixture.WriteFileAsync(Store(file), file, ItemFileFormat.DataPipeline, CompressionKind.None, items);
+        var source = new ImportSourceOptions { Source = file, TargetSplitBytes = 1024 * 1024 };
+        var plan = await _services.GetRequiredService<ImportInputFormat>().PlanAsync(source);
+        Assert.Equal(2, plan.Splits.Count); // about 1.5 MB: two ranges
+        long read = 0;
+
+        foreach (int index in Enumerable.Range(0, plan.Splits.Count))
+        {
+            // As another process would: from the split's JSON alone, with its share of the budget and the plan's checkpoint.
+            var document = SplitDocument.Parse(plan.SplitToJson(index));
+            var options = ImportFixture.OptionsFor(_table, "(given by the split)");
+            options.Writer.Throughput.ProcessShare = 1.0 / plan.Splits.Count;
+            options.CheckpointUri = Folder("fan-out-checkpoint", s3: true);
+            var result = await _job.RunSplitAsync(document, options);
+            Assert.Equal(1, result.SplitsRun);
+            read += result.ItemsRead;
+        }
+
+        Assert.Equal(300, read);
+        await TestTables.AssertTableHoldsAsync(_client, _table, items);
+    }
+
+    [Fact]
     public async Task Import_IntoAMissingTable_FailsAtOnce_NamingTheTable()
     {
         // The source does not exist either: the table is checked first, before anything is read.
