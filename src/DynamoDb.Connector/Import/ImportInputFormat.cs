@@ -11,7 +11,9 @@ namespace DynamoDb.Connector.Import;
 /// (<c>manifest-summary.json</c> + <c>manifest-files.json</c>), a folder or prefix (every top-level file except names
 /// starting with <c>_</c> or <c>.</c>), or one file. One split per file by default; small files are grouped up to
 /// <see cref="ImportSourceOptions.TargetSplitBytes"/>; large uncompressed line files are cut into byte ranges at line
-/// boundaries, so one big file is not one worker; at most <see cref="ImportSourceOptions.MaxSplits"/> splits.
+/// boundaries, so one big file is not one worker; at most <see cref="ImportSourceOptions.MaxSplits"/> splits. With
+/// <see cref="ImportSourceOptions.Verify"/>, a manifest's files are checked against it (<see cref="ManifestVerifier"/>)
+/// while planning, so a mismatch stops the import before anything is written.
 /// </summary>
 public sealed class ImportInputFormat
 {
