@@ -11,7 +11,9 @@ namespace DynamoDb.Connector.Import;
 /// (<c>manifest-summary.json</c> + <c>manifest-files.json</c>), a folder or prefix (every top-level file except names
 /// starting with <c>_</c> or <c>.</c>), or one file. One split per file by default; small files are grouped up to
 /// <see cref="ImportSourceOptions.TargetSplitBytes"/>; large uncompressed line files are cut into byte ranges at line
-/// boundaries, so one big file is not one worker; at most <see cref="ImportSourceOptions.MaxSplits"/> splits.
+/// boundaries, so one big file is not one worker; at most <see cref="ImportSourceOptions.MaxSplits"/> splits. With
+/// <see cref="ImportSourceOptions.Verify"/>, a manifest's files are checked against it (<see cref="ManifestVerifier"/>)
+/// while planning, so a mismatch stops the import before anything is written.
 /// </summary>
 public sealed class ImportInputFormat
 {
@@ -26,6 +28,8 @@ public sealed class ImportInputFormat
     /// <summary>Plans the splits of an import.</summary>
     /// <exception cref="FileNotFoundException">The source does not exist or holds no files.</exception>
     /// <exception cref="FormatException">A manifest is malformed, or the format cannot be detected.</exception>
+    /// <exception cref="InvalidDataException"><see cref="ImportSourceOptions.Verify"/> is set and a file differs from its manifest.</exception>
+    /// <exception cref="InvalidOperationException"><see cref="ImportSourceOptions.Verify"/> is set and the source has no manifest.</exception>
     public async Task<ImportPlan> PlanAsync(ImportSourceOptions options, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(options);
@@ -34,6 +38,10 @@ public sealed class ImportInputFormat
         if (found.Files.Count == 0)
         {
             throw new FileNotFoundException($"No files to import in {options.Source}.", options.Source);
+        }
+        if (options.Verify && found.Kind is ImportSourceKind.Listing or ImportSourceKind.SingleFile)
+        {
+            throw new InvalidOperationException($"{options.Source} has no manifest (no 'manifest' or native export manifests), so there is nothing to verify it against: import it without verification.");
         }
         var (format, reason) = options.Format is { } given
             ? (given, "given")
@@ -53,7 +61,7 @@ public sealed class ImportInputFormat
             return ObjectUri.FileName(source) switch
             {
                 ExportManifest.FileName => await FromEmrManifestAsync(store, source, options, cancellationToken).ConfigureAwait(false),
-                NativeExport.SummaryFileName => await FromNativeExportAsync(store, source, cancellationToken).ConfigureAwait(false),
+                NativeExport.SummaryFileName => await FromNativeExportAsync(store, source, options.Verify, cancellationToken).ConfigureAwait(false),
                 _ => new FoundFiles(ImportSourceKind.SingleFile, [new SplitFile(single.Uri, single.Size, 0, single.Size)], null, null),
             };
         }
@@ -67,7 +75,7 @@ public sealed class ImportInputFormat
         string summary = ObjectUri.Combine(folder, NativeExport.SummaryFileName);
         if (await store.GetInfoAsync(summary, cancellationToken).ConfigureAwait(false) is not null)
         {
-            return await FromNativeExportAsync(store, summary, cancellationToken).ConfigureAwait(false);
+            return await FromNativeExportAsync(store, summary, options.Verify, cancellationToken).ConfigureAwait(false);
         }
 
         var files = new List<SplitFile>();
@@ -89,7 +97,7 @@ public sealed class ImportInputFormat
             }
             if (summaries.Count == 1)
             {
-                return await FromNativeExportAsync(store, summaries[0], cancellationToken).ConfigureAwait(false);
+                return await FromNativeExportAsync(store, summaries[0], options.Verify, cancellationToken).ConfigureAwait(false);
             }
             if (summaries.Count > 1)
             {
@@ -126,15 +134,20 @@ public sealed class ImportInputFormat
                 ?? throw new FileNotFoundException($"{manifestUri} lists {entry.Url}, which does not exist{(relative ? "" : " (if the export was copied, resolve entries relative to the manifest)")}.", entry.Url);
             files.Add(new SplitFile(info.Uri, info.Size, 0, info.Size, entry.ItemCount));
         }
-        // EMR writes data-pipeline lines, but the manifest does not say so, and our own exports may hold ddb-json:
-        // read the first line that is there.
+        if (options.Verify)
+        {
+            var verification = await ManifestVerifier.VerifyAsync(manifest, OpenAsync, VerifyParallelism, cancellationToken).ConfigureAwait(false);
+            ThrowIfMismatched(verification, manifestUri);
+        }
+        // The manifest does not say the line format: the EMR tool writes data-pipeline, this connector's export may
+        // write ddb-json under the same manifest, so the first line there is decides.
         var format = files.FirstOrDefault(f => f.Size > 0) is { } first
             ? await DetectFormatAsync(first.Uri, cancellationToken).ConfigureAwait(false)
             : (ItemFileFormat.DataPipeline, $"EMR manifest {manifestUri} (every file empty)");
         return new FoundFiles(ImportSourceKind.EmrManifest, files, format, expected);
     }
 
-    private static async Task<FoundFiles> FromNativeExportAsync(IObjectStore store, string summaryUri, CancellationToken cancellationToken)
+    private async Task<FoundFiles> FromNativeExportAsync(IObjectStore store, string summaryUri, bool verify, CancellationToken cancellationToken)
     {
         NativeExportSummary summary;
         var stream = await store.OpenReadAsync(summaryUri, cancellationToken: cancellationToken).ConfigureAwait(false);
@@ -149,6 +162,7 @@ public sealed class ImportInputFormat
         string exportFolder = ObjectUri.Parent(summaryUri);
         string filesUri = ObjectUri.Combine(exportFolder, NativeExport.FilesFileName);
         var files = new List<SplitFile>();
+        var dataFiles = new List<NativeExportDataFile>();
         var filesStream = await store.OpenReadAsync(filesUri, cancellationToken: cancellationToken).ConfigureAwait(false);
         await using (filesStream.ConfigureAwait(false))
         {
@@ -158,10 +172,34 @@ public sealed class ImportInputFormat
                 var info = await store.GetInfoAsync(uri, cancellationToken).ConfigureAwait(false)
                     ?? throw new FileNotFoundException($"{filesUri} line {dataFile.Line} lists {uri}, which does not exist.", uri);
                 files.Add(new SplitFile(info.Uri, info.Size, 0, info.Size, dataFile.ItemCount));
+                if (verify) dataFiles.Add(dataFile);
             }
+        }
+        if (verify)
+        {
+            var verification = await ManifestVerifier.VerifyAsync(summary, dataFiles, exportFolder, OpenAsync, VerifyParallelism, cancellationToken).ConfigureAwait(false);
+            ThrowIfMismatched(verification, summaryUri);
         }
         var format = summary.IsIncremental ? ItemFileFormat.DynamoDbJsonIncremental : ItemFileFormat.DynamoDbJson;
         return new FoundFiles(ImportSourceKind.NativeExport, files, (format, $"native export {summaryUri}"), summary.ItemCount);
+    }
+
+    /// <summary>Files verified at once: reading is I/O bound, and a few streams keep S3 busy without crowding the machine.</summary>
+    private const int VerifyParallelism = 4;
+
+    /// <summary>The most mismatches an error lists; the rest are counted.</summary>
+    private const int MismatchesShown = 20;
+
+    private Task<Stream> OpenAsync(string uri, CancellationToken cancellationToken) =>
+        _stores.For(uri).OpenReadAsync(uri, cancellationToken: cancellationToken);
+
+    private static void ThrowIfMismatched(ManifestVerification verification, string manifestUri)
+    {
+        if (verification.IsValid) return;
+        var shown = verification.Mismatches.Take(MismatchesShown).Select(m => m.ToString());
+        int more = verification.Mismatches.Count - MismatchesShown;
+        throw new InvalidDataException(
+            $"{manifestUri}: the export does not match its manifest, so nothing was imported: {string.Join("; ", shown)}{(more > 0 ? $"; and {more} more" : "")}.");
     }
 
     private async Task<(ItemFileFormat, string)> DetectFormatAsync(string uri, CancellationToken cancellationToken)

@@ -43,13 +43,19 @@ public sealed class ImportJob
     }
 
     /// <summary>Plans the import (see <see cref="ImportInputFormat"/>) and runs every split.</summary>
-    /// <exception cref="ArgumentException">The options are invalid (the message lists every problem).</exception>
-    /// <exception cref="InvalidOperationException">The table does not exist, or the checkpoint belongs to another import.</exception>
+    /// <exception cref="ArgumentException">
+    /// The options are invalid (the message lists every problem), or a <see cref="ImportJobOptions.ShuffleWindow"/> is set
+    /// for an incremental export, whose changes to one key must be applied in order.
+    /// </exception>
+    /// <exception cref="InvalidOperationException">The table does not exist, the checkpoint belongs to another import, or <see cref="ImportSourceOptions.Verify"/> is set for a source without a manifest.</exception>
+    /// <exception cref="InvalidDataException"><see cref="ImportSourceOptions.Verify"/> is set and a file differs from its manifest (nothing is written).</exception>
     /// <exception cref="TableWriteException">Writing failed in a way retries cannot fix (access denied, the table deleted meanwhile).</exception>
     public async Task<ImportResult> RunAsync(ImportJobOptions options, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
+        // The table first: a wrong name fails at once, not after a listing or a verification that read every file.
+        await EnsureTableAsync(options, cancellationToken).ConfigureAwait(false);
         var plan = await _inputFormat.PlanAsync(options.Source, cancellationToken).ConfigureAwait(false);
         Log.ImportPlanned(_logger, plan.Source, plan.Kind.ToString(), plan.Format.ToName(), plan.FormatReason, plan.FileCount, plan.Splits.Count, plan.TotalBytes);
         return await RunSplitsAsync(plan, plan.Fingerprint(), options, cancellationToken).ConfigureAwait(false);
@@ -70,13 +76,23 @@ public sealed class ImportJob
         var own = options.ForSource(split.Source, split.Format);
         own.Validate();
         var plan = new ImportPlan(split.Source, ImportSourceKind.Listing, split.Format, "from the split", [split.Split], null);
-        return RunSplitsAsync(plan, split.PlanFingerprint, own, cancellationToken, planSplits: split.SplitCount);
+        return EnsureTableThenRunAsync(plan, split.PlanFingerprint, split.SplitCount, own, cancellationToken);
+    }
+
+    private async Task<ImportResult> EnsureTableThenRunAsync(ImportPlan plan, string fingerprint, int planSplits, ImportJobOptions options, CancellationToken cancellationToken)
+    {
+        await EnsureTableAsync(options, cancellationToken).ConfigureAwait(false);
+        return await RunSplitsAsync(plan, fingerprint, options, cancellationToken, planSplits).ConfigureAwait(false);
     }
 
     private async Task<ImportResult> RunSplitsAsync(ImportPlan plan, string fingerprint, ImportJobOptions options, CancellationToken cancellationToken, int? planSplits = null)
     {
         long started = _time.GetTimestamp();
-        await EnsureTableAsync(options, cancellationToken).ConfigureAwait(false);
+        if (options.ShuffleWindow > 0 && plan.Format == ItemFileFormat.DynamoDbJsonIncremental)
+        {
+            // Shuffling could move a delete before the put it follows (or the reverse) and change the table's end state.
+            throw new ArgumentException($"{plan.Source} is an incremental export ({plan.FormatReason}): its changes to one key must be applied in order, so it cannot be shuffled. Import it with a shuffle window of 0.", nameof(options));
+        }
         var checkpoints = options.CheckpointUri is { } checkpointUri ? new CheckpointStore(_stores.For(checkpointUri), checkpointUri) : null;
         if (checkpoints is not null)
         {
@@ -213,7 +229,9 @@ public sealed class ImportJob
     private static IEnumerable<ItemRecord> Transform(RunState run, ItemRecord record)
     {
         if (run.Options.Transform is not { } transform) return [record];
-        var outputs = transform(record) as IReadOnlyCollection<ItemRecord> ?? [.. transform(record) ?? []];
+        // Called once per record: a transform may have side effects, and an iterator would run twice if enumerated twice.
+        var produced = transform(record);
+        var outputs = produced as IReadOnlyCollection<ItemRecord> ?? [.. produced ?? []];
         if (outputs.Count == 0) run.ItemFiltered();
         return outputs;
     }

@@ -55,6 +55,7 @@ public sealed class ImportJobOptions
     /// <summary>
     /// Records held back and released in random order, so input sorted by partition key does not hammer one partition
     /// after another. 0 (the default) keeps the input order; valid 0 to 1,000,000. Costs memory: window x item size.
+    /// Refused for an incremental export (ddb-json-incremental), whose puts and deletes of one key must stay in order.
     /// </summary>
     public int ShuffleWindow { get; set; }
 

@@ -35,6 +35,16 @@ public sealed class ImportSourceOptions
     /// </summary>
     public long TargetSplitBytes { get; set; } = 256L * 1024 * 1024;
 
+    /// <summary>
+    /// Whether to check the data files against their manifest before anything is written: for a native export, each
+    /// file's MD5 and item count (from <c>manifest-files.json</c>) and the total (from <c>manifest-summary.json</c>); for
+    /// an EMR <c>manifest</c>, the <c>itemCount</c>, <c>bytes</c> and <c>sha256</c> its entries carry (this connector's
+    /// exports write them), and that every file reads to its end. Every file is read once more for it. A mismatch
+    /// fails the plan with an <see cref="InvalidDataException"/> naming each file and what differs. Default false;
+    /// a source without a manifest (a folder listing or one file) cannot be verified and is refused when this is set.
+    /// </summary>
+    public bool Verify { get; set; }
+
     /// <summary>The most splits a plan has; more files than this share splits. Default 100,000; valid 1 to 1,000,000.</summary>
     public int MaxSplits { get; set; } = 100_000;
 

@@ -29,12 +29,8 @@ public sealed class ExportCommandTests : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        await ExportFixture.CreateTableAsync(_client, _table);
-        // dynalite makes a table ACTIVE a moment after CreateTable returns: ask until it is (no sleeping).
-        for (int i = 0; i < 1000 && (await _client.DescribeTableAsync(_table)).Table.TableStatus != Amazon.DynamoDBv2.TableStatus.ACTIVE; i++)
-        {
-        }
-        await ExportFixture.PutAllAsync(_client, _table, ExportFixture.Plain(5, 10));
+        await TestTables.CreateTableAsync(_client, _table);
+        await TestTables.PutAllAsync(_client, _table, TestTables.Plain(5, 10));
         await _s3.PutBucketAsync(_bucket);
     }
 
@@ -66,7 +62,7 @@ public sealed class ExportCommandTests : IAsyncLifetime
         Assert.Equal(result.GetProperty("files").GetInt32(), manifest.Entries.Count);
         Assert.Equal(result.GetProperty("bytes").GetInt64(), manifest.Entries.Sum(e => e.Bytes!.Value));
         Assert.Equal(result.GetProperty("itemsExported").GetInt64(), items.Count);
-        return [.. items.Select(ExportFixture.KeyOf).Order(StringComparer.Ordinal)];
+        return [.. items.Select(TestTables.KeyOf).Order(StringComparer.Ordinal)];
     }
 
     private static IEnumerable<string> KeysOf(IEnumerable<(int Partition, int Sort)> keys) =>

@@ -2,7 +2,6 @@ using System.Text.Json;
 using Amazon.DynamoDBv2;
 using Amazon.DynamoDBv2.Model;
 using DynamoDb.Connector.Formats.Items;
-using KeyType = Amazon.DynamoDBv2.KeyType;
 using DynamoDb.Connector.Formats.Lines;
 using DynamoDb.Connector.IntegrationTests.Infrastructure;
 
@@ -291,29 +290,11 @@ public sealed class ImportCommandTests(LocalServers servers) : IDisposable
     private async Task<string> CreateTableAsync()
     {
         string table = LocalServers.UniqueName("cli-import");
-        await _dynamoDb.CreateTableAsync(new CreateTableRequest
-        {
-            TableName = table,
-            KeySchema = [new KeySchemaElement("pk", KeyType.HASH), new KeySchemaElement("sk", KeyType.RANGE)],
-            AttributeDefinitions = [new AttributeDefinition("pk", ScalarAttributeType.S), new AttributeDefinition("sk", ScalarAttributeType.N)],
-            BillingMode = BillingMode.PAY_PER_REQUEST,
-        });
+        await TestTables.CreateTableAsync(_dynamoDb, table, indexes: false);
         return table;
     }
 
-    private async Task<List<Dictionary<string, AttributeValue>>> ScanAsync(string table)
-    {
-        var items = new List<Dictionary<string, AttributeValue>>();
-        Dictionary<string, AttributeValue>? start = null;
-        do
-        {
-            var page = await _dynamoDb.ScanAsync(new ScanRequest { TableName = table, ExclusiveStartKey = start });
-            items.AddRange(page.Items);
-            start = page.LastEvaluatedKey is { Count: > 0 } last ? last : null;
-        }
-        while (start is not null);
-        return items;
-    }
+    private Task<List<Dictionary<string, AttributeValue>>> ScanAsync(string table) => TestTables.ScanAsync(_dynamoDb, table);
 
     private static async Task<List<Dictionary<string, AttributeValue>>> ReadItemsAsync(string folder)
     {

@@ -38,7 +38,7 @@ public sealed class ExportJobTests : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        await ExportFixture.CreateTableAsync(_client, _table);
+        await TestTables.CreateTableAsync(_client, _table);
         await _s3.PutBucketAsync(_bucket);
     }
 
@@ -63,8 +63,8 @@ public sealed class ExportJobTests : IAsyncLifetime
     [MemberData(nameof(Formats))]
     public async Task Export_EveryAttributeType_ReadsBackIdenticalToTheTable(ItemFileFormat format, CompressionKind compression, bool toS3)
     {
-        await ExportFixture.PutAllAsync(_client, _table, ExportFixture.EveryType());
-        var expected = await ScanTableAsync();
+        await TestTables.PutAllAsync(_client, _table, TestTables.EveryType());
+        var expected = await TestTables.ScanAsync(_client, _table);
         string destination = toS3 ? $"s3://{_bucket}/every-type/" : LocalDestination;
         var options = ExportFixture.OptionsFor(_table, destination);
         options.Format = format;
@@ -79,10 +79,10 @@ public sealed class ExportJobTests : IAsyncLifetime
         var (items, manifest) = await ExportFixture.ReadEmrExportAsync(store, result.ManifestUri, format);
         Assert.Equal(40, result.ItemsExported);
         Assert.Equal(40, items.Count);
-        var byKey = items.ToDictionary(ExportFixture.KeyOf);
+        var byKey = items.ToDictionary(TestTables.KeyOf);
         foreach (var item in expected)
         {
-            Assert.Null(ItemComparer.Difference(item, byKey[ExportFixture.KeyOf(item)]));
+            Assert.Null(ItemComparer.Difference(item, byKey[TestTables.KeyOf(item)]));
         }
         Assert.Equal(result.Files, manifest.Entries.Count);
         Assert.All(manifest.Entries, e => Assert.Equal(compression, StreamCompression.FromFileName(e.Url)));
@@ -98,7 +98,7 @@ public sealed class ExportJobTests : IAsyncLifetime
     [Fact]
     public async Task Export_Manifest_ListsExactlyTheCommittedFiles_AndNothingElseIsLeft()
     {
-        await ExportFixture.PutAllAsync(_client, _table, ExportFixture.Plain(5, 10));
+        await TestTables.PutAllAsync(_client, _table, TestTables.Plain(5, 10));
         var options = ExportFixture.OptionsFor(_table, LocalDestination);
         options.ItemsPerFile = 7;
         options.TotalSegments = 4;
@@ -111,7 +111,7 @@ public sealed class ExportJobTests : IAsyncLifetime
         await foreach (var info in _local.ListAsync(LocalDestination, recursive: true)) listed.Add(info.Uri);
         Assert.Equal(manifest.Entries.Select(e => e.Url).Append(result.ManifestUri).Order(StringComparer.Ordinal), listed.Order(StringComparer.Ordinal));
         Assert.Equal(result.DataFiles.Select(f => f.Url), manifest.Entries.Select(e => e.Url));
-        Assert.Equal(50, items.Select(ExportFixture.KeyOf).Distinct().Count());
+        Assert.Equal(50, items.Select(TestTables.KeyOf).Distinct().Count());
         Assert.Equal(50, items.Count);
         Assert.Equal(result.Bytes, manifest.Entries.Sum(e => e.Bytes!.Value));
         Assert.True(result.Files >= 8, $"50 items in 4 segments at 7 per file make at least 8 files, not {result.Files}");
@@ -120,8 +120,8 @@ public sealed class ExportJobTests : IAsyncLifetime
     [Fact]
     public async Task Export_KeyConditionOnTable_GlobalIndex_LocalIndex_AndInList_ReturnExactlyTheMatchingItems()
     {
-        var all = ExportFixture.Plain(4, 12);
-        await ExportFixture.PutAllAsync(_client, _table, all);
+        var all = TestTables.Plain(4, 12);
+        await TestTables.PutAllAsync(_client, _table, all);
 
         var onTable = await ExportAsync("table", o =>
         {
@@ -162,8 +162,8 @@ public sealed class ExportJobTests : IAsyncLifetime
     [Fact]
     public async Task Export_FilterAndProjection_AreSentToDynamoDb_AndGiveTheRightItems()
     {
-        var all = ExportFixture.Plain(3, 10);
-        await ExportFixture.PutAllAsync(_client, _table, all);
+        var all = TestTables.Plain(3, 10);
+        await TestTables.PutAllAsync(_client, _table, all);
         var options = ExportFixture.OptionsFor(_table, LocalDestination);
         options.TotalSegments = 2;
         options.FilterExpression = "#size >= :min AND category <> :c";
@@ -195,7 +195,7 @@ public sealed class ExportJobTests : IAsyncLifetime
     [Fact]
     public async Task Export_Cancelled_LeavesNoManifest_AndARerunCompletesItWithoutDuplicates()
     {
-        await ExportFixture.PutAllAsync(_client, _table, ExportFixture.Plain(6, 10));
+        await TestTables.PutAllAsync(_client, _table, TestTables.Plain(6, 10));
         var options = ExportFixture.OptionsFor(_table, $"s3://{_bucket}/resume/");
         options.ItemsPerFile = 4;
         options.TotalSegments = 3;
@@ -226,7 +226,7 @@ public sealed class ExportJobTests : IAsyncLifetime
         Assert.True(result.ItemsFromEarlierRuns > 0);
         var (items, manifest) = await ExportFixture.ReadEmrExportAsync(_s3Store, result.ManifestUri, ItemFileFormat.DataPipeline);
         Assert.Equal(60, items.Count);
-        Assert.Equal(60, items.Select(ExportFixture.KeyOf).Distinct().Count());
+        Assert.Equal(60, items.Select(TestTables.KeyOf).Distinct().Count());
         Assert.Equal(60, result.ItemsExported);
         Assert.Null(await _s3Store.GetInfoAsync(orphan));
         var after = await ListAsync($"s3://{_bucket}/resume/");
@@ -236,7 +236,7 @@ public sealed class ExportJobTests : IAsyncLifetime
     [Fact]
     public async Task Export_Faulted_LeavesNoManifest_AndARerunResumesFromTheCheckpoint()
     {
-        await ExportFixture.PutAllAsync(_client, _table, ExportFixture.Plain(4, 10));
+        await TestTables.PutAllAsync(_client, _table, TestTables.Plain(4, 10));
         var options = ExportFixture.OptionsFor(_table, LocalDestination);
         options.ItemsPerFile = 5;
         options.TotalSegments = 2;
@@ -260,7 +260,7 @@ public sealed class ExportJobTests : IAsyncLifetime
         Assert.True(result.ItemsFromEarlierRuns is > 0 and < 40 && result.ItemsFromEarlierRuns % 5 == 0, $"{result.ItemsFromEarlierRuns} items from the first run");
         Assert.Equal(40 - result.ItemsFromEarlierRuns, result.ItemsScanned);
         var (items, _) = await ExportFixture.ReadEmrExportAsync(_local, result.ManifestUri, ItemFileFormat.DataPipeline);
-        Assert.Equal(40, items.Select(ExportFixture.KeyOf).Distinct().Count());
+        Assert.Equal(40, items.Select(TestTables.KeyOf).Distinct().Count());
         Assert.Equal(40, items.Count);
         Assert.True(_handler.BodiesOf("Scan").Skip(scansBefore).Any(scan => scan.TryGetProperty("ExclusiveStartKey", out _)), "the rerun starts after the last committed page");
     }
@@ -268,7 +268,7 @@ public sealed class ExportJobTests : IAsyncLifetime
     [Fact]
     public async Task Export_ToADestinationHoldingACompleteExport_IsRefused_UnlessOverwrite()
     {
-        await ExportFixture.PutAllAsync(_client, _table, ExportFixture.Plain(1, 5));
+        await TestTables.PutAllAsync(_client, _table, TestTables.Plain(1, 5));
         var options = ExportFixture.OptionsFor(_table, LocalDestination);
         var first = await _job.RunAsync(options);
 
@@ -286,7 +286,7 @@ public sealed class ExportJobTests : IAsyncLifetime
     [Fact]
     public async Task Export_CheckpointOfAnotherExport_IsRefused()
     {
-        await ExportFixture.PutAllAsync(_client, _table, ExportFixture.Plain(2, 10));
+        await TestTables.PutAllAsync(_client, _table, TestTables.Plain(2, 10));
         var options = ExportFixture.OptionsFor(_table, LocalDestination);
         options.TotalSegments = 2;
         options.ItemsPerFile = 3;
@@ -305,7 +305,7 @@ public sealed class ExportJobTests : IAsyncLifetime
     [Fact]
     public async Task Export_NativeLayoutToS3_IsVerifiableByItsManifests()
     {
-        await ExportFixture.PutAllAsync(_client, _table, ExportFixture.EveryType());
+        await TestTables.PutAllAsync(_client, _table, TestTables.EveryType());
         var options = ExportFixture.OptionsFor(_table, $"s3://{_bucket}/native");
         options.Layout = ExportLayout.Native;
         options.ItemsPerFile = 16;
@@ -333,9 +333,9 @@ public sealed class ExportJobTests : IAsyncLifetime
             await using var reader = ItemFiles.OpenReader(await _s3Store.OpenReadAsync(summary.ResolveDataFileUri(file.DataFileS3Key)), ItemFileFormat.DynamoDbJson);
             while (await reader.ReadAsync() is { } record) items.Add(record.Item);
         }
-        var expected = await ScanTableAsync();
-        var byKey = items.ToDictionary(ExportFixture.KeyOf);
-        Assert.All(expected, item => Assert.Null(ItemComparer.Difference(item, byKey[ExportFixture.KeyOf(item)])));
+        var expected = await TestTables.ScanAsync(_client, _table);
+        var byKey = items.ToDictionary(TestTables.KeyOf);
+        Assert.All(expected, item => Assert.Null(ItemComparer.Difference(item, byKey[TestTables.KeyOf(item)])));
     }
 
     [Fact]
@@ -358,20 +358,6 @@ public sealed class ExportJobTests : IAsyncLifetime
         return (await ExportFixture.ReadEmrExportAsync(_local, result.ManifestUri, ItemFileFormat.DataPipeline)).Items;
     }
 
-    private async Task<List<Dictionary<string, AttributeValue>>> ScanTableAsync()
-    {
-        var items = new List<Dictionary<string, AttributeValue>>();
-        Dictionary<string, AttributeValue>? start = null;
-        do
-        {
-            var page = await _client.ScanAsync(new ScanRequest { TableName = _table, ExclusiveStartKey = start });
-            items.AddRange(page.Items ?? []);
-            start = page.LastEvaluatedKey is { Count: > 0 } key ? key : null;
-        }
-        while (start is not null);
-        return items;
-    }
-
     private async Task<List<string>> ListAsync(string prefix)
     {
         var uris = new List<string>();
@@ -379,18 +365,9 @@ public sealed class ExportJobTests : IAsyncLifetime
         return uris;
     }
 
-    private static List<string> Keys(IEnumerable<Dictionary<string, AttributeValue>> items) => [.. items.Select(ExportFixture.KeyOf).Order(StringComparer.Ordinal)];
+    private static List<string> Keys(IEnumerable<Dictionary<string, AttributeValue>> items) => [.. items.Select(TestTables.KeyOf).Order(StringComparer.Ordinal)];
 
     private static AttributeValue S(string value) => new() { S = value };
 
     private static AttributeValue N(string value) => new() { N = value };
-
-    /// <summary>Reports on the calling thread (Progress&lt;T&gt; posts to the thread pool, so the last report could arrive after the test looks).</summary>
-    private sealed class SynchronousProgress<T>(Action<T> report) : IProgress<T>
-    {
-        public void Report(T value)
-        {
-            lock (this) report(value);
-        }
-    }
 }
