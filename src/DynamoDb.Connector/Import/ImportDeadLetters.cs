@@ -38,7 +38,8 @@ internal sealed class DeadLetterSamples : IDeadLetterSink
 /// <see cref="JsonLinesDeadLetterSink"/>) to numbered chunk objects <c>{folder}/{plan}-{split}-{chunk}.jsonl</c>, each
 /// committed when the split checkpoints (<see cref="FlushAsync"/>). A crash loses only the chunk of lines the last
 /// checkpoint does not cover, and a rerun reads those lines again. The checkpoint records the next chunk number, so the
-/// rerun rewrites that chunk instead of adding a duplicate: every bad line and item is set aside exactly once.
+/// rerun rewrites that chunk instead of adding a duplicate, and deletes first any chunk committed after what the
+/// checkpoint records: every bad line and item is set aside exactly once.
 /// </summary>
 internal sealed class SplitDeadLetters : IDeadLetterSink, IAsyncDisposable
 {
@@ -70,7 +71,7 @@ internal sealed class SplitDeadLetters : IDeadLetterSink, IAsyncDisposable
         await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            _chunk ??= await JsonLinesDeadLetterSink.CreateAsync(_store, ObjectUri.Combine(_folderUri, string.Create(CultureInfo.InvariantCulture, $"{_namePrefix}{NextChunk:D4}.jsonl")), cancellationToken).ConfigureAwait(false);
+            _chunk ??= await JsonLinesDeadLetterSink.CreateAsync(_store, ChunkUri(NextChunk), cancellationToken).ConfigureAwait(false);
             await _chunk.WriteAsync(letter, cancellationToken).ConfigureAwait(false);
         }
         finally
@@ -79,8 +80,29 @@ internal sealed class SplitDeadLetters : IDeadLetterSink, IAsyncDisposable
         }
     }
 
-    /// <summary>Commits the open chunk, if any; the next dead letter opens the next one.</summary>
-    public async ValueTask FlushAsync(CancellationToken cancellationToken = default)
+    /// <summary>
+    /// Called by each table writer as it completes or is disposed: does nothing, since a chunk is committed only when
+    /// the split checkpoints (<see cref="CommitAsync"/>). A writer disposed by a failed or cancelled run must not commit
+    /// the dead letters of lines the checkpoint does not cover: the rerun reads those lines again.
+    /// </summary>
+    public ValueTask FlushAsync(CancellationToken cancellationToken = default) => ValueTask.CompletedTask;
+
+    /// <summary>
+    /// Deletes the chunks from <see cref="NextChunk"/> on, left by a run that committed them but stopped before its
+    /// checkpoint recorded them: their lines come after the checkpoint and are set aside again.
+    /// </summary>
+    public async Task DiscardUnrecordedAsync(CancellationToken cancellationToken)
+    {
+        for (int chunk = NextChunk; ; chunk++)
+        {
+            string uri = ChunkUri(chunk);
+            if (await _store.GetInfoAsync(uri, cancellationToken).ConfigureAwait(false) is null) return;
+            await _store.DeleteAsync(uri, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Commits the open chunk, if any; the next dead letter opens the next one. The split's checkpoint then records <see cref="NextChunk"/>.</summary>
+    public async ValueTask CommitAsync(CancellationToken cancellationToken)
     {
         await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
@@ -97,6 +119,8 @@ internal sealed class SplitDeadLetters : IDeadLetterSink, IAsyncDisposable
             _gate.Release();
         }
     }
+
+    private string ChunkUri(int chunk) => ObjectUri.Combine(_folderUri, string.Create(CultureInfo.InvariantCulture, $"{_namePrefix}{chunk:D4}.jsonl"));
 
     /// <summary>Discards a chunk not committed: its lines are after the last checkpoint and are read again on a rerun.</summary>
     public async ValueTask DisposeAsync()

@@ -1,4 +1,6 @@
+using System.Runtime.ExceptionServices;
 using Amazon.DynamoDBv2.Model;
+using DynamoDb.Connector.Capacity;
 using DynamoDb.Connector.Checkpoints;
 using DynamoDb.Connector.Formats.Lines;
 using DynamoDb.Connector.Storage;
@@ -40,7 +42,12 @@ public sealed class ImportJob
         _writers = writers;
         _time = timeProvider;
         _logger = (loggerFactory ?? NullLoggerFactory.Instance).CreateLogger<ImportJob>();
+        // The writers' tracker: a fake-clock test advances time only when the workers and their writers all wait.
+        Tracker = writers is DynamoDbWriterFactory factory ? factory.Tracker : new WorkTracker();
     }
+
+    /// <summary>Counts the job's busy flows (with its writers' ones), for tests on a fake clock.</summary>
+    internal WorkTracker Tracker { get; }
 
     /// <summary>Plans the import (see <see cref="ImportInputFormat"/>) and runs every split.</summary>
     /// <exception cref="ArgumentException">
@@ -54,11 +61,19 @@ public sealed class ImportJob
     {
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
-        // The table first: a wrong name fails at once, not after a listing or a verification that read every file.
-        await EnsureTableAsync(options, cancellationToken).ConfigureAwait(false);
-        var plan = await _inputFormat.PlanAsync(options.Source, cancellationToken).ConfigureAwait(false);
-        Log.ImportPlanned(_logger, plan.Source, plan.Kind.ToString(), plan.Format.ToName(), plan.FormatReason, plan.FileCount, plan.Splits.Count, plan.TotalBytes);
-        return await RunSplitsAsync(plan, plan.Fingerprint(), options, cancellationToken).ConfigureAwait(false);
+        Tracker.Enter();
+        try
+        {
+            // The table first: a wrong name fails at once, not after a listing or a verification that read every file.
+            await EnsureTableAsync(options, cancellationToken).ConfigureAwait(false);
+            var plan = await _inputFormat.PlanAsync(options.Source, cancellationToken).ConfigureAwait(false);
+            Log.ImportPlanned(_logger, plan.Source, plan.Kind.ToString(), plan.Format.ToName(), plan.FormatReason, plan.FileCount, plan.Splits.Count, plan.TotalBytes);
+            return await RunSplitsAsync(plan, plan.Fingerprint(), options, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            Tracker.Exit();
+        }
     }
 
     /// <summary>
@@ -81,8 +96,16 @@ public sealed class ImportJob
 
     private async Task<ImportResult> EnsureTableThenRunAsync(ImportPlan plan, string fingerprint, int planSplits, ImportJobOptions options, CancellationToken cancellationToken)
     {
-        await EnsureTableAsync(options, cancellationToken).ConfigureAwait(false);
-        return await RunSplitsAsync(plan, fingerprint, options, cancellationToken, planSplits).ConfigureAwait(false);
+        Tracker.Enter();
+        try
+        {
+            await EnsureTableAsync(options, cancellationToken).ConfigureAwait(false);
+            return await RunSplitsAsync(plan, fingerprint, options, cancellationToken, planSplits).ConfigureAwait(false);
+        }
+        finally
+        {
+            Tracker.Exit();
+        }
     }
 
     private async Task<ImportResult> RunSplitsAsync(ImportPlan plan, string fingerprint, ImportJobOptions options, CancellationToken cancellationToken, int? planSplits = null)
@@ -105,15 +128,52 @@ public sealed class ImportJob
         Log.ImportStarted(_logger, options.TableName, plan.Splits.Count, workers, 0, options.CheckpointUri ?? "(none)");
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var reporting = ReportProgressAsync(run, started, stop.Token);
+        using var failed = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        int next = -1;
+        var tasks = new Task[workers];
+        for (int i = 0; i < workers; i++)
+        {
+            Tracker.Enter(); // counted before it starts; it leaves the count when it ends
+            tasks[i] = RunWorkerAsync();
+        }
         try
         {
-            await Parallel.ForEachAsync(plan.Splits, new ParallelOptions { MaxDegreeOfParallelism = workers, CancellationToken = cancellationToken },
-                (split, ct) => new ValueTask(RunOneSplitAsync(split, run, ct))).ConfigureAwait(false);
+            await Tracker.WaitAsync(Task.WhenAll(tasks)).ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            // The first worker's own error, not the cancellation it caused in the others.
+            var error = tasks.Select(t => t.Exception?.InnerException).FirstOrDefault(e => e is not null and not OperationCanceledException) ?? ex;
+            ExceptionDispatchInfo.Throw(error);
         }
         finally
         {
             await stop.CancelAsync().ConfigureAwait(false);
             await reporting.ConfigureAwait(false);
+        }
+
+        // Each worker takes the next split until none is left or one of them failed.
+        async Task RunWorkerAsync()
+        {
+            try
+            {
+                await Task.Yield(); // each worker on a flow of its own
+                int index;
+                while ((index = Interlocked.Increment(ref next)) < plan.Splits.Count)
+                {
+                    failed.Token.ThrowIfCancellationRequested();
+                    await RunOneSplitAsync(plan.Splits[index], run, failed.Token).ConfigureAwait(false);
+                }
+            }
+            catch
+            {
+                await failed.CancelAsync().ConfigureAwait(false);
+                throw;
+            }
+            finally
+            {
+                Tracker.Exit();
+            }
         }
         var result = run.ToResult(_time.GetElapsedTime(started));
         options.Progress?.Report(run.Progress(result.Elapsed, remaining: TimeSpan.Zero));
@@ -152,16 +212,19 @@ public sealed class ImportJob
         if (resume is not null)
         {
             Log.SplitResumed(_logger, split.Index, resume.FileIndex + 1, split.Files.Count, resume.Line);
+            // The files the checkpoint shows as done are not read again: count their bytes, so progress reaches the total.
+            run.AddBytesSkipped(split.Files.Take(resume.FileIndex).Sum(f => f.End - f.Start));
         }
 
         var chunks = run.DeadLetterFolder is { } folder
             ? new SplitDeadLetters(_stores, folder, run.Fingerprint, split.Index, resume?.DeadLetterChunks ?? 0, run.Samples)
             : null;
         IDeadLetterSink deadLetters = chunks is null ? run.Samples : chunks;
-        var writer = new CheckpointedWriter(_writers, run, deadLetters);
+        var writer = new CheckpointedWriter(_writers, run, deadLetters, Tracker);
         await using (chunks)
         await using (writer.ConfigureAwait(false))
         {
+            if (chunks is not null) await chunks.DiscardUnrecordedAsync(cancellationToken).ConfigureAwait(false);
             var shuffle = run.Options.ShuffleWindow > 0 ? new ShuffleBuffer<(ItemRecord Record, string Source)>(run.Options.ShuffleWindow, new Random(split.Index)) : null;
             var badLines = new List<RecordError>();
             var readerOptions = new ItemReaderOptions { BadRecords = BadRecordHandling.Skip, OnBadRecord = badLines.Add, Csv = run.Options.Source.Csv };
@@ -175,8 +238,11 @@ public sealed class ImportJob
                     foreach (var (record, source) in shuffle.Drain()) await writer.WriteAsync(record, source, cancellationToken).ConfigureAwait(false);
                 }
                 await writer.FlushAsync(cancellationToken).ConfigureAwait(false);
-                await deadLetters.FlushAsync(cancellationToken).ConfigureAwait(false);
-                if (chunks?.HasCommitted == true) run.DeadLettersCommitted = true;
+                if (chunks is not null)
+                {
+                    await chunks.CommitAsync(cancellationToken).ConfigureAwait(false);
+                    if (chunks.HasCommitted) run.DeadLettersCommitted = true;
+                }
                 if (run.Checkpoints is not null)
                 {
                     await run.Checkpoints.WriteAsync(checkpointName, new SplitCheckpoint(run.Fingerprint, fileIndex, line, done, chunks?.NextChunk ?? 0), cancellationToken).ConfigureAwait(false);
@@ -274,10 +340,12 @@ public sealed class ImportJob
             while (await timer.WaitForNextTickAsync(cancellationToken).ConfigureAwait(false))
             {
                 var elapsed = _time.GetElapsedTime(started);
-                double bytesPerSecond = rate.Update(run.BytesRead, elapsed.TotalSeconds);
-                long left = run.Plan.TotalBytes - run.BytesRead;
+                // One reading of the bytes for the rate, the time left and the report, so they agree.
+                var progress = run.Progress(elapsed, remaining: null);
+                double bytesPerSecond = rate.Update(progress.BytesRead, elapsed.TotalSeconds);
+                long left = progress.TotalBytes - progress.BytesRead;
                 TimeSpan? remaining = bytesPerSecond > 0 && left >= 0 ? TimeSpan.FromSeconds(left / bytesPerSecond) : null;
-                var progress = run.Progress(elapsed, remaining);
+                progress = progress with { Remaining = remaining };
                 run.Options.Progress?.Report(progress);
                 if (_time.GetElapsedTime(lastLog) >= TimeSpan.FromSeconds(10))
                 {

@@ -73,13 +73,16 @@ public sealed class ImportJobOptions
     /// <summary>Checks every option; throws with all problems listed.</summary>
     public void Validate()
     {
-        Source.Validate();
-        var problems = new List<string>();
+        // Every problem at once, the source's too: fixing one at a time through reruns is tedious.
+        List<string> problems = Source is null ? ["the source options are required"] : [.. Source.Problems()];
         if (string.IsNullOrWhiteSpace(TableName)) problems.Add("a table name is required");
         if (Workers is < 1 or > 1024) problems.Add($"workers must be between 1 and 1,024 (was {Workers})");
         if (CheckpointInterval < TimeSpan.FromSeconds(1) || CheckpointInterval > TimeSpan.FromHours(1)) problems.Add($"the checkpoint interval must be between 1 s and 1 h (was {CheckpointInterval})");
         if (ShuffleWindow is < 0 or > 1_000_000) problems.Add($"the shuffle window must be between 0 and 1,000,000 (was {ShuffleWindow})");
-        problems.AddRange(Writer.Validate());
+        if (CheckpointUri is not null && string.IsNullOrWhiteSpace(CheckpointUri)) problems.Add("the checkpoint location is empty (null for no checkpoints)");
+        if (DeadLetterUri is not null && string.IsNullOrWhiteSpace(DeadLetterUri)) problems.Add("the dead-letter location is empty (null for the default)");
+        if (Writer is null) problems.Add("the writer options are required");
+        else problems.AddRange(Writer.Validate());
         if (problems.Count > 0) throw new ArgumentException("Invalid import options: " + string.Join("; ", problems) + ".");
     }
 }

@@ -1,3 +1,6 @@
+using Amazon.DynamoDBv2.Model;
+using Amazon.Runtime;
+using DynamoDb.Connector.Capacity;
 using DynamoDb.Connector.Checkpoints;
 using DynamoDb.Connector.Formats.Lines;
 using DynamoDb.Connector.Writing;
@@ -36,6 +39,9 @@ internal sealed class RunState(ImportPlan plan, ImportJobOptions options, Checkp
     public void ItemFiltered() => Interlocked.Increment(ref _itemsFiltered);
     public void BadLine() => Interlocked.Increment(ref _badLines);
     public void AddBytesRead(int bytes) => Interlocked.Add(ref _bytesRead, bytes);
+
+    /// <summary>Counts as read the bytes of files a checkpoint shows as done, which are not read again.</summary>
+    public void AddBytesSkipped(long bytes) => Interlocked.Add(ref _bytesRead, bytes);
     public void SplitDone() => Interlocked.Increment(ref _splitsRun);
 
     public void SplitSkipped(ImportSplit split)
@@ -48,10 +54,12 @@ internal sealed class RunState(ImportPlan plan, ImportJobOptions options, Checkp
 
     public void Detach(CheckpointedWriter writer) { lock (_lock) _live.Remove(writer); }
 
-    public void Add(WriteSummary summary)
+    /// <summary>Adds a completed writer's summary and forgets the writer at once, so a progress report counts either one or the other.</summary>
+    public void Retire(CheckpointedWriter writer, WriteSummary summary)
     {
         lock (_lock)
         {
+            writer.ClearCurrent();
             _written += summary.ItemsWritten;
             _deleted += summary.ItemsDeleted;
             _deadLettered += summary.ItemsDeadLettered;
@@ -114,17 +122,24 @@ internal sealed class RunState(ImportPlan plan, ImportJobOptions options, Checkp
 /// (everything accepted is then written or set aside) and the next write opens a fresh one. Writers of one table share
 /// its budget, so opening one is cheap.
 /// </summary>
+/// <remarks>
+/// The worker's flow is counted in the <see cref="WorkTracker"/> by the open table writer (which knows when its caller
+/// waits) or, while none is open, by this class: the count passes from one to the other without dropping to zero, so
+/// a fake-clock test does not move the clock while the worker reads or checkpoints.
+/// </remarks>
 internal sealed class CheckpointedWriter : IAsyncDisposable
 {
     private readonly IDynamoDbWriterFactory _factory;
     private readonly DynamoDbWriterOptions _writerOptions;
     private readonly RunState _run;
+    private readonly WorkTracker _tracker;
     private IDynamoDbWriter? _current;
 
-    public CheckpointedWriter(IDynamoDbWriterFactory factory, RunState run, IDeadLetterSink deadLetters)
+    public CheckpointedWriter(IDynamoDbWriterFactory factory, RunState run, IDeadLetterSink deadLetters, WorkTracker tracker)
     {
         _factory = factory;
         _run = run;
+        _tracker = tracker;
         _writerOptions = run.Options.Writer.Clone();
         _writerOptions.DeadLetterSink = deadLetters;
         _writerOptions.DeadLetterUri = null;
@@ -135,27 +150,46 @@ internal sealed class CheckpointedWriter : IAsyncDisposable
 
     public async ValueTask WriteAsync(ItemRecord record, string source, CancellationToken cancellationToken)
     {
-        _current ??= await _factory.CreateAsync(_run.Options.TableName, _writerOptions, cancellationToken).ConfigureAwait(false);
+        if (_current is null)
+        {
+            try
+            {
+                _current = await _factory.CreateAsync(_run.Options.TableName, _writerOptions, cancellationToken).ConfigureAwait(false);
+            }
+            catch (AmazonServiceException e) when (e is ResourceNotFoundException || e.ErrorCode == "AccessDeniedException")
+            {
+                // The table was there at the start: it was deleted, or access revoked, meanwhile. Retrying cannot fix it.
+                throw new TableWriteException($"Writing to table '{_run.Options.TableName}' failed: {e.ErrorCode}: {e.Message}.", new WriteSummary { TableName = _run.Options.TableName }, e);
+            }
+            _tracker.Exit(); // the new writer counts the worker now
+        }
         await _current.WriteAsync(record, source, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Completes the current writer, if any: everything accepted so far is written or dead-lettered, and counted in the run.</summary>
+    /// <remarks>On failure the writer stays current, for <see cref="DisposeAsync"/> to dispose.</remarks>
     public async Task FlushAsync(CancellationToken cancellationToken)
     {
         if (_current is null) return;
         var writer = _current;
-        _run.Add(await writer.CompleteAsync(cancellationToken).ConfigureAwait(false));
-        _current = null;
+        var summary = await writer.CompleteAsync(cancellationToken).ConfigureAwait(false);
+        _tracker.Enter(); // the completed writer no longer counts the worker
+        _run.Retire(this, summary);
         await writer.DisposeAsync().ConfigureAwait(false);
     }
+
+    /// <summary>Forgets the current writer; the run calls it under its lock with the writer's summary added, so progress never counts both.</summary>
+    internal void ClearCurrent() => _current = null;
 
     public async ValueTask DisposeAsync()
     {
         _run.Detach(this);
         if (_current is not null)
         {
-            await _current.DisposeAsync().ConfigureAwait(false);
+            var writer = _current;
             _current = null;
+            await writer.DisposeAsync().ConfigureAwait(false);
+            _tracker.Enter();
         }
     }
 }

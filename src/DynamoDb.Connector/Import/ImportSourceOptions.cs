@@ -48,14 +48,19 @@ public sealed class ImportSourceOptions
     /// <summary>The most splits a plan has; more files than this share splits. Default 100,000; valid 1 to 1,000,000.</summary>
     public int MaxSplits { get; set; } = 100_000;
 
+    /// <summary>Every problem with these options, in words; empty when they are valid.</summary>
+    internal IEnumerable<string> Problems()
+    {
+        if (string.IsNullOrWhiteSpace(Source)) yield return "a source (file, folder, S3 uri) is required";
+        if (TargetSplitBytes is < 64 * 1024 or > 64L * 1024 * 1024 * 1024) yield return $"the target split size must be between 64 KiB and 64 GiB (was {TargetSplitBytes})";
+        if (MaxSplits is < 1 or > 1_000_000) yield return $"max splits must be between 1 and 1,000,000 (was {MaxSplits})";
+    }
+
     /// <summary>Throws when a value is out of range.</summary>
+    /// <exception cref="ArgumentException">A value is out of range (the message lists every problem).</exception>
     public void Validate()
     {
-        if (string.IsNullOrWhiteSpace(Source)) throw new ArgumentException("A source (file, folder, S3 uri) is required.", nameof(Source));
-        if (TargetSplitBytes is < 64 * 1024 or > 64L * 1024 * 1024 * 1024)
-        {
-            throw new ArgumentOutOfRangeException(nameof(TargetSplitBytes), TargetSplitBytes, "Target split size must be between 64 KiB and 64 GiB.");
-        }
-        if (MaxSplits is < 1 or > 1_000_000) throw new ArgumentOutOfRangeException(nameof(MaxSplits), MaxSplits, "Max splits must be between 1 and 1,000,000.");
+        var problems = Problems().ToList();
+        if (problems.Count > 0) throw new ArgumentException("Invalid import source options: " + string.Join("; ", problems) + ".");
     }
 }
