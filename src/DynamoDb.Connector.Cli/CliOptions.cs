@@ -58,6 +58,11 @@ internal static class CliOptions
         if (megabytes is { } mb) options.TargetSplitBytes = Math.Max(1, (long)(mb * 1024 * 1024));
     }
 
+    public static Option<bool> Verify() => new("--verify")
+    {
+        Description = "Before writing anything, check every file against its manifest (native export: MD5 and item counts; EMR manifest: the itemCount, bytes and sha256 it lists).",
+    };
+
     /// <summary>Expression attribute names, as the AWS CLI takes them.</summary>
     public static Option<Dictionary<string, string>?> Names() => new("--names")
     {

@@ -15,8 +15,9 @@ internal static class ImportCommand
         var source = CliOptions.Source();
         var format = CliOptions.Format();
         var splitSize = CliOptions.SplitSize();
+        var verify = CliOptions.Verify();
         var shared = new ImportCommandOptions();
-        var command = new Command("import", "Import items from files (local or S3) into a DynamoDB table at the allotted write rate.") { source, format, splitSize };
+        var command = new Command("import", "Import items from files (local or S3) into a DynamoDB table at the allotted write rate.") { source, format, splitSize, verify };
         shared.AddTo(command);
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -25,6 +26,7 @@ internal static class ImportCommand
             options.Source.Source = parse.GetRequiredValue(source);
             options.Source.Format = parse.GetValue(format);
             CliOptions.ApplySplitSize(parse.GetValue(splitSize), options.Source);
+            options.Source.Verify = parse.GetValue(verify);
             options.Validate();
             await shared.PrepareTableAsync(parse, services, stderr, cancellationToken).ConfigureAwait(false);
             var job = services.GetRequiredService<ImportJob>();

@@ -18,11 +18,12 @@ internal static class PlanCommand
         var format = CliOptions.Format();
         var csvSchema = CliOptions.CsvSchema();
         var splitSize = CliOptions.SplitSize();
+        var verify = CliOptions.Verify();
         var output = new Option<DirectoryInfo?>("--out") { Description = "A local folder to write one split-NNNNNN.json per split into, for run-split." };
         var json = CliOptions.Json();
         var command = new Command("plan", "Show the splits an import of a source would run; optionally write them out for run-split.")
         {
-            source, format, csvSchema, splitSize, output, json,
+            source, format, csvSchema, splitSize, verify, output, json,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -34,6 +35,7 @@ internal static class PlanCommand
                 Csv = await CsvSchemaFile.LoadAsync(parse.GetValue(csvSchema), cancellationToken).ConfigureAwait(false),
             };
             CliOptions.ApplySplitSize(parse.GetValue(splitSize), options);
+            options.Verify = parse.GetValue(verify);
             var plan = await services.GetRequiredService<ImportInputFormat>().PlanAsync(options, cancellationToken).ConfigureAwait(false);
             if (parse.GetValue(output) is { } folder)
             {

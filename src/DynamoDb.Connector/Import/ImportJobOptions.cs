@@ -82,7 +82,12 @@ public sealed class ImportJobOptions
         if (CheckpointUri is not null && string.IsNullOrWhiteSpace(CheckpointUri)) problems.Add("the checkpoint location is empty (null for no checkpoints)");
         if (DeadLetterUri is not null && string.IsNullOrWhiteSpace(DeadLetterUri)) problems.Add("the dead-letter location is empty (null for the default)");
         if (Writer is null) problems.Add("the writer options are required");
-        else problems.AddRange(Writer.Validate());
+        else
+        {
+            problems.AddRange(Writer.Validate());
+            // The job commits dead letters with its checkpoints; a sink of the writer's own could not be.
+            if (Writer.DeadLetterSink is not null || Writer.DeadLetterUri is not null) problems.Add("set the import's DeadLetterUri, not the writer's DeadLetterSink or DeadLetterUri");
+        }
         if (problems.Count > 0) throw new ArgumentException("Invalid import options: " + string.Join("; ", problems) + ".");
     }
 }

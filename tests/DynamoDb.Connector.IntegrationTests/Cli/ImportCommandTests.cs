@@ -149,6 +149,27 @@ public sealed class ImportCommandTests(LocalServers servers) : IDisposable
     }
 
     [Fact]
+    public async Task Import_WithVerify_OfAnExportWithACorruptedFile_WritesNothing_AndNamesTheFile()
+    {
+        string source = _temp.Combine("source");
+        Assert.Equal(0, (await CliRunner.RunAsync("generate", "--destination", source, "--items", "200", "--files", "2")).ExitCode);
+        string original = await CreateTableAsync();
+        Assert.Equal(0, (await CliProcess.RunAsync(servers, ["import", "--source", source, "--table", original, "--write-capacity", "5000"])).ExitCode);
+        string export = _temp.Combine("export");
+        Assert.Equal(0, (await CliProcess.RunAsync(servers, ["export", "--table", original, "--destination", export])).ExitCode);
+        string part = Directory.GetFiles(export).First(f => Path.GetFileName(f) != "manifest" && !Path.GetFileName(f).StartsWith('_'));
+        var lines = await File.ReadAllLinesAsync(part);
+        await File.WriteAllLinesAsync(part, lines[..^1]); // a line lost: the count and hash the manifest lists no longer match
+        string copy = await CreateTableAsync();
+
+        var run = await CliProcess.RunAsync(servers, ["import", "--source", export, "--table", copy, "--verify"]);
+
+        Assert.True(run.ExitCode == 1, run.ToString());
+        Assert.Contains(Path.GetFileName(part), run.Stderr, StringComparison.Ordinal);
+        Assert.Empty(await ScanAsync(copy));
+    }
+
+    [Fact]
     public async Task RunSplit_TwoProcessesAtOnce_EachTakeHalfTheBudget_AndTogetherWriteEveryItem()
     {
         string table = await CreateTableAsync();

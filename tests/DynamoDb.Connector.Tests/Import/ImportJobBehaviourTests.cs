@@ -199,12 +199,12 @@ public sealed class ImportJobBehaviourTests
             ShuffleWindow = -1,
             CheckpointUri = "",
             DeadLetterUri = " ",
-            Writer = { BatchSize = 30 },
+            Writer = { BatchSize = 30, DeadLetterUri = "/rejects" },
         };
 
         var error = Assert.Throws<ArgumentException>(options.Validate);
 
-        foreach (var expected in new[] { "source", "split size", "table name", "workers", "checkpoint interval", "shuffle window", "checkpoint location", "dead-letter location", "BatchSize" })
+        foreach (var expected in new[] { "source", "split size", "table name", "workers", "checkpoint interval", "shuffle window", "checkpoint location", "dead-letter location", "BatchSize", "not the writer's DeadLetterSink" })
         {
             Assert.Contains(expected, error.Message, StringComparison.OrdinalIgnoreCase);
         }
