@@ -93,7 +93,7 @@ public class LineParsingBenchmarks
         };
     }
 
-    private static Dictionary<string, AttributeValue> ElementToItem(JsonElement map)
+    internal static Dictionary<string, AttributeValue> ElementToItem(JsonElement map)
     {
         var item = new Dictionary<string, AttributeValue>();
         foreach (var property in map.EnumerateObject())

@@ -1,9 +1,6 @@
-using System.Net;
-using System.Text;
 using Amazon.DynamoDBv2;
 using Amazon.DynamoDBv2.DocumentModel;
 using Amazon.DynamoDBv2.Model;
-using Amazon.Runtime;
 using BenchmarkDotNet.Attributes;
 using DynamoDb.Connector.Telemetry;
 using DynamoDb.Connector.Writing;
@@ -39,13 +36,7 @@ public class WriterBenchmarks
     public void Setup()
     {
         _items = [.. Enumerable.Range(0, ItemCount).Select(OneKilobyteItem)];
-        _client = new AmazonDynamoDBClient(new BasicAWSCredentials("bench", "bench"), new AmazonDynamoDBConfig
-        {
-            ServiceURL = "http://dynamodb.bench.local",
-            AuthenticationRegion = "us-east-1",
-            MaxErrorRetry = 0,
-            HttpClientFactory = new DoubleFactory(TimeSpan.FromMilliseconds(LatencyMs)),
-        });
+        _client = DynamoDbDouble.CreateClient(TimeSpan.FromMilliseconds(LatencyMs));
         _metrics = new ConnectorMetrics();
         _factory = new DynamoDbWriterFactory(_client, new DynamoDbWriterOptions(), TimeProvider.System, NullLoggerFactory.Instance, _metrics, [], Random.Shared.NextDouble);
         _options = new DynamoDbWriterOptions { ProgressInterval = TimeSpan.Zero, Throughput = { WriteUnitsPerSecond = 1_000_000_000 } };
@@ -99,33 +90,4 @@ public class WriterBenchmarks
         ["address"] = new() { M = new() { ["city"] = new() { S = "Seattle" }, ["zip"] = new() { S = "98101" } } },
         ["notes"] = new() { S = new string('n', 880) },
     };
-
-    /// <summary>DynamoDB that answers every request after <paramref name="latency"/> (at once for zero), without reading it.</summary>
-    private sealed class DynamoDbDouble(TimeSpan latency) : HttpMessageHandler
-    {
-        private static readonly byte[] Written = Encoding.UTF8.GetBytes("""{"UnprocessedItems":{}}""");
-        private static readonly byte[] Described = Encoding.UTF8.GetBytes("""
-            {"Table":{"TableName":"bench","TableStatus":"ACTIVE","KeySchema":[{"AttributeName":"pk","KeyType":"HASH"}],
-            "AttributeDefinitions":[{"AttributeName":"pk","AttributeType":"S"}],"BillingModeSummary":{"BillingMode":"PAY_PER_REQUEST"},
-            "ProvisionedThroughput":{"ReadCapacityUnits":0,"WriteCapacityUnits":0}}}
-            """);
-
-        protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
-        {
-            if (latency > TimeSpan.Zero) await Task.Delay(latency, cancellationToken);
-            bool describe = request.Headers.TryGetValues("X-Amz-Target", out var target) && target.First().EndsWith(".DescribeTable", StringComparison.Ordinal);
-            var response = new HttpResponseMessage(HttpStatusCode.OK) { Content = new ByteArrayContent(describe ? Described : Written) };
-            response.Content.Headers.ContentType = new("application/x-amz-json-1.0");
-            return response;
-        }
-    }
-
-    private sealed class DoubleFactory(TimeSpan latency) : HttpClientFactory
-    {
-        private readonly HttpClient _client = new(new DynamoDbDouble(latency));
-
-        public override HttpClient CreateHttpClient(IClientConfig clientConfig) => _client;
-
-        public override bool DisposeHttpClientsAfterUse(IClientConfig clientConfig) => false;
-    }
 }

@@ -15,7 +15,7 @@ public sealed class ImportJobOptions
     /// <summary>The writer: mode (put, put-if-absent, conditional put, delete), throughput (percent, absolute WCU, on-demand ceiling), retries.</summary>
     public DynamoDbWriterOptions Writer { get; set; } = new();
 
-    /// <summary>Workers when <see cref="Workers"/> is not set: two per core, at least 4. Each keeps up to <see cref="DynamoDbWriterOptions.MaxBatchesInFlight"/> batches in flight, so a few fill any budget; more only help when reading is the bottleneck.</summary>
+    /// <summary>Workers when <see cref="Workers"/> is not set: two per core, at least 4. They share <see cref="DynamoDbWriterOptions.MaxBatchesInFlight"/>, which fills most budgets; more workers only help when reading is the bottleneck.</summary>
     internal static int DefaultWorkers => Math.Max(4, 2 * Environment.ProcessorCount);
 
     /// <summary>How often <see cref="Progress"/> hears.</summary>
@@ -23,8 +23,9 @@ public sealed class ImportJobOptions
 
     /// <summary>
     /// Splits read at once in this process, all sharing the table's budget. Null (the default): two per core, at least
-    /// 4, at most the number of splits; each worker keeps up to <see cref="DynamoDbWriterOptions.MaxBatchesInFlight"/>
-    /// batches in flight, so that fills the budget unless reading is slower than writing. Valid 1 to 1,024.
+    /// 4, at most the number of splits. The workers share <see cref="DynamoDbWriterOptions.MaxBatchesInFlight"/> (each
+    /// keeps up to its share, rounded up, at least 1, in flight): the items in flight are most of the import's memory,
+    /// so it stays bounded by that x 25 items whatever the input size and the core count. Valid 1 to 1,024.
     /// </summary>
     public int? Workers { get; set; }
 

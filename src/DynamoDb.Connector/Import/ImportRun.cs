@@ -35,6 +35,9 @@ internal sealed class RunState(ImportPlan plan, ImportJobOptions options, Checkp
     public long BytesRead => Interlocked.Read(ref _bytesRead);
     public bool DeadLettersCommitted { get; set; }
 
+    /// <summary>Each worker's share of <see cref="DynamoDbWriterOptions.MaxBatchesInFlight"/> (at least 1).</summary>
+    public int WriterBatchesInFlight { get; set; } = options.Writer.MaxBatchesInFlight;
+
     public void ItemRead() => Interlocked.Increment(ref _itemsRead);
     public void ItemFiltered() => Interlocked.Increment(ref _itemsFiltered);
     public void BadLine() => Interlocked.Increment(ref _badLines);
@@ -143,6 +146,7 @@ internal sealed class CheckpointedWriter : IAsyncDisposable
         _writerOptions = run.Options.Writer.Clone();
         _writerOptions.DeadLetterSink = deadLetters;
         _writerOptions.DeadLetterUri = null;
+        _writerOptions.MaxBatchesInFlight = run.WriterBatchesInFlight;
         run.Attach(this);
     }
 

@@ -1,0 +1,110 @@
+using Amazon.DynamoDBv2;
+using BenchmarkDotNet.Attributes;
+using BenchmarkDotNet.Columns;
+using BenchmarkDotNet.Configs;
+using BenchmarkDotNet.Diagnosers;
+using BenchmarkDotNet.Jobs;
+using DynamoDb.Connector.Benchmarks.Writing;
+using DynamoDb.Connector.Formats.Lines;
+using DynamoDb.Connector.Import;
+using DynamoDb.Connector.Storage;
+using DynamoDb.Connector.Telemetry;
+using DynamoDb.Connector.Writing;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace DynamoDb.Connector.Benchmarks.Import;
+
+/// <summary>How the benchmark's items are laid out in files.</summary>
+public enum InputLayout
+{
+    /// <summary>Eight files of equal size: eight splits, read by four workers at once.</summary>
+    EightFiles,
+    /// <summary>One file (about 240 MB, under the default 256 MiB split size): one split, one reader.</summary>
+    OneFile,
+}
+
+/// <summary>
+/// Import throughput from local files (data-pipeline lines, 200,000 items of about 1 KB, the Formats benchmark items
+/// with unique keys; about 240 MB, in the page cache after the first run, so the disk is not measured) into the instant
+/// in-process DynamoDB double, through the real SDK client, with an unlimited budget: everything measured is CPU on
+/// the client side. The baseline is the EMR mapper's way (see <see cref="NaiveImport"/>). One operation is one item.
+/// </summary>
+[Config(typeof(ImportBenchmarkConfig))]
+public class ImportBenchmarks
+{
+    public const int Items = 200_000;
+    private const string TableName = "bench";
+
+    private ImportDataSet _data = null!;
+    private AmazonDynamoDBClient _client = null!;
+    private ConnectorMetrics _metrics = null!;
+    private DynamoDbWriterFactory _writers = null!;
+    private ImportJob _job = null!;
+    private PeakMemory? _peak;
+
+    [Params(InputLayout.EightFiles, InputLayout.OneFile)]
+    public InputLayout Layout { get; set; }
+
+    public static ImportDataSet? DataSetOf(InputLayout layout) => ImportDataSet.Find(ImportBenchmarkData.FolderOf(DataSetName(layout)));
+
+    private static string DataSetName(InputLayout layout) => $"items-1k-{Items}-{(layout == InputLayout.EightFiles ? 8 : 1)}";
+
+    [GlobalSetup(Target = nameof(NaiveReadLinesAndBatchWrite))]
+    public void SetupNaive() => Setup(nameof(NaiveReadLinesAndBatchWrite));
+
+    [GlobalSetup(Target = nameof(ConnectorImportJob))]
+    public void SetupImportJob() => Setup(nameof(ConnectorImportJob));
+
+    private void Setup(string method)
+    {
+        _data = ImportBenchmarkData.Ensure(DataSetName(Layout), Layout == InputLayout.EightFiles ? 8 : 1, Items, padding: 0);
+        _client = DynamoDbDouble.CreateClient(TimeSpan.Zero);
+        _metrics = new ConnectorMetrics();
+        _writers = new DynamoDbWriterFactory(_client, new DynamoDbWriterOptions(), TimeProvider.System, NullLoggerFactory.Instance, _metrics, [], Random.Shared.NextDouble);
+        _job = new ImportJob(_writers, [new LocalFileObjectStore()], TimeProvider.System);
+        _peak = PeakMemory.Start(ImportBenchmarkNames.Of(nameof(ImportBenchmarks), method, [Layout.ToString()]));
+    }
+
+    [GlobalCleanup]
+    public void Cleanup()
+    {
+        _peak?.Dispose();
+        _writers.Dispose();
+        _metrics.Dispose();
+        _client.Dispose();
+    }
+
+    [Benchmark(Baseline = true, OperationsPerInvoke = Items, Description = "Naive: ReadLines, JsonDocument, BatchWriteItem(25) one at a time")]
+    public long NaiveReadLinesAndBatchWrite() => NaiveImport.Run(_client, _data.Folder, TableName);
+
+    [Benchmark(OperationsPerInvoke = Items)]
+    public async Task<long> ConnectorImportJob()
+    {
+        var result = await _job.RunAsync(Options(_data.Folder));
+        return result.ItemsWritten == Items ? result.ItemsWritten : throw new InvalidOperationException($"wrote {result.ItemsWritten} of {Items} items");
+    }
+
+    /// <summary>Defaults, except the budget: far above what the double serves, so nothing waits for it.</summary>
+    internal static ImportJobOptions Options(string folder) => new()
+    {
+        Source = { Source = folder + "/", Format = ItemFileFormat.DataPipeline },
+        TableName = TableName,
+        Writer = { ProgressInterval = TimeSpan.Zero, Throughput = { WriteUnitsPerSecond = 1_000_000_000 } },
+    };
+}
+
+/// <summary>Short runs (3 warmups, 5 measured iterations, the median), allocations, items/s, MB/s and the peak memory.</summary>
+public sealed class ImportBenchmarkConfig : ManualConfig
+{
+    public ImportBenchmarkConfig()
+    {
+        AddJob(Job.ShortRun.WithIterationCount(5));
+        AddDiagnoser(MemoryDiagnoser.Default);
+        AddColumn(StatisticColumn.Median);
+        AddColumn(new ImportRateColumn("items/s", false, DataSet, perRun: false), new ImportRateColumn("MB/s", true, DataSet, perRun: false));
+        AddColumn(PeakMemoryColumn.All(ImportBenchmarkNames.Of));
+    }
+
+    private static ImportDataSet? DataSet(BenchmarkDotNet.Running.BenchmarkCase benchmarkCase) =>
+        ImportBenchmarks.DataSetOf((InputLayout)benchmarkCase.Parameters["Layout"]);
+}

@@ -1,0 +1,95 @@
+using Amazon.DynamoDBv2;
+using BenchmarkDotNet.Attributes;
+using BenchmarkDotNet.Configs;
+using BenchmarkDotNet.Diagnosers;
+using BenchmarkDotNet.Engines;
+using BenchmarkDotNet.Jobs;
+using BenchmarkDotNet.Running;
+using DynamoDb.Connector.Benchmarks.Writing;
+using DynamoDb.Connector.Import;
+using DynamoDb.Connector.Storage;
+using DynamoDb.Connector.Telemetry;
+using DynamoDb.Connector.Writing;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace DynamoDb.Connector.Benchmarks.Import;
+
+/// <summary>
+/// The memory bound of issue #4: the import's peak memory must not grow with the input. Imports about 200 MB and about
+/// 2 GB of data-pipeline lines (items of about 4 KB, the Formats benchmark items padded, in 8 plain files: 8 splits,
+/// 4 workers) into the instant DynamoDB double, with the import's defaults and an unlimited budget, once each (one
+/// process per case, one measured run after one jitting run), and reports the process's peak working set and GC heap
+/// (see <see cref="PeakMemory"/>) next to the time. The naive loop (<see cref="NaiveImport"/>) is the baseline.
+/// </summary>
+[Config(typeof(ImportMemoryBenchmarkConfig))]
+public class ImportMemoryBenchmarks
+{
+    private const int ItemPadding = 3000;
+
+    private ImportDataSet _data = null!;
+    private AmazonDynamoDBClient _client = null!;
+    private ConnectorMetrics _metrics = null!;
+    private DynamoDbWriterFactory _writers = null!;
+    private ImportJob _job = null!;
+    private PeakMemory? _peak;
+
+    /// <summary>The input's size in MB (10^6 bytes), about.</summary>
+    [Params(200, 2000)]
+    public int InputMegabytes { get; set; }
+
+    public static ImportDataSet? DataSetOf(int megabytes) => ImportDataSet.Find(ImportBenchmarkData.FolderOf(DataSetName(megabytes)));
+
+    private static string DataSetName(int megabytes) => $"items-4k-{megabytes}mb-8";
+
+    // The padded line is about 4.1 KB (the 1 KB item's line plus the padding).
+    private static long ItemsFor(int megabytes) => megabytes * 1_000_000L / 4_150;
+
+    [GlobalSetup(Target = nameof(NaiveReadLinesAndBatchWrite))]
+    public void SetupNaive() => Setup(nameof(NaiveReadLinesAndBatchWrite));
+
+    [GlobalSetup(Target = nameof(ConnectorImportJob))]
+    public void SetupImportJob() => Setup(nameof(ConnectorImportJob));
+
+    private void Setup(string method)
+    {
+        _data = ImportBenchmarkData.Ensure(DataSetName(InputMegabytes), 8, ItemsFor(InputMegabytes), ItemPadding);
+        _client = DynamoDbDouble.CreateClient(TimeSpan.Zero);
+        _metrics = new ConnectorMetrics();
+        _writers = new DynamoDbWriterFactory(_client, new DynamoDbWriterOptions(), TimeProvider.System, NullLoggerFactory.Instance, _metrics, [], Random.Shared.NextDouble);
+        _job = new ImportJob(_writers, [new LocalFileObjectStore()], TimeProvider.System);
+        _peak = PeakMemory.Start(ImportBenchmarkNames.Of(nameof(ImportMemoryBenchmarks), method, [InputMegabytes.ToString(System.Globalization.CultureInfo.InvariantCulture)]));
+    }
+
+    [GlobalCleanup]
+    public void Cleanup()
+    {
+        _peak?.Dispose();
+        _writers.Dispose();
+        _metrics.Dispose();
+        _client.Dispose();
+    }
+
+    [Benchmark(Baseline = true, Description = "Naive: ReadLines, JsonDocument, BatchWriteItem(25) one at a time")]
+    public long NaiveReadLinesAndBatchWrite() => NaiveImport.Run(_client, _data.Folder, "bench");
+
+    [Benchmark]
+    public async Task<long> ConnectorImportJob()
+    {
+        var result = await _job.RunAsync(ImportBenchmarks.Options(_data.Folder));
+        return result.ItemsWritten == _data.Items ? result.ItemsWritten : throw new InvalidOperationException($"wrote {result.ItemsWritten} of {_data.Items} items");
+    }
+}
+
+/// <summary>One launch, no warmup, one measured iteration of one run: the 2 GB case takes a minute or so per run.</summary>
+public sealed class ImportMemoryBenchmarkConfig : ManualConfig
+{
+    public ImportMemoryBenchmarkConfig()
+    {
+        AddJob(Job.Default.WithStrategy(RunStrategy.Monitoring).WithLaunchCount(1).WithWarmupCount(0).WithIterationCount(1));
+        AddDiagnoser(MemoryDiagnoser.Default);
+        AddColumn(new ImportRateColumn("items/s", false, DataSet, perRun: true), new ImportRateColumn("MB/s", true, DataSet, perRun: true));
+        AddColumn(PeakMemoryColumn.All(ImportBenchmarkNames.Of));
+    }
+
+    private static ImportDataSet? DataSet(BenchmarkCase benchmarkCase) => ImportMemoryBenchmarks.DataSetOf((int)benchmarkCase.Parameters["InputMegabytes"]);
+}
