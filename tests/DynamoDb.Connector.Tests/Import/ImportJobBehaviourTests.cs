@@ -187,6 +187,31 @@ public sealed class ImportJobBehaviourTests
         Assert.InRange(span, 4.0, 6.5);
     }
 
+    [Theory]
+    [InlineData(1, 32, 32)]
+    [InlineData(4, 32, 8)]
+    [InlineData(3, 32, 11)]
+    [InlineData(4, 2, 1)]
+    public async Task Workers_ShareTheBatchesInFlight_SoMemoryDoesNotGrowWithTheirNumber(int workers, int batchesInFlight, int perWriter)
+    {
+        using var h = new ImportHarness();
+        for (int f = 0; f < 4; f++) h.WriteFile($"{f}.json", ImportHarness.LinesOf(f, 70, size: 1000)); // over 64 KB each: several splits
+
+        var result = await h.RunAsync(h.Options(h.Input, o =>
+        {
+            o.Source.TargetSplitBytes = 64 * 1024;
+            o.Workers = workers;
+            o.Writer.MaxBatchesInFlight = batchesInFlight;
+            o.Writer.Throughput.WriteUnitsPerSecond = 100_000;
+        }));
+
+        Assert.True(result.Plan.Splits.Count >= workers, $"{result.Plan.Splits.Count} splits");
+        Assert.Equal(4 * 70, h.Table.Items.Count);
+        var started = h.Writers.Logs.Entries.Where(e => e.Id.Id == 100).ToList();
+        Assert.NotEmpty(started);
+        Assert.All(started, e => Assert.Contains($"up to {perWriter} batches", e.Message, StringComparison.Ordinal));
+    }
+
     [Fact]
     public void Validate_ListsEveryProblem()
     {
