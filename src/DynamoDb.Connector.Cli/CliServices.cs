@@ -22,6 +22,8 @@ internal static class CliServices
         // Logs go to stderr: stdout carries results (and the --json object).
         services.AddLogging(logging => logging
             .SetMinimumLevel(logLevel)
+            // The import's warnings about set-aside lines are what the import verb prints itself, with the samples.
+            .AddFilter(typeof(DynamoDb.Connector.Import.ImportJob).FullName, LogLevel.Error)
             .AddSimpleConsole(console => { console.SingleLine = true; console.TimestampFormat = "HH:mm:ss "; }));
         services.Configure<Microsoft.Extensions.Logging.Console.ConsoleLoggerOptions>(o => o.LogToStandardErrorThreshold = LogLevel.Trace);
         services.AddSingleton<IAmazonDynamoDB>(_ => new AmazonDynamoDBClient(new AmazonDynamoDBConfig

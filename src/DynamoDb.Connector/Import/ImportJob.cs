@@ -30,6 +30,7 @@ public sealed class ImportJob
     private readonly ObjectStores _stores;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
+    private readonly ConnectorMetrics _metrics;
 
     /// <summary>Creates the job over <paramref name="writers"/> (for the table) and <paramref name="stores"/> (for the files, checkpoints and dead letters).</summary>
     public ImportJob(IDynamoDbWriterFactory writers, IEnumerable<IObjectStore> stores, TimeProvider timeProvider, ILoggerFactory? loggerFactory = null)
@@ -44,6 +45,8 @@ public sealed class ImportJob
         _logger = (loggerFactory ?? NullLoggerFactory.Instance).CreateLogger<ImportJob>();
         // The writers' tracker: a fake-clock test advances time only when the workers and their writers all wait.
         Tracker = writers is DynamoDbWriterFactory factory ? factory.Tracker : new WorkTracker();
+        // One meter: the writers' when they are ours, else one of the job's own (named the same).
+        _metrics = writers is DynamoDbWriterFactory withMetrics ? withMetrics.Metrics : new ConnectorMetrics();
     }
 
     /// <summary>Counts the job's busy flows (with its writers' ones), for tests on a fake clock.</summary>
@@ -122,7 +125,7 @@ public sealed class ImportJob
             await CheckPlanAsync(checkpoints, fingerprint, plan.Source, planSplits ?? plan.Splits.Count, cancellationToken).ConfigureAwait(false);
         }
         string? deadLetters = options.DeadLetterUri ?? (options.CheckpointUri is { } c ? ObjectUri.Combine(ObjectUri.AsDirectory(c), "dead-letters/") : null);
-        var run = new RunState(plan, options, checkpoints, deadLetters, fingerprint);
+        var run = new RunState(plan, options, checkpoints, deadLetters, fingerprint, _metrics);
 
         int workers = Math.Clamp(options.Workers ?? ImportJobOptions.DefaultWorkers, 1, Math.Max(1, plan.Splits.Count));
         // The workers share the batches in flight: items in flight are what the import holds in memory, so it stays

@@ -2,6 +2,7 @@ using Amazon.DynamoDBv2.Model;
 using Amazon.Runtime;
 using DynamoDb.Connector.Capacity;
 using DynamoDb.Connector.Checkpoints;
+using DynamoDb.Connector.Telemetry;
 using DynamoDb.Connector.Formats.Lines;
 using DynamoDb.Connector.Writing;
 
@@ -17,8 +18,9 @@ internal sealed record SplitCheckpoint(string Plan, int FileIndex, long Line, bo
 internal sealed record PlanCheckpoint(string Fingerprint, string Source, int Splits);
 
 /// <summary>The counters and shared pieces of one run, updated by every worker.</summary>
-internal sealed class RunState(ImportPlan plan, ImportJobOptions options, CheckpointStore? checkpoints, string? deadLetterFolder, string fingerprint)
+internal sealed class RunState(ImportPlan plan, ImportJobOptions options, CheckpointStore? checkpoints, string? deadLetterFolder, string fingerprint, ConnectorMetrics metrics)
 {
+    private readonly KeyValuePair<string, object?> _tableTag = new("table", options.TableName);
     private readonly Lock _lock = new();
     private readonly List<CheckpointedWriter> _live = [];
     private long _itemsRead, _itemsFiltered, _badLines, _bytesRead;
@@ -38,14 +40,34 @@ internal sealed class RunState(ImportPlan plan, ImportJobOptions options, Checkp
     /// <summary>Each worker's share of <see cref="DynamoDbWriterOptions.MaxBatchesInFlight"/> (at least 1).</summary>
     public int WriterBatchesInFlight { get; set; } = options.Writer.MaxBatchesInFlight;
 
-    public void ItemRead() => Interlocked.Increment(ref _itemsRead);
+    public void ItemRead()
+    {
+        Interlocked.Increment(ref _itemsRead);
+        metrics.ImportItemsRead.Add(1, _tableTag);
+    }
+
     public void ItemFiltered() => Interlocked.Increment(ref _itemsFiltered);
-    public void BadLine() => Interlocked.Increment(ref _badLines);
-    public void AddBytesRead(int bytes) => Interlocked.Add(ref _bytesRead, bytes);
+
+    public void BadLine()
+    {
+        Interlocked.Increment(ref _badLines);
+        metrics.ImportBadLines.Add(1, _tableTag);
+    }
+
+    public void AddBytesRead(int bytes)
+    {
+        Interlocked.Add(ref _bytesRead, bytes);
+        metrics.ImportBytesRead.Add(bytes, _tableTag);
+    }
+
 
     /// <summary>Counts as read the bytes of files a checkpoint shows as done, which are not read again.</summary>
     public void AddBytesSkipped(long bytes) => Interlocked.Add(ref _bytesRead, bytes);
-    public void SplitDone() => Interlocked.Increment(ref _splitsRun);
+    public void SplitDone()
+    {
+        Interlocked.Increment(ref _splitsRun);
+        metrics.ImportSplitsCompleted.Add(1, _tableTag);
+    }
 
     public void SplitSkipped(ImportSplit split)
     {
@@ -78,17 +100,18 @@ internal sealed class RunState(ImportPlan plan, ImportJobOptions options, Checkp
     {
         lock (_lock)
         {
-            long written = _written + _deleted, deadLettered = _deadLettered;
+            long written = _written + _deleted, deadLettered = _deadLettered, throttled = _throttled;
             double unitsPerSecond = 0;
             foreach (var writer in _live)
             {
                 if (writer.CurrentProgress() is not { } live) continue;
                 written += live.ItemsWritten + live.ItemsDeleted;
                 deadLettered += live.ItemsDeadLettered;
+                throttled += live.ThrottledRequests;
                 unitsPerSecond += live.WriteUnitsPerSecond;
             }
             return new ImportProgress(Interlocked.Read(ref _itemsRead), written, deadLettered + Interlocked.Read(ref _badLines), BytesRead, Plan.TotalBytes,
-                unitsPerSecond, _throttled, _splitsRun + _splitsSkipped, Plan.Splits.Count, elapsed, remaining);
+                unitsPerSecond, throttled, _splitsRun + _splitsSkipped, Plan.Splits.Count, elapsed, remaining);
         }
     }
 

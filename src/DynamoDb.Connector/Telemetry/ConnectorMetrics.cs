@@ -33,6 +33,10 @@ internal sealed class ConnectorMetrics : IDisposable
         ReadUnitsConsumed = Meter.CreateCounter<double>("dynamodb.connector.read.capacity_units", "{rcu}", "Read capacity units DynamoDB charged for export reads, estimated where it reported none (tags: table).");
         ReadThrottledRequests = Meter.CreateCounter<long>("dynamodb.connector.read.throttled_requests", "{request}", "Export reads throttled (tags: table, reason).");
         ExportFilesCommitted = Meter.CreateCounter<long>("dynamodb.connector.export.files", "{file}", "Export part files committed (tags: table).");
+        ImportItemsRead = Meter.CreateCounter<long>("dynamodb.connector.import.items_read", "{item}", "Records read from import files (tags: table).");
+        ImportBytesRead = Meter.CreateCounter<long>("dynamodb.connector.import.bytes_read", "By", "Bytes of import files read, as stored (compressed or not) (tags: table).");
+        ImportBadLines = Meter.CreateCounter<long>("dynamodb.connector.import.bad_lines", "{line}", "Import lines that could not be read as items, set aside (tags: table).");
+        ImportSplitsCompleted = Meter.CreateCounter<long>("dynamodb.connector.import.splits", "{split}", "Import splits finished (tags: table).");
         ExportBytesWritten = Meter.CreateCounter<long>("dynamodb.connector.export.bytes", "By", "Bytes of committed export part files, as stored (tags: table).");
     }
 
@@ -63,6 +67,14 @@ internal sealed class ConnectorMetrics : IDisposable
     public Counter<long> ExportFilesCommitted { get; }
 
     public Counter<long> ExportBytesWritten { get; }
+
+    public Counter<long> ImportItemsRead { get; }
+
+    public Counter<long> ImportBytesRead { get; }
+
+    public Counter<long> ImportBadLines { get; }
+
+    public Counter<long> ImportSplitsCompleted { get; }
 
     public void Dispose()
     {

@@ -130,7 +130,7 @@ internal sealed class DynamoDbWriter : IDynamoDbWriter
         long items = Interlocked.Read(ref _written) + Interlocked.Read(ref _deleted);
         double seconds = Math.Max(elapsed.TotalSeconds, 1e-9);
         return new WriteProgress(TableName, Interlocked.Read(ref _written), Interlocked.Read(ref _deleted), Interlocked.Read(ref _deadLettered),
-            units, items / seconds, units / seconds, _budget.Current.WriteUnitsPerSecond, _budget.PacingRate, elapsed);
+            units, items / seconds, units / seconds, _budget.Current.WriteUnitsPerSecond, _budget.PacingRate, elapsed, Interlocked.Read(ref _throttled));
     }
 
     public async Task<WriteSummary> CompleteAsync(CancellationToken cancellationToken = default)

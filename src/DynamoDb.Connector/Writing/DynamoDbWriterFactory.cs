@@ -65,6 +65,9 @@ internal sealed class DynamoDbWriterFactory : IDynamoDbWriterFactory, IDisposabl
     /// <summary>Counts the writers' and budgets' busy flows, for tests on a fake clock.</summary>
     internal WorkTracker Tracker { get; }
 
+    /// <summary>The metrics its writers record to (the import job records its own there too: one meter).</summary>
+    internal ConnectorMetrics Metrics => _metrics;
+
     internal WriteBudgetRegistry Budgets => _budgets;
 
     public async Task<IDynamoDbWriter> CreateAsync(string tableName, DynamoDbWriterOptions? options = null, CancellationToken cancellationToken = default)

@@ -66,6 +66,7 @@ public sealed record WriteSummary
 /// <param name="BudgetWriteUnitsPerSecond">The table's budget now (shared with the table's other writers).</param>
 /// <param name="PacingWriteUnitsPerSecond">The pacing rate now: the budget less what throttling took off it.</param>
 /// <param name="Elapsed">Since the writer was created.</param>
+/// <param name="ThrottledRequests">Requests DynamoDB throttled so far, in whole or in part.</param>
 public sealed record WriteProgress(
     string TableName,
     long ItemsWritten,
@@ -76,7 +77,8 @@ public sealed record WriteProgress(
     double WriteUnitsPerSecond,
     double BudgetWriteUnitsPerSecond,
     double PacingWriteUnitsPerSecond,
-    TimeSpan Elapsed);
+    TimeSpan Elapsed,
+    long ThrottledRequests = 0);
 
 /// <summary>An item that could not be written, with why and where it came from.</summary>
 /// <param name="Item">The item as given to the writer (for a delete, what was given as the key).</param>

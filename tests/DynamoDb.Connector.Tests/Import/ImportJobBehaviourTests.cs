@@ -213,6 +213,29 @@ public sealed class ImportJobBehaviourTests
     }
 
     [Fact]
+    public async Task Run_RecordsItemsBytesBadLinesAndSplits_OnTheConnectorsMeter()
+    {
+        using var h = new ImportHarness();
+        string file = h.WriteFile("a.json", ImportHarness.LinesOf(0, 50, bad: i => i % 10 == 0));
+        var counts = new Dictionary<string, double>();
+        using var listener = new System.Diagnostics.Metrics.MeterListener();
+        listener.InstrumentPublished = (instrument, l) =>
+        {
+            if (ReferenceEquals(instrument.Meter, h.Writers.Metrics.Meter)) l.EnableMeasurementEvents(instrument);
+        };
+        listener.SetMeasurementEventCallback<long>((i, value, _, _) => { lock (counts) counts[i.Name] = counts.GetValueOrDefault(i.Name) + value; });
+        listener.Start();
+
+        var result = await h.RunAsync(h.Options(h.Input));
+
+        Assert.Equal(45, counts["dynamodb.connector.import.items_read"]);
+        Assert.Equal(5, counts["dynamodb.connector.import.bad_lines"]);
+        Assert.Equal(new FileInfo(file).Length, counts["dynamodb.connector.import.bytes_read"]);
+        Assert.Equal(result.SplitsRun, counts["dynamodb.connector.import.splits"]);
+        Assert.Equal(45, counts["dynamodb.connector.items.written"]);
+    }
+
+    [Fact]
     public void Validate_ListsEveryProblem()
     {
         var options = new ImportJobOptions
