@@ -41,7 +41,7 @@ internal sealed class ImportCommandOptions
     public Option<Dictionary<string, AttributeValue>?> Values { get; } = CliOptions.Values();
     public Option<string?> DeadLetter { get; } = new("--dead-letter") { Description = "A folder or S3 prefix for bad lines and items that could not be written (JSON lines with file, line and reason). Default: under --checkpoint when given." };
     public Option<string?> Checkpoint { get; } = new("--checkpoint") { Description = "A folder or S3 prefix recording progress: rerun with the same value to resume after a failure." };
-    public Option<double> CheckpointSeconds { get; } = new("--checkpoint-interval") { Description = "Seconds between a split's checkpoints. Default 10.", DefaultValueFactory = _ => 10 };
+    public Option<double> CheckpointSeconds { get; } = new("--checkpoint-interval") { Description = "Seconds between a split's checkpoints.", DefaultValueFactory = _ => 10 };
     public Option<int> ShuffleWindow { get; } = new("--shuffle-window") { Description = "Items held back and released in random order, to spread input sorted by key over partitions. Default 0 (off)." };
     public Option<bool> CreateTable { get; } = new("--create-table") { Description = "Create the table (on-demand) with --key when it does not exist." };
     public Option<string?> Key { get; } = new("--key") { Description = "The key schema for --create-table, e.g. pk:S or pk:S,sk:N." };
@@ -170,6 +170,8 @@ internal sealed class ImportCommandOptions
             return;
         }
         var c = CultureInfo.InvariantCulture;
+        var plan = result.Plan;
+        await stdout.WriteLineAsync(string.Create(c, $"source:             {plan.Source}: {plan.FileCount:N0} file(s), {plan.TotalBytes:N0} bytes, {plan.Format.ToName()} ({plan.FormatReason})")).ConfigureAwait(false);
         await stdout.WriteLineAsync(string.Create(c, $"items read:         {result.ItemsRead:N0}")).ConfigureAwait(false);
         await stdout.WriteLineAsync(string.Create(c, $"items written:      {result.ItemsWritten:N0}{(result.ItemsDeleted > 0 ? $" ({result.ItemsDeleted:N0} deleted)" : "")}")).ConfigureAwait(false);
         if (result.ItemsSkippedByCondition > 0) await stdout.WriteLineAsync(string.Create(c, $"skipped (condition): {result.ItemsSkippedByCondition:N0}")).ConfigureAwait(false);
