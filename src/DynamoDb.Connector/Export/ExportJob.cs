@@ -233,7 +233,7 @@ public sealed class ExportJob : IDisposable
         var files = run.Files();
         await output.WriteManifestAsync(files, new NativeExportContext(table.TableArn, table.TableId, job.StartTime, _time.GetUtcNow()), cancellationToken).ConfigureAwait(false);
         await checkpoint.DeleteAsync(cancellationToken).ConfigureAwait(false);
-        var snapshot = run.Snapshot();
+        var snapshot = run.Snapshot(final: true);
         progress?.Report(snapshot);
         var result = new ExportResult
         {
@@ -529,15 +529,16 @@ public sealed class ExportJob : IDisposable
             lock (_lock) return [.. _files];
         }
 
-        public ExportProgress Snapshot()
+        /// <summary>Progress now; the rate is over the last report's interval, or for the <paramref name="final"/> report over the whole run (a last, short interval would overstate it).</summary>
+        public ExportProgress Snapshot(bool final = false)
         {
             long now = _job._time.GetTimestamp();
             double units, rate;
             lock (_lock)
             {
                 units = _units;
-                double seconds = _job._time.GetElapsedTime(_lastReportAt, now).TotalSeconds;
-                rate = seconds > 0 ? (units - _lastReportUnits) / seconds : 0;
+                double seconds = _job._time.GetElapsedTime(final ? _startedAt : _lastReportAt, now).TotalSeconds;
+                rate = seconds > 0 ? (units - (final ? 0 : _lastReportUnits)) / seconds : 0;
             }
             return new ExportProgress
             {

@@ -161,6 +161,9 @@ public sealed class ExportPacingTests(ITestOutputHelper output)
         Assert.Equal(100, middle.BudgetReadUnitsPerSecond);
         Assert.Equal(1, reports[^1].Fraction);
         Assert.Equal(result.ItemsExported, reports[^1].ItemsExported);
+        // The last report's rate is the whole run's: a short last interval must not overstate it.
+        Assert.Equal(result.ConsumedCapacityUnits / reports[^1].Elapsed.TotalSeconds, reports[^1].ReadUnitsPerSecond, 3);
+        Assert.InRange(reports[^1].ReadUnitsPerSecond, 80, 110);
     }
 
     private sealed class Collect(List<ExportProgress> reports) : IProgress<ExportProgress>
