@@ -1,10 +1,12 @@
+using DynamoDb.Connector.Formats.Streams;
+
 namespace DynamoDb.Connector.Formats.Compression;
 
 /// <summary>
 /// Detects the compression from the first bytes at the first read (so opening never blocks and works on streams
 /// that cannot seek), replays those bytes, and decompresses the rest.
 /// </summary>
-internal sealed class DecompressingReadStream(Stream source, bool leaveOpen) : Stream
+internal sealed class DecompressingReadStream(Stream source, bool leaveOpen) : ReadOnlyStream
 {
     private Stream? _inner;
     private bool _disposed;
@@ -13,14 +15,6 @@ internal sealed class DecompressingReadStream(Stream source, bool leaveOpen) : S
     public CompressionKind? Kind { get; private set; }
 
     public override bool CanRead => !_disposed;
-    public override bool CanSeek => false;
-    public override bool CanWrite => false;
-    public override long Length => throw new NotSupportedException();
-    public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-    public override void Flush() { }
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-    public override void SetLength(long value) => throw new NotSupportedException();
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 
     public override int Read(byte[] buffer, int offset, int count)
     {
@@ -96,19 +90,9 @@ internal sealed class DecompressingReadStream(Stream source, bool leaveOpen) : S
 }
 
 /// <summary>A stream that first returns bytes already read from its source, then the rest of the source.</summary>
-internal sealed class PrefixedReadStream(byte[] prefix, int prefixLength, Stream source, bool leaveOpen) : Stream
+internal sealed class PrefixedReadStream(byte[] prefix, int prefixLength, Stream source, bool leaveOpen) : ReadOnlyStream
 {
     private int _position;
-
-    public override bool CanRead => true;
-    public override bool CanSeek => false;
-    public override bool CanWrite => false;
-    public override long Length => throw new NotSupportedException();
-    public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-    public override void Flush() { }
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-    public override void SetLength(long value) => throw new NotSupportedException();
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 
     public override int Read(byte[] buffer, int offset, int count)
     {

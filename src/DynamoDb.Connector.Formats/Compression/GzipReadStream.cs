@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Buffers.Binary;
 using System.IO.Compression;
+using DynamoDb.Connector.Formats.Streams;
 
 namespace DynamoDb.Connector.Formats.Compression;
 
@@ -9,7 +10,7 @@ namespace DynamoDb.Connector.Formats.Compression;
 /// ends with a trailer whose CRC-32 and size match what was decompressed. GZipStream returns a short stream without
 /// an error for a truncated file; here that is an <see cref="InvalidDataException"/>, so items are never lost silently.
 /// </summary>
-internal sealed class GzipReadStream : Stream
+internal sealed class GzipReadStream : ReadOnlyStream
 {
     private const int InitialBufferBytes = 64 * 1024;
     private const int MaxBufferBytes = 4 * 1024 * 1024;
@@ -38,14 +39,6 @@ internal sealed class GzipReadStream : Stream
     }
 
     public override bool CanRead => !_disposed;
-    public override bool CanSeek => false;
-    public override bool CanWrite => false;
-    public override long Length => throw new NotSupportedException();
-    public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-    public override void Flush() { }
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-    public override void SetLength(long value) => throw new NotSupportedException();
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 
     public override int Read(byte[] buffer, int offset, int count)
     {
@@ -313,18 +306,8 @@ internal sealed class GzipReadStream : Stream
     }
 
     /// <summary>The inflater's view of the compressed bytes: exactly the current member's deflate data and what follows.</summary>
-    private sealed class MemberInput(GzipReadStream owner) : Stream
+    private sealed class MemberInput(GzipReadStream owner) : ReadOnlyStream
     {
-        public override bool CanRead => true;
-        public override bool CanSeek => false;
-        public override bool CanWrite => false;
-        public override long Length => throw new NotSupportedException();
-        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-        public override void Flush() { }
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-        public override void SetLength(long value) => throw new NotSupportedException();
-        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-
         public override int Read(byte[] buffer, int offset, int count) =>
             owner.HandOutAsync(buffer.AsMemory(offset, count), useAsync: false, CancellationToken.None).GetAwaiter().GetResult();
 

@@ -1,18 +1,12 @@
+using DynamoDb.Connector.Formats.Streams;
+
 namespace DynamoDb.Connector.Formats.Compression;
 
 /// <summary>Writes straight to the destination; disposing it leaves the destination open when asked (like the compressors).</summary>
-internal sealed class PassThroughWriteStream(Stream destination, bool leaveOpen) : Stream
+internal sealed class PassThroughWriteStream(Stream destination, bool leaveOpen) : WriteOnlyStream
 {
-    public override bool CanRead => false;
-    public override bool CanSeek => false;
-    public override bool CanWrite => true;
-    public override long Length => throw new NotSupportedException();
-    public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
     public override void Flush() => destination.Flush();
     public override Task FlushAsync(CancellationToken cancellationToken) => destination.FlushAsync(cancellationToken);
-    public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-    public override void SetLength(long value) => throw new NotSupportedException();
     public override void Write(byte[] buffer, int offset, int count) => destination.Write(buffer, offset, count);
     public override void Write(ReadOnlySpan<byte> buffer) => destination.Write(buffer);
 

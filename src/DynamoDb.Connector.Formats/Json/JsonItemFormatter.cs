@@ -3,6 +3,7 @@ using System.Buffers.Text;
 using System.Text;
 using Amazon.DynamoDBv2.Model;
 using DynamoDb.Connector.Formats.Items;
+using DynamoDb.Connector.Formats.Streams;
 
 namespace DynamoDb.Connector.Formats.Json;
 
@@ -269,17 +270,8 @@ internal sealed class JsonItemFormatter : IDisposable
     }
 
     /// <summary>Receives a hidden MemoryStream's bytes from <see cref="MemoryStream.WriteTo"/> and writes them as base64.</summary>
-    private sealed class BinarySink(JsonItemFormatter owner) : Stream
+    private sealed class BinarySink(JsonItemFormatter owner) : WriteOnlyStream
     {
-        public override bool CanRead => false;
-        public override bool CanSeek => false;
-        public override bool CanWrite => true;
-        public override long Length => throw new NotSupportedException();
-        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-        public override void Flush() { }
-        public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-        public override void SetLength(long value) => throw new NotSupportedException();
         public override void Write(byte[] buffer, int offset, int count) => owner.WriteBase64(buffer.AsSpan(offset, count));
     }
 }

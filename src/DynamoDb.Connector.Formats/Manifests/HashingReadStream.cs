@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Security.Cryptography;
+using DynamoDb.Connector.Formats.Streams;
 
 namespace DynamoDb.Connector.Formats.Manifests;
 
@@ -8,7 +9,7 @@ namespace DynamoDb.Connector.Formats.Manifests;
 /// way through, so one pass both decompresses and checksums a file. Buffered, so the first bytes can be peeked at to
 /// detect compression. Does not dispose the stream under it.
 /// </summary>
-internal sealed class HashingReadStream : Stream
+internal sealed class HashingReadStream : ReadOnlyStream
 {
     private const int BufferSize = 64 * 1024;
     private readonly Stream _inner;
@@ -33,12 +34,6 @@ internal sealed class HashingReadStream : Stream
 
     /// <summary>The SHA-256 of every byte, once the end was reached (null when not asked for or not at the end).</summary>
     public byte[]? Sha256 => _eof ? _sha256Result ??= _sha256?.GetHashAndReset() : null;
-
-    public override bool CanRead => true;
-    public override bool CanSeek => false;
-    public override bool CanWrite => false;
-    public override long Length => throw new NotSupportedException();
-    public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
 
     /// <summary>The next bytes, up to <paramref name="count"/> (fewer only at the end), without consuming them.</summary>
     public async ValueTask<ReadOnlyMemory<byte>> PeekAsync(int count, CancellationToken cancellationToken)
@@ -85,11 +80,6 @@ internal sealed class HashingReadStream : Stream
         ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
 
     public override int Read(byte[] buffer, int offset, int count) => ReadAsync(buffer.AsMemory(offset, count)).AsTask().GetAwaiter().GetResult();
-
-    public override void Flush() { }
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-    public override void SetLength(long value) => throw new NotSupportedException();
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 
     protected override void Dispose(bool disposing)
     {

@@ -127,11 +127,11 @@ public sealed class ExportOptions
     public ReadThroughputOptions Throughput { get; set; } = new();
 
     /// <summary>
-    /// Backoff and limits for throttled and failed reads (the writer's retry options: exponential backoff with full
+    /// Backoff and limits for throttled and failed reads (the same options as a writer's: exponential backoff with full
     /// jitter; <c>ValidationException</c> is never retried). A read that runs out of attempts or time fails the
     /// export, which resumes from its checkpoint when run again.
     /// </summary>
-    public WriteRetryOptions Retry { get; set; } = new();
+    public RetryOptions Retry { get; set; } = new();
 
     /// <summary>
     /// Where the export records its progress, so an interrupted export resumes where it stopped: a folder uri (local

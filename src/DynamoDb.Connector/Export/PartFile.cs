@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using DynamoDb.Connector.Formats.Compression;
 using DynamoDb.Connector.Formats.Lines;
+using DynamoDb.Connector.Formats.Streams;
 using DynamoDb.Connector.Storage;
 using Amazon.DynamoDBv2.Model;
 
@@ -20,7 +21,7 @@ internal sealed record PartFileInfo(string Name, string Url, long ItemCount, lon
 /// A write-only stream that hashes (SHA-256 and MD5) and counts every byte on its way to the stream under it, so a
 /// part file's checksums come from the bytes actually stored, in the same pass. Does not dispose the stream under it.
 /// </summary>
-internal sealed class HashingWriteStream(Stream inner) : Stream
+internal sealed class HashingWriteStream(Stream inner) : WriteOnlyStream
 {
     private readonly IncrementalHash _sha256 = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
     private readonly IncrementalHash _md5 = IncrementalHash.CreateHash(HashAlgorithmName.MD5);
@@ -28,10 +29,6 @@ internal sealed class HashingWriteStream(Stream inner) : Stream
     /// <summary>Bytes written so far.</summary>
     public long BytesWritten { get; private set; }
 
-    public override bool CanRead => false;
-    public override bool CanSeek => false;
-    public override bool CanWrite => true;
-    public override long Length => throw new NotSupportedException();
     public override long Position { get => BytesWritten; set => throw new NotSupportedException(); }
 
     /// <summary>SHA-256 and MD5 of everything written; call once, at the end.</summary>
@@ -57,12 +54,6 @@ internal sealed class HashingWriteStream(Stream inner) : Stream
     public override void Flush() => inner.Flush();
 
     public override Task FlushAsync(CancellationToken cancellationToken) => inner.FlushAsync(cancellationToken);
-
-    public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-    public override void SetLength(long value) => throw new NotSupportedException();
 
     protected override void Dispose(bool disposing)
     {

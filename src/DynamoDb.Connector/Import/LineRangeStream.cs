@@ -1,3 +1,5 @@
+using DynamoDb.Connector.Formats.Streams;
+
 namespace DynamoDb.Connector.Import;
 
 /// <summary>
@@ -6,7 +8,7 @@ namespace DynamoDb.Connector.Import;
 /// set of adjoining ranges. The inner stream must start at byte <c>start - 1</c> (or 0 when <c>start</c> is 0), so
 /// the reader can tell whether <c>start</c> is itself the start of a line.
 /// </summary>
-internal sealed class LineRangeStream : Stream
+internal sealed class LineRangeStream : ReadOnlyStream
 {
     private readonly Stream _inner;
     private readonly long _end;
@@ -28,12 +30,6 @@ internal sealed class LineRangeStream : Stream
 
     /// <summary>The offset the inner stream has to begin at for a range starting at <paramref name="start"/>.</summary>
     public static long InnerOffset(long start) => start == 0 ? 0 : start - 1;
-
-    public override bool CanRead => true;
-    public override bool CanSeek => false;
-    public override bool CanWrite => false;
-    public override long Length => throw new NotSupportedException();
-    public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
 
     public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
     {
@@ -85,11 +81,6 @@ internal sealed class LineRangeStream : Stream
 
     public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
         ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
-
-    public override void Flush() { }
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-    public override void SetLength(long value) => throw new NotSupportedException();
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 
     protected override void Dispose(bool disposing)
     {

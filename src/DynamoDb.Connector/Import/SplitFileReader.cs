@@ -1,4 +1,5 @@
 using DynamoDb.Connector.Formats.Lines;
+using DynamoDb.Connector.Formats.Streams;
 using DynamoDb.Connector.Storage;
 
 namespace DynamoDb.Connector.Import;
@@ -50,14 +51,8 @@ internal static class SplitFileReader
 }
 
 /// <summary>Passes reads through and tells a callback how many bytes each returned.</summary>
-internal sealed class CountingReadStream(Stream inner, Action<int> onRead) : Stream
+internal sealed class CountingReadStream(Stream inner, Action<int> onRead) : ReadOnlyStream
 {
-    public override bool CanRead => true;
-    public override bool CanSeek => false;
-    public override bool CanWrite => false;
-    public override long Length => throw new NotSupportedException();
-    public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-
     public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
     {
         int read = await inner.ReadAsync(buffer, cancellationToken).ConfigureAwait(false);
@@ -74,11 +69,6 @@ internal sealed class CountingReadStream(Stream inner, Action<int> onRead) : Str
         onRead(read);
         return read;
     }
-
-    public override void Flush() { }
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-    public override void SetLength(long value) => throw new NotSupportedException();
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 
     protected override void Dispose(bool disposing)
     {

@@ -1,3 +1,5 @@
+using DynamoDb.Connector.Formats.Streams;
+
 namespace DynamoDb.Connector.Storage;
 
 /// <summary>Where an <see cref="ObjectWriteStream"/> sends its bytes: a temporary file, or S3 parts.</summary>
@@ -16,26 +18,22 @@ internal interface IObjectWriteSink
 /// neither commits nor aborts, so a compressor created without <c>leaveOpen</c> can be disposed before
 /// <see cref="IObjectWriter.CommitAsync"/>. <see cref="Position"/> is the number of bytes written.
 /// </summary>
-internal sealed class ObjectWriteStream(IObjectWriteSink sink) : Stream
+internal sealed class ObjectWriteStream(IObjectWriteSink sink) : WriteOnlyStream
 {
     private long _written;
     private bool _closed;
-
-    public override bool CanRead => false;
-
-    public override bool CanSeek => false;
 
     public override bool CanWrite => !_closed;
 
     /// <summary>Bytes written so far.</summary>
     public long BytesWritten => _written;
 
-    public override long Length => throw new NotSupportedException($"The stream writing {sink.Uri} cannot seek.");
+    public override long Length => throw CannotSeek();
 
     public override long Position
     {
         get => _written;
-        set => throw new NotSupportedException($"The stream writing {sink.Uri} cannot seek.");
+        set => throw CannotSeek();
     }
 
     public override void Write(byte[] buffer, int offset, int count) => Write(buffer.AsSpan(offset, count));
@@ -59,18 +57,14 @@ internal sealed class ObjectWriteStream(IObjectWriteSink sink) : Stream
 
     public override void WriteByte(byte value) => Write([value]);
 
-    /// <summary>Does nothing: bytes become durable and visible at commit, not before.</summary>
-    public override void Flush()
-    {
-    }
-
+    // Flush (inherited) and FlushAsync do nothing: bytes become durable and visible at commit, not before.
     public override Task FlushAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
     public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException($"The stream writing {sink.Uri} is write-only.");
 
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException($"The stream writing {sink.Uri} cannot seek.");
+    public override long Seek(long offset, SeekOrigin origin) => throw CannotSeek();
 
-    public override void SetLength(long value) => throw new NotSupportedException($"The stream writing {sink.Uri} cannot seek.");
+    public override void SetLength(long value) => throw CannotSeek();
 
     /// <summary>Ends writing; the writer still decides between commit and abort.</summary>
     protected override void Dispose(bool disposing)
@@ -80,24 +74,18 @@ internal sealed class ObjectWriteStream(IObjectWriteSink sink) : Stream
     }
 
     private void EnsureOpen() => ObjectDisposedException.ThrowIf(_closed, this);
+
+    private NotSupportedException CannotSeek() => new($"The stream writing {sink.Uri} cannot seek.");
 }
 
 /// <summary>
 /// A read-only view of at most <c>length</c> bytes of another stream (from its current position); disposing it
 /// disposes the inner stream and, if given, its owner (an S3 response).
 /// </summary>
-internal sealed class ReadWindowStream(Stream inner, long length, IDisposable? owner = null) : Stream
+internal sealed class ReadWindowStream(Stream inner, long length, IDisposable? owner = null) : ReadOnlyStream
 {
     private long _remaining = length;
     private long _position;
-
-    public override bool CanRead => true;
-
-    public override bool CanSeek => false;
-
-    public override bool CanWrite => false;
-
-    public override long Length => throw new NotSupportedException();
 
     public override long Position
     {
@@ -123,16 +111,6 @@ internal sealed class ReadWindowStream(Stream inner, long length, IDisposable? o
         int read = await inner.ReadAsync(buffer[..Limit(buffer.Length)], cancellationToken).ConfigureAwait(false);
         return Advance(read);
     }
-
-    public override void Flush()
-    {
-    }
-
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-    public override void SetLength(long value) => throw new NotSupportedException();
-
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 
     protected override void Dispose(bool disposing)
     {

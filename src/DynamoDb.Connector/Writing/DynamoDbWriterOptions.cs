@@ -22,7 +22,10 @@ public enum WriteMode
     Delete,
 }
 
-/// <summary>How a writer retries what DynamoDB could not take.</summary>
+/// <summary>
+/// How the connector retries what DynamoDB could not take: a writer's batches (<see cref="DynamoDbWriterOptions.Retry"/>)
+/// and an export's reads (<c>ExportOptions.Retry</c>).
+/// </summary>
 /// <remarks>
 /// Throttling (<c>ProvisionedThroughputExceededException</c>, <c>ThrottlingException</c>, <c>RequestLimitExceeded</c>),
 /// unprocessed items, HTTP 500/503, timeouts and dropped connections are retried after exponential backoff with full
@@ -31,7 +34,7 @@ public enum WriteMode
 /// of attempts or time goes to the dead-letter sink. The AWS SDK client may retry too (its <c>MaxErrorRetry</c>); the
 /// connector's retry is the one that paces, so a client with <c>MaxErrorRetry = 0</c> is best for bulk writes.
 /// </remarks>
-public sealed class WriteRetryOptions
+public sealed class RetryOptions
 {
     /// <summary>
     /// The most times one item is sent before it is dead-lettered. Default 20; valid 1 to 1,000,000, or null to
@@ -52,7 +55,7 @@ public sealed class WriteRetryOptions
     public TimeSpan MaxDelay { get; set; } = TimeSpan.FromSeconds(20);
 
     /// <summary>Copies these options.</summary>
-    public WriteRetryOptions Clone() => (WriteRetryOptions)MemberwiseClone();
+    public RetryOptions Clone() => (RetryOptions)MemberwiseClone();
 
     /// <summary>The backoff before the <paramref name="failures"/>-th retry in a row: full jitter, <paramref name="random"/> (0 to 1) x min(MaxDelay, BaseDelay x 2^(n-1)).</summary>
     internal TimeSpan DelayBefore(int failures, double random)
@@ -105,7 +108,7 @@ public sealed class DynamoDbWriterOptions
     public WriteThroughputOptions Throughput { get; set; } = new();
 
     /// <summary>Retries and their limits.</summary>
-    public WriteRetryOptions Retry { get; set; } = new();
+    public RetryOptions Retry { get; set; } = new();
 
     /// <summary>
     /// Where items that cannot be written go, shared or not (the caller owns it; writers only write to it and flush
