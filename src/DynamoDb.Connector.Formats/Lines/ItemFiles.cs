@@ -18,7 +18,7 @@ public sealed record FormatDetection(ItemFileFormat Format, CompressionKind Comp
 /// </summary>
 public static class ItemFiles
 {
-    /// <summary>The most bytes <see cref="DetectFormatAsync"/> reads: 1 MiB (it stops at the end of the first non-empty line).</summary>
+    /// <summary>The most bytes <see cref="DetectFormatAsync"/> reads: 1 MiB (it stops at the end of the second non-empty line).</summary>
     public const int MaxDetectionBytes = 1024 * 1024;
 
     /// <summary>
@@ -70,7 +70,8 @@ public static class ItemFiles
     }
 
     /// <summary>
-    /// Detects the format (and compression) of a file from its first non-empty line. Reads at most
+    /// Detects the format (and compression) of a file from its first non-empty line (and the second, when the first is
+    /// not JSON: a damaged first line of a JSON file does not make it CSV). Reads at most
     /// <see cref="MaxDetectionBytes"/> decompressed bytes and leaves <paramref name="stream"/> open, but consumes
     /// them: open the file again to read it.
     /// </summary>
@@ -81,7 +82,8 @@ public static class ItemFiles
         var sample = new byte[64 * 1024];
         int length = 0;
         bool ended = false;
-        while (!ended && length < MaxDetectionBytes && !HasCompleteFirstLine(sample.AsSpan(0, length)))
+        // Two lines: a first line that is not JSON may be a bad line of a JSON file rather than a CSV header.
+        while (!ended && length < MaxDetectionBytes && !HasCompleteLines(sample.AsSpan(0, length), 2))
         {
             if (length == sample.Length)
             {
@@ -99,7 +101,7 @@ public static class ItemFiles
     /// Detects the format from the first bytes of a file's decompressed content (at least its first non-empty line,
     /// or all of a shorter file). Rules, in order: a first line that parses as ddb-json, ddb-json-incremental or
     /// data-pipeline is that format; a line that does not start with <c>{</c> is the legacy data-pipeline framing when
-    /// it holds a 0x03 byte, CSV otherwise; an incomplete or invalid JSON line is judged by its first field name.
+    /// it holds a 0x03 byte, the format of the next line when that is a whole JSON item (a damaged first line), CSV otherwise; an incomplete or invalid JSON line is judged by its first field name.
     /// </summary>
     /// <exception cref="ArgumentException">The bytes are gzip or zstd compressed (use <see cref="DetectFormatAsync"/>).</exception>
     public static FormatDetection DetectFormat(ReadOnlySpan<byte> start)
@@ -111,11 +113,36 @@ public static class ItemFiles
         return Detect(start, ended: true);
     }
 
-    private static bool HasCompleteFirstLine(ReadOnlySpan<byte> sample)
+    private static bool HasCompleteLines(ReadOnlySpan<byte> sample, int count)
     {
         sample = SkipByteOrderMark(sample);
-        int content = sample.IndexOfAnyExcept("\r\n \t"u8);
-        return content >= 0 && sample[content..].IndexOfAny((byte)'\n', (byte)'\r') >= 0;
+        for (int found = 0; found < count; found++)
+        {
+            int content = sample.IndexOfAnyExcept("\r\n \t"u8);
+            if (content < 0) return false;
+            int end = sample[content..].IndexOfAny((byte)'\n', (byte)'\r');
+            if (end < 0) return false;
+            sample = sample[(content + end)..];
+        }
+        return true;
+    }
+
+    /// <summary>The format a complete JSON line parses as, or null.</summary>
+    private static (ItemFileFormat Format, string Why)? ParsesAs(ReadOnlySpan<byte> line, ref string? problem)
+    {
+        foreach (var (format, why) in Candidates)
+        {
+            try
+            {
+                new JsonItemParser(format).Parse(line, 1);
+                return (format, why);
+            }
+            catch (AttributePathException e)
+            {
+                problem ??= e.Reason;
+            }
+        }
+        return null;
     }
 
     private static FormatDetection Detect(ReadOnlySpan<byte> sample, bool ended)
@@ -130,27 +157,29 @@ public static class ItemFiles
         int lineEnd = rest.IndexOfAny((byte)'\n', (byte)'\r');
         bool complete = lineEnd >= 0 || ended;
         var line = lineEnd >= 0 ? rest[..lineEnd] : rest;
+        string? problem = null;
         if (line[0] != (byte)'{')
         {
-            return line.Contains((byte)0x03)
-                ? new(ItemFileFormat.DataPipeline, CompressionKind.None, "the first line uses the legacy Data Pipeline framing (name\\x03{value}\\x02...)")
-                : new(ItemFileFormat.Csv, CompressionKind.None, "the first line is not a JSON object");
-        }
-        string? problem = null;
-        if (complete)
-        {
-            foreach (var (format, why) in Candidates)
+            if (line.Contains((byte)0x03))
             {
-                try
+                return new(ItemFileFormat.DataPipeline, CompressionKind.None, "the first line uses the legacy Data Pipeline framing (name\\x03{value}\\x02...)");
+            }
+            // A JSON file whose first line is damaged is not a CSV file: when the next line is a whole item, read the
+            // file as its format, and the first line is reported as bad instead of every line.
+            if (lineEnd >= 0 && rest[lineEnd..] is var after && after.IndexOfAnyExcept("\r\n \t"u8) is int next and >= 0)
+            {
+                var second = after[next..];
+                int secondEnd = second.IndexOfAny((byte)'\n', (byte)'\r');
+                if ((secondEnd >= 0 || ended) && second[0] == (byte)'{' && ParsesAs(secondEnd >= 0 ? second[..secondEnd] : second, ref problem) is { } json)
                 {
-                    new JsonItemParser(format).Parse(line, 1);
-                    return new(format, CompressionKind.None, why);
-                }
-                catch (AttributePathException e)
-                {
-                    problem ??= e.Reason;
+                    return new(json.Format, CompressionKind.None, $"the first line is not JSON (a damaged line?), but the second is: {json.Why.Replace("the first line", "it", StringComparison.Ordinal)}");
                 }
             }
+            return new(ItemFileFormat.Csv, CompressionKind.None, "the first line is not a JSON object");
+        }
+        if (complete && ParsesAs(line, ref problem) is { } parsed)
+        {
+            return new(parsed.Format, CompressionKind.None, parsed.Why);
         }
         string field = FirstFieldName(line);
         string note = complete ? $" (but it is not a valid item: {problem})" : " (the line is longer than the sample)";

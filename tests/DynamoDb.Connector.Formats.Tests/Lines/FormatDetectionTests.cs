@@ -25,6 +25,10 @@ public class FormatDetectionTests
     [InlineData("{\"Keys\":{\"pk\":{\"X\":\"a\"}}}\n", ItemFileFormat.DynamoDbJsonIncremental)]
     [InlineData("{\"pk\":{\"X\":\"a\"}}\n", ItemFileFormat.DataPipeline)]
     [InlineData("", ItemFileFormat.DataPipeline)]
+    [InlineData("garbage\n{\"Item\":{\"pk\":{\"S\":\"a\"}}}\n", ItemFileFormat.DynamoDbJson)]
+    [InlineData("\"Item\":{\"pk\":{\"S\":\"cut\"}}}\n\n{\"id\":{\"s\":\"x\"}}", ItemFileFormat.DataPipeline)]
+    [InlineData("pk,doc\n{\"not\": an item},x\n", ItemFileFormat.Csv)]
+    [InlineData("pk,sk\n{\"Item\":{\"pk\":{\"S\":\"a\"}}}", ItemFileFormat.DynamoDbJson)]
     public async Task DetectFormat_FirstLine_GivesTheFormatAndAReason(string content, ItemFileFormat expected)
     {
         byte[] bytes = Encoding.UTF8.GetBytes(content);
@@ -44,6 +48,17 @@ public class FormatDetectionTests
         var detection = await ItemFiles.DetectFormatAsync(new MemoryStream("{\"Item\":{\"pk\":{\"S\":\"a\"},\"bad\":{\"N\":\"x\"}}}\n"u8.ToArray()));
 
         Assert.Contains("'x' is not a number", detection.Reason);
+    }
+
+    [Fact]
+    public async Task DetectFormatAsync_DamagedFirstLineOfAJsonFile_ReadsTheFileAsJson_AndSaysSo()
+    {
+        var detection = await ItemFiles.DetectFormatAsync(new MemoryStream("{\"Item\":{\"pk\":{\"S\":\"a\"}\n{\"Item\":{\"pk\":{\"S\":\"b\"}}}\n"u8.ToArray()));
+        var headless = await ItemFiles.DetectFormatAsync(new MemoryStream("xx\"S\":\"a\"}}}\n{\"Item\":{\"pk\":{\"S\":\"b\"}}}\n"u8.ToArray()));
+
+        Assert.Equal(ItemFileFormat.DynamoDbJson, detection.Format);
+        Assert.Equal(ItemFileFormat.DynamoDbJson, headless.Format);
+        Assert.Contains("the first line is not JSON (a damaged line?), but the second is", headless.Reason, StringComparison.Ordinal);
     }
 
     [Theory]

@@ -86,6 +86,27 @@ public sealed class ImportCommandTests(LocalServers servers) : IDisposable
     }
 
     [Fact]
+    public async Task Import_OfAJsonFileWhoseFirstLineIsDamaged_SetsAsideThatLineOnly()
+    {
+        string table = await CreateTableAsync();
+        string file = _temp.Combine("items.json");
+        await File.WriteAllLinesAsync(file,
+        [
+            """pk":{"S":"a"},"sk":{"N":"1"}}}""",
+            """{"Item":{"pk":{"S":"b"},"sk":{"N":"2"}}}""",
+            """{"Item":{"pk":{"S":"c"},"sk":{"N":"3"}}}""",
+        ]);
+
+        var run = await CliProcess.RunAsync(servers, ["import", "--source", file, "--table", table, "--write-capacity", "1000"]);
+
+        Assert.True(run.ExitCode == 3, run.ToString());
+        Assert.Contains($"{file}:1: ", run.Stderr, StringComparison.Ordinal);
+        Assert.Contains("bytes, ddb-json (detected from", run.Stdout, StringComparison.Ordinal);
+        Assert.Contains("the first line is not JSON (a damaged line?)", run.Stdout, StringComparison.Ordinal);
+        Assert.Equal(["b", "c"], (await ScanAsync(table)).Select(i => i["pk"].S).Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
     public async Task Import_KilledMidway_ThenRerunWithItsCheckpoint_EndsWithTheSameTable_AndRereadsNoFinishedSplit()
     {
         string table = await CreateTableAsync();
