@@ -1,19 +1,11 @@
+using DynamoDb.Connector.Formats.Streams;
+
 namespace DynamoDb.Connector.Formats.Tests.Lines;
 
 /// <summary>A read-only, non-seekable stream that returns at most <c>chunk</c> bytes per read, to hit every buffer boundary.</summary>
-internal sealed class TrickleStream(byte[] data, int chunk) : Stream
+internal sealed class TrickleStream(byte[] data, int chunk) : ReadOnlyStream
 {
     private int _position;
-
-    public override bool CanRead => true;
-    public override bool CanSeek => false;
-    public override bool CanWrite => false;
-    public override long Length => throw new NotSupportedException();
-    public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-    public override void Flush() { }
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-    public override void SetLength(long value) => throw new NotSupportedException();
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 
     public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
 
@@ -33,23 +25,13 @@ internal sealed class TrickleStream(byte[] data, int chunk) : Stream
 }
 
 /// <summary>Generates lines on the fly without ever holding the whole content: a file of any size in constant memory.</summary>
-internal sealed class GeneratedLinesStream(long lines, Func<long, byte[]> line) : Stream
+internal sealed class GeneratedLinesStream(long lines, Func<long, byte[]> line) : ReadOnlyStream
 {
     private long _next = 1;
     private byte[] _current = [];
     private int _offset;
 
     public long BytesProduced { get; private set; }
-
-    public override bool CanRead => true;
-    public override bool CanSeek => false;
-    public override bool CanWrite => false;
-    public override long Length => throw new NotSupportedException();
-    public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-    public override void Flush() { }
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-    public override void SetLength(long value) => throw new NotSupportedException();
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 
     public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
 
