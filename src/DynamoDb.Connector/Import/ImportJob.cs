@@ -131,7 +131,7 @@ public sealed class ImportJob
         // The workers share the batches in flight: items in flight are what the import holds in memory, so it stays
         // bounded by MaxBatchesInFlight x 25 items whatever the input size and the number of workers.
         run.WriterBatchesInFlight = Math.Max(1, (options.Writer.MaxBatchesInFlight + workers - 1) / workers);
-        Log.ImportStarted(_logger, options.TableName, plan.Splits.Count, workers, 0, options.CheckpointUri ?? "(none)");
+        Log.ImportStarted(_logger, options.TableName, plan.Splits.Count, workers, options.CheckpointUri ?? "(none)");
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var reporting = ReportProgressAsync(run, started, stop.Token);
         using var failed = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);

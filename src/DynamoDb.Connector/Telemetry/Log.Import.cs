@@ -8,8 +8,8 @@ internal static partial class Log
     [LoggerMessage(EventId = 300, Level = LogLevel.Information, Message = "Import of {Source} planned: {Kind}, {Format} ({FormatReason}), {Files} files in {Splits} splits, {Bytes} bytes")]
     public static partial void ImportPlanned(ILogger logger, string source, string kind, string format, string formatReason, int files, int splits, long bytes);
 
-    [LoggerMessage(EventId = 301, Level = LogLevel.Information, Message = "Import into table {Table} started: {Splits} splits on {Workers} workers; {Finished} splits already finished by the checkpoint at {Checkpoint}")]
-    public static partial void ImportStarted(ILogger logger, string table, int splits, int workers, int finished, string checkpoint);
+    [LoggerMessage(EventId = 301, Level = LogLevel.Information, Message = "Import into table {Table} started: {Splits} splits on {Workers} workers; checkpoint {Checkpoint}")]
+    public static partial void ImportStarted(ILogger logger, string table, int splits, int workers, string checkpoint);
 
     [LoggerMessage(EventId = 302, Level = LogLevel.Information, Message = "Import into table {Table}: {ItemsRead} items read, {ItemsWritten} written, {DeadLettered} dead-lettered; {BytesRead} of {TotalBytes} bytes; {SplitsDone} of {Splits} splits done; {WriteUnitsPerSecond:F0} WCU/s; {Remaining} left")]
     public static partial void ImportProgress(ILogger logger, string table, long itemsRead, long itemsWritten, long deadLettered, long bytesRead, long totalBytes, int splitsDone, int splits, double writeUnitsPerSecond, string remaining);
