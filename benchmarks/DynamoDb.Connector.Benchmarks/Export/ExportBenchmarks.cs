@@ -252,45 +252,21 @@ public sealed class ExportBenchmarkConfig : ManualConfig
 }
 
 /// <summary>Items exported per second, from the median time per item.</summary>
-public sealed class ItemsPerSecondColumn : IColumn
+public sealed class ItemsPerSecondColumn() : CustomColumn(nameof(ItemsPerSecondColumn), "items/s",
+    "Items read and written per second, from the median time per item")
 {
-    public string Id => nameof(ItemsPerSecondColumn);
-    public string ColumnName => "items/s";
-    public bool AlwaysShow => true;
-    public ColumnCategory Category => ColumnCategory.Custom;
-    public int PriorityInCategory => 0;
-    public bool IsNumeric => true;
-    public UnitType UnitType => UnitType.Dimensionless;
-    public string Legend => "Items read and written per second, from the median time per item";
-
-    public string GetValue(Summary summary, BenchmarkCase benchmarkCase) =>
+    public override string GetValue(Summary summary, BenchmarkCase benchmarkCase) =>
         summary[benchmarkCase]?.ResultStatistics is { } statistics
             ? (1e9 / statistics.Median).ToString("N0", System.Globalization.CultureInfo.InvariantCulture)
             : "-";
-
-    public string GetValue(Summary summary, BenchmarkCase benchmarkCase, SummaryStyle style) => GetValue(summary, benchmarkCase);
-    public bool IsDefault(Summary summary, BenchmarkCase benchmarkCase) => false;
-    public bool IsAvailable(Summary summary) => true;
 }
 
 /// <summary>MB/s of data-pipeline lines written (the items' average line length over the median time per item).</summary>
-public sealed class WrittenMegabytesPerSecondColumn : IColumn
+public sealed class WrittenMegabytesPerSecondColumn() : CustomColumn(nameof(WrittenMegabytesPerSecondColumn), "MB/s written",
+    "Megabytes (10^6) of data-pipeline lines written per second, from the median time per item", priority: 1)
 {
-    public string Id => nameof(WrittenMegabytesPerSecondColumn);
-    public string ColumnName => "MB/s written";
-    public bool AlwaysShow => true;
-    public ColumnCategory Category => ColumnCategory.Custom;
-    public int PriorityInCategory => 1;
-    public bool IsNumeric => true;
-    public UnitType UnitType => UnitType.Dimensionless;
-    public string Legend => "Megabytes (10^6) of data-pipeline lines written per second, from the median time per item";
-
-    public string GetValue(Summary summary, BenchmarkCase benchmarkCase) =>
+    public override string GetValue(Summary summary, BenchmarkCase benchmarkCase) =>
         summary[benchmarkCase]?.ResultStatistics is { } statistics
             ? (LineBenchmarkData.BytesPerLine(ItemFileFormat.DataPipeline) / statistics.Median * 1e9 / 1e6).ToString("F1", System.Globalization.CultureInfo.InvariantCulture)
             : "-";
-
-    public string GetValue(Summary summary, BenchmarkCase benchmarkCase, SummaryStyle style) => GetValue(summary, benchmarkCase);
-    public bool IsDefault(Summary summary, BenchmarkCase benchmarkCase) => false;
-    public bool IsAvailable(Summary summary) => true;
 }

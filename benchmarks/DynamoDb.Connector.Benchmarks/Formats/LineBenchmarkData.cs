@@ -120,18 +120,10 @@ public sealed class LineBenchmarkConfig : ManualConfig
 /// MB/s of line data: the format's average line length (one operation is one line) over the median time.
 /// 1 MB = 1,000,000 bytes.
 /// </summary>
-public sealed class MegabytesPerSecondColumn : IColumn
+public sealed class MegabytesPerSecondColumn() : CustomColumn(nameof(MegabytesPerSecondColumn), "MB/s",
+    "Megabytes (10^6) of line data processed per second, from the median time per line")
 {
-    public string Id => nameof(MegabytesPerSecondColumn);
-    public string ColumnName => "MB/s";
-    public bool AlwaysShow => true;
-    public ColumnCategory Category => ColumnCategory.Custom;
-    public int PriorityInCategory => 0;
-    public bool IsNumeric => true;
-    public UnitType UnitType => UnitType.Dimensionless;
-    public string Legend => "Megabytes (10^6) of line data processed per second, from the median time per line";
-
-    public string GetValue(Summary summary, BenchmarkCase benchmarkCase)
+    public override string GetValue(Summary summary, BenchmarkCase benchmarkCase)
     {
         var report = summary[benchmarkCase];
         if (report?.ResultStatistics is not { } statistics || benchmarkCase.Parameters["Format"] is not ItemFileFormat format)
@@ -141,8 +133,4 @@ public sealed class MegabytesPerSecondColumn : IColumn
         double bytesPerSecond = LineBenchmarkData.BytesPerLine(format) / statistics.Median * 1e9;
         return (bytesPerSecond / 1e6).ToString("F1", System.Globalization.CultureInfo.InvariantCulture);
     }
-
-    public string GetValue(Summary summary, BenchmarkCase benchmarkCase, SummaryStyle style) => GetValue(summary, benchmarkCase);
-    public bool IsDefault(Summary summary, BenchmarkCase benchmarkCase) => false;
-    public bool IsAvailable(Summary summary) => true;
 }

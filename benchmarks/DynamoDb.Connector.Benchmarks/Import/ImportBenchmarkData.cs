@@ -145,18 +145,12 @@ public sealed class PeakMemory : IDisposable
 public sealed record PeakMemoryResult(long PeakWorkingSet, long PeakGcHeap, long PeakGcCommitted);
 
 /// <summary>Items per second and input MB/s, from the median time per operation (an operation is one item, or the whole run when <c>PerRun</c>).</summary>
-public sealed class ImportRateColumn(string name, bool megabytes, Func<BenchmarkCase, ImportDataSet?> dataSet, bool perRun) : IColumn
+public sealed class ImportRateColumn(string name, bool megabytes, Func<BenchmarkCase, ImportDataSet?> dataSet, bool perRun)
+    : CustomColumn(nameof(ImportRateColumn) + name, name,
+        megabytes ? "Megabytes (10^6) of input files read and imported per second, from the median time" : "Items imported per second, from the median time",
+        megabytes ? 1 : 0)
 {
-    public string Id => nameof(ImportRateColumn) + name;
-    public string ColumnName => name;
-    public bool AlwaysShow => true;
-    public ColumnCategory Category => ColumnCategory.Custom;
-    public int PriorityInCategory => megabytes ? 1 : 0;
-    public bool IsNumeric => true;
-    public UnitType UnitType => UnitType.Dimensionless;
-    public string Legend => megabytes ? "Megabytes (10^6) of input files read and imported per second, from the median time" : "Items imported per second, from the median time";
-
-    public string GetValue(Summary summary, BenchmarkCase benchmarkCase)
+    public override string GetValue(Summary summary, BenchmarkCase benchmarkCase)
     {
         if (summary[benchmarkCase]?.ResultStatistics is not { } statistics || dataSet(benchmarkCase) is not { } set) return "-";
         double seconds = statistics.Median / 1e9 / (perRun ? set.Items : 1); // per item
@@ -164,39 +158,25 @@ public sealed class ImportRateColumn(string name, bool megabytes, Func<Benchmark
             ? (set.BytesPerItem / seconds / 1e6).ToString("F1", CultureInfo.InvariantCulture)
             : (1 / seconds).ToString("N0", CultureInfo.InvariantCulture);
     }
-
-    public string GetValue(Summary summary, BenchmarkCase benchmarkCase, SummaryStyle style) => GetValue(summary, benchmarkCase);
-    public bool IsDefault(Summary summary, BenchmarkCase benchmarkCase) => false;
-    public bool IsAvailable(Summary summary) => true;
 }
 
 /// <summary>A peak the benchmark process recorded with <see cref="PeakMemory"/>, in MB (10^6 bytes).</summary>
-public sealed class PeakMemoryColumn(string name, Func<PeakMemoryResult, long> value, Func<BenchmarkCase, string> benchmark) : IColumn
+public sealed class PeakMemoryColumn(string name, Func<PeakMemoryResult, long> value, Func<BenchmarkCase, string> benchmark)
+    : CustomColumn(nameof(PeakMemoryColumn) + name, name, LegendOf(name), priority: 10)
 {
-    public string Id => nameof(PeakMemoryColumn) + name;
-    public string ColumnName => name;
-    public bool AlwaysShow => true;
-    public ColumnCategory Category => ColumnCategory.Custom;
-    public int PriorityInCategory => 10;
-    public bool IsNumeric => true;
-    public UnitType UnitType => UnitType.Dimensionless;
-    public string Legend => name switch
+    private static string LegendOf(string name) => name switch
     {
         "Peak WS MB" => "The benchmark process's peak working set (resident memory) over its runs, after the setup, in MB (10^6 bytes)",
         "Peak heap MB" => "The GC heap's peak size over the runs (GC.GetTotalMemory sampled every 10 ms), in MB",
         _ => "The GC's peak committed memory over the runs (sampled every 10 ms), in MB",
     };
 
-    public string GetValue(Summary summary, BenchmarkCase benchmarkCase)
+    public override string GetValue(Summary summary, BenchmarkCase benchmarkCase)
     {
         string file = PeakMemory.FileOf(benchmark(benchmarkCase));
         if (!File.Exists(file) || JsonSerializer.Deserialize<PeakMemoryResult>(File.ReadAllText(file)) is not { } result) return "-";
         return (value(result) / 1e6).ToString("F0", CultureInfo.InvariantCulture);
     }
-
-    public string GetValue(Summary summary, BenchmarkCase benchmarkCase, SummaryStyle style) => GetValue(summary, benchmarkCase);
-    public bool IsDefault(Summary summary, BenchmarkCase benchmarkCase) => false;
-    public bool IsAvailable(Summary summary) => true;
 
     /// <summary>The three peak columns for benchmarks named by <paramref name="benchmark"/>.</summary>
     public static IColumn[] All(Func<BenchmarkCase, string> benchmark) =>
