@@ -74,7 +74,7 @@ public sealed record ExportProgress
     /// <summary>Read capacity units consumed this run.</summary>
     public required double ConsumedCapacityUnits { get; init; }
 
-    /// <summary>Read capacity units per second consumed over the last reporting interval.</summary>
+    /// <summary>Read capacity units per second consumed over the last reporting interval (in the final report, over the whole run).</summary>
     public required double ReadUnitsPerSecond { get; init; }
 
     /// <summary>The read budget now, in RCU per second (after any cut for throttling).</summary>
