@@ -210,6 +210,8 @@ public sealed class ImportJob
     {
         string checkpointName = $"splits/{split.Index:D6}";
         var resume = run.Checkpoints is null ? null : await run.Checkpoints.ReadAsync<SplitCheckpoint>(checkpointName, cancellationToken).ConfigureAwait(false);
+        // Dead letters an earlier run committed are in the folder too: the result points there even if this run adds none.
+        if (resume?.DeadLetterChunks > 0 && run.DeadLetterFolder is not null) run.DeadLettersCommitted = true;
         if (resume?.Done == true)
         {
             run.SplitSkipped(split);
