@@ -22,6 +22,23 @@ for trx in "$results"/*.trx; do
   passed=$((passed + $(get passed))); failed=$((failed + $(get failed)))
   skipped=$((skipped + $(get notExecuted)))
 done
+if [ "$failed" -gt 0 ]; then
+  # Name each failure and its first message lines here too: a CI log is often read only from its end.
+  echo "failed tests:"
+  for trx in "$results"/*.trx; do
+    [ -f "$trx" ] || continue
+    python3 - "$trx" <<'PY' || grep -o 'testName="[^"]*" [^>]*outcome="Failed"' "$trx"
+import sys, xml.etree.ElementTree as ET
+ns = {"t": "http://microsoft.com/schemas/VisualStudio/TeamTest/2010"}
+for r in ET.parse(sys.argv[1]).getroot().iterfind(".//t:UnitTestResult", ns):
+    if r.get("outcome") == "Failed":
+        message = r.findtext(".//t:Message", default="", namespaces=ns).strip().splitlines()
+        print("  " + r.get("testName"))
+        for line in message[:6]:
+            print("    " + line)
+PY
+  done
+fi
 if [ "$passed" -eq 0 ] && [ "$failed" -eq 0 ]; then
   echo "no test results found in $results" >&2
   status=1

@@ -6,8 +6,9 @@ namespace DynamoDb.Connector.Capacity;
 /// says every flow waits, so pacing is tested without sleeps and without racing the code under test.
 /// </summary>
 /// <remarks>
-/// A flow leaves the count before it waits and is counted again synchronously by whatever ends the wait (a timer
-/// callback, a batch completing), so the count never reads zero while a woken flow has yet to run.
+/// A flow leaves the count when it starts to wait (after arranging its way back in) and is counted again
+/// synchronously by whatever ends the wait (a timer callback, a batch completing), so the count never reads zero
+/// while a woken flow has yet to run.
 /// Costs one interlocked operation per wait; nothing else in production.
 /// </remarks>
 internal sealed class WorkTracker
@@ -44,8 +45,11 @@ internal sealed class WorkTracker
     public Task WaitAsync(Task wait)
     {
         if (wait.IsCompleted) return wait;
-        Exit();
+        // The way back in is registered before the flow leaves: leaving first would open a window in which the count
+        // reads zero while the wait may already be over (granted by another flow, or by a clock moved meanwhile), and
+        // a test clock would run on while the woken flow is not yet counted.
         wait.ContinueWith(static (_, state) => ((WorkTracker)state!).Enter(), this, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+        Exit();
         return wait;
     }
 
@@ -63,7 +67,8 @@ internal sealed class WorkTracker
         if (cancellationToken.IsCancellationRequested) return Task.FromCanceled(cancellationToken);
         // Not Task.Delay: its task runs continuations asynchronously, so the flow would be counted again too late.
         var done = new TaskCompletionSource();
-        var wait = WaitAsync(done.Task);
+        // The timer starts while the flow is still counted, so the delay runs from now, not from wherever a test
+        // clock got to once the flow stopped counting.
         var timer = timeProvider.CreateTimer(static state => ((TaskCompletionSource)state!).TrySetResult(), done, delay, Timeout.InfiniteTimeSpan);
         if (cancellationToken.CanBeCanceled)
         {
@@ -71,7 +76,41 @@ internal sealed class WorkTracker
             done.Task.ContinueWith((_, _) => registration.Dispose(), null, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
         }
         done.Task.ContinueWith(static (_, state) => ((ITimer)state!).Dispose(), timer, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
-        return wait;
+        return WaitAsync(done.Task);
+    }
+
+    /// <summary>
+    /// Starts <paramref name="count"/> flows, each on a thread-pool thread and counted from before it starts, and
+    /// returns their tasks and a task that completes when all have ended (failing as <see cref="Task.WhenAll(Task[])"/>).
+    /// The caller stops counting while it waits; the last flow to end hands its count to the caller instead of leaving,
+    /// so the count never reads zero between the last flow ending and the caller resuming.
+    /// </summary>
+    public Task RunAllAsync(int count, Func<Task> flow, out Task[] flows)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(count, 1);
+        int running = count;
+        flows = new Task[count];
+        for (int i = 0; i < count; i++)
+        {
+            Enter();
+            flows[i] = RunOneAsync();
+        }
+        var all = Task.WhenAll(flows);
+        Exit();
+        return all;
+
+        async Task RunOneAsync()
+        {
+            try
+            {
+                await Task.Yield();
+                await flow().ConfigureAwait(false);
+            }
+            finally
+            {
+                if (Interlocked.Decrement(ref running) > 0) Exit();
+            }
+        }
     }
 
     /// <summary>Completes when no flow is working.</summary>

@@ -203,15 +203,10 @@ public sealed class ExportJob : IDisposable
 
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var progressTimer = _time.CreateTimer(static state => ((Run)state!).ReportProgress(), run, options.ProgressInterval, options.ProgressInterval);
-        var tasks = new List<Task>(workers);
-        for (int i = 0; i < workers; i++)
-        {
-            Tracker.Enter(); // counted before it starts; it leaves the count when it ends
-            tasks.Add(RunWorkerAsync(run, stop));
-        }
+        var all = Tracker.RunAllAsync(workers, () => RunWorkerAsync(run, stop), out var tasks);
         try
         {
-            await Tracker.WaitAsync(Task.WhenAll(tasks)).ConfigureAwait(false);
+            await all.ConfigureAwait(false);
         }
         catch (Exception ex)
         {
@@ -287,7 +282,6 @@ public sealed class ExportJob : IDisposable
         var token = stop.Token;
         try
         {
-            await Task.Yield(); // each worker on a flow of its own
             while (run.Pending.TryDequeue(out int split))
             {
                 var position = run.State.PositionOf(split);
@@ -339,7 +333,6 @@ public sealed class ExportJob : IDisposable
         finally
         {
             if (part is not null) await part.DisposeAsync().ConfigureAwait(false); // aborts: nothing becomes visible
-            Tracker.Exit();
         }
     }
 

@@ -47,7 +47,7 @@ public sealed class ImportInputFormat
             ? (given, "given")
             : found.Format ?? await DetectFormatAsync(found.Files[0].Uri, cancellationToken).ConfigureAwait(false);
         var splits = await CutAsync(found.Files, format, options, cancellationToken).ConfigureAwait(false);
-        return new ImportPlan(options.Source, found.Kind, format, reason, splits, found.ExpectedItems);
+        return new ImportPlan(options.Source, found.Kind, format, reason, splits, found.ExpectedItems) { Verified = options.Verify };
     }
 
     private sealed record FoundFiles(ImportSourceKind Kind, List<SplitFile> Files, (ItemFileFormat, string)? Format, long? ExpectedItems);

@@ -136,15 +136,10 @@ public sealed class ImportJob
         var reporting = ReportProgressAsync(run, started, stop.Token);
         using var failed = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         int next = -1;
-        var tasks = new Task[workers];
-        for (int i = 0; i < workers; i++)
-        {
-            Tracker.Enter(); // counted before it starts; it leaves the count when it ends
-            tasks[i] = RunWorkerAsync();
-        }
+        var all = Tracker.RunAllAsync(workers, RunWorkerAsync, out var tasks);
         try
         {
-            await Tracker.WaitAsync(Task.WhenAll(tasks)).ConfigureAwait(false);
+            await all.ConfigureAwait(false);
         }
         catch (Exception ex)
         {
@@ -163,7 +158,6 @@ public sealed class ImportJob
         {
             try
             {
-                await Task.Yield(); // each worker on a flow of its own
                 int index;
                 while ((index = Interlocked.Increment(ref next)) < plan.Splits.Count)
                 {
@@ -175,10 +169,6 @@ public sealed class ImportJob
             {
                 await failed.CancelAsync().ConfigureAwait(false);
                 throw;
-            }
-            finally
-            {
-                Tracker.Exit();
             }
         }
         var result = run.ToResult(_time.GetElapsedTime(started));
@@ -210,6 +200,8 @@ public sealed class ImportJob
     {
         string checkpointName = $"splits/{split.Index:D6}";
         var resume = run.Checkpoints is null ? null : await run.Checkpoints.ReadAsync<SplitCheckpoint>(checkpointName, cancellationToken).ConfigureAwait(false);
+        // Dead letters an earlier run committed are in the folder too: the result points there even if this run adds none.
+        if (resume?.DeadLetterChunks > 0 && run.DeadLetterFolder is not null) run.DeadLettersCommitted = true;
         if (resume?.Done == true)
         {
             run.SplitSkipped(split);

@@ -150,8 +150,9 @@ internal sealed class RunState(ImportPlan plan, ImportJobOptions options, Checkp
 /// </summary>
 /// <remarks>
 /// The worker's flow is counted in the <see cref="WorkTracker"/> by the open table writer (which knows when its caller
-/// waits) or, while none is open, by this class: the count passes from one to the other without dropping to zero, so
-/// a fake-clock test does not move the clock while the worker reads or checkpoints.
+/// waits) or, while none is open, by this class: the count passes from one to the other and back
+/// (<see cref="DynamoDbWriter.HandsCallerBack"/>) without dropping to zero, so a fake-clock test does not move the
+/// clock while the worker reads or checkpoints.
 /// </remarks>
 internal sealed class CheckpointedWriter : IAsyncDisposable
 {
@@ -188,7 +189,11 @@ internal sealed class CheckpointedWriter : IAsyncDisposable
                 // The table was there at the start: it was deleted, or access revoked, meanwhile. Retrying cannot fix it.
                 throw new TableWriteException($"Writing to table '{_run.Options.TableName}' failed: {e.ErrorCode}: {e.Message}.", new WriteSummary { TableName = _run.Options.TableName }, e);
             }
-            _tracker.Exit(); // the new writer counts the worker now
+            if (_current is DynamoDbWriter own)
+            {
+                own.HandsCallerBack = true; // and the worker goes on counted when the writer ends
+                _tracker.Exit(); // the new writer counts the worker now
+            }
         }
         await _current.WriteAsync(record, source, cancellationToken).ConfigureAwait(false);
     }
@@ -200,7 +205,6 @@ internal sealed class CheckpointedWriter : IAsyncDisposable
         if (_current is null) return;
         var writer = _current;
         var summary = await writer.CompleteAsync(cancellationToken).ConfigureAwait(false);
-        _tracker.Enter(); // the completed writer no longer counts the worker
         _run.Retire(this, summary);
         await writer.DisposeAsync().ConfigureAwait(false);
     }
@@ -216,7 +220,6 @@ internal sealed class CheckpointedWriter : IAsyncDisposable
             var writer = _current;
             _current = null;
             await writer.DisposeAsync().ConfigureAwait(false);
-            _tracker.Enter();
         }
     }
 }

@@ -69,6 +69,12 @@ public sealed record ImportPlan(string Source, ImportSourceKind Kind, ItemFileFo
         WriteIndented = true,
     };
 
+    /// <summary>
+    /// Every file was checked against the source's manifest (counts, sizes, hashes) before anything was written.
+    /// Set when <see cref="ImportSourceOptions.Verify"/> was: a mismatch stops the plan, so a plan with this set passed.
+    /// </summary>
+    public bool Verified { get; init; }
+
     /// <summary>Bytes of input across all splits.</summary>
     [JsonIgnore]
     public long TotalBytes => Splits.Sum(s => s.Bytes);

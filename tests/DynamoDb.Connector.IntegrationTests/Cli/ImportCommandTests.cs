@@ -38,6 +38,7 @@ public sealed class ImportCommandTests(LocalServers servers) : IDisposable
         Assert.True(run.ExitCode == 0, run.ToString());
         using var json = JsonDocument.Parse(run.Stdout);
         var root = json.RootElement;
+        Assert.False(root.GetProperty("verified").GetBoolean());
         Assert.Equal(1500, root.GetProperty("itemsRead").GetInt64());
         Assert.Equal(1500, root.GetProperty("itemsWritten").GetInt64());
         Assert.Equal(0, root.GetProperty("itemsDeadLettered").GetInt64());

@@ -170,6 +170,7 @@ public sealed class ImportJobTests : IAsyncLifetime
         var result = await _job.RunAsync(options);
 
         Assert.Equal(ImportSourceKind.EmrManifest, result.Plan.Kind);
+        Assert.True(result.Plan.Verified);
         Assert.Equal(40, result.Plan.ExpectedItems);
         Assert.Equal(entries.Select(e => e.Url), result.Plan.Splits.SelectMany(s => s.Files).Select(f => f.Uri));
         await TestTables.AssertTableHoldsAsync(_client, _table, expected);
@@ -193,6 +194,7 @@ public sealed class ImportJobTests : IAsyncLifetime
         var result = await _job.RunAsync(ImportFixture.OptionsFor(_table, manifest));
 
         Assert.Equal(ImportSourceKind.EmrManifest, result.Plan.Kind);
+        Assert.False(result.Plan.Verified);
         Assert.All(result.Plan.Splits.SelectMany(s => s.Files), f => Assert.StartsWith(copied, f.Uri, StringComparison.Ordinal));
         Assert.Equal(3, result.Plan.FileCount);
         await TestTables.AssertTableHoldsAsync(_client, _table, items);
@@ -212,6 +214,7 @@ public sealed class ImportJobTests : IAsyncLifetime
         var result = await _job.RunAsync(options);
 
         Assert.Equal(ImportSourceKind.NativeExport, result.Plan.Kind);
+        Assert.True(result.Plan.Verified);
         Assert.Equal(ItemFileFormat.DynamoDbJson, result.Plan.Format);
         Assert.Equal(exported.Files, result.Plan.FileCount);
         Assert.Equal(40, result.Plan.ExpectedItems);

@@ -179,6 +179,21 @@ public sealed class ImportDeadLetterTests
     }
 
     [Fact]
+    public async Task Rerun_OfAFinishedImport_StillPointsAtTheDeadLettersTheFirstRunSetAside()
+    {
+        using var h = Setup();
+        var options = h.Options(h.Input, o => o.Writer.Throughput.WriteUnitsPerSecond = 400);
+        var first = await h.RunAsync(options);
+
+        var rerun = await h.RunAsync(options);
+
+        Assert.Equal(1, rerun.SplitsSkipped);
+        Assert.Equal(0, rerun.ItemsDeadLettered);
+        Assert.Equal(first.DeadLetterUri, rerun.DeadLetterUri);
+        Assert.Equal(Expected(), h.DeadLetters().Select(l => ImportHarness.WhatOf(l.Letter)).Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
     public async Task WithoutCheckpointOrDeadLetterUri_DeadLettersAreOnlyCountedAndSampled()
     {
         using var h = Setup();
