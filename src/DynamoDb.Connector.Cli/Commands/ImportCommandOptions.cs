@@ -29,7 +29,7 @@ internal sealed class ImportCommandOptions
     public Option<FileInfo?> CsvSchema { get; } = CliOptions.CsvSchema();
     public Option<double?> WritePercent { get; } = new("--write-percent") { Description = "The share of the table's write capacity to use, 0.1 to 1.5. Default 0.5. On-demand tables: of their maximum throughput, when they have one." };
     public Option<double?> WriteCapacity { get; } = new("--write-capacity") { Description = "An absolute budget in write capacity units per second, instead of --write-percent." };
-    public Option<int?> Workers { get; } = new("--workers") { Description = "Splits read at once, sharing the budget. Default: two per core, at least 4." };
+    public Option<int?> Workers { get; } = new("--workers") { Description = "Splits read at once, sharing the budget. Default: one per core, at least 2." };
     public Option<string> Mode { get; } = new("--mode")
     {
         Description = "put (replace), put-if-absent (keep existing items), put-if (with --condition) or delete (delete each key read).",

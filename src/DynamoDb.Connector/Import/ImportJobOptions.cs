@@ -15,15 +15,21 @@ public sealed class ImportJobOptions
     /// <summary>The writer: mode (put, put-if-absent, conditional put, delete), throughput (percent, absolute WCU, on-demand ceiling), retries.</summary>
     public DynamoDbWriterOptions Writer { get; set; } = new();
 
-    /// <summary>Workers when <see cref="Workers"/> is not set: two per core, at least 4. They share <see cref="DynamoDbWriterOptions.MaxBatchesInFlight"/>, which fills most budgets; more workers only help when reading is the bottleneck.</summary>
-    internal static int DefaultWorkers => Math.Max(4, 2 * Environment.ProcessorCount);
+    /// <summary>
+    /// Workers when <see cref="Workers"/> is not set: one per core, at least 2. They share
+    /// <see cref="DynamoDbWriterOptions.MaxBatchesInFlight"/>, which fills most budgets; a second worker hides the drain
+    /// at the end of each file (0.6-0.7x the time of one worker for files of 1,000 items at 10-25 ms per request), and
+    /// more than one per core costs CPU and GC: on 2 cores 4 workers took 1.5-2.2x the time of one with no latency, 2
+    /// took 1.05-1.4x (ImportWorkersBenchmarks).
+    /// </summary>
+    internal static int DefaultWorkers => Math.Max(2, Environment.ProcessorCount);
 
     /// <summary>How often <see cref="Progress"/> hears.</summary>
     internal static readonly TimeSpan ProgressInterval = TimeSpan.FromSeconds(1);
 
     /// <summary>
-    /// Splits read at once in this process, all sharing the table's budget. Null (the default): two per core, at least
-    /// 4, at most the number of splits. The workers share <see cref="DynamoDbWriterOptions.MaxBatchesInFlight"/> (each
+    /// Splits read at once in this process, all sharing the table's budget. Null (the default): one per core, at least
+    /// 2, at most the number of splits. The workers share <see cref="DynamoDbWriterOptions.MaxBatchesInFlight"/> (each
     /// keeps up to its share, rounded up, at least 1, in flight): the items in flight are most of the import's memory,
     /// so it stays bounded by that x 25 items whatever the input size and the core count. Valid 1 to 1,024.
     /// </summary>
