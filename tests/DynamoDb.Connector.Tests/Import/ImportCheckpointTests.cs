@@ -129,6 +129,28 @@ public sealed class ImportCheckpointTests
     }
 
     [Fact]
+    public async Task FilesOfOneSplit_FlowThroughOneWriter_WithACheckpointOnlyWhenDue()
+    {
+        using var h = new ImportHarness();
+        // 110 lines a file: a batch of 25 that does not stop at a file's end holds lines of two files.
+        for (int f = 0; f < 3; f++) h.WriteFile($"part-{f}.json", ImportHarness.LinesOf(f, 110, size: 200));
+        var checkpoints = new List<Checkpoint>();
+        h.Store.Committed = uri =>
+        {
+            if (uri.Contains("/splits/", StringComparison.Ordinal)) checkpoints.Add(h.CheckpointOf(0)!);
+        };
+
+        // 330 WCU at 1,000 WCU/s: a third of a simulated second, far within the 10 s checkpoint interval.
+        var result = await h.RunAsync(h.Options(h.Input, o => o.Writer.Throughput.WriteUnitsPerSecond = 1000));
+
+        Assert.Single(result.Plan.Splits);
+        Assert.Equal(330, h.Table.Items.Count);
+        // Completing the writer at each file's end would wait for everything in flight and send the file's tail alone.
+        Assert.Equal([new Checkpoint(2, 0, true, 0)], checkpoints);
+        Assert.Contains(h.Dynamo.Requests, r => r.Keys.Any(k => k.StartsWith("f0-", StringComparison.Ordinal)) && r.Keys.Any(k => k.StartsWith("f1-", StringComparison.Ordinal)));
+    }
+
+    [Fact]
     public async Task Rerun_OfASplitOfSeveralFiles_ResumesAtTheRightFileAndLine()
     {
         using var h = new ImportHarness();
