@@ -23,9 +23,10 @@ namespace DynamoDb.Connector.Benchmarks.Import;
 /// <remarks>
 /// Two things bound an import under latency besides the CPU: the batches in flight, shared by the workers (with a round
 /// trip of L they cap it at MaxBatchesInFlight x 25 / L items/s whatever the worker count), and the drain at the end of
-/// every file (the split's writer completes there, for the checkpoint: one round trip with nothing in flight for that
+/// every split and checkpoint (the split's writer completes there: one round trip with nothing in flight for that
 /// worker), which other workers can hide. So the workloads: 8 files of 10,000 items (one split each) with the default
-/// 32 batches in flight and with 128, and 80 files of 1,000 items (10 to a split) with 32.
+/// 32 batches in flight and with 128, and 80 files of 1,000 items (10 to a split: until the files of a split shared one
+/// writer, each file's end drained it) with 32.
 /// </remarks>
 [Config(typeof(ImportWorkersBenchmarkConfig))]
 public class ImportWorkersBenchmarks

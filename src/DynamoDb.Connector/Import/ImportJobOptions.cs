@@ -18,9 +18,9 @@ public sealed class ImportJobOptions
     /// <summary>
     /// Workers when <see cref="Workers"/> is not set: one per core, at least 2. They share
     /// <see cref="DynamoDbWriterOptions.MaxBatchesInFlight"/>, which fills most budgets; a second worker hides the drain
-    /// at the end of each file (0.6-0.7x the time of one worker for files of 1,000 items at 10-25 ms per request), and
-    /// more than one per core costs CPU and GC: on 2 cores 4 workers took 1.5-2.2x the time of one with no latency, 2
-    /// took 1.05-1.4x (ImportWorkersBenchmarks).
+    /// at the end of each split and checkpoint (0.88-1.03x the time of one at 10-25 ms per request), and more than one
+    /// per core costs CPU and GC: on 2 cores 4 workers took 1.8-2.5x the time of one with no latency, 2 took 1.3-1.5x
+    /// (ImportWorkersBenchmarks).
     /// </summary>
     internal static int DefaultWorkers => Math.Max(2, Environment.ProcessorCount);
 
