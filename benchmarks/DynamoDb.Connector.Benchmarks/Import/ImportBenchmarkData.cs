@@ -2,14 +2,47 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
+using Amazon.DynamoDBv2;
 using Amazon.DynamoDBv2.Model;
 using BenchmarkDotNet.Columns;
 using BenchmarkDotNet.Reports;
 using BenchmarkDotNet.Running;
 using DynamoDb.Connector.Benchmarks.Formats;
+using DynamoDb.Connector.Benchmarks.Writing;
 using DynamoDb.Connector.Formats.Lines;
+using DynamoDb.Connector.Import;
+using DynamoDb.Connector.Storage;
+using DynamoDb.Connector.Telemetry;
+using DynamoDb.Connector.Writing;
+using Microsoft.Extensions.Logging.Abstractions;
 
 namespace DynamoDb.Connector.Benchmarks.Import;
+
+/// <summary>The import job over local files and the DynamoDB double (behind the real SDK client) answering after <c>latency</c>, with the writer's defaults.</summary>
+public sealed class ImportRig : IDisposable
+{
+    private readonly ConnectorMetrics _metrics = new();
+    private readonly DynamoDbWriterFactory _writers;
+
+    public ImportRig(TimeSpan latency)
+    {
+        Client = DynamoDbDouble.CreateClient(latency);
+        _writers = new DynamoDbWriterFactory(Client, new DynamoDbWriterOptions(), TimeProvider.System, NullLoggerFactory.Instance, _metrics, [], Random.Shared.NextDouble);
+        Job = new ImportJob(_writers, [new LocalFileObjectStore()], TimeProvider.System);
+    }
+
+    /// <summary>The client of the double, for a baseline that calls DynamoDB itself.</summary>
+    public AmazonDynamoDBClient Client { get; }
+
+    public ImportJob Job { get; }
+
+    public void Dispose()
+    {
+        _writers.Dispose();
+        _metrics.Dispose();
+        Client.Dispose();
+    }
+}
 
 /// <summary>What a generated data set holds (kept next to its files as <c>_bench.json</c>, which a listing skips).</summary>
 public sealed record ImportDataSet(string Folder, int Files, long Items, long Bytes)

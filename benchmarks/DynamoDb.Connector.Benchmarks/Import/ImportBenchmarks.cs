@@ -1,23 +1,17 @@
-using Amazon.DynamoDBv2;
 using BenchmarkDotNet.Attributes;
 using BenchmarkDotNet.Columns;
 using BenchmarkDotNet.Configs;
 using BenchmarkDotNet.Diagnosers;
 using BenchmarkDotNet.Jobs;
-using DynamoDb.Connector.Benchmarks.Writing;
 using DynamoDb.Connector.Formats.Lines;
 using DynamoDb.Connector.Import;
-using DynamoDb.Connector.Storage;
-using DynamoDb.Connector.Telemetry;
-using DynamoDb.Connector.Writing;
-using Microsoft.Extensions.Logging.Abstractions;
 
 namespace DynamoDb.Connector.Benchmarks.Import;
 
 /// <summary>How the benchmark's items are laid out in files.</summary>
 public enum InputLayout
 {
-    /// <summary>Eight files of equal size: eight splits, read by four workers at once.</summary>
+    /// <summary>Eight files of equal size (one split: together they are under the default 256 MiB split size).</summary>
     EightFiles,
     /// <summary>One file (about 240 MB, under the default 256 MiB split size): one split, one reader.</summary>
     OneFile,
@@ -36,10 +30,7 @@ public class ImportBenchmarks
     private const string TableName = "bench";
 
     private ImportDataSet _data = null!;
-    private AmazonDynamoDBClient _client = null!;
-    private ConnectorMetrics _metrics = null!;
-    private DynamoDbWriterFactory _writers = null!;
-    private ImportJob _job = null!;
+    private ImportRig _rig = null!;
     private PeakMemory? _peak;
 
     [Params(InputLayout.EightFiles, InputLayout.OneFile)]
@@ -58,10 +49,7 @@ public class ImportBenchmarks
     private void Setup(string method)
     {
         _data = ImportBenchmarkData.Ensure(DataSetName(Layout), Layout == InputLayout.EightFiles ? 8 : 1, Items, padding: 0);
-        _client = DynamoDbDouble.CreateClient(TimeSpan.Zero);
-        _metrics = new ConnectorMetrics();
-        _writers = new DynamoDbWriterFactory(_client, new DynamoDbWriterOptions(), TimeProvider.System, NullLoggerFactory.Instance, _metrics, [], Random.Shared.NextDouble);
-        _job = new ImportJob(_writers, [new LocalFileObjectStore()], TimeProvider.System);
+        _rig = new ImportRig(TimeSpan.Zero);
         _peak = PeakMemory.Start(ImportBenchmarkNames.Of(nameof(ImportBenchmarks), method, [Layout.ToString()]));
     }
 
@@ -69,18 +57,16 @@ public class ImportBenchmarks
     public void Cleanup()
     {
         _peak?.Dispose();
-        _writers.Dispose();
-        _metrics.Dispose();
-        _client.Dispose();
+        _rig.Dispose();
     }
 
     [Benchmark(Baseline = true, OperationsPerInvoke = Items, Description = "Naive: ReadLines, JsonDocument, BatchWriteItem(25) one at a time")]
-    public long NaiveReadLinesAndBatchWrite() => NaiveImport.Run(_client, _data.Folder, TableName);
+    public long NaiveReadLinesAndBatchWrite() => NaiveImport.Run(_rig.Client, _data.Folder, TableName);
 
     [Benchmark(OperationsPerInvoke = Items)]
     public async Task<long> ConnectorImportJob()
     {
-        var result = await _job.RunAsync(Options(_data.Folder));
+        var result = await _rig.Job.RunAsync(Options(_data.Folder));
         return result.ItemsWritten == Items ? result.ItemsWritten : throw new InvalidOperationException($"wrote {result.ItemsWritten} of {Items} items");
     }
 

@@ -1,16 +1,10 @@
-using Amazon.DynamoDBv2;
 using BenchmarkDotNet.Attributes;
 using BenchmarkDotNet.Configs;
 using BenchmarkDotNet.Diagnosers;
 using BenchmarkDotNet.Engines;
 using BenchmarkDotNet.Jobs;
 using BenchmarkDotNet.Running;
-using DynamoDb.Connector.Benchmarks.Writing;
 using DynamoDb.Connector.Import;
-using DynamoDb.Connector.Storage;
-using DynamoDb.Connector.Telemetry;
-using DynamoDb.Connector.Writing;
-using Microsoft.Extensions.Logging.Abstractions;
 
 namespace DynamoDb.Connector.Benchmarks.Import;
 
@@ -27,10 +21,7 @@ public class ImportMemoryBenchmarks
     private const int ItemPadding = 3000;
 
     private ImportDataSet _data = null!;
-    private AmazonDynamoDBClient _client = null!;
-    private ConnectorMetrics _metrics = null!;
-    private DynamoDbWriterFactory _writers = null!;
-    private ImportJob _job = null!;
+    private ImportRig _rig = null!;
     private PeakMemory? _peak;
 
     /// <summary>The input's size in MB (10^6 bytes), about.</summary>
@@ -53,10 +44,7 @@ public class ImportMemoryBenchmarks
     private void Setup(string method)
     {
         _data = ImportBenchmarkData.Ensure(DataSetName(InputMegabytes), 8, ItemsFor(InputMegabytes), ItemPadding);
-        _client = DynamoDbDouble.CreateClient(TimeSpan.Zero);
-        _metrics = new ConnectorMetrics();
-        _writers = new DynamoDbWriterFactory(_client, new DynamoDbWriterOptions(), TimeProvider.System, NullLoggerFactory.Instance, _metrics, [], Random.Shared.NextDouble);
-        _job = new ImportJob(_writers, [new LocalFileObjectStore()], TimeProvider.System);
+        _rig = new ImportRig(TimeSpan.Zero);
         _peak = PeakMemory.Start(ImportBenchmarkNames.Of(nameof(ImportMemoryBenchmarks), method, [InputMegabytes.ToString(System.Globalization.CultureInfo.InvariantCulture)]));
     }
 
@@ -64,13 +52,11 @@ public class ImportMemoryBenchmarks
     public void Cleanup()
     {
         _peak?.Dispose();
-        _writers.Dispose();
-        _metrics.Dispose();
-        _client.Dispose();
+        _rig.Dispose();
     }
 
     [Benchmark(Baseline = true, Description = "Naive: ReadLines, JsonDocument, BatchWriteItem(25) one at a time")]
-    public long NaiveReadLinesAndBatchWrite() => NaiveImport.Run(_client, _data.Folder, "bench");
+    public long NaiveReadLinesAndBatchWrite() => NaiveImport.Run(_rig.Client, _data.Folder, "bench");
 
     [Benchmark]
     public async Task<long> ConnectorImportJob()
@@ -79,7 +65,7 @@ public class ImportMemoryBenchmarks
         // 4, not the default (one per core, 2 here): each worker adds its reader and a batch being filled, so more is the
         // harder case for the bound (and the committed results ran 4).
         options.Workers = 4;
-        var result = await _job.RunAsync(options);
+        var result = await _rig.Job.RunAsync(options);
         return result.ItemsWritten == _data.Items ? result.ItemsWritten : throw new InvalidOperationException($"wrote {result.ItemsWritten} of {_data.Items} items");
     }
 }

@@ -1,15 +1,9 @@
-using Amazon.DynamoDBv2;
 using BenchmarkDotNet.Attributes;
 using BenchmarkDotNet.Columns;
 using BenchmarkDotNet.Configs;
 using BenchmarkDotNet.Diagnosers;
 using BenchmarkDotNet.Jobs;
-using DynamoDb.Connector.Benchmarks.Writing;
 using DynamoDb.Connector.Import;
-using DynamoDb.Connector.Storage;
-using DynamoDb.Connector.Telemetry;
-using DynamoDb.Connector.Writing;
-using Microsoft.Extensions.Logging.Abstractions;
 
 namespace DynamoDb.Connector.Benchmarks.Import;
 
@@ -35,10 +29,7 @@ public class ImportWorkersBenchmarks
     private const int Splits = 8;
 
     private ImportDataSet _data = null!;
-    private AmazonDynamoDBClient _client = null!;
-    private ConnectorMetrics _metrics = null!;
-    private DynamoDbWriterFactory _writers = null!;
-    private ImportJob _job = null!;
+    private ImportRig _rig = null!;
 
     /// <summary>The double's round trip per request in ms: 0 (answers at once), or DynamoDB's for a BatchWriteItem of 25 (about 5-30 ms).</summary>
     [Params(0, 10, 25)]
@@ -58,18 +49,13 @@ public class ImportWorkersBenchmarks
     public void Setup()
     {
         _data = ImportBenchmarkData.Ensure(DataSetName(Workload.Files), Workload.Files, Items, padding: 0);
-        _client = DynamoDbDouble.CreateClient(TimeSpan.FromMilliseconds(LatencyMs));
-        _metrics = new ConnectorMetrics();
-        _writers = new DynamoDbWriterFactory(_client, new DynamoDbWriterOptions(), TimeProvider.System, NullLoggerFactory.Instance, _metrics, [], Random.Shared.NextDouble);
-        _job = new ImportJob(_writers, [new LocalFileObjectStore()], TimeProvider.System);
+        _rig = new ImportRig(TimeSpan.FromMilliseconds(LatencyMs));
     }
 
     [GlobalCleanup]
     public void Cleanup()
     {
-        _writers.Dispose();
-        _metrics.Dispose();
-        _client.Dispose();
+        _rig.Dispose();
     }
 
     [Benchmark(Baseline = true, OperationsPerInvoke = Items, Description = "1 worker")]
@@ -92,7 +78,7 @@ public class ImportWorkersBenchmarks
         // 8 splits (the default 256 MiB would group all the files into one, so one worker): the files of a split and a
         // half (the files differ in size by far less than half a file) neither cut a file nor group one more.
         options.Source.TargetSplitBytes = _data.Bytes / Splits + _data.Bytes / Workload.Files / 2;
-        var result = await _job.RunAsync(options);
+        var result = await _rig.Job.RunAsync(options);
         if (result.SplitsRun != Splits) throw new InvalidOperationException($"ran {result.SplitsRun} splits, not {Splits}");
         return result.ItemsWritten == Items ? result.ItemsWritten : throw new InvalidOperationException($"wrote {result.ItemsWritten} of {Items} items");
     }
