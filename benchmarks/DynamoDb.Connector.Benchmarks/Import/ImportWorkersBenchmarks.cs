@@ -20,7 +20,8 @@ namespace DynamoDb.Connector.Benchmarks.Import;
 /// every split and checkpoint (the split's writer completes there: one round trip with nothing in flight for that
 /// worker), which other workers can hide. So the workloads: 8 files of 10,000 items (one split each) with the default
 /// 32 batches in flight and with 128, and 80 files of 1,000 items (10 to a split: until the files of a split shared one
-/// writer, each file's end drained it) with 32.
+/// writer, each file's end drained it) with 32. A third bound showed up: garbage collection (see
+/// <see cref="ImportGcBenchmarks"/>); it keeps 128 batches in flight far below their cap.
 /// </remarks>
 [Config(typeof(ImportWorkersBenchmarkConfig))]
 public class ImportWorkersBenchmarks
@@ -43,7 +44,7 @@ public class ImportWorkersBenchmarks
 
     public static ImportDataSet? DataSetOf(int files) => ImportDataSet.Find(ImportBenchmarkData.FolderOf(DataSetName(files)));
 
-    private static string DataSetName(int files) => $"items-1k-{Items}-{files}";
+    internal static string DataSetName(int files) => $"items-1k-{Items}-{files}";
 
     [GlobalSetup]
     public void Setup()
@@ -70,15 +71,18 @@ public class ImportWorkersBenchmarks
     [Benchmark(OperationsPerInvoke = Items, Description = "8 workers")]
     public Task<long> EightWorkers() => ImportAsync(8);
 
-    private async Task<long> ImportAsync(int workers)
+    private Task<long> ImportAsync(int workers) => ImportInSplitsAsync(_rig, _data, Workload, workers);
+
+    /// <summary>Imports <paramref name="data"/> (<see cref="Items"/> items in <paramref name="workload"/>'s files) as 8 splits on <paramref name="workers"/> workers (null: the default).</summary>
+    internal static async Task<long> ImportInSplitsAsync(ImportRig rig, ImportDataSet data, ImportWorkload workload, int? workers)
     {
-        var options = ImportBenchmarks.Options(_data.Folder);
+        var options = ImportBenchmarks.Options(data.Folder);
         options.Workers = workers;
-        options.Writer.MaxBatchesInFlight = Workload.MaxBatchesInFlight;
+        options.Writer.MaxBatchesInFlight = workload.MaxBatchesInFlight;
         // 8 splits (the default 256 MiB would group all the files into one, so one worker): the files of a split and a
         // half (the files differ in size by far less than half a file) neither cut a file nor group one more.
-        options.Source.TargetSplitBytes = _data.Bytes / Splits + _data.Bytes / Workload.Files / 2;
-        var result = await _rig.Job.RunAsync(options);
+        options.Source.TargetSplitBytes = data.Bytes / Splits + data.Bytes / workload.Files / 2;
+        var result = await rig.Job.RunAsync(options);
         if (result.SplitsRun != Splits) throw new InvalidOperationException($"ran {result.SplitsRun} splits, not {Splits}");
         return result.ItemsWritten == Items ? result.ItemsWritten : throw new InvalidOperationException($"wrote {result.ItemsWritten} of {Items} items");
     }
