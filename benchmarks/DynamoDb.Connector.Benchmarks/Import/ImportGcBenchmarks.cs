@@ -17,7 +17,7 @@ namespace DynamoDb.Connector.Benchmarks.Import;
 [Config(typeof(ImportGcBenchmarkConfig))]
 public class ImportGcBenchmarks
 {
-    private static readonly ImportWorkload Workload = new(8, 32);
+    internal static readonly ImportWorkload Workload = new(8, 32);
 
     private ImportDataSet _data = null!;
     private ImportRig _rig = null!;
@@ -52,7 +52,7 @@ public sealed class ImportGcBenchmarkConfig : ManualConfig
         AddJob(run.WithEnvironmentVariables(new EnvironmentVariable("DOTNET_GCgen0size", "0x4000000")).WithId("gen0 budget 64 MB"));
         AddDiagnoser(MemoryDiagnoser.Default);
         AddColumn(StatisticColumn.Median);
-        AddColumn(new ImportRateColumn("items/s", false, _ => ImportWorkersBenchmarks.DataSetOf(8), perRun: false));
+        AddColumn(new ImportRateColumn("items/s", false, _ => ImportWorkersBenchmarks.DataSetOf(ImportGcBenchmarks.Workload.Files), perRun: false));
         AddLogicalGroupRules(BenchmarkLogicalGroupRule.ByParams);
     }
 }
