@@ -2,22 +2,38 @@
 # The main job, end to end on this machine: starts local S3 and DynamoDB servers (s3rver, dynalite), writes a sample
 # EMR-style export to S3, estimates the import, imports it into a new table with a live progress bar, exports that
 # table back to S3 in DynamoDB's native JSON, imports the export into a second table, and compares the two.
-# Everything it starts is stopped at the end.
+# Everything it starts is stopped at the end: on success, on failure and on Ctrl-C.
+#   DEMO_ITEMS   items to generate (default 50,000)
+#   DEMO_WORK    its working folder (default .demo/)
+#   DEMO_CLI     a built dynamodb-connector.dll to use instead of building one (the tests pass theirs)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 items=${DEMO_ITEMS:-50000}
-work=.demo
-rm -rf "$work" && mkdir -p "$work"
+work=${DEMO_WORK:-.demo}
+servers="$work/servers"
 
-echo "== building the dynamodb-connector tool"
-dotnet build src/DynamoDb.Connector.Cli -c Release -o "$work/bin" -v quiet -nologo >/dev/null
-cli() { dotnet "$work/bin/dynamodb-connector.dll" "$@"; }
+# The cleanup is in place before anything starts: whatever step fails or is interrupted, no server is left running.
+cleanup() { eng/local-servers.sh stop "$servers" || true; }
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+rm -rf "$work" && mkdir -p "$work"
+if [ -n "${DEMO_CLI:-}" ]; then
+  tool=$DEMO_CLI
+else
+  echo "== building the dynamodb-connector tool"
+  dotnet build src/DynamoDb.Connector.Cli -c Release -o "$work/bin" -v quiet -nologo >/dev/null
+  tool="$work/bin/dynamodb-connector.dll"
+fi
+cli() { dotnet "$tool" "$@"; }
 json_field() { sed -n "s/.*\"$1\":\([0-9.]*\).*/\1/p"; }
 
 echo "== starting local servers"
-eval "$(eng/local-servers.sh start "$work/servers")"
-trap 'eng/local-servers.sh stop "$work/servers"' EXIT
+# Assigned first, then evaluated: a failed start stops the demo (eval of empty output would not).
+environment=$(eng/local-servers.sh start "$servers")
+eval "$environment"
 echo "   DynamoDB at $AWS_ENDPOINT_URL_DYNAMODB, S3 at $AWS_ENDPOINT_URL_S3"
 
 echo "== writing a sample export of $items items (gzip, with an EMR manifest) to s3://demo/backup/"

@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
 # Installs the pinned local servers (dynalite for DynamoDB, s3rver for S3) into node_modules from package-lock.json.
+# Writes nothing on stdout (npm's output goes to stderr): callers such as `eval "$(eng/local-servers.sh start)"` read
+# stdout.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
@@ -7,5 +9,5 @@ if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
   exit 1
 fi
 if [ ! -x node_modules/.bin/dynalite ] || [ ! -x node_modules/.bin/s3rver ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
-  npm ci --no-audit --no-fund --loglevel=error
+  npm ci --no-audit --no-fund --loglevel=error >&2
 fi

@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # Starts dynalite (DynamoDB) and s3rver (S3) on free loopback ports, for the demo or for trying the CLI by hand.
-#   eng/local-servers.sh start [state-dir]   prints the environment to export (AWS_ENDPOINT_URL_DYNAMODB, ...)
-#   eng/local-servers.sh stop  [state-dir]
-# State (pids, data, ports) lives in state-dir (default .local-servers/).
+#   eval "$(eng/local-servers.sh start [state-dir])"   stdout is ONLY the `export ...` lines (AWS_ENDPOINT_URL_DYNAMODB, ...);
+#                                                      installs and diagnostics go to stderr
+#   eng/local-servers.sh stop  [state-dir]             stops both and waits until they are gone
+# State (pids, data, logs, the env file) lives in state-dir (default .local-servers/).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+root=$PWD
 state=${2:-.local-servers}
 
 free_port() { node -e 'const s=require("net").createServer();s.listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close();});'; }
@@ -14,21 +16,39 @@ wait_port() {
     node -e 'const s=require("net").connect(+process.argv[1],"127.0.0.1");s.on("connect",()=>process.exit(0));s.on("error",()=>process.exit(1));' "$1" && return 0
     sleep 0.1
   done
-  echo "server on port $1 did not start" >&2
+  echo "server on port $1 did not start (logs in $state/)" >&2
   return 1
+}
+
+stop() {
+  local name pid
+  for name in dynalite s3rver; do
+    [ -f "$state/$name.pid" ] || continue
+    pid=$(cat "$state/$name.pid")
+    kill "$pid" 2>/dev/null || true
+    # Wait for it to exit (a script checking for leftovers right after must find none); kill -9 after 5 s.
+    for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    kill -9 "$pid" 2>/dev/null || true
+    rm -f "$state/$name.pid"
+  done
 }
 
 case "${1:-}" in
   start)
-    eng/install-local-servers.sh
+    # Nothing but the export lines may reach stdout: everything below writes to stderr or to files.
+    eng/install-local-servers.sh >&2
     mkdir -p "$state/s3"
+    # A start that fails half way stops what it started.
+    trap 'stop' ERR
     dynamo_port=$(free_port); s3_port=$(free_port)
-    node node_modules/dynalite/cli.js --host 127.0.0.1 --port "$dynamo_port" --createTableMs 0 --deleteTableMs 0 --updateTableMs 0 >"$state/dynalite.log" 2>&1 &
+    # Absolute paths: the processes' command lines name this checkout (.ci/run checks none is left behind).
+    node "$root/node_modules/dynalite/cli.js" --host 127.0.0.1 --port "$dynamo_port" --createTableMs 0 --deleteTableMs 0 --updateTableMs 0 >"$state/dynalite.log" 2>&1 </dev/null &
     echo $! >"$state/dynalite.pid"
     # s3rver's list continuation tokens use DES, which Node 17+ offers only with the legacy OpenSSL provider.
-    NODE_OPTIONS=--openssl-legacy-provider node node_modules/s3rver/bin/s3rver.js --address 127.0.0.1 --port "$s3_port" --directory "$state/s3" --silent --configure-bucket demo >"$state/s3rver.log" 2>&1 &
+    NODE_OPTIONS=--openssl-legacy-provider node "$root/node_modules/s3rver/bin/s3rver.js" --address 127.0.0.1 --port "$s3_port" --directory "$state/s3" --silent --configure-bucket demo >"$state/s3rver.log" 2>&1 </dev/null &
     echo $! >"$state/s3rver.pid"
     wait_port "$dynamo_port"; wait_port "$s3_port"
+    trap - ERR
     cat >"$state/env" <<ENV
 export AWS_ENDPOINT_URL_DYNAMODB=http://127.0.0.1:$dynamo_port
 export AWS_ENDPOINT_URL_S3=http://127.0.0.1:$s3_port
@@ -42,9 +62,7 @@ ENV
     cat "$state/env"
     ;;
   stop)
-    for name in dynalite s3rver; do
-      if [ -f "$state/$name.pid" ]; then kill "$(cat "$state/$name.pid")" 2>/dev/null || true; rm -f "$state/$name.pid"; fi
-    done
+    stop
     ;;
   *)
     echo "usage: $0 start|stop [state-dir]" >&2
