@@ -16,6 +16,7 @@ internal static class ConnectorCommandLine
         ImportCommand.Create(stdout, stderr),
         RunSplitCommand.Create(stdout, stderr, stdin ?? Console.In),
         ExportCommand.Create(stdout, stderr),
+        CompareCommand.Create(stdout, stderr),
     };
 
     /// <summary>Runs the command line; returns the exit code (see <see cref="ExitCodes"/>).</summary>

@@ -63,7 +63,7 @@ internal static class TableSetup
         }
     }
 
-    private static string KeyOf(TableDescription table)
+    internal static string KeyOf(TableDescription table)
     {
         string TypeOfAttribute(string name) => table.AttributeDefinitions.First(d => d.AttributeName == name).AttributeType.Value;
         var hash = table.KeySchema.First(k => k.KeyType == Amazon.DynamoDBv2.KeyType.HASH).AttributeName;
