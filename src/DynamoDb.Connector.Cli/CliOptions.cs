@@ -1,5 +1,7 @@
 using System.CommandLine;
 using System.CommandLine.Parsing;
+using System.Globalization;
+using System.Numerics;
 using Amazon.DynamoDBv2.Model;
 using DynamoDb.Connector.Export;
 using DynamoDb.Connector.Formats.Compression;
@@ -11,9 +13,76 @@ namespace DynamoDb.Connector.Cli;
 internal static class CliOptions
 {
     public static Option<string> Source(string description = "A file, a folder or S3 prefix (with or without a manifest), or a native export: a local path, file:// or s3:// uri.") =>
-        new("--source") { Description = description, Required = true };
+        Location(new Option<string>("--source") { Description = description, Required = true });
 
-    public static Option<string> Destination(string description) => new("--destination") { Description = description, Required = true };
+    public static Option<string> Destination(string description) => Location(new Option<string>("--destination") { Description = description, Required = true });
+
+    /// <summary>Checks a location option while parsing: an s3:// uri must name a bucket, so the mistake is a usage error, not a failed run.</summary>
+    public static Option<T> Location<T>(Option<T> option)
+    {
+        option.Validators.Add(r =>
+        {
+            if (r.Tokens.Count == 0) return;
+            string value = r.Tokens[0].Value;
+            if (value.Trim().Length == 0)
+            {
+                r.AddError($"{option.Name} is empty: give a local path, file:// or s3://bucket/prefix uri.");
+                return;
+            }
+            if (DynamoDb.Connector.Storage.ObjectUri.KindOf(value) != DynamoDb.Connector.Storage.ObjectUriKind.S3) return;
+            try
+            {
+                DynamoDb.Connector.Storage.ObjectUri.ParseS3(value);
+            }
+            catch (ArgumentException)
+            {
+                r.AddError($"{option.Name} '{value}' names no bucket: give s3://bucket/prefix.");
+            }
+        });
+        return option;
+    }
+
+    /// <summary>
+    /// A numeric option read in the invariant culture and checked against its range while parsing: a value that is not a
+    /// number, not finite, too large for its type or out of range is a usage error whose one line names the option and
+    /// the range, never an exception.
+    /// </summary>
+    public static Option<T?> Number<T>(string name, string description, T min, T max)
+        where T : struct, INumber<T>
+    {
+        var option = new Option<T?>(name) { Description = description };
+        option.CustomParser = r => r.Tokens.Count == 0 ? null : ParseNumber(r, name, min, max);
+        return option;
+    }
+
+    /// <summary>A numeric option with a default (see the nullable overload).</summary>
+    public static Option<T> Number<T>(string name, string description, T min, T max, T defaultValue)
+        where T : struct, INumber<T>
+    {
+        var option = new Option<T>(name) { Description = description, DefaultValueFactory = _ => defaultValue };
+        option.CustomParser = r => r.Tokens.Count == 0 ? defaultValue : ParseNumber(r, name, min, max) ?? defaultValue;
+        return option;
+    }
+
+    private static T? ParseNumber<T>(ArgumentResult result, string name, T min, T max)
+        where T : struct, INumber<T>
+    {
+        string text = result.Tokens[0].Value;
+        bool whole = T.One / (T.One + T.One) == T.Zero; // integer division: 1 / 2 is 0
+        string range = string.Create(CultureInfo.InvariantCulture, $"from {min:#,0.####} to {max:#,0.####}");
+        var style = whole ? NumberStyles.Integer | NumberStyles.AllowThousands : NumberStyles.Float | NumberStyles.AllowThousands;
+        if (T.TryParse(text, style, CultureInfo.InvariantCulture, out var value) && T.IsFinite(value))
+        {
+            if (value >= min && value <= max) return value;
+            result.AddError($"{name} is {text}; give {(whole ? "a whole number" : "a number")} {range}.");
+            return null;
+        }
+        bool isNumber = double.TryParse(text, NumberStyles.Float | NumberStyles.AllowThousands, CultureInfo.InvariantCulture, out _);
+        result.AddError(isNumber
+            ? $"{name} is {text}; give {(whole ? "a whole number" : "a finite number")} {range}."
+            : $"{name} is '{text}', not a number; give {(whole ? "a whole number" : "a number")} {range}.");
+        return null;
+    }
 
     public static Option<ItemFileFormat?> Format(string name = "--format", string description = "The line format: data-pipeline, ddb-json, ddb-json-incremental or csv. Default: detected from the manifest or the content.") =>
         new(name)
@@ -42,15 +111,8 @@ internal static class CliOptions
         Description = "A JSON file describing CSV columns and types (see README): needed to read CSV, optional to write it.",
     };
 
-    public static Option<double?> SplitSize()
-    {
-        var option = new Option<double?>("--split-size-mb")
-        {
-            Description = "Target megabytes per split: smaller files are grouped up to it, larger uncompressed files cut at line boundaries. Default 256.",
-        };
-        option.Validators.Add(r => { if (r.GetValueOrDefault<double?>() is < 0.0625) r.AddError("--split-size-mb must be at least 0.0625 (64 KiB)."); });
-        return option;
-    }
+    public static Option<double?> SplitSize() => Number("--split-size-mb",
+        "Target megabytes per split: smaller files are grouped up to it, larger uncompressed files cut at line boundaries. Default 256.", 0.0625, 1024.0 * 1024);
 
     /// <summary>Applies <see cref="SplitSize"/> to the source options.</summary>
     public static void ApplySplitSize(double? megabytes, DynamoDb.Connector.Import.ImportSourceOptions options)

@@ -1,6 +1,6 @@
 namespace DynamoDb.Connector.Cli;
 
-/// <summary>The exit codes of every verb.</summary>
+/// <summary>The exit codes of every verb (listed by --help: keep <see cref="ConnectorCommandLine.HelpEpilogue"/> in step).</summary>
 internal static class ExitCodes
 {
     /// <summary>Everything went well.</summary>
@@ -14,4 +14,7 @@ internal static class ExitCodes
 
     /// <summary>The job finished, but some records were bad (reported on stderr with file:line and reason).</summary>
     public const int FinishedWithBadRecords = 3;
+
+    /// <summary>Interrupted (Ctrl-C, SIGTERM): the job stopped cleanly; 128 + SIGINT, as shells report it.</summary>
+    public const int Interrupted = 130;
 }

@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using DynamoDb.Connector.Cli;
 
 using var cancel = new CancellationTokenSource();
@@ -10,4 +11,11 @@ Console.CancelKeyPress += (_, e) =>
         cancel.Cancel();
     }
 };
+// SIGTERM (docker stop, kill) stops cleanly too.
+using var terminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, context =>
+{
+    // The first asks the job to stop cleanly; a second one terminates the process.
+    context.Cancel = !cancel.IsCancellationRequested;
+    cancel.Cancel();
+});
 return await ConnectorCommandLine.RunAsync(args, Console.Out, Console.Error, Console.In, cancel.Token).ConfigureAwait(false);

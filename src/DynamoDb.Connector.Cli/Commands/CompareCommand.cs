@@ -27,8 +27,7 @@ internal static class CompareCommand
         var format = CliOptions.Format();
         var csvSchema = CliOptions.CsvSchema();
         var table = new Option<string>("--table") { Description = "The table to compare the source with.", Required = true };
-        var segments = new Option<int>("--segments") { Description = "Parallel scan segments reading the table. Default 4.", DefaultValueFactory = _ => 4 };
-        segments.Validators.Add(r => { if (r.GetValueOrDefault<int>() is < 1 or > 1000) r.AddError("--segments must be between 1 and 1,000."); });
+        var segments = CliOptions.Number("--segments", "Parallel scan segments reading the table, 1 to 1,000. Default 4.", 1, 1000, 4);
         var json = CliOptions.Json();
         var command = new Command("compare", "Compare a source with a table item for item (exit 0 when they hold the same items, 1 when they differ).")
         {

@@ -52,6 +52,13 @@ internal static class ConvertCommand
             string destinationUri = parse.GetRequiredValue(destination);
             var files = plan.Splits.SelectMany(s => s.Files).Select(f => f.Uri).Distinct().ToList();
             bool intoFolder = plan.Kind != ImportSourceKind.SingleFile || IsFolder(destinationUri);
+            string OutputOf(string file) => intoFolder
+                ? ObjectUri.Combine(ObjectUri.AsDirectory(destinationUri), ItemFileNames.Convert(ObjectUri.FileName(file), target, kind))
+                : destinationUri;
+            if (SameOrInside(destinationUri, sourceOptions.Source) || files.Find(f => files.Contains(OutputOf(f))) is not null)
+            {
+                throw new CliUsageException($"--destination {destinationUri} is (or is inside) --source {sourceOptions.Source}: converting there would overwrite the files being read; choose another --destination.");
+            }
             var readOptions = new ItemReaderOptions { BadRecords = BadRecordHandling.Skip, OnBadRecord = reporter.Report, Csv = plan.Format == ItemFileFormat.Csv ? schema : null };
             var writeSchema = target == ItemFileFormat.Csv
                 ? (plan.Format == ItemFileFormat.Csv ? schema : null) ?? schema ?? await InferCsvSchemaAsync(stores, plan, readOptions, cancellationToken).ConfigureAwait(false)
@@ -65,9 +72,7 @@ internal static class ConvertCommand
             long items = 0, bytes = 0;
             await Parallel.ForEachAsync(Enumerable.Range(0, files.Count), new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount, CancellationToken = cancellationToken }, async (i, ct) =>
             {
-                string output = intoFolder
-                    ? ObjectUri.Combine(ObjectUri.AsDirectory(destinationUri), ItemFileNames.Convert(ObjectUri.FileName(files[i]), target, kind))
-                    : destinationUri;
+                string output = OutputOf(files[i]);
                 var (count, size) = await ConvertFileAsync(stores, files[i], plan.Format, readOptions, output, target, new ItemWriterOptions { Compression = kind, Csv = writeSchema, LeaveOpen = true }, reporter, ct).ConfigureAwait(false);
                 written[i] = new ExportManifestEntry(output) { ItemCount = count, Bytes = size };
                 Interlocked.Add(ref items, count);
@@ -93,6 +98,7 @@ internal static class ConvertCommand
             {
                 await stdout.WriteLineAsync($"Wrote {items:N0} items in {files.Count} file(s), {EstimateCommand.Bytes(bytes)}, to {destinationUri}.{(reporter.Count > 0 ? $" {reporter.Count:N0} bad records on stderr." : "")}").ConfigureAwait(false);
             }
+            if (items == 0 && reporter.Count > 0) throw new InvalidDataException(ImportCommandOptions.NothingReadable(plan, reporter.Count));
             return reporter.Count > 0 ? ExitCodes.FinishedWithBadRecords : ExitCodes.Success;
         });
         return command;
@@ -172,6 +178,15 @@ internal static class ConvertCommand
             await output.Stream.WriteAsync(System.Text.Encoding.UTF8.GetBytes(text), cancellationToken).ConfigureAwait(false);
             await output.CommitAsync(cancellationToken).ConfigureAwait(false);
         }
+    }
+
+    /// <summary>Whether <paramref name="inner"/> names <paramref name="outer"/> or something inside it (paths made absolute, S3 uris canonical).</summary>
+    private static bool SameOrInside(string inner, string outer)
+    {
+        static string Canonical(string uri) => (ObjectUri.KindOf(uri) == ObjectUriKind.S3 ? ObjectUri.Normalize(uri) : Path.GetFullPath(ObjectUri.ToLocalPath(uri))).TrimEnd('/', Path.DirectorySeparatorChar);
+        if (ObjectUri.KindOf(inner) != ObjectUri.KindOf(outer)) return false;
+        string a = Canonical(inner), b = Canonical(outer);
+        return a == b || a.StartsWith(b + "/", StringComparison.Ordinal) || a.StartsWith(b + Path.DirectorySeparatorChar, StringComparison.Ordinal);
     }
 
     private static bool IsFolder(string uri) => ObjectUri.IsDirectoryLike(uri) || (ObjectUri.KindOf(uri) == ObjectUriKind.Local && Directory.Exists(ObjectUri.ToLocalPath(uri)));

@@ -24,8 +24,7 @@ internal static class EstimateCommand
         var source = CliOptions.Source();
         var format = CliOptions.Format();
         var csvSchema = CliOptions.CsvSchema();
-        var capacity = new Option<double?>("--write-capacity") { Description = "Write capacity units per second the import will get; the estimate gives its duration." };
-        capacity.Validators.Add(r => { if (r.GetValueOrDefault<double?>() is <= 0) r.AddError("--write-capacity must be positive."); });
+        var capacity = CliOptions.Number("--write-capacity", "Write capacity units per second the import will get; the estimate gives its duration.", 1, DynamoDb.Connector.Capacity.WriteThroughputOptions.MaxWriteUnits);
         var json = CliOptions.Json();
         var command = new Command("estimate", "Count items, bytes and write capacity units of a data set, and how long importing it takes.")
         {
@@ -48,6 +47,8 @@ internal static class EstimateCommand
             }
             var estimate = await EstimateAsync(services.GetRequiredService<ObjectStores>(), plan, options.Csv, reporter, cancellationToken).ConfigureAwait(false);
             double? rate = parse.GetValue(capacity);
+            string? error = estimate.Items == 0 && reporter.Count > 0 ? ImportCommandOptions.NothingReadable(plan, reporter.Count) : null;
+            int exitCode = error is not null ? ExitCodes.Failed : reporter.Count > 0 ? ExitCodes.FinishedWithBadRecords : ExitCodes.Success;
             if (parse.GetValue(json))
             {
                 await stdout.WriteLineAsync(JsonSerializer.Serialize(new
@@ -63,6 +64,8 @@ internal static class EstimateCommand
                     estimatedSeconds = rate is { } r ? Math.Round(estimate.SecondsAt(r), 1) : (double?)null,
                     expectedItems = plan.ExpectedItems,
                     errors = reporter.Count,
+                    error,
+                    exitCode,
                 })).ConfigureAwait(false);
             }
             else
@@ -81,7 +84,8 @@ internal static class EstimateCommand
                 }
                 if (reporter.Count > 0) await stdout.WriteLineAsync($"bad records:        {reporter.Count:N0} (on stderr)").ConfigureAwait(false);
             }
-            return reporter.Count > 0 ? ExitCodes.FinishedWithBadRecords : ExitCodes.Success;
+            if (error is not null) await stderr.WriteLineAsync($"error: {error}").ConfigureAwait(false);
+            return exitCode;
         });
         return command;
     }

@@ -37,22 +37,11 @@ internal static partial class ExportCommand
                 return null;
             },
         };
-        var readPercent = new Option<double?>("--read-percent")
-        {
-            Description = $"The share of the table's read capacity to use, as EMR's dynamodb.throughput.read.percent: 0.5 (the default) is half; {ReadThroughputOptions.MinReadPercent} to {ReadThroughputOptions.MaxReadPercent}.",
-        };
-        readPercent.Validators.Add(r =>
-        {
-            if (r.GetValueOrDefault<double?>() is { } p && !(p >= ReadThroughputOptions.MinReadPercent && p <= ReadThroughputOptions.MaxReadPercent))
-                r.AddError($"--read-percent is {p.ToString(CultureInfo.InvariantCulture)}; it must be between {ReadThroughputOptions.MinReadPercent} and {ReadThroughputOptions.MaxReadPercent} (0.5 is half the table's read capacity).");
-        });
-        var readCapacity = new Option<double?>("--read-capacity") { Description = "An absolute read budget in RCU per second, instead of --read-percent." };
-        readCapacity.Validators.Add(r =>
-        {
-            if (r.GetValueOrDefault<double?>() is { } u && !(u >= 1 && u <= ReadThroughputOptions.MaxReadUnits))
-                r.AddError($"--read-capacity is {u.ToString(CultureInfo.InvariantCulture)}; it must be between 1 and {ReadThroughputOptions.MaxReadUnits:N0}.");
-        });
-        var segments = new Option<int?>("--segments") { Description = $"Parallel scan segments, 1 to {ExportOptions.MaxTotalSegments:N0}. Default: from the table's size and the read budget, as EMR." };
+        var readPercent = CliOptions.Number("--read-percent",
+            $"The share of the table's read capacity to use, as EMR's dynamodb.throughput.read.percent: 0.5 (the default) is half; {ReadThroughputOptions.MinReadPercent} to {ReadThroughputOptions.MaxReadPercent}.",
+            ReadThroughputOptions.MinReadPercent, ReadThroughputOptions.MaxReadPercent);
+        var readCapacity = CliOptions.Number("--read-capacity", "An absolute read budget in RCU per second, instead of --read-percent.", 1, ReadThroughputOptions.MaxReadUnits);
+        var segments = CliOptions.Number("--segments", $"Parallel scan segments, 1 to {ExportOptions.MaxTotalSegments:N0}. Default: from the table's size and the read budget, as EMR.", 1, ExportOptions.MaxTotalSegments);
         var keyCondition = new Option<string?>("--key-condition") { Description = "Read with Query instead of Scan: a key condition such as '#pk = :p' (and 'pk IN (:a, :b)' for one Query per value)." };
         var filter = new Option<string?>("--filter") { Description = "A filter expression DynamoDB applies (read capacity is still charged for every item it reads)." };
         var projection = new Option<string?>("--projection") { Description = "The attributes to export, e.g. '#id, price'." };
@@ -60,7 +49,7 @@ internal static partial class ExportCommand
         var values = CliOptions.Values();
         var index = new Option<string?>("--index") { Description = "A global or local secondary index to read instead of the table." };
         var consistentRead = new Option<bool>("--consistent-read") { Description = "Strongly consistent reads (twice the read capacity; not on global secondary indexes)." };
-        var checkpoint = new Option<string?>("--checkpoint") { Description = "Where progress is recorded so an interrupted export resumes: a folder uri. Default: <destination>/_checkpoint/ (removed when the export completes)." };
+        var checkpoint = CliOptions.Location(new Option<string?>("--checkpoint") { Description = "Where progress is recorded so an interrupted export resumes: a folder uri. Default: <destination>/_checkpoint/ (removed when the export completes)." });
         var layout = new Option<ExportLayout?>("--layout")
         {
             Description = "emr (part files and an EMR manifest, the default) or native (DynamoDB's export layout: AWSDynamoDB/<id>/data/*.json.gz and manifest-summary.json).",
@@ -73,11 +62,8 @@ internal static partial class ExportCommand
                 return null;
             },
         };
-        var itemsPerFile = new Option<int?>("--items-per-file")
-        {
-            Description = $"Items per part file, 1 to {ExportOptions.MaxItemsPerFile:N0}. Default {ExportOptions.DefaultItemsPerFile:N0}.",
-        };
-        var workers = new Option<int?>("--workers") { Description = $"Segments (or queries) read at the same time, 1 to {ExportOptions.WorkersLimit:N0}. Default 8." };
+        var itemsPerFile = CliOptions.Number("--items-per-file", $"Items per part file, 1 to {ExportOptions.MaxItemsPerFile:N0}. Default {ExportOptions.DefaultItemsPerFile:N0}.", 1, ExportOptions.MaxItemsPerFile);
+        var workers = CliOptions.Number("--workers", $"Segments (or queries) read at the same time, 1 to {ExportOptions.WorkersLimit:N0}. Default 8.", 1, ExportOptions.WorkersLimit);
         var overwrite = new Option<bool>("--overwrite") { Description = "Replace a complete export already in the destination." };
         var json = CliOptions.Json();
         var command = new Command("export", "Export a table (an index, or what a key condition selects) to files in S3 or a local folder, paced in read capacity and resumable.")
@@ -116,29 +102,14 @@ internal static partial class ExportCommand
             options.Throughput.ReadUnitsPerSecond = parse.GetValue(readCapacity);
             if (options.Validate() is { Count: > 0 } problems)
             {
-                foreach (var problem in problems) await stderr.WriteLineAsync($"error: {InOptionNames(problem)}").ConfigureAwait(false);
-                return ExitCodes.Usage;
+                throw new CliUsageException(string.Join(" ", problems.Select(InOptionNames)));
             }
 
             using var services = CliServices.Create();
             var job = services.GetRequiredService<ExportJob>();
-            ExportResult result;
-            try
-            {
-                result = await ProgressDisplay.RunAsync(stderr, $"export {options.TableName}",
-                    progress => job.RunAsync(options, new ExportProgressAdapter(progress), cancellationToken), cancellationToken).ConfigureAwait(false);
-            }
-            catch (ExportException e)
-            {
-                await stderr.WriteLineAsync($"error: {e.Message}").ConfigureAwait(false);
-                return ExitCodes.Failed;
-            }
-            catch (OperationCanceledException e) when (cancellationToken.IsCancellationRequested)
-            {
-                // The job's message says what is committed and how to resume.
-                await stderr.WriteLineAsync(e.Message).ConfigureAwait(false);
-                return ExitCodes.Failed;
-            }
+            // Failures and Ctrl-C end in ConnectorCommandLine, which says what to do at the command line.
+            var result = await ProgressDisplay.RunAsync(stderr, $"export {options.TableName}",
+                progress => job.RunAsync(options, new ExportProgressAdapter(progress), cancellationToken), cancellationToken).ConfigureAwait(false);
 
             if (parse.GetValue(json))
             {

@@ -17,14 +17,11 @@ internal static class GenerateCommand
     public static Command Create(TextWriter stdout, TextWriter stderr)
     {
         var destination = CliOptions.Destination("The folder or S3 prefix to write the files to.");
-        var items = new Option<long>("--items") { Description = "How many items. Default 10,000.", DefaultValueFactory = _ => 10_000 };
-        items.Validators.Add(r => { if (r.GetValueOrDefault<long>() < 0) r.AddError("--items cannot be negative."); });
-        var files = new Option<int>("--files") { Description = "How many files to spread them over. Default 4.", DefaultValueFactory = _ => 4 };
-        files.Validators.Add(r => { if (r.GetValueOrDefault<int>() is < 1 or > 100_000) r.AddError("--files must be between 1 and 100,000."); });
+        var items = CliOptions.Number("--items", "How many items. Default 10,000.", 0L, 10_000_000_000L, 10_000L);
+        var files = CliOptions.Number("--files", "How many files to spread them over, 1 to 100,000. Default 4.", 1, 100_000, 4);
         var format = CliOptions.Format("--format", "The line format to write. Default data-pipeline.");
         var compression = CliOptions.Compression();
-        var padding = new Option<int>("--item-bytes") { Description = "Extra bytes of text per item, to make bigger items. Default 0 (items of about 600 bytes)." };
-        padding.Validators.Add(r => { if (r.GetValueOrDefault<int>() is < 0 or > 400_000) r.AddError("--item-bytes must be between 0 and 400,000."); });
+        var padding = CliOptions.Number("--item-bytes", "Extra bytes of text per item, to make bigger items, 0 to 400,000. Default 0 (items of about 600 bytes).", 0, 400_000, 0);
         var manifest = new Option<bool>("--manifest") { Description = "Also write an EMR v3 manifest listing the files (data-pipeline only)." };
         var json = CliOptions.Json();
         var command = new Command("generate", "Write a sample data set (every DynamoDB type; key pk:S, sk:N).")
@@ -36,8 +33,7 @@ internal static class GenerateCommand
             var target = parse.GetValue(format) ?? ItemFileFormat.DataPipeline;
             if (parse.GetValue(manifest) && target != ItemFileFormat.DataPipeline)
             {
-                await stderr.WriteLineAsync("--manifest goes with --format data-pipeline (an EMR manifest lists data-pipeline files).").ConfigureAwait(false);
-                return ExitCodes.Usage;
+                throw new CliUsageException("--manifest goes with --format data-pipeline (an EMR manifest lists data-pipeline files).");
             }
             using var services = CliServices.Create();
             var stores = services.GetRequiredService<ObjectStores>();

@@ -27,7 +27,7 @@ internal static class ImportCommand
             options.Source.Format = parse.GetValue(format);
             CliOptions.ApplySplitSize(parse.GetValue(splitSize), options.Source);
             options.Source.Verify = parse.GetValue(verify);
-            options.Validate();
+            ImportCommandOptions.Validate(options);
             await shared.PrepareTableAsync(parse, services, stderr, cancellationToken).ConfigureAwait(false);
             var job = services.GetRequiredService<ImportJob>();
             return await shared.RunAsync(parse, options, o => job.RunAsync(o, cancellationToken), stdout, stderr, cancellationToken).ConfigureAwait(false);

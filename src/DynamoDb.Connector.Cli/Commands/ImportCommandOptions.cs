@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Text.Json;
 using Amazon.DynamoDBv2;
 using Amazon.DynamoDBv2.Model;
+using DynamoDb.Connector.Capacity;
 using DynamoDb.Connector.Formats.Items;
 using DynamoDb.Connector.Formats.Lines;
 using DynamoDb.Connector.Import;
@@ -27,9 +28,9 @@ internal sealed class ImportCommandOptions
 
     public Option<string> Table { get; } = new("--table") { Description = "The table to write to.", Required = true };
     public Option<FileInfo?> CsvSchema { get; } = CliOptions.CsvSchema();
-    public Option<double?> WritePercent { get; } = new("--write-percent") { Description = "The share of the table's write capacity to use, 0.1 to 1.5. Default 0.5. On-demand tables: of their maximum throughput, when they have one." };
-    public Option<double?> WriteCapacity { get; } = new("--write-capacity") { Description = "An absolute budget in write capacity units per second, instead of --write-percent." };
-    public Option<int?> Workers { get; } = new("--workers") { Description = "Splits read at once, sharing the budget. Default: one per core, at least 2." };
+    public Option<double?> WritePercent { get; } = CliOptions.Number("--write-percent", "The share of the table's write capacity to use, 0.1 to 1.5. Default 0.5. On-demand tables: of their maximum throughput, when they have one.", WriteThroughputOptions.MinWritePercent, WriteThroughputOptions.MaxWritePercent);
+    public Option<double?> WriteCapacity { get; } = CliOptions.Number("--write-capacity", "An absolute budget in write capacity units per second, instead of --write-percent.", 1, WriteThroughputOptions.MaxWriteUnits);
+    public Option<int?> Workers { get; } = CliOptions.Number("--workers", "Splits read at once, sharing the budget. Default: one per core, at least 2.", 1, 1024);
     public Option<string> Mode { get; } = new("--mode")
     {
         Description = "put (replace), put-if-absent (keep existing items), put-if (with --condition) or delete (delete each key read).",
@@ -39,22 +40,17 @@ internal sealed class ImportCommandOptions
     public Option<string?> Condition { get; } = new("--condition") { Description = "With --mode put-if: the condition each put must meet, e.g. 'attribute_not_exists(pk) OR #v < :v'." };
     public Option<Dictionary<string, string>?> Names { get; } = CliOptions.Names();
     public Option<Dictionary<string, AttributeValue>?> Values { get; } = CliOptions.Values();
-    public Option<string?> DeadLetter { get; } = new("--dead-letter") { Description = "A folder or S3 prefix for bad lines and items that could not be written (JSON lines with file, line and reason). Default: under --checkpoint when given." };
-    public Option<string?> Checkpoint { get; } = new("--checkpoint") { Description = "A folder or S3 prefix recording progress: rerun with the same value to resume after a failure." };
-    public Option<double> CheckpointSeconds { get; } = new("--checkpoint-interval") { Description = "Seconds between a split's checkpoints.", DefaultValueFactory = _ => 10 };
-    public Option<int> ShuffleWindow { get; } = new("--shuffle-window") { Description = "Items held back and released in random order, to spread input sorted by key over partitions. Default 0 (off)." };
+    public Option<string?> DeadLetter { get; } = CliOptions.Location(new Option<string?>("--dead-letter") { Description = "A folder or S3 prefix for bad lines and items that could not be written (JSON lines with file, line and reason). Default: under --checkpoint when given." });
+    public Option<string?> Checkpoint { get; } = CliOptions.Location(new Option<string?>("--checkpoint") { Description = "A folder or S3 prefix recording progress: rerun with the same value to resume after a failure." });
+    public Option<double> CheckpointSeconds { get; } = CliOptions.Number("--checkpoint-interval", "Seconds between a split's checkpoints, 1 to 3,600. Default 10.", 1.0, 3600.0, 10.0);
+    public Option<int> ShuffleWindow { get; } = CliOptions.Number("--shuffle-window", "Items held back and released in random order, to spread input sorted by key over partitions, 0 to 1,000,000. Default 0 (off).", 0, 1_000_000, 0);
     public Option<bool> CreateTable { get; } = new("--create-table") { Description = "Create the table (on-demand) with --key when it does not exist." };
     public Option<string?> Key { get; } = new("--key") { Description = "The key schema for --create-table, e.g. pk:S or pk:S,sk:N." };
     public Option<bool> Json { get; } = CliOptions.Json();
 
     public ImportCommandOptions()
     {
-        WritePercent.Validators.Add(r => { if (r.GetValueOrDefault<double?>() is { } p && !(p >= 0.1 && p <= 1.5)) r.AddError("--write-percent must be between 0.1 and 1.5."); });
-        WriteCapacity.Validators.Add(r => { if (r.GetValueOrDefault<double?>() is <= 0) r.AddError("--write-capacity must be positive."); });
-        Workers.Validators.Add(r => { if (r.GetValueOrDefault<int?>() is < 1 or > 1024) r.AddError("--workers must be between 1 and 1,024."); });
         Mode.Validators.Add(r => { if (!Modes.ContainsKey(r.GetValueOrDefault<string>() ?? "")) r.AddError($"Unknown --mode '{r.GetValueOrDefault<string>()}'. Use one of: {string.Join(", ", Modes.Keys)}."); });
-        CheckpointSeconds.Validators.Add(r => { if (r.GetValueOrDefault<double>() is < 1 or > 3600) r.AddError("--checkpoint-interval must be between 1 and 3,600 seconds."); });
-        ShuffleWindow.Validators.Add(r => { if (r.GetValueOrDefault<int>() is < 0 or > 1_000_000) r.AddError("--shuffle-window must be between 0 and 1,000,000."); });
         Key.Validators.Add(r =>
         {
             if (r.GetValueOrDefault<string?>() is not { } text) return;
@@ -104,6 +100,19 @@ internal sealed class ImportCommandOptions
         };
     }
 
+    /// <summary>Checks the job's options before anything runs: a problem is a usage error.</summary>
+    public static void Validate(ImportJobOptions options)
+    {
+        try
+        {
+            options.Validate();
+        }
+        catch (ArgumentException e)
+        {
+            throw new CliUsageException(e.Message);
+        }
+    }
+
     /// <summary>Creates the table when asked to.</summary>
     public async Task PrepareTableAsync(ParseResult parse, IServiceProvider services, TextWriter stderr, CancellationToken cancellationToken)
     {
@@ -120,11 +129,18 @@ internal sealed class ImportCommandOptions
             options.Progress = new Progress(progress);
             return run(options);
         }, cancellationToken).ConfigureAwait(false);
-        await WriteResultAsync(result, options, parse.GetValue(Json), stdout, stderr).ConfigureAwait(false);
-        return result.ItemsDeadLettered > 0 ? ExitCodes.FinishedWithBadRecords : ExitCodes.Success;
+        // Not one record could be read: the data is not in the format it was read as, rather than a few bad lines.
+        string? error = result.ItemsRead == 0 && result.BadLines > 0 ? NothingReadable(result.Plan, result.BadLines) : null;
+        int exitCode = error is not null ? ExitCodes.Failed : result.ItemsDeadLettered > 0 ? ExitCodes.FinishedWithBadRecords : ExitCodes.Success;
+        await WriteResultAsync(result, options, parse.GetValue(Json), error, exitCode, stdout, stderr).ConfigureAwait(false);
+        return exitCode;
     }
 
-    private static async Task WriteResultAsync(ImportResult result, ImportJobOptions options, bool json, TextWriter stdout, TextWriter stderr)
+    /// <summary>The message for a source none of whose records could be read: the format is probably wrong.</summary>
+    internal static string NothingReadable(ImportPlan plan, long badRecords) =>
+        $"none of the {badRecords:N0} records of {plan.Source} could be read as {plan.Format.ToName()} ({plan.FormatReason}): the format is probably wrong; give the right one with --format {string.Join("|", ItemFileFormatNames.All)}.";
+
+    private static async Task WriteResultAsync(ImportResult result, ImportJobOptions options, bool json, string? error, int exitCode, TextWriter stdout, TextWriter stderr)
     {
         foreach (var letter in result.DeadLetterSamples)
         {
@@ -167,7 +183,10 @@ internal sealed class ImportCommandOptions
                 bytes = result.Plan.TotalBytes,
                 deadLetters = result.DeadLetterUri,
                 elapsedSeconds = seconds,
+                error,
+                exitCode,
             })).ConfigureAwait(false);
+            if (error is not null) await stderr.WriteLineAsync($"error: {error}").ConfigureAwait(false);
             return;
         }
         var c = CultureInfo.InvariantCulture;
@@ -182,6 +201,7 @@ internal sealed class ImportCommandOptions
         await stdout.WriteLineAsync(string.Create(c, $"throttled requests: {result.ThrottledRequests:N0} ({result.Retries:N0} retries)")).ConfigureAwait(false);
         await stdout.WriteLineAsync(string.Create(c, $"splits:             {result.SplitsRun:N0} run, {result.SplitsSkipped:N0} already done")).ConfigureAwait(false);
         await stdout.WriteLineAsync(string.Create(c, $"elapsed:            {ProgressDisplay.Clock(result.Elapsed)}")).ConfigureAwait(false);
+        if (error is not null) await stderr.WriteLineAsync($"error: {error}").ConfigureAwait(false);
     }
 
     /// <summary>The job's progress as the display's line: bytes read against the total, with items, WCU/s, throttles and the time left.</summary>

@@ -13,12 +13,7 @@ internal static class RunSplitCommand
     public static Command Create(TextWriter stdout, TextWriter stderr, TextReader stdin)
     {
         var split = new Option<string>("--split") { Description = "The split's JSON file (from plan --out), or - to read it from stdin.", Required = true };
-        var processes = new Option<int>("--processes")
-        {
-            Description = "How many run-split processes write to the table at once: each takes 1/N of its budget. Default 1.",
-            DefaultValueFactory = _ => 1,
-        };
-        processes.Validators.Add(r => { if (r.GetValueOrDefault<int>() is < 1 or > 100_000) r.AddError("--processes must be between 1 and 100,000."); });
+        var processes = CliOptions.Number("--processes", "How many run-split processes write to the table at once: each takes 1/N of its budget, 1 to 100,000. Default 1.", 1, 100_000, 1);
         var shared = new ImportCommandOptions();
         var command = new Command("run-split", "Run one split of a planned import (see plan --out): for fanning an import out over processes.") { split, processes };
         shared.AddTo(command);

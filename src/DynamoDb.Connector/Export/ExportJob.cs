@@ -174,8 +174,7 @@ public sealed class ExportJob : IDisposable
         {
             if (!options.Overwrite)
             {
-                throw new InvalidOperationException(
-                    $"{options.Destination} already holds a complete export ({output.ManifestUri}). Set Overwrite to replace it, or choose another destination.");
+                throw new ExportDestinationCompleteException(options.Destination, output.ManifestUri);
             }
             // The manifest goes first, so that at no time does a manifest list files being replaced.
             await output.DeleteManifestAsync(cancellationToken).ConfigureAwait(false);
