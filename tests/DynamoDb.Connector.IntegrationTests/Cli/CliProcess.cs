@@ -71,6 +71,9 @@ public sealed class CliProcess : IDisposable
         return Output();
     }
 
+    /// <summary>The process id (to send it a signal).</summary>
+    public int ProcessId => _process.Id;
+
     /// <summary>kill -9: no chance to flush, commit or clean up.</summary>
     public void Kill()
     {
