@@ -52,6 +52,10 @@ internal static partial class CliErrors
             string table = chain.Select(x => TableName().Match(x.Message)).FirstOrDefault(m => m.Success)?.Groups[1].Value is { } name ? $"Table '{name}'" : "The table";
             return ($"{table} does not exist in this region and account ({missing.Message}): check --table and AWS_REGION; import creates it with --create-table --key pk:S[,sk:N].", ExitCodes.Failed);
         }
+        if (chain.OfType<AmazonClientException>().FirstOrDefault(x => x.Message.StartsWith("Failed to resolve AWS credentials", StringComparison.Ordinal)) is not null)
+        {
+            return ("no AWS credentials found: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (and AWS_SESSION_TOKEN for temporary ones), or AWS_PROFILE for a profile in ~/.aws.", ExitCodes.Failed);
+        }
         var first = chain[0];
         return first switch
         {

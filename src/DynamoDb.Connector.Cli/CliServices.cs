@@ -16,15 +16,22 @@ namespace DynamoDb.Connector.Cli;
 /// </summary>
 internal static class CliServices
 {
-    public static ServiceProvider Create(LogLevel logLevel = LogLevel.Warning)
+    /// <summary>The variable that sets the log level: trace, debug, information, warning (the default), error, critical or none.</summary>
+    public const string LogLevelVariable = "DYNAMODB_CONNECTOR_LOG_LEVEL";
+
+    public static ServiceProvider Create()
     {
         var services = new ServiceCollection();
+        var level = LogLevelFromEnvironment();
         // Logs go to stderr: stdout carries results (and the --json object).
-        services.AddLogging(logging => logging
-            .SetMinimumLevel(logLevel)
-            // The import's warnings about set-aside lines are what the import verb prints itself, with the samples.
-            .AddFilter(typeof(DynamoDb.Connector.Import.ImportJob).FullName, LogLevel.Error)
-            .AddSimpleConsole(console => { console.SingleLine = true; console.TimestampFormat = "HH:mm:ss "; }));
+        services.AddLogging(logging =>
+        {
+            logging.SetMinimumLevel(level ?? LogLevel.Warning)
+                .AddSimpleConsole(console => { console.SingleLine = true; console.TimestampFormat = "HH:mm:ss "; });
+            // The import's warnings about set-aside lines are what the import verb prints itself, with the samples
+            // (unless a level was asked for: then everything at that level).
+            if (level is null) logging.AddFilter(typeof(DynamoDb.Connector.Import.ImportJob).FullName, LogLevel.Error);
+        });
         services.Configure<Microsoft.Extensions.Logging.Console.ConsoleLoggerOptions>(o => o.LogToStandardErrorThreshold = LogLevel.Trace);
         services.AddSingleton<IAmazonDynamoDB>(_ => new AmazonDynamoDBClient(new AmazonDynamoDBConfig
         {
@@ -40,6 +47,15 @@ internal static class CliServices
         }));
         services.AddDynamoDbConnector();
         return services.BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true, ValidateScopes = true });
+    }
+
+    private static LogLevel? LogLevelFromEnvironment()
+    {
+        string? text = Environment.GetEnvironmentVariable(LogLevelVariable);
+        if (string.IsNullOrWhiteSpace(text)) return null;
+        return Enum.TryParse<LogLevel>(text, ignoreCase: true, out var level) && Enum.IsDefined(level)
+            ? level
+            : throw new CliUsageException($"{LogLevelVariable} is '{text}'; give one of: {string.Join(", ", Enum.GetNames<LogLevel>().Select(n => n.ToLowerInvariant()))}.");
     }
 
     private static bool HasCustomEndpoint(string service) =>

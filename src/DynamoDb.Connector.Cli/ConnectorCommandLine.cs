@@ -28,6 +28,7 @@ internal static class ConnectorCommandLine
           AWS_PROFILE, AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN   credentials (the SDK's chain)
           AWS_ENDPOINT_URL_DYNAMODB, AWS_ENDPOINT_URL_S3, AWS_ENDPOINT_URL           custom endpoints (local servers; S3 then path-style)
           AWS_REQUEST_CHECKSUM_CALCULATION, AWS_RESPONSE_CHECKSUM_VALIDATION          S3 checksums (when_required for s3rver, MinIO)
+          DYNAMODB_CONNECTOR_LOG_LEVEL                   log level on stderr: trace, debug, information, warning (default), error
           DYNAMODB_CONNECTOR_DEBUG=1                     print the stack trace of an unexpected error
         """;
 
@@ -82,6 +83,8 @@ internal static class ConnectorCommandLine
     /// <summary>A failure's one line on stderr and, with --json, its object on stdout; returns <paramref name="exitCode"/>.</summary>
     internal static async Task<int> FailAsync(string message, int exitCode, bool json, TextWriter stdout, TextWriter stderr)
     {
+        // One line, whatever the exception's message held.
+        message = string.Join(' ', message.Split(['\r', '\n'], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
         await stderr.WriteLineAsync($"error: {message}").ConfigureAwait(false);
         if (json) await stdout.WriteLineAsync(JsonSerializer.Serialize(new { error = message, exitCode })).ConfigureAwait(false);
         return exitCode;

@@ -97,6 +97,25 @@ public sealed class CliOutcomeTests(LocalServers servers) : IDisposable
     }
 
     [Fact]
+    public async Task NoCredentials_Exits1_WithOneLineNamingTheVariables()
+    {
+        var none = new Dictionary<string, string>
+        {
+            ["AWS_ACCESS_KEY_ID"] = "",
+            ["AWS_SECRET_ACCESS_KEY"] = "",
+            ["AWS_SHARED_CREDENTIALS_FILE"] = _temp.Combine("no-credentials"),
+            ["AWS_CONFIG_FILE"] = _temp.Combine("no-config"),
+        };
+
+        var run = await CliProcess.RunAsync(servers, ["export", "--table", "t-any", "--destination", _temp.Combine("x")], TimeSpan.FromMinutes(2), none);
+
+        Assert.True(run.ExitCode == 1, run.ToString());
+        string line = Assert.Single(run.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.Contains("AWS_ACCESS_KEY_ID", line, StringComparison.Ordinal);
+        Assert.Contains("AWS_PROFILE", line, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Export_IntoACompleteExport_SaysToAddOverwrite()
     {
         string table = await CreateTableAsync();
