@@ -37,8 +37,8 @@ internal static partial class CliErrors
         };
     }
 
-    /// <summary>The message and exit code for an exception that ended a verb.</summary>
-    public static (string Message, int ExitCode) Describe(Exception e)
+    /// <summary>The message and exit code for an exception that ended <paramref name="verb"/>.</summary>
+    public static (string Message, int ExitCode) Describe(Exception e, string verb)
     {
         var chain = Chain(e).ToList();
         if (chain.OfType<CliUsageException>().FirstOrDefault() is { } usage) return (usage.Message, ExitCodes.Usage);
@@ -50,7 +50,8 @@ internal static partial class CliErrors
         if (chain.OfType<ResourceNotFoundException>().FirstOrDefault() is { } missing)
         {
             string table = chain.Select(x => TableName().Match(x.Message)).FirstOrDefault(m => m.Success)?.Groups[1].Value is { } name ? $"Table '{name}'" : "The table";
-            return ($"{table} does not exist in this region and account ({missing.Message}): check --table and AWS_REGION; import creates it with --create-table --key pk:S[,sk:N].", ExitCodes.Failed);
+            string create = verb is "import" or "run-split" ? ", or add --create-table --key pk:S[,sk:N] to create it" : "";
+            return ($"{table} does not exist in this region and account ({missing.Message}): check --table and AWS_REGION{create}.", ExitCodes.Failed);
         }
         if (chain.OfType<AmazonClientException>().FirstOrDefault(x => x.Message.StartsWith("Failed to resolve AWS credentials", StringComparison.Ordinal)) is not null)
         {

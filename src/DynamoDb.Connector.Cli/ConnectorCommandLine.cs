@@ -74,7 +74,7 @@ internal static class ConnectorCommandLine
         }
         catch (Exception e)
         {
-            var (message, exitCode) = CliErrors.Describe(e);
+            var (message, exitCode) = CliErrors.Describe(e, parse.CommandResult.Command.Name);
             if (exitCode == ExitCodes.Failed && Environment.GetEnvironmentVariable("DYNAMODB_CONNECTOR_DEBUG") == "1") await stderr.WriteLineAsync(e.ToString()).ConfigureAwait(false);
             return await FailAsync(message, exitCode, json, stdout, stderr).ConfigureAwait(false);
         }

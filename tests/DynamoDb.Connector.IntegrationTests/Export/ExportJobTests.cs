@@ -272,7 +272,7 @@ public sealed class ExportJobTests : IAsyncLifetime
         var options = ExportFixture.OptionsFor(_table, LocalDestination);
         var first = await _job.RunAsync(options);
 
-        var error = await Assert.ThrowsAsync<InvalidOperationException>(() => _job.RunAsync(options));
+        var error = await Assert.ThrowsAsync<ExportDestinationCompleteException>(() => _job.RunAsync(options));
         Assert.Contains("already holds a complete export", error.Message);
 
         options.Overwrite = true;
