@@ -151,9 +151,11 @@ public class CsvItemReaderTests
     [InlineData("ns", "NS", "1;x", "column 'v' (NS): number set element 2: 'x' is not a number")]
     [InlineData("bs", "BS", "AQ==;@", "column 'v' (BS): binary set element 2: '@' is not valid base64")]
     [InlineData("l", "L", "{\"a\":1}", "column 'v' (L): expected a JSON array")]
-    [InlineData("m", "M", "{\"a\":}", "column 'v' (M): not valid JSON")]
+    [InlineData("m", "M", "{\"a\":}", "column 'v' (M): invalid JSON at byte 6")]
     [InlineData("m2", "M", "{\"a\":1,\"a\":2}", "column 'v' (M): key 'a' appears twice")]
-    [InlineData("l2", "L", "[1] 2", "column 'v' (L): not valid JSON")]
+    [InlineData("l2", "L", "[1] 2", "column 'v' (L): invalid JSON at byte 5")]
+    [InlineData("l4", "L", "[\"b\\ud800\"]", "column 'v' (L): a JSON string (\"b\\ud800\") has the escape \\ud800, half of a UTF-16 surrogate pair")]
+    [InlineData("m3", "M", "{\"x\\udc00\":1}", "column 'v' (M): a JSON object key (\"x\\udc00\") has the escape \\udc00")]
     [InlineData("l3", "L", "[1e999]", "column 'v' (L): number '1e999' is larger")]
     public async Task ReadAsync_CellNotOfItsType_IsABadRecordNamingTheColumn(string _, string type, string cell, string reason)
     {
