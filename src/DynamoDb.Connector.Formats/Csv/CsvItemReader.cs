@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Text;
 using Amazon.DynamoDBv2.Model;
+using DynamoDb.Connector.Formats.Compression;
 using DynamoDb.Connector.Formats.Items;
 using DynamoDb.Connector.Formats.Lines;
 
@@ -25,6 +26,7 @@ internal sealed class CsvItemReader : IItemReader
     private byte[] _buffer;
     private int _pos, _len;
     private bool _eof, _started;
+    private InvalidDataException? _damage; // the input cannot be read past _pos: the record it cuts is bad, and the file ends
     private long _streamBytes;
 
     // The raw bytes of the current record (without its line end), at most MaxLineBytes of them.
@@ -77,8 +79,19 @@ internal sealed class CsvItemReader : IItemReader
     /// <inheritdoc />
     public async ValueTask<ItemRecord?> ReadAsync(CancellationToken cancellationToken = default)
     {
+        if (_damage is not null && _eof)
+        {
+            return null; // the damage was reported: the file ends there
+        }
         while (await NextRecordAsync(cancellationToken).ConfigureAwait(false))
         {
+            if (_damage is not null)
+            {
+                // Never parsed: a row cut short can still split into cells of the right types, with a value cut short.
+                _eof = true;
+                Bad(DamagedData.ReasonAfter(_damage, _recordStartLine - 1), RawText());
+                return null;
+            }
             if (_recordLength == 0 && !_recordTooLong && _recordStartLine == _line)
             {
                 continue; // a fully empty line
@@ -137,6 +150,10 @@ internal sealed class CsvItemReader : IItemReader
         {
             if (_pos == _len && !await FillAsync(cancellationToken).ConfigureAwait(false))
             {
+                if (_damage is not null)
+                {
+                    return true; // the record it cuts, even if empty so far, is reported by ReadAsync
+                }
                 if (!any)
                 {
                     return false;
@@ -201,36 +218,50 @@ internal sealed class CsvItemReader : IItemReader
 
     private async ValueTask<bool> FillAsync(CancellationToken cancellationToken)
     {
-        if (_eof)
+        if (_eof || _damage is not null)
         {
             return false;
         }
-        int read = await _stream.ReadAsync(_buffer.AsMemory(0, BufferSize), cancellationToken).ConfigureAwait(false);
+        int read = await ReadSomeAsync(_buffer.AsMemory(0, BufferSize), cancellationToken).ConfigureAwait(false);
         if (!_started)
         {
             _started = true;
             // Gather three bytes to see a byte order mark even from a stream that returns one byte at a time.
             while (read is > 0 and < 3)
             {
-                int more = await _stream.ReadAsync(_buffer.AsMemory(read, BufferSize - read), cancellationToken).ConfigureAwait(false);
+                int more = await ReadSomeAsync(_buffer.AsMemory(read, BufferSize - read), cancellationToken).ConfigureAwait(false);
                 if (more == 0) break;
                 read += more;
             }
             _streamBytes += read;
             _pos = read >= 3 && _buffer.AsSpan(0, 3).SequenceEqual("\uFEFF"u8) ? 3 : 0;
             _len = read;
-            _eof = read == 0;
+            _eof = read == 0 && _damage is null;
             return _pos < _len || (!_eof && await FillAsync(cancellationToken).ConfigureAwait(false));
         }
         if (read == 0)
         {
-            _eof = true;
+            _eof = _damage is null;
             return false;
         }
         _streamBytes += read;
         _pos = 0;
         _len = read;
         return true;
+    }
+
+    /// <summary>One read of the input; 0 at its end, and when it cannot be read further (<see cref="_damage"/> says why).</summary>
+    private async ValueTask<int> ReadSomeAsync(Memory<byte> buffer, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await _stream.ReadAsync(buffer, cancellationToken).ConfigureAwait(false);
+        }
+        catch (InvalidDataException e) when (DamagedData.Is(e))
+        {
+            _damage = e;
+            return 0;
+        }
     }
 
     private void Keep(ReadOnlySpan<byte> bytes)

@@ -38,7 +38,7 @@ public static class ItemFiles
             case ItemFileFormat.DataPipeline:
             case ItemFileFormat.DynamoDbJson:
             case ItemFileFormat.DynamoDbJsonIncremental:
-                return new JsonItemReader(StreamCompression.OpenRead(stream, options.LeaveOpen), format, options);
+                return new JsonItemReader(StreamCompression.OpenRead(stream, options.SourceName, options.LeaveOpen), format, options);
             case ItemFileFormat.Csv:
                 return Csv.CsvFiles.OpenReader(stream, options);
             default:
@@ -73,12 +73,21 @@ public static class ItemFiles
     /// Detects the format (and compression) of a file from its first non-empty line (and the second, when the first is
     /// not JSON: a damaged first line of a JSON file does not make it CSV). Reads at most
     /// <see cref="MaxDetectionBytes"/> decompressed bytes and leaves <paramref name="stream"/> open, but consumes
-    /// them: open the file again to read it.
+    /// them: open the file again to read it. A file whose compressed data is damaged is judged by the lines before the
+    /// damage; when not even one line can be read, the <see cref="InvalidDataException"/> says what is wrong.
     /// </summary>
-    public static async ValueTask<FormatDetection> DetectFormatAsync(Stream stream, CancellationToken cancellationToken = default)
+    /// <exception cref="InvalidDataException">The compressed data is damaged before the end of the first line.</exception>
+    public static ValueTask<FormatDetection> DetectFormatAsync(Stream stream, CancellationToken cancellationToken = default) =>
+        DetectFormatAsync(stream, name: null, cancellationToken);
+
+    /// <summary>
+    /// <see cref="DetectFormatAsync(Stream, CancellationToken)"/> for a file named <paramref name="name"/>: a name that
+    /// says gzip or zstd on bytes that are neither that nor text is an <see cref="InvalidDataException"/>, as reading says.
+    /// </summary>
+    internal static async ValueTask<FormatDetection> DetectFormatAsync(Stream stream, string? name, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(stream);
-        await using var decompressed = new DecompressingReadStream(stream, leaveOpen: true);
+        await using var decompressed = new DecompressingReadStream(stream, leaveOpen: true, StreamCompression.FromFileName(name));
         var sample = new byte[64 * 1024];
         int length = 0;
         bool ended = false;
@@ -89,7 +98,17 @@ public static class ItemFiles
             {
                 Array.Resize(ref sample, Math.Min(sample.Length * 2, MaxDetectionBytes));
             }
-            int read = await decompressed.ReadAsync(sample.AsMemory(length), cancellationToken).ConfigureAwait(false);
+            int read;
+            try
+            {
+                read = await decompressed.ReadAsync(sample.AsMemory(length), cancellationToken).ConfigureAwait(false);
+            }
+            catch (InvalidDataException e) when (DamagedData.Is(e) && HasCompleteLines(sample.AsSpan(0, length), 1))
+            {
+                // Damaged further on: the lines before the damage still show the format (reading reports the damage).
+                var partial = Detect(sample.AsSpan(0, length), ended: false);
+                return partial with { Compression = decompressed.Kind ?? CompressionKind.None, Reason = $"{partial.Reason} ({e.Message} after its first {length:N0} bytes)" };
+            }
             ended = read == 0;
             length += read;
         }
