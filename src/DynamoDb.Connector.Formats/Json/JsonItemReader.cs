@@ -94,7 +94,7 @@ internal sealed class JsonItemReader : IItemReader
                     Report(new RecordError(
                         _options.SourceName,
                         _lines.LineNumber,
-                        $"line is longer than {_lines.MaxLineBytes} bytes",
+                        $"the line is {_lines.OversizeLength:N0} bytes, longer than the {_lines.MaxLineBytes:N0} accepted (an item is at most 400 KB); it was skipped unread",
                         RecordError.ExcerptOf(Encoding.UTF8.GetString(_lines.OversizeHead))));
                     continue;
                 case LineStatus.End:

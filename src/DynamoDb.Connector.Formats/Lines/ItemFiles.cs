@@ -5,7 +5,7 @@ using DynamoDb.Connector.Formats.Json;
 
 namespace DynamoDb.Connector.Formats.Lines;
 
-/// <summary>What <see cref="ItemFiles.DetectFormatAsync"/> found, and why.</summary>
+/// <summary>What <see cref="ItemFiles.DetectFormatAsync(Stream, CancellationToken)"/> found, and why.</summary>
 /// <param name="Format">The format the content looks like.</param>
 /// <param name="Compression">The compression found by magic bytes (<see cref="CompressionKind.None"/> for <see cref="ItemFiles.DetectFormat"/>).</param>
 /// <param name="Reason">A short explanation, such as <c>first line is {"Item":{...}}</c>, for logs and the CLI.</param>
@@ -18,7 +18,7 @@ public sealed record FormatDetection(ItemFileFormat Format, CompressionKind Comp
 /// </summary>
 public static class ItemFiles
 {
-    /// <summary>The most bytes <see cref="DetectFormatAsync"/> reads: 1 MiB (it stops at the end of the second non-empty line).</summary>
+    /// <summary>The most bytes <see cref="DetectFormatAsync(Stream, CancellationToken)"/> reads: 1 MiB (it stops at the end of the second non-empty line).</summary>
     public const int MaxDetectionBytes = 1024 * 1024;
 
     /// <summary>
@@ -122,7 +122,7 @@ public static class ItemFiles
     /// data-pipeline is that format; a line that does not start with <c>{</c> is the legacy data-pipeline framing when
     /// it holds a 0x03 byte, the format of the next line when that is a whole JSON item (a damaged first line), CSV otherwise; an incomplete or invalid JSON line is judged by its first field name.
     /// </summary>
-    /// <exception cref="ArgumentException">The bytes are gzip or zstd compressed (use <see cref="DetectFormatAsync"/>).</exception>
+    /// <exception cref="ArgumentException">The bytes are gzip or zstd compressed (use <see cref="DetectFormatAsync(Stream, CancellationToken)"/>).</exception>
     public static FormatDetection DetectFormat(ReadOnlySpan<byte> start)
     {
         if (StreamCompression.Detect(start) is var kind and not CompressionKind.None)
