@@ -58,7 +58,8 @@ internal sealed class JsonItemReader : IItemReader
                 // valid JSON, or a legacy line missing attributes): it is the file's one bad record, and the file ends.
                 _damaged = true;
                 string text = Encoding.UTF8.GetString(_lines.UnfinishedLine);
-                Report(new RecordError(_options.SourceName, _lines.UnfinishedLineNumber, DamagedData.ReasonAfter(e, _lines.UnfinishedLineNumber - 1), RecordError.ExcerptOf(text), text));
+                Report(new RecordError(_options.SourceName, _lines.UnfinishedLineNumber, DamagedData.ReasonAfter(e, _lines.UnfinishedLineNumber - 1), RecordError.ExcerptOf(text),
+                    _lines.UnfinishedLineTooLong ? null : text));
                 return null;
             }
         }

@@ -83,6 +83,9 @@ internal sealed class LineReader : IDisposable
     /// </summary>
     public long UnfinishedLineNumber => _discarding ? LineNumber : LineNumber + 1;
 
+    /// <summary>Whether the line <see cref="UnfinishedLineNumber"/> is over the limit (only its first bytes are kept).</summary>
+    public bool UnfinishedLineTooLong => _discarding;
+
     /// <summary>The bytes buffered of the line <see cref="UnfinishedLineNumber"/> (its first ones when it is over the limit).</summary>
     public ReadOnlySpan<byte> UnfinishedLine => _discarding
         ? _oversizeHead.AsSpan(0, (int)Math.Min(OversizeHeadBytes, _discardedBytes))
