@@ -6,8 +6,18 @@ namespace DynamoDb.Connector.Formats.Compression;
 /// Detects the compression from the first bytes at the first read (so opening never blocks and works on streams
 /// that cannot seek), replays those bytes, and decompresses the rest.
 /// </summary>
-internal sealed class DecompressingReadStream(Stream source, bool leaveOpen) : ReadOnlyStream
+/// <param name="source">The stored bytes.</param>
+/// <param name="leaveOpen">Whether disposing leaves <paramref name="source"/> open.</param>
+/// <param name="named">
+/// The compression the file's name suggests. Bytes without that compression's magic are read as they are when they are
+/// text (a <c>.gz</c> object decompressed in transit); when they are not text either, the first read throws the
+/// <see cref="DamagedData"/> exception that says so, instead of every line of binary data being a bad line.
+/// </param>
+internal sealed class DecompressingReadStream(Stream source, bool leaveOpen, CompressionKind named = CompressionKind.None) : ReadOnlyStream
 {
+    /// <summary>How many bytes of an uncompressed file with a compressed name are looked at to tell text from binary data.</summary>
+    internal const int SniffBytes = 512;
+
     private Stream? _inner;
     private bool _disposed;
 
@@ -41,7 +51,7 @@ internal sealed class DecompressingReadStream(Stream source, bool leaveOpen) : R
     private async ValueTask<Stream> OpenAsync(bool useAsync, CancellationToken cancellationToken)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
-        var head = new byte[StreamCompression.MagicBytes];
+        var head = new byte[named == CompressionKind.None ? StreamCompression.MagicBytes : SniffBytes];
         int length = 0;
         while (length < head.Length)
         {
@@ -55,15 +65,34 @@ internal sealed class DecompressingReadStream(Stream source, bool leaveOpen) : R
             length += read;
         }
         var kind = StreamCompression.Detect(head.AsSpan(0, length));
+        if (kind == CompressionKind.None && named != CompressionKind.None && !LooksLikeText(head.AsSpan(0, length), ended: length < head.Length))
+        {
+            var start = head.Take(Math.Min(length, StreamCompression.MagicBytes)).Select(b => b.ToString("x2", System.Globalization.CultureInfo.InvariantCulture));
+            throw DamagedData.Exception(
+                $"the file's name says {named.ToName()} but its bytes are neither {named.ToName()} data nor text",
+                $"it starts with the bytes {string.Join(' ', start)}");
+        }
         var replay = new PrefixedReadStream(head, length, source, leaveOpen);
         _inner = kind switch
         {
             CompressionKind.Gzip => new GzipReadStream(replay, leaveOpen: false),
-            CompressionKind.Zstd => new ZstdSharp.DecompressionStream(replay, checkEndOfStream: true, leaveOpen: false),
+            CompressionKind.Zstd => new ZstdReadStream(replay, leaveOpen: false),
             _ => replay,
         };
         Kind = kind;
         return _inner;
+    }
+
+    /// <summary>UTF-8 without NUL bytes (which no JSON or CSV line holds); a character cut by the end of the sample is fine.</summary>
+    private static bool LooksLikeText(ReadOnlySpan<byte> sample, bool ended)
+    {
+        if (sample.Contains((byte)0))
+        {
+            return false;
+        }
+        Span<char> chars = stackalloc char[SniffBytes];
+        var status = System.Text.Unicode.Utf8.ToUtf16(sample, chars, out _, out _, replaceInvalidSequences: false, isFinalBlock: ended);
+        return status is System.Buffers.OperationStatus.Done or System.Buffers.OperationStatus.NeedMoreData;
     }
 
     protected override void Dispose(bool disposing)

@@ -8,7 +8,8 @@ namespace DynamoDb.Connector.Formats.Compression;
 /// <summary>
 /// Decompresses gzip (RFC 1952) member after member and checks what <see cref="GZipStream"/> does not: every member
 /// ends with a trailer whose CRC-32 and size match what was decompressed. GZipStream returns a short stream without
-/// an error for a truncated file; here that is an <see cref="InvalidDataException"/>, so items are never lost silently.
+/// an error for a truncated file; here that is a <see cref="InvalidDataException"/> from <see cref="DamagedData"/>
+/// saying whether the data ends early or is corrupt, so items are never lost silently.
 /// </summary>
 internal sealed class GzipReadStream : ReadOnlyStream
 {
@@ -28,6 +29,7 @@ internal sealed class GzipReadStream : ReadOnlyStream
     private long _size;
     private int _members;
     private bool _finished;
+    private bool _inflaterStarved; // the inflater asked for input after the input had ended
     private bool _disposed;
 
     public GzipReadStream(Stream source, bool leaveOpen)
@@ -69,9 +71,18 @@ internal sealed class GzipReadStream : ReadOnlyStream
                 _finished = true;
                 break;
             }
-            int read = useAsync
-                ? await _inflater!.ReadAsync(buffer, cancellationToken).ConfigureAwait(false)
-                : _inflater!.Read(buffer.Span);
+            int read;
+            try
+            {
+                read = useAsync
+                    ? await _inflater!.ReadAsync(buffer, cancellationToken).ConfigureAwait(false)
+                    : _inflater!.Read(buffer.Span);
+            }
+            catch (InvalidDataException e) when (!DamagedData.Is(e))
+            {
+                // DeflateStream's words ("unsupported compression method", "block length does not match") are about zlib.
+                throw DamagedData.Exception("the gzip data is corrupt", $"the deflate data of member {_members + 1} is invalid {_size:N0} bytes into it, so the lines just before may be damaged too", e);
+            }
             if (read > 0)
             {
                 _crc = Crc32.Append(_crc, buffer.Span[..read]);
@@ -97,32 +108,32 @@ internal sealed class GzipReadStream : ReadOnlyStream
         }
         if (!await EnsureAsync(10, useAsync, cancellationToken).ConfigureAwait(false))
         {
-            throw Truncated("in a member header");
+            throw Truncated($"inside the header of member {_members + 1}");
         }
         if (_in[_start] != 0x1F || _in[_start + 1] != 0x8B)
         {
-            throw new InvalidDataException("The data is not gzip: it does not start with the bytes 1f 8b.");
+            throw DamagedData.Exception("the gzip data is corrupt", $"member {_members + 1} does not start with the bytes 1f 8b");
         }
         if (_in[_start + 2] != 8)
         {
-            throw new InvalidDataException($"gzip member {_members + 1} uses compression method {_in[_start + 2]}; only deflate (8) exists.");
+            throw DamagedData.Exception("the gzip data is corrupt", $"member {_members + 1} names compression method {_in[_start + 2]}; only deflate (8) exists");
         }
         byte flags = _in[_start + 3];
         if ((flags & 0xE0) != 0)
         {
-            throw new InvalidDataException($"gzip member {_members + 1} sets reserved header flags (0x{flags:X2}).");
+            throw DamagedData.Exception("the gzip data is corrupt", $"member {_members + 1} sets reserved header flags (0x{flags:X2})");
         }
         int length = 10;
         if ((flags & 0x04) != 0) // FEXTRA: a 2-byte length, then that many bytes
         {
             if (!await EnsureAsync(length + 2, useAsync, cancellationToken).ConfigureAwait(false))
             {
-                throw Truncated("in a member header");
+                throw Truncated($"inside the header of member {_members + 1}");
             }
             length += 2 + BinaryPrimitives.ReadUInt16LittleEndian(_in.AsSpan(_start + length));
             if (!await EnsureAsync(length, useAsync, cancellationToken).ConfigureAwait(false))
             {
-                throw Truncated("in a member header");
+                throw Truncated($"inside the header of member {_members + 1}");
             }
         }
         if ((flags & 0x08) != 0) // FNAME: zero-terminated
@@ -138,7 +149,7 @@ internal sealed class GzipReadStream : ReadOnlyStream
             length += 2;
             if (!await EnsureAsync(length, useAsync, cancellationToken).ConfigureAwait(false))
             {
-                throw Truncated("in a member header");
+                throw Truncated($"inside the header of member {_members + 1}");
             }
         }
         _start += length;
@@ -160,7 +171,7 @@ internal sealed class GzipReadStream : ReadOnlyStream
             }
             if (!await EnsureAsync(_end - _start + 1, useAsync, cancellationToken).ConfigureAwait(false))
             {
-                throw Truncated("in a member header");
+                throw Truncated($"inside the header of member {_members + 1}");
             }
         }
     }
@@ -172,7 +183,7 @@ internal sealed class GzipReadStream : ReadOnlyStream
         {
             if (_in.AsSpan(_start, _end - _start).ContainsAnyExcept((byte)0))
             {
-                throw new InvalidDataException($"The gzip data has unexpected bytes after member {_members} (not another gzip member).");
+                throw DamagedData.Exception("the gzip data is corrupt", $"unexpected bytes after member {_members}, not another gzip member");
             }
             _start = _end;
         }
@@ -196,9 +207,10 @@ internal sealed class GzipReadStream : ReadOnlyStream
                 _start = _chunkStart + found + _trailer.Length;
                 break;
             }
-            if (_end >= _start + _trailer.Length || !await ReadMoreAsync(_chunkStart, useAsync, cancellationToken).ConfigureAwait(false))
+            bool trailerPresent = _end >= _start + _trailer.Length;
+            if (trailerPresent || !await ReadMoreAsync(_chunkStart, useAsync, cancellationToken).ConfigureAwait(false))
             {
-                throw Truncated($"in member {_members + 1} after {_size} decompressed bytes (no matching CRC-32 and size trailer)");
+                throw TrailerMismatch(trailerPresent);
             }
         }
         await _inflater!.DisposeAsync().ConfigureAwait(false);
@@ -237,7 +249,7 @@ internal sealed class GzipReadStream : ReadOnlyStream
         {
             if (_in.Length >= MaxBufferBytes)
             {
-                throw new InvalidDataException($"A gzip member header is longer than {MaxBufferBytes} bytes.");
+                throw DamagedData.Exception("the gzip data is corrupt", $"a member header is longer than {MaxBufferBytes:N0} bytes");
             }
             var larger = ArrayPool<byte>.Shared.Rent(_in.Length * 2);
             _in.AsSpan(0, _end).CopyTo(larger);
@@ -261,6 +273,7 @@ internal sealed class GzipReadStream : ReadOnlyStream
     {
         if (_start == _end && !await ReadMoreAsync(_start, useAsync, cancellationToken).ConfigureAwait(false))
         {
+            _inflaterStarved = true; // a deflate stream that is complete never asks past its end
             return 0;
         }
         int count = Math.Min(destination.Length, _end - _start);
@@ -270,8 +283,31 @@ internal sealed class GzipReadStream : ReadOnlyStream
         return count;
     }
 
-    private InvalidDataException Truncated(string where) =>
-        new($"The gzip data is truncated or corrupt: it ends {where}.");
+    /// <summary>
+    /// Why the member's trailer was not found. Truncated: the inflater asked for input after the end, or the input ends
+    /// with the start of the expected trailer. Corrupt: 8 bytes follow the deflate data and are not the trailer, or the
+    /// input ends with this member's size (the trailer is there, with another CRC-32). Otherwise either.
+    /// </summary>
+    private InvalidDataException TrailerMismatch(bool trailerPresent)
+    {
+        string where = $"inside member {_members + 1}, {_size:N0} bytes into its decompressed data";
+        var tail = _in.AsSpan(_chunkStart, _end - _chunkStart);
+        bool endsInTrailer = false;
+        for (int k = 1; k < _trailer.Length && !endsInTrailer; k++)
+        {
+            endsInTrailer = tail.EndsWith(_trailer.AsSpan(0, k));
+        }
+        if (_inflaterStarved || endsInTrailer)
+        {
+            return Truncated(where);
+        }
+        string corrupt = $"the CRC-32 and size at the end of member {_members + 1} do not match its {_size:N0} decompressed bytes, so the lines read from it may be damaged too";
+        return trailerPresent || tail.EndsWith(_trailer.AsSpan(4))
+            ? DamagedData.Exception("the gzip data is corrupt", corrupt)
+            : DamagedData.Exception("the gzip data is truncated or corrupt", $"member {_members + 1} ends without the CRC-32 and size of its {_size:N0} decompressed bytes, so the lines read from it may be damaged too");
+    }
+
+    private static InvalidDataException Truncated(string where) => DamagedData.Exception("the gzip stream is truncated", $"it ends {where}");
 
     protected override void Dispose(bool disposing)
     {

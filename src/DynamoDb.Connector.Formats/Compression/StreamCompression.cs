@@ -5,7 +5,7 @@ namespace DynamoDb.Connector.Formats.Compression;
 /// <summary>
 /// Opens compressed and plain files alike. Reading detects gzip (<c>1f 8b</c>) and zstd (<c>28 b5 2f fd</c>) by their
 /// magic bytes, not by the file name, so a <c>.gz</c> object that was already decompressed in transit still reads.
-/// Truncated gzip or zstd data is an <see cref="InvalidDataException"/> (or <see cref="EndOfStreamException"/> from zstd),
+/// Truncated or corrupt gzip or zstd data is an <see cref="InvalidDataException"/> that says which and where,
 /// never a silently shorter file.
 /// </summary>
 public static class StreamCompression
@@ -68,6 +68,16 @@ public static class StreamCompression
     {
         ArgumentNullException.ThrowIfNull(source);
         return new DecompressingReadStream(source, leaveOpen);
+    }
+
+    /// <summary>
+    /// <see cref="OpenRead(Stream, bool)"/> for a file named <paramref name="name"/>: when the name says gzip or zstd and
+    /// the bytes are neither that nor text, the first read says so (rather than reading binary data as lines).
+    /// </summary>
+    internal static Stream OpenRead(Stream source, string name, bool leaveOpen)
+    {
+        ArgumentNullException.ThrowIfNull(source);
+        return new DecompressingReadStream(source, leaveOpen, FromFileName(name));
     }
 
     /// <summary>

@@ -271,15 +271,15 @@ internal static class CsvCells
         }
         catch (JsonException e)
         {
-            reason = $"not valid JSON ({e.Message})";
+            reason = Json.JsonText.Describe(e, json.Length);
         }
         catch (FormatException e)
         {
             reason = e.Message;
         }
-        catch (InvalidOperationException e)
+        catch (Json.AttributePathException e)
         {
-            reason = $"not valid JSON ({e.Message})";
+            reason = e.Reason;
         }
         value = null;
         return false;
@@ -290,7 +290,7 @@ internal static class CsvCells
         switch (reader.TokenType)
         {
             case JsonTokenType.String:
-                return new AttributeValue { S = reader.GetString() };
+                return new AttributeValue { S = Json.JsonText.GetString(ref reader, "a JSON string") };
             case JsonTokenType.Number:
                 string number = Encoding.UTF8.GetString(reader.ValueSpan);
                 return NumberText.IsValid(number, out var reason) ? new AttributeValue { N = number } : throw new FormatException(reason);
@@ -311,7 +311,7 @@ internal static class CsvCells
                 var map = new Dictionary<string, AttributeValue>(StringComparer.Ordinal);
                 while (reader.Read() && reader.TokenType != JsonTokenType.EndObject)
                 {
-                    string key = reader.GetString()!;
+                    string key = Json.JsonText.GetString(ref reader, "a JSON object key");
                     reader.Read();
                     if (!map.TryAdd(key, ReadJsonValue(ref reader)))
                     {

@@ -12,7 +12,7 @@ internal static class CsvFiles
 {
     public static IItemReader OpenReader(Stream stream, ItemReaderOptions options)
     {
-        var decompressed = StreamCompression.OpenRead(stream, options.LeaveOpen);
+        var decompressed = StreamCompression.OpenRead(stream, options.SourceName, options.LeaveOpen);
         return new OwningReader(new CsvItemReader(decompressed, options), decompressed);
     }
 

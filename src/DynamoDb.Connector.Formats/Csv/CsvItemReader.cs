@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Text;
 using Amazon.DynamoDBv2.Model;
+using DynamoDb.Connector.Formats.Compression;
 using DynamoDb.Connector.Formats.Items;
 using DynamoDb.Connector.Formats.Lines;
 
@@ -12,7 +13,7 @@ namespace DynamoDb.Connector.Formats.Csv;
 /// A UTF-8 byte order mark is skipped, fully empty lines are skipped, and every bad record is reported with the line
 /// it starts on. The stream is not disposed: its owner does that.
 /// </summary>
-internal sealed class CsvItemReader : IItemReader
+internal sealed partial class CsvItemReader : IItemReader
 {
     private const int BufferSize = 64 * 1024;
     private const byte Quote = (byte)'"';
@@ -25,14 +26,16 @@ internal sealed class CsvItemReader : IItemReader
     private byte[] _buffer;
     private int _pos, _len;
     private bool _eof, _started;
+    private InvalidDataException? _damage; // the input cannot be read past _pos: the record it cuts is bad, and the file ends
     private long _streamBytes;
 
     // The raw bytes of the current record (without its line end), at most MaxLineBytes of them.
     private byte[] _record;
     private int _recordLength;
-    private bool _recordTooLong, _recordUnterminated;
+    private bool _recordTooLong, _recordUnterminated, _recordEndedWithNewLine, _recordEndedWithCr;
     private long _recordStartLine, _line, _badRecords;
     private int _cellIndex, _openQuoteAt, _openQuoteCell; // where the last quoted field of the record opened
+    private int _strayQuoteAt, _strayQuoteClosedAt;        // a quoted field closed lines later and followed by text, or -1
 
     // The current record's cells, unquoted: bytes in _cells, extents in _cellStarts/_cellLengths.
     private byte[] _cells;
@@ -77,8 +80,19 @@ internal sealed class CsvItemReader : IItemReader
     /// <inheritdoc />
     public async ValueTask<ItemRecord?> ReadAsync(CancellationToken cancellationToken = default)
     {
+        if (_damage is not null && _eof)
+        {
+            return null; // the damage was reported: the file ends there
+        }
         while (await NextRecordAsync(cancellationToken).ConfigureAwait(false))
         {
+            if (_damage is not null)
+            {
+                // Never parsed: a row cut short can still split into cells of the right types, with a value cut short.
+                _eof = true;
+                Bad(DamagedData.ReasonAfter(_damage, _recordStartLine - 1), RawText());
+                return null;
+            }
             if (_recordLength == 0 && !_recordTooLong && _recordStartLine == _line)
             {
                 continue; // a fully empty line
@@ -95,6 +109,10 @@ internal sealed class CsvItemReader : IItemReader
             }
             if (SplitCells() is { } splitProblem)
             {
+                if (_strayQuoteAt >= 0 && ReadOnAfterTheQuotesLine(_strayQuoteAt, StrayQuote()))
+                {
+                    continue;
+                }
                 if (_names is null) throw HeaderError(splitProblem);
                 Bad(splitProblem, RawText());
                 continue;
@@ -128,7 +146,7 @@ internal sealed class CsvItemReader : IItemReader
     private async ValueTask<bool> NextRecordAsync(CancellationToken cancellationToken)
     {
         _recordLength = 0;
-        _recordTooLong = _recordUnterminated = false;
+        _recordTooLong = _recordUnterminated = _recordEndedWithNewLine = _recordEndedWithCr = false;
         _recordStartLine = _line + 1;
         _cellIndex = _openQuoteAt = _openQuoteCell = 0;
         var state = ScanState.FieldStart;
@@ -137,6 +155,10 @@ internal sealed class CsvItemReader : IItemReader
         {
             if (_pos == _len && !await FillAsync(cancellationToken).ConfigureAwait(false))
             {
+                if (_damage is not null)
+                {
+                    return true; // the record it cuts, even if empty so far, is reported by ReadAsync
+                }
                 if (!any)
                 {
                     return false;
@@ -190,9 +212,11 @@ internal sealed class CsvItemReader : IItemReader
             if (end)
             {
                 _line++;
+                _recordEndedWithNewLine = true;
                 if (!_recordTooLong && _recordLength > 0 && _record[_recordLength - 1] == (byte)'\r')
                 {
                     _recordLength--; // CRLF
+                    _recordEndedWithCr = true;
                 }
                 return true;
             }
@@ -201,36 +225,50 @@ internal sealed class CsvItemReader : IItemReader
 
     private async ValueTask<bool> FillAsync(CancellationToken cancellationToken)
     {
-        if (_eof)
+        if (_eof || _damage is not null)
         {
             return false;
         }
-        int read = await _stream.ReadAsync(_buffer.AsMemory(0, BufferSize), cancellationToken).ConfigureAwait(false);
+        int read = await ReadSomeAsync(_buffer.AsMemory(0, BufferSize), cancellationToken).ConfigureAwait(false);
         if (!_started)
         {
             _started = true;
             // Gather three bytes to see a byte order mark even from a stream that returns one byte at a time.
             while (read is > 0 and < 3)
             {
-                int more = await _stream.ReadAsync(_buffer.AsMemory(read, BufferSize - read), cancellationToken).ConfigureAwait(false);
+                int more = await ReadSomeAsync(_buffer.AsMemory(read, BufferSize - read), cancellationToken).ConfigureAwait(false);
                 if (more == 0) break;
                 read += more;
             }
             _streamBytes += read;
             _pos = read >= 3 && _buffer.AsSpan(0, 3).SequenceEqual("\uFEFF"u8) ? 3 : 0;
             _len = read;
-            _eof = read == 0;
+            _eof = read == 0 && _damage is null;
             return _pos < _len || (!_eof && await FillAsync(cancellationToken).ConfigureAwait(false));
         }
         if (read == 0)
         {
-            _eof = true;
+            _eof = _damage is null;
             return false;
         }
         _streamBytes += read;
         _pos = 0;
         _len = read;
         return true;
+    }
+
+    /// <summary>One read of the input; 0 at its end, and when it cannot be read further (<see cref="_damage"/> says why).</summary>
+    private async ValueTask<int> ReadSomeAsync(Memory<byte> buffer, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await _stream.ReadAsync(buffer, cancellationToken).ConfigureAwait(false);
+        }
+        catch (InvalidDataException e) when (DamagedData.Is(e))
+        {
+            _damage = e;
+            return 0;
+        }
     }
 
     private void Keep(ReadOnlySpan<byte> bytes)
@@ -255,41 +293,6 @@ internal sealed class CsvItemReader : IItemReader
         _recordLength += bytes.Length;
     }
 
-    /// <summary>
-    /// A quote opened and never closed: report the record up to the end of the line that quote opened on, then read on
-    /// from the next line, so a stray quote costs one record, not the rest of the file. Possible because the input
-    /// ended (nothing follows the kept bytes) and the record was kept whole.
-    /// </summary>
-    private void ReportUnterminated()
-    {
-        string column = ColumnName(_openQuoteCell);
-        var record = _record.AsSpan(0, _recordLength);
-        int lineEnd = _recordTooLong ? -1 : record[_openQuoteAt..].IndexOf(NewLine);
-        if (lineEnd < 0)
-        {
-            // Nothing to read on from: the quote opened on the record's last line, or the record was too long to keep.
-            if (_names is null) throw HeaderError($"{column}: a quoted field is not closed");
-            Bad($"{column}: a quoted field is not closed (the file ends inside quotes)", _recordTooLong ? null : RawText());
-            return;
-        }
-        lineEnd += _openQuoteAt;
-        var bad = record[..lineEnd];
-        var rest = record[(lineEnd + 1)..];
-        _line = _recordStartLine + bad.Count(NewLine);
-        if (_names is null) throw HeaderError($"{column}: a quoted field is not closed");
-        string raw = Encoding.UTF8.GetString(bad.EndsWith("\r"u8) ? bad[..^1] : bad);
-        if (rest.Length > _buffer.Length)
-        {
-            var bigger = ArrayPool<byte>.Shared.Rent(rest.Length);
-            ArrayPool<byte>.Shared.Return(_buffer);
-            _buffer = bigger;
-        }
-        rest.CopyTo(_buffer);
-        _pos = 0;
-        _len = rest.Length;
-        Bad($"{column}: a quoted field is not closed (no closing quote before the end of the file); reading on from line {_line + 1}", raw);
-    }
-
     /// <summary>Splits <see cref="_record"/> into unquoted cells; returns a problem, or null.</summary>
     private string? SplitCells()
     {
@@ -301,12 +304,14 @@ internal sealed class CsvItemReader : IItemReader
         }
         var record = _record.AsSpan(0, _recordLength);
         int i = 0, output = 0;
+        _strayQuoteAt = -1;
         while (true)
         {
             int start = output;
             bool quoted = i < record.Length && record[i] == Quote;
             if (quoted)
             {
+                int opened = i;
                 i++;
                 while (true)
                 {
@@ -328,6 +333,12 @@ internal sealed class CsvItemReader : IItemReader
                 }
                 if (i < record.Length && record[i] != _delimiter)
                 {
+                    if (record[opened..i].Contains(NewLine))
+                    {
+                        // Text after a quote that closes lines later: most likely that quote was never closed.
+                        _strayQuoteAt = opened;
+                        _strayQuoteClosedAt = i - 1;
+                    }
                     return $"{ColumnName(_cellExtents.Count)}: unexpected text after the closing quote ('{RecordError.ExcerptOf(Encoding.UTF8.GetString(record.Slice(i, Math.Min(20, record.Length - i))))}'); a quote inside a quoted field is written twice";
                 }
             }

@@ -48,7 +48,7 @@ internal sealed class JsonItemParser(ItemFileFormat format)
         }
         catch (JsonException e)
         {
-            throw new AttributePathException(Describe(e, line.Length));
+            throw new AttributePathException(JsonText.Describe(e, line.Length));
         }
         catch (InvalidOperationException e) when (e.InnerException is DecoderFallbackException)
         {
@@ -186,7 +186,7 @@ internal sealed class JsonItemParser(ItemFileFormat format)
             }
             catch (JsonException e)
             {
-                throw new AttributePathException(Describe(e, part.Length - etx - 1)).Within(name);
+                throw new AttributePathException(JsonText.Describe(e, part.Length - etx - 1)).Within(name);
             }
             if (!item.TryAdd(name, value))
             {
@@ -215,7 +215,7 @@ internal sealed class JsonItemParser(ItemFileFormat format)
         var map = new Dictionary<string, AttributeValue>(capacity);
         while (Next(ref reader) != JsonTokenType.EndObject)
         {
-            string name = reader.ValueIsEscaped ? reader.GetString()! : _names.Get(reader.ValueSpan);
+            string name = reader.ValueIsEscaped ? JsonText.GetString(ref reader, "an attribute name") : _names.Get(reader.ValueSpan);
             Next(ref reader);
             AttributeValue value;
             try
@@ -261,7 +261,7 @@ internal sealed class JsonItemParser(ItemFileFormat format)
         };
         if (Next(ref reader) != JsonTokenType.EndObject)
         {
-            throw new AttributePathException($"the typed value has more than one type key ('{KeyName(kind)}' and '{reader.GetString()}')");
+            throw new AttributePathException($"the typed value has more than one type key ('{KeyName(kind)}' and '{Excerpt(JsonText.GetString(ref reader, "its second type key"))}')");
         }
         return value;
     }
@@ -272,7 +272,7 @@ internal sealed class JsonItemParser(ItemFileFormat format)
         {
             return kind;
         }
-        string key = reader.GetString()!;
+        string key = JsonText.GetString(ref reader, "the type key");
         if (reader.ValueIsEscaped && TypeKeys.TryParse(Encoding.UTF8.GetBytes(key), out kind))
         {
             return kind;
@@ -286,7 +286,7 @@ internal sealed class JsonItemParser(ItemFileFormat format)
         {
             throw new AttributePathException($"the {KeyName(kind)} value is JSON {Describe(reader.TokenType)}, expected a string");
         }
-        return reader.GetString()!;
+        return JsonText.GetString(ref reader, $"the {KeyName(kind)} value");
     }
 
     private static string ReadNumber(ref Utf8JsonReader reader)
@@ -299,7 +299,7 @@ internal sealed class JsonItemParser(ItemFileFormat format)
         {
             return reader.GetString()!;
         }
-        string text = reader.GetString()!;
+        string text = JsonText.GetString(ref reader, "the N value");
         return NumberText.IsValid(text, out var reason) ? text : throw new AttributePathException(reason!);
     }
 
@@ -394,7 +394,7 @@ internal sealed class JsonItemParser(ItemFileFormat format)
                 throw new AttributePathException($"{KeyName(kind)} element {set.Count} is JSON {Describe(reader.TokenType)}, expected a string");
             }
             bool plain = kind == AttributeKind.NS && !reader.ValueIsEscaped && IsPlainNumber(reader.ValueSpan);
-            string element = reader.GetString()!;
+            string element = JsonText.GetString(ref reader, $"{KeyName(kind)} element {set.Count}");
             if (kind == AttributeKind.NS && !plain && !NumberText.IsValid(element, out var reason))
             {
                 throw new AttributePathException($"NS element {set.Count}: {reason}");
@@ -558,17 +558,5 @@ internal sealed class JsonItemParser(ItemFileFormat format)
         _ => "nothing",
     };
 
-    private static string Describe(JsonException e, int length)
-    {
-        if (e.BytePositionInLine >= length)
-        {
-            return "the JSON ends before the object is complete (truncated line)";
-        }
-        string message = e.Message;
-        int cut = message.IndexOf(" LineNumber:", StringComparison.Ordinal);
-        if (cut >= 0) message = message[..cut];
-        return e.BytePositionInLine is { } position ? $"invalid JSON at byte {position + 1}: {message}" : $"invalid JSON: {message}";
-    }
-
-    private static string Excerpt(string text) => text.Length <= 40 ? text : string.Concat(text.AsSpan(0, 37), "...");
+    private static string Excerpt(string text) => JsonText.Excerpt(text);
 }

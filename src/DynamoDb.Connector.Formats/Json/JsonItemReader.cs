@@ -1,4 +1,5 @@
 using System.Text;
+using DynamoDb.Connector.Formats.Compression;
 using DynamoDb.Connector.Formats.Lines;
 
 namespace DynamoDb.Connector.Formats.Json;
@@ -11,6 +12,7 @@ internal sealed class JsonItemReader : IItemReader
     private readonly JsonItemParser _parser;
     private readonly ItemReaderOptions _options;
     private bool _disposed;
+    private bool _damaged;
 
     /// <param name="stream">The decompressed input, owned by the reader (it leaves the file's stream open or not, as the options say).</param>
     /// <param name="format">A JSON line format.</param>
@@ -33,6 +35,10 @@ internal sealed class JsonItemReader : IItemReader
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
         cancellationToken.ThrowIfCancellationRequested();
+        if (_damaged)
+        {
+            return new ValueTask<ItemRecord?>((ItemRecord?)null);
+        }
         // Most calls find a whole line already buffered: no async state machine for them.
         return TryReadBuffered(out var record) ? new ValueTask<ItemRecord?>(record) : ReadWithInputAsync(cancellationToken);
     }
@@ -46,9 +52,15 @@ internal sealed class JsonItemReader : IItemReader
             {
                 await _lines.FillAsync(cancellationToken).ConfigureAwait(false);
             }
-            catch (Exception e) when (e is InvalidDataException or EndOfStreamException or ZstdSharp.ZstdException)
+            catch (InvalidDataException e) when (DamagedData.Is(e))
             {
-                throw new InvalidDataException($"{_options.SourceName}: the data after line {LinesRead} cannot be read: {e.Message}", e);
+                // The lines before the damage were returned; the one it cuts is never parsed (a cut line can still be
+                // valid JSON, or a legacy line missing attributes): it is the file's one bad record, and the file ends.
+                _damaged = true;
+                string text = Encoding.UTF8.GetString(_lines.UnfinishedLine);
+                Report(new RecordError(_options.SourceName, _lines.UnfinishedLineNumber, DamagedData.ReasonAfter(e, _lines.UnfinishedLineNumber - 1), RecordError.ExcerptOf(text),
+                    _lines.UnfinishedLineTooLong ? null : text));
+                return null;
             }
         }
         while (!TryReadBuffered(out record));
@@ -83,7 +95,7 @@ internal sealed class JsonItemReader : IItemReader
                     Report(new RecordError(
                         _options.SourceName,
                         _lines.LineNumber,
-                        $"line is longer than {_lines.MaxLineBytes} bytes",
+                        $"the line is {_lines.OversizeLength:N0} bytes, longer than the {_lines.MaxLineBytes:N0} accepted (an item is at most 400 KB); it was skipped unread",
                         RecordError.ExcerptOf(Encoding.UTF8.GetString(_lines.OversizeHead))));
                     continue;
                 case LineStatus.End:

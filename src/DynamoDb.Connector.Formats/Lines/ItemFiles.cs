@@ -5,7 +5,7 @@ using DynamoDb.Connector.Formats.Json;
 
 namespace DynamoDb.Connector.Formats.Lines;
 
-/// <summary>What <see cref="ItemFiles.DetectFormatAsync"/> found, and why.</summary>
+/// <summary>What <see cref="ItemFiles.DetectFormatAsync(Stream, CancellationToken)"/> found, and why.</summary>
 /// <param name="Format">The format the content looks like.</param>
 /// <param name="Compression">The compression found by magic bytes (<see cref="CompressionKind.None"/> for <see cref="ItemFiles.DetectFormat"/>).</param>
 /// <param name="Reason">A short explanation, such as <c>first line is {"Item":{...}}</c>, for logs and the CLI.</param>
@@ -18,7 +18,7 @@ public sealed record FormatDetection(ItemFileFormat Format, CompressionKind Comp
 /// </summary>
 public static class ItemFiles
 {
-    /// <summary>The most bytes <see cref="DetectFormatAsync"/> reads: 1 MiB (it stops at the end of the second non-empty line).</summary>
+    /// <summary>The most bytes <see cref="DetectFormatAsync(Stream, CancellationToken)"/> reads: 1 MiB (it stops at the end of the second non-empty line).</summary>
     public const int MaxDetectionBytes = 1024 * 1024;
 
     /// <summary>
@@ -38,7 +38,7 @@ public static class ItemFiles
             case ItemFileFormat.DataPipeline:
             case ItemFileFormat.DynamoDbJson:
             case ItemFileFormat.DynamoDbJsonIncremental:
-                return new JsonItemReader(StreamCompression.OpenRead(stream, options.LeaveOpen), format, options);
+                return new JsonItemReader(StreamCompression.OpenRead(stream, options.SourceName, options.LeaveOpen), format, options);
             case ItemFileFormat.Csv:
                 return Csv.CsvFiles.OpenReader(stream, options);
             default:
@@ -73,12 +73,21 @@ public static class ItemFiles
     /// Detects the format (and compression) of a file from its first non-empty line (and the second, when the first is
     /// not JSON: a damaged first line of a JSON file does not make it CSV). Reads at most
     /// <see cref="MaxDetectionBytes"/> decompressed bytes and leaves <paramref name="stream"/> open, but consumes
-    /// them: open the file again to read it.
+    /// them: open the file again to read it. A file whose compressed data is damaged is judged by the lines before the
+    /// damage; when not even one line can be read, the <see cref="InvalidDataException"/> says what is wrong.
     /// </summary>
-    public static async ValueTask<FormatDetection> DetectFormatAsync(Stream stream, CancellationToken cancellationToken = default)
+    /// <exception cref="InvalidDataException">The compressed data is damaged before the end of the first line.</exception>
+    public static ValueTask<FormatDetection> DetectFormatAsync(Stream stream, CancellationToken cancellationToken = default) =>
+        DetectFormatAsync(stream, name: null, cancellationToken);
+
+    /// <summary>
+    /// <see cref="DetectFormatAsync(Stream, CancellationToken)"/> for a file named <paramref name="name"/>: a name that
+    /// says gzip or zstd on bytes that are neither that nor text is an <see cref="InvalidDataException"/>, as reading says.
+    /// </summary>
+    internal static async ValueTask<FormatDetection> DetectFormatAsync(Stream stream, string? name, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(stream);
-        await using var decompressed = new DecompressingReadStream(stream, leaveOpen: true);
+        await using var decompressed = new DecompressingReadStream(stream, leaveOpen: true, StreamCompression.FromFileName(name));
         var sample = new byte[64 * 1024];
         int length = 0;
         bool ended = false;
@@ -89,7 +98,17 @@ public static class ItemFiles
             {
                 Array.Resize(ref sample, Math.Min(sample.Length * 2, MaxDetectionBytes));
             }
-            int read = await decompressed.ReadAsync(sample.AsMemory(length), cancellationToken).ConfigureAwait(false);
+            int read;
+            try
+            {
+                read = await decompressed.ReadAsync(sample.AsMemory(length), cancellationToken).ConfigureAwait(false);
+            }
+            catch (InvalidDataException e) when (DamagedData.Is(e) && HasCompleteLines(sample.AsSpan(0, length), 1))
+            {
+                // Damaged further on: the lines before the damage still show the format (reading reports the damage).
+                var partial = Detect(sample.AsSpan(0, length), ended: false);
+                return partial with { Compression = decompressed.Kind ?? CompressionKind.None, Reason = $"{partial.Reason} ({e.Message} after its first {length:N0} bytes)" };
+            }
             ended = read == 0;
             length += read;
         }
@@ -103,7 +122,7 @@ public static class ItemFiles
     /// data-pipeline is that format; a line that does not start with <c>{</c> is the legacy data-pipeline framing when
     /// it holds a 0x03 byte, the format of the next line when that is a whole JSON item (a damaged first line), CSV otherwise; an incomplete or invalid JSON line is judged by its first field name.
     /// </summary>
-    /// <exception cref="ArgumentException">The bytes are gzip or zstd compressed (use <see cref="DetectFormatAsync"/>).</exception>
+    /// <exception cref="ArgumentException">The bytes are gzip or zstd compressed (use <see cref="DetectFormatAsync(Stream, CancellationToken)"/>).</exception>
     public static FormatDetection DetectFormat(ReadOnlySpan<byte> start)
     {
         if (StreamCompression.Detect(start) is var kind and not CompressionKind.None)

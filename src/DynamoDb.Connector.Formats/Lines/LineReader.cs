@@ -77,6 +77,20 @@ internal sealed class LineReader : IDisposable
     /// <summary>The longest line accepted, in bytes.</summary>
     public int MaxLineBytes => _maxLineBytes;
 
+    /// <summary>
+    /// When the input cannot be read further (a <see cref="FillAsync"/> failed): the number of the line it cuts, whose
+    /// bytes so far are in <see cref="UnfinishedLine"/>. Every line before it was returned whole.
+    /// </summary>
+    public long UnfinishedLineNumber => _discarding ? LineNumber : LineNumber + 1;
+
+    /// <summary>Whether the line <see cref="UnfinishedLineNumber"/> is over the limit (only its first bytes are kept).</summary>
+    public bool UnfinishedLineTooLong => _discarding;
+
+    /// <summary>The bytes buffered of the line <see cref="UnfinishedLineNumber"/> (its first ones when it is over the limit).</summary>
+    public ReadOnlySpan<byte> UnfinishedLine => _discarding
+        ? _oversizeHead.AsSpan(0, (int)Math.Min(OversizeHeadBytes, _discardedBytes))
+        : _buffer.AsSpan(_start, _end - _start);
+
     /// <summary>Returns the next line from the buffered bytes, or says more input is needed or the input has ended.</summary>
     public LineStatus TryRead()
     {

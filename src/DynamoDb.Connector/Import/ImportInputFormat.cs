@@ -45,7 +45,7 @@ public sealed class ImportInputFormat
         }
         var (format, reason) = options.Format is { } given
             ? (given, "given")
-            : found.Format ?? await DetectFormatAsync(found.Files[0].Uri, cancellationToken).ConfigureAwait(false);
+            : found.Format ?? await DetectFormatAsync(found.Files, cancellationToken).ConfigureAwait(false);
         var splits = await CutAsync(found.Files, format, options, cancellationToken).ConfigureAwait(false);
         return new ImportPlan(options.Source, found.Kind, format, reason, splits, found.ExpectedItems) { Verified = options.Verify };
     }
@@ -141,8 +141,8 @@ public sealed class ImportInputFormat
         }
         // The manifest does not say the line format: the EMR tool writes data-pipeline, this connector's export may
         // write ddb-json under the same manifest, so the first line there is decides.
-        var format = files.FirstOrDefault(f => f.Size > 0) is { } first
-            ? await DetectFormatAsync(first.Uri, cancellationToken).ConfigureAwait(false)
+        var format = files.Where(f => f.Size > 0).ToList() is { Count: > 0 } withLines
+            ? await DetectFormatAsync(withLines, cancellationToken).ConfigureAwait(false)
             : (ItemFileFormat.DataPipeline, $"EMR manifest {manifestUri} (every file empty)");
         return new FoundFiles(ImportSourceKind.EmrManifest, files, format, expected);
     }
@@ -202,12 +202,33 @@ public sealed class ImportInputFormat
             $"{manifestUri}: the export does not match its manifest, so nothing was imported: {string.Join("; ", shown)}{(more > 0 ? $"; and {more} more" : "")}.");
     }
 
+    /// <summary>
+    /// The format of the first file whose start can be read: a file damaged from its first bytes does not stop the
+    /// others (reading reports it as a bad record).
+    /// </summary>
+    private async Task<(ItemFileFormat, string)> DetectFormatAsync(List<SplitFile> files, CancellationToken cancellationToken)
+    {
+        InvalidDataException? first = null;
+        foreach (var file in files)
+        {
+            try
+            {
+                return await DetectFormatAsync(file.Uri, cancellationToken).ConfigureAwait(false);
+            }
+            catch (InvalidDataException e)
+            {
+                first ??= new InvalidDataException($"{file.Uri}: {e.Message}, so the format cannot be detected from it{(files.Count > 1 ? " (nor from any other file)" : "")}: set the format (the CLI's --format).", e);
+            }
+        }
+        throw first!;
+    }
+
     private async Task<(ItemFileFormat, string)> DetectFormatAsync(string uri, CancellationToken cancellationToken)
     {
         var stream = await _stores.For(uri).OpenReadAsync(uri, cancellationToken: cancellationToken).ConfigureAwait(false);
         await using (stream.ConfigureAwait(false))
         {
-            var detection = await ItemFiles.DetectFormatAsync(stream, cancellationToken).ConfigureAwait(false);
+            var detection = await ItemFiles.DetectFormatAsync(stream, uri, cancellationToken).ConfigureAwait(false);
             return (detection.Format, $"detected from {uri}: {detection.Reason}");
         }
     }

@@ -183,7 +183,8 @@ public class StreamCompressionTests
         byte[] compressed = Compress(Text, CompressionKind.Gzip);
         compressed[^8] ^= 0xFF;
 
-        await Assert.ThrowsAsync<InvalidDataException>(() => DecompressAsync(new MemoryStream(compressed)));
+        var error = await Assert.ThrowsAsync<InvalidDataException>(() => DecompressAsync(new MemoryStream(compressed)));
+        Assert.StartsWith("the gzip data is corrupt (the CRC-32 and size at the end of member 1 do not match", error.Message);
     }
 
     [Fact]
@@ -204,11 +205,13 @@ public class StreamCompressionTests
     }
 
     [Fact]
-    public async Task OpenRead_TruncatedZstd_Throws()
+    public async Task OpenRead_TruncatedZstd_ThrowsInvalidDataSayingSo()
     {
         byte[] compressed = Compress(Text, CompressionKind.Zstd);
 
-        await Assert.ThrowsAnyAsync<Exception>(() => DecompressAsync(new MemoryStream(compressed[..^10])));
+        var error = await Assert.ThrowsAsync<InvalidDataException>(() => DecompressAsync(new MemoryStream(compressed[..^10])));
+        Assert.StartsWith("the zstd stream is truncated (it ends inside a frame", error.Message);
+        Assert.Throws<InvalidDataException>(() => DecompressSync(new MemoryStream(compressed[..^10])));
     }
 
     [Fact]
@@ -233,24 +236,6 @@ public class StreamCompressionTests
             await stream.CopyToAsync(Stream.Null);
         }
         Assert.False(owned.CanRead);
-    }
-
-    [Fact]
-    public async Task ItemReader_TruncatedGzipFile_ThrowsNamingTheFileAndTheLastLineRead()
-    {
-        byte[] compressed = Compress(Text, CompressionKind.Gzip);
-        var options = new ItemReaderOptions { SourceName = "s3://bkt/part.gz" };
-        await using var reader = ItemFiles.OpenReader(new MemoryStream(compressed[..^20]), ItemFileFormat.DataPipeline, options);
-
-        var error = await Assert.ThrowsAsync<InvalidDataException>(async () =>
-        {
-            while (await reader.ReadAsync() is not null)
-            {
-            }
-        });
-
-        Assert.StartsWith("s3://bkt/part.gz: the data after line ", error.Message);
-        Assert.True(reader.LinesRead > 4000);
     }
 
     [Property(MaxTest = 60)]

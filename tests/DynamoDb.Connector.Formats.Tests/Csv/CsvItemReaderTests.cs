@@ -131,6 +131,34 @@ public class CsvItemReaderTests
         Assert.Equal(5, reader.LinesRead);
     }
 
+    [Theory]
+    [InlineData("\n")]
+    [InlineData("\r\n")]
+    public async Task ReadAsync_StrayQuoteClosedLinesLaterByAnotherFieldsQuote_CostsOneRecord_AndNamesBothLines(string newLine)
+    {
+        // The quote opened on line 3 swallows lines 3-5 up to the quote that opens a field on line 5: text follows it.
+        string csv = string.Join(newLine, "pk,sk,v", "a,1,x", "b,2,\"oops", "c,3,y", "d,4,\"two", "lines\"", "e,5,z", "");
+        var (records, errors, reader) = await ReadTextAsync(csv, schema: null);
+
+        Assert.Equal(["a", "c", "d", "e"], records.Select(r => r.Item["pk"].S));
+        Assert.Equal([2L, 4L, 5L, 7L], records.Select(r => r.Line));
+        Assert.Equal("two\nlines".Replace("\n", newLine, StringComparison.Ordinal), records[2].Item["v"].S);
+        var error = Assert.Single(errors);
+        Assert.Equal(3, error.Line);
+        Assert.Equal("column 'v': a quoted field is not closed on line 3, where it opens: the next quote, on line 5, is followed by 'two'; reading on from line 4", error.Reason);
+        Assert.Equal("b,2,\"oops", error.RawLine);
+        Assert.Equal(7, reader.LinesRead);
+    }
+
+    [Fact]
+    public async Task ReadAsync_TextAfterAClosingQuoteOnTheSameLine_IsOneBadRecord()
+    {
+        var (records, errors, _) = await ReadTextAsync("pk,v\na,\"x\"y\nb,z\n", schema: null);
+
+        Assert.Equal(["b"], records.Select(r => r.Item["pk"].S));
+        Assert.StartsWith("column 'v': unexpected text after the closing quote ('y')", Assert.Single(errors).Reason);
+    }
+
     [Fact]
     public async Task ReadAsync_UnclosedQuoteAfterAMultiLineField_ResumesAfterTheQuotesLine()
     {
@@ -151,9 +179,11 @@ public class CsvItemReaderTests
     [InlineData("ns", "NS", "1;x", "column 'v' (NS): number set element 2: 'x' is not a number")]
     [InlineData("bs", "BS", "AQ==;@", "column 'v' (BS): binary set element 2: '@' is not valid base64")]
     [InlineData("l", "L", "{\"a\":1}", "column 'v' (L): expected a JSON array")]
-    [InlineData("m", "M", "{\"a\":}", "column 'v' (M): not valid JSON")]
+    [InlineData("m", "M", "{\"a\":}", "column 'v' (M): invalid JSON at byte 6")]
     [InlineData("m2", "M", "{\"a\":1,\"a\":2}", "column 'v' (M): key 'a' appears twice")]
-    [InlineData("l2", "L", "[1] 2", "column 'v' (L): not valid JSON")]
+    [InlineData("l2", "L", "[1] 2", "column 'v' (L): invalid JSON at byte 5")]
+    [InlineData("l4", "L", "[\"b\\ud800\"]", "column 'v' (L): a JSON string (\"b\\ud800\") has the escape \\ud800, half of a UTF-16 surrogate pair")]
+    [InlineData("m3", "M", "{\"x\\udc00\":1}", "column 'v' (M): a JSON object key (\"x\\udc00\") has the escape \\udc00")]
     [InlineData("l3", "L", "[1e999]", "column 'v' (L): number '1e999' is larger")]
     public async Task ReadAsync_CellNotOfItsType_IsABadRecordNamingTheColumn(string _, string type, string cell, string reason)
     {

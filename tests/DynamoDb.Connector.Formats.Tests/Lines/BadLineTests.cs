@@ -48,6 +48,14 @@ public class BadLineTests
             ("{\"pk\":{\"S\":\"a\"},\"m\":{\"M\":{\"l\":{\"L\":[{\"S\":\"ok\"},{\"N\":\"x\"}]}}}}", "attribute 'm.l[1]': 'x' is not a number"),
             ("{\"pk\":{\"S\":\"a\"},\"l\":{\"L\":{\"S\":\"x\"}}}", "the L value is JSON an object"),
             ("{}", "the item has no attributes"),
+            // An escape of half a surrogate pair decodes to no character: a bad value named by its path, not a reader error.
+            ("{\"pk\":{\"S\":\"b\\ud800\"}}", "attribute 'pk': the S value (\"b\\ud800\") has the escape \\ud800, half of a UTF-16 surrogate pair"),
+            ("{\"pk\":{\"S\":\"a\"},\"x\\udc00y\":{\"S\":\"v\"}}", "an attribute name (\"x\\udc00y\") has the escape \\udc00"),
+            ("{\"pk\":{\"S\":\"a\"},\"m\":{\"M\":{\"\\udbff\\u0041\":{\"S\":\"v\"}}}}", "attribute 'm': an attribute name (\"\\udbff\\u0041\") has the escape \\udbff"),
+            ("{\"pk\":{\"S\":\"a\"},\"s\":{\"SS\":[\"ok\",\"\\ud83dz\"]}}", "attribute 's': SS element 1 (\"\\ud83dz\") has the escape \\ud83d"),
+            ("{\"pk\":{\"S\":\"a\"},\"n\":{\"N\":\"1\\ud800\"}}", "attribute 'n': the N value (\"1\\ud800\") has the escape \\ud800"),
+            ("{\"pk\":{\"S\\ud800\":\"a\"}}", "attribute 'pk': the type key (\"S\\ud800\") has the escape \\ud800"),
+            ("{\"pk\":{\"S\":\"a\"},\"l\":{\"L\":[{\"S\":\"\\ude00\\ud83d\"}]}}", "attribute 'l[0]': the S value (\"\\ude00\\ud83d\") has the escape \\ude00"),
         };
         var data = new TheoryData<ItemFileFormat, string, string>();
         foreach (var format in new[] { ItemFileFormat.DataPipeline, ItemFileFormat.DynamoDbJson, ItemFileFormat.DynamoDbJsonIncremental })
@@ -142,6 +150,22 @@ public class BadLineTests
     }
 
     [Theory]
+    [InlineData(ItemFileFormat.DataPipeline)]
+    [InlineData(ItemFileFormat.DynamoDbJson)]
+    [InlineData(ItemFileFormat.DynamoDbJsonIncremental)]
+    public async Task Read_EscapedSurrogatePairAndEscapedBackslashBeforeU_AreText(ItemFileFormat format)
+    {
+        // A whole pair is one character; "\\ud800" is a backslash and the letters "ud800", not an escape.
+        string line = LineOf(format, "{\"pk\":{\"S\":\"ok\\ud83d\\ude00\"},\"t\":{\"S\":\"\\\\ud800\"},\"\\ud83d\\ude00\":{\"S\":\"v\"}}");
+
+        var record = Assert.Single(await ReadAllAsync(Encoding.UTF8.GetBytes(line + "\n"), format));
+
+        Assert.Equal("ok\U0001F600", record.Item["pk"].S);
+        Assert.Equal("\\ud800", record.Item["t"].S);
+        Assert.Equal("v", record.Item["\U0001F600"].S);
+    }
+
+    [Theory]
     [InlineData(ItemFileFormat.DataPipeline, 3_000)]
     [InlineData(ItemFileFormat.DynamoDbJson, 300_000)]
     [InlineData(ItemFileFormat.DynamoDbJsonIncremental, 2_000_000)]
@@ -158,7 +182,7 @@ public class BadLineTests
 
         Assert.Equal(["first", "third"], records.Select(r => r.Item["pk"].S));
         Assert.Equal([2L, 4], errors.Select(e => e.Line));
-        Assert.All(errors, e => Assert.Equal("line is longer than 1024 bytes", e.Reason));
+        Assert.All(errors, e => Assert.Equal($"the line is {Encoding.UTF8.GetByteCount(longLine):N0} bytes, longer than the 1,024 accepted (an item is at most 400 KB); it was skipped unread", e.Reason));
         Assert.All(errors, e => Assert.Null(e.RawLine));
         Assert.All(errors, e => Assert.StartsWith(RecordError.ExcerptOf(longLine)[..100], e.Excerpt));
     }

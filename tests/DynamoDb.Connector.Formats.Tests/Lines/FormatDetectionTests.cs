@@ -29,6 +29,8 @@ public class FormatDetectionTests
     [InlineData("\"Item\":{\"pk\":{\"S\":\"cut\"}}}\n\n{\"id\":{\"s\":\"x\"}}", ItemFileFormat.DataPipeline)]
     [InlineData("pk,doc\n{\"not\": an item},x\n", ItemFileFormat.Csv)]
     [InlineData("pk,sk\n{\"Item\":{\"pk\":{\"S\":\"a\"}}}", ItemFileFormat.DynamoDbJson)]
+    [InlineData("{\"Item\":{\"pk\":{\"S\":\"b\\ud800\"}}}\n", ItemFileFormat.DynamoDbJson)]
+    [InlineData("{\"x\\udc00\":{\"s\":\"v\"}}\n", ItemFileFormat.DataPipeline)]
     public async Task DetectFormat_FirstLine_GivesTheFormatAndAReason(string content, ItemFileFormat expected)
     {
         byte[] bytes = Encoding.UTF8.GetBytes(content);

@@ -1,0 +1,114 @@
+using System.Text.Json;
+
+namespace DynamoDb.Connector.Formats.Json;
+
+/// <summary>
+/// Reads JSON strings whose text may not be Unicode: invalid UTF-8 bytes, or an escape of half a UTF-16 surrogate pair
+/// (<c>"b\ud800"</c>) that no string can hold. <see cref="Utf8JsonReader.GetString"/> throws an
+/// <see cref="InvalidOperationException"/> worded for programmers for both; here each is a bad value that says what
+/// is wrong in the file's own terms.
+/// </summary>
+internal static class JsonText
+{
+    /// <summary>The current string or property name of <paramref name="reader"/>.</summary>
+    /// <param name="reader">Positioned on a string or a property name.</param>
+    /// <param name="what">What the text is, for the message: "the S value", "an attribute name".</param>
+    /// <exception cref="AttributePathException">The text is not valid Unicode.</exception>
+    public static string GetString(ref Utf8JsonReader reader, string what)
+    {
+        try
+        {
+            return reader.GetString()!;
+        }
+        catch (InvalidOperationException) when (reader.TokenType is JsonTokenType.String or JsonTokenType.PropertyName)
+        {
+            throw new AttributePathException(Problem(reader.ValueSpan, reader.ValueIsEscaped, what));
+        }
+    }
+
+    /// <summary>Why <paramref name="raw"/> (a JSON string's bytes as written, escapes included) cannot be read as text.</summary>
+    public static string Problem(ReadOnlySpan<byte> raw, bool escaped, string what)
+    {
+        string written = Excerpt(System.Text.Encoding.UTF8.GetString(raw[..Math.Min(raw.Length, 160)]));
+        return escaped && LoneSurrogate(raw) is { } escape
+            ? $"{what} (\"{written}\") has the escape {escape}, half of a UTF-16 surrogate pair without its other half: not a character, and DynamoDB strings must be valid Unicode"
+            : $"{what} (\"{written}\") is not valid UTF-8 text";
+    }
+
+    /// <summary>
+    /// What a <see cref="JsonException"/> from a line of <paramref name="length"/> bytes means, without the reader's
+    /// own line and position counters (a line of a file is one JSON text: its byte is what a person looks for).
+    /// </summary>
+    public static string Describe(JsonException e, int length)
+    {
+        if (e.BytePositionInLine >= length)
+        {
+            return "the JSON ends before the object is complete (truncated line)";
+        }
+        string message = e.Message;
+        int cut = message.IndexOf(" LineNumber:", StringComparison.Ordinal);
+        if (cut >= 0) message = message[..cut];
+        return e.BytePositionInLine is { } position ? $"invalid JSON at byte {position + 1}: {message}" : $"invalid JSON: {message}";
+    }
+
+    /// <summary>At most 40 characters of <paramref name="text"/>, for messages.</summary>
+    public static string Excerpt(string text) => text.Length <= 40 ? text : string.Concat(text.AsSpan(0, 37), "...");
+
+    /// <summary>The first <c>\uXXXX</c> escape in <paramref name="raw"/> that is a surrogate without its pair, as written; null when none is.</summary>
+    internal static string? LoneSurrogate(ReadOnlySpan<byte> raw)
+    {
+        for (int i = 0; i < raw.Length - 1; i++)
+        {
+            if (raw[i] != (byte)'\\')
+            {
+                continue;
+            }
+            if (raw[i + 1] != (byte)'u' || !TryHex(raw, i + 2, out int unit))
+            {
+                i++; // a two-character escape such as \\ or \"
+                continue;
+            }
+            if (unit is >= 0xD800 and <= 0xDBFF)
+            {
+                // A high surrogate must be followed at once by an escaped low one.
+                if (i + 12 <= raw.Length && raw[i + 6] == (byte)'\\' && raw[i + 7] == (byte)'u' && TryHex(raw, i + 8, out int low) && low is >= 0xDC00 and <= 0xDFFF)
+                {
+                    i += 11;
+                    continue;
+                }
+                return System.Text.Encoding.ASCII.GetString(raw.Slice(i, 6));
+            }
+            if (unit is >= 0xDC00 and <= 0xDFFF)
+            {
+                return System.Text.Encoding.ASCII.GetString(raw.Slice(i, 6));
+            }
+            i += 5;
+        }
+        return null;
+    }
+
+    private static bool TryHex(ReadOnlySpan<byte> raw, int start, out int value)
+    {
+        value = 0;
+        if (start + 4 > raw.Length)
+        {
+            return false;
+        }
+        for (int i = start; i < start + 4; i++)
+        {
+            int digit = raw[i] switch
+            {
+                >= (byte)'0' and <= (byte)'9' => raw[i] - '0',
+                >= (byte)'a' and <= (byte)'f' => raw[i] - 'a' + 10,
+                >= (byte)'A' and <= (byte)'F' => raw[i] - 'A' + 10,
+                _ => -1,
+            };
+            if (digit < 0)
+            {
+                return false;
+            }
+            value = (value << 4) | digit;
+        }
+        return true;
+    }
+}
