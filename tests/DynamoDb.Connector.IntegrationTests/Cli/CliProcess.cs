@@ -22,7 +22,10 @@ public sealed class CliProcess : IDisposable
     /// <summary>The tool, built next to the tests (the test project references the CLI project).</summary>
     public static string ToolPath { get; } = Path.Combine(AppContext.BaseDirectory, "dynamodb-connector.dll");
 
-    public static CliProcess Start(LocalServers servers, params string[] args)
+    public static CliProcess Start(LocalServers servers, params string[] args) => Start(servers, null, args);
+
+    /// <summary>Starts the tool with <paramref name="environment"/> over the local servers' variables (say, an endpoint through a fault proxy).</summary>
+    public static CliProcess Start(LocalServers servers, IReadOnlyDictionary<string, string>? environment, string[] args)
     {
         var start = new ProcessStartInfo("dotnet")
         {
@@ -33,6 +36,7 @@ public sealed class CliProcess : IDisposable
         start.ArgumentList.Add(ToolPath);
         foreach (var arg in args) start.ArgumentList.Add(arg);
         foreach (var (name, value) in servers.Environment) start.Environment[name] = value;
+        foreach (var (name, value) in environment ?? new Dictionary<string, string>()) start.Environment[name] = value;
         start.Environment["DOTNET_NOLOGO"] = "1";
         var process = new Process { StartInfo = start };
         var cli = new CliProcess(process);
@@ -45,9 +49,9 @@ public sealed class CliProcess : IDisposable
     }
 
     /// <summary>Runs the tool to its end (at most <paramref name="timeout"/>, default two minutes).</summary>
-    public static async Task<CliRunner.Run> RunAsync(LocalServers servers, string[] args, TimeSpan? timeout = null)
+    public static async Task<CliRunner.Run> RunAsync(LocalServers servers, string[] args, TimeSpan? timeout = null, IReadOnlyDictionary<string, string>? environment = null)
     {
-        using var cli = Start(servers, args);
+        using var cli = Start(servers, environment, args);
         return await cli.WaitAsync(timeout);
     }
 
