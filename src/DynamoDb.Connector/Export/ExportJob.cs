@@ -89,6 +89,7 @@ public sealed class ExportJob : IDisposable
     /// <exception cref="ArgumentException">The options are invalid (the message lists every problem) or do not fit the table.</exception>
     /// <exception cref="InvalidOperationException">The destination already holds a complete export (set <see cref="ExportOptions.Overwrite"/>), or the checkpoint belongs to a different export.</exception>
     /// <exception cref="ExportException">Reading or writing failed for good (after retries); the export can be resumed.</exception>
+    /// <exception cref="DynamoDbUnavailableException">DynamoDB could not be reached, or kept failing past the retry limits; the export can be resumed.</exception>
     public async Task<ExportResult> RunAsync(ExportOptions options, IProgress<ExportProgress>? progress = null, CancellationToken cancellationToken = default)
     {
         options = Validated(options);
@@ -126,8 +127,8 @@ public sealed class ExportJob : IDisposable
     {
         try
         {
-            var response = await _client.DescribeTableAsync(new DescribeTableRequest { TableName = tableName }, cancellationToken).ConfigureAwait(false);
-            return response.Table;
+            // An unreachable endpoint is said as such (DynamoDbUnavailableException), not as a raw socket error.
+            return await TableCapacity.DescribeAsync(_client, tableName, cancellationToken).ConfigureAwait(false);
         }
         catch (ResourceNotFoundException e)
         {
@@ -219,6 +220,10 @@ public sealed class ExportJob : IDisposable
             }
             Log.ExportFailed(_logger, plan.TableName, error.Message, checkpoint.RootUri, error);
             string resume = $"What was committed is recorded in {checkpoint.RootUri}; run the export again to resume.";
+            if (error is DynamoDbUnavailableException unavailable)
+            {
+                throw new DynamoDbUnavailableException($"{unavailable.Message} {resume}", unavailable.Endpoint, unavailable.LastError, null, unavailable.InnerException);
+            }
             throw error is ExportException
                 ? new ExportException($"{error.Message} {resume}", error.InnerException)
                 : new ExportException($"The export of {plan.TableName} failed: {error.Message} {resume}", error);
@@ -408,8 +413,9 @@ public sealed class ExportJob : IDisposable
                 bool outOfTime = retry.MaxRetryTime is { } window && _time.GetElapsedTime(firstAttempt) >= window;
                 if (outOfAttempts || outOfTime)
                 {
-                    throw new ExportException(
-                        $"Reading {run.Plan.TableName} failed {failures} times in a row ({(outOfAttempts ? "attempts" : "retry time")} exhausted); last error: {error.Reason}", ex);
+                    // Only retryable errors get here: the service's trouble, said as DynamoDbUnavailableException.
+                    throw DynamoDbUnavailableException.For(_client,
+                        $"reading {run.Plan.TableName} failed {failures} times in a row ({(outOfAttempts ? "attempts" : "retry time")} exhausted)", error.Reason, ex);
                 }
                 var delay = retry.DelayBefore(failures, _random());
                 Log.ReadRetrying(_logger, run.Plan.TableName, error.Reason, failures, delay);
