@@ -371,26 +371,27 @@ public sealed class ExportJob : IDisposable
             int limit = run.Pacer.PageLimit(room);
             int permits = run.Pacer.PermitsFor(limit);
             await run.Pacer.AcquireAsync(permits, cancellationToken).ConfigureAwait(false);
+            using var attempt = new AttemptDeadline(retry.AttemptTimeout, _time, cancellationToken);
             try
             {
                 if (request is ScanRequest scan)
                 {
                     scan.Limit = limit;
                     scan.ExclusiveStartKey = startKey;
-                    var response = await _client.ScanAsync(scan, cancellationToken).ConfigureAwait(false);
+                    var response = await _client.ScanAsync(scan, attempt.Token).ConfigureAwait(false);
                     int scanned = response.ScannedCount ?? response.Items?.Count ?? 0;
                     return new Page(response.Items, response.LastEvaluatedKey, scanned, run.Pacer.Settle(permits, response.ConsumedCapacity, scanned, response.Items));
                 }
                 var query = (QueryRequest)request;
                 query.Limit = limit;
                 query.ExclusiveStartKey = startKey;
-                var answer = await _client.QueryAsync(query, cancellationToken).ConfigureAwait(false);
+                var answer = await _client.QueryAsync(query, attempt.Token).ConfigureAwait(false);
                 int evaluated = answer.ScannedCount ?? answer.Items?.Count ?? 0;
                 return new Page(answer.Items, answer.LastEvaluatedKey, evaluated, run.Pacer.Settle(permits, answer.ConsumedCapacity, evaluated, answer.Items));
             }
             catch (Exception ex) when (ex is not OutOfMemoryException)
             {
-                var error = WriteError.Classify(ex, cancellationToken);
+                var error = attempt.Classify(ex, cancellationToken);
                 switch (error.Kind)
                 {
                     case WriteErrorKind.Throttled:

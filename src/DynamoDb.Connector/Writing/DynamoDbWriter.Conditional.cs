@@ -98,14 +98,15 @@ internal sealed partial class DynamoDbWriter
     /// <summary>The item stored under the entry's key (consistent read), for a condition that failed after an attempt that may have applied.</summary>
     private async Task<StoredItem> ReadStoredAsync(WriteEntry entry)
     {
+        using var attempt = new AttemptDeadline(_options.Retry.AttemptTimeout, _time, _stop.Token);
         try
         {
-            var response = await _client.GetItemAsync(new GetItemRequest { TableName = TableName, Key = KeyOf(entry.Payload), ConsistentRead = true }, _stop.Token).ConfigureAwait(false);
+            var response = await _client.GetItemAsync(new GetItemRequest { TableName = TableName, Key = KeyOf(entry.Payload), ConsistentRead = true }, attempt.Token).ConfigureAwait(false);
             return new StoredItem(true, response.Item is { Count: > 0 } item ? item : null, null);
         }
         catch (Exception ex) when (ex is not OutOfMemoryException)
         {
-            var error = WriteError.Classify(ex, _stop.Token);
+            var error = attempt.Classify(ex, _stop.Token);
             if (error.Kind == WriteErrorKind.Cancelled) throw new OperationCanceledException(_stop.Token);
             if (error.Kind is not (WriteErrorKind.Transient or WriteErrorKind.Throttled)) throw new WriterFailure(error.Reason, ex);
             return new StoredItem(false, null, error.Reason);
@@ -114,6 +115,7 @@ internal sealed partial class DynamoDbWriter
 
     private async Task<SendOutcome> SendOneAsync(WriteEntry entry)
     {
+        using var attempt = new AttemptDeadline(_options.Retry.AttemptTimeout, _time, _stop.Token);
         try
         {
             if (entry.Operation == RecordOperation.Put)
@@ -129,7 +131,7 @@ internal sealed partial class DynamoDbWriter
                     // have applied, that tells this item (written) from another (skipped).
                     ReturnValuesOnConditionCheckFailure = ReturnValuesOnConditionCheckFailure.ALL_OLD,
                     ReturnConsumedCapacity = ReturnConsumedCapacity.INDEXES,
-                }, _stop.Token).ConfigureAwait(false);
+                }, attempt.Token).ConfigureAwait(false);
                 return new SendOutcome(null, ConsumedWrite.From(response.ConsumedCapacity), null, null);
             }
             // The condition guards puts; a delete read from an incremental export applies as is.
@@ -138,14 +140,14 @@ internal sealed partial class DynamoDbWriter
                 TableName = TableName,
                 Key = entry.Payload,
                 ReturnConsumedCapacity = ReturnConsumedCapacity.INDEXES,
-            }, _stop.Token).ConfigureAwait(false);
+            }, attempt.Token).ConfigureAwait(false);
             return new SendOutcome(null, ConsumedWrite.From(deleted.ConsumedCapacity), null, null);
         }
         catch (Exception ex) when (ex is not OutOfMemoryException)
         {
             // A server that does not return the old item (an emulator) leaves it to a read.
             var old = ex is ConditionalCheckFailedException { Item: { Count: > 0 } item } ? new StoredItem(true, item, null) : (StoredItem?)null;
-            return new SendOutcome(WriteError.Classify(ex, _stop.Token), default, old, ex);
+            return new SendOutcome(attempt.Classify(ex, _stop.Token), default, old, ex);
         }
     }
 

@@ -514,13 +514,14 @@ internal sealed partial class DynamoDbWriter : IDynamoDbWriter
             await AcquireAsync(permits).ConfigureAwait(false);
             CountRequest(pending, failures > 0);
             BatchWriteItemResponse response;
+            using var attempt = new AttemptDeadline(_options.Retry.AttemptTimeout, _time, _stop.Token);
             try
             {
-                response = await _client.BatchWriteItemAsync(BatchRequest(pending), _stop.Token).ConfigureAwait(false);
+                response = await _client.BatchWriteItemAsync(BatchRequest(pending), attempt.Token).ConfigureAwait(false);
             }
             catch (Exception ex) when (ex is not OutOfMemoryException)
             {
-                var error = WriteError.Classify(ex, _stop.Token);
+                var error = attempt.Classify(ex, _stop.Token);
                 switch (error.Kind)
                 {
                     case WriteErrorKind.Throttled:

@@ -53,6 +53,13 @@ public sealed class RetryOptions
     /// </summary>
     public TimeSpan? MaxRetryTime { get; set; } = TimeSpan.FromMinutes(15);
 
+    /// <summary>
+    /// The longest one request may go unanswered before it is given up and retried as a timeout (it may have applied),
+    /// so a stalled connection costs this, not the client's own timeout. Default 30 s; valid 100 ms to 10 minutes, or
+    /// null to leave it to the client.
+    /// </summary>
+    public TimeSpan? AttemptTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
     /// <summary>The backoff before the first retry is up to this. Default 50 ms; valid 1 ms to 1 minute.</summary>
     public TimeSpan BaseDelay { get; set; } = TimeSpan.FromMilliseconds(50);
 
@@ -75,6 +82,8 @@ public sealed class RetryOptions
             yield return $"{prefix}MaxAttempts is {attempts}; it must be between 1 and 1,000,000, or null to retry forever.";
         if (MaxRetryTime is { } time && (time < TimeSpan.FromSeconds(1) || time > TimeSpan.FromDays(7)))
             yield return $"{prefix}MaxRetryTime is {time}; it must be between 1 second and 7 days, or null for no limit.";
+        if (AttemptTimeout is { } attempt && (attempt < TimeSpan.FromMilliseconds(100) || attempt > TimeSpan.FromMinutes(10)))
+            yield return $"{prefix}AttemptTimeout is {attempt}; it must be between 100 ms and 10 minutes, or null to leave it to the client.";
         if (BaseDelay < TimeSpan.FromMilliseconds(1) || BaseDelay > TimeSpan.FromMinutes(1))
             yield return $"{prefix}BaseDelay is {BaseDelay}; it must be between 1 ms and 1 minute.";
         if (MaxDelay < BaseDelay || MaxDelay > TimeSpan.FromMinutes(10))

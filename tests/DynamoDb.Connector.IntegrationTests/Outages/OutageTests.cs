@@ -116,6 +116,34 @@ public sealed class OutageTests : IAsyncLifetime
         Assert.False(Directory.Exists(DeadLetterFolder(options)) && Directory.EnumerateFiles(DeadLetterFolder(options), "*", SearchOption.AllDirectories).Any());
     }
 
+    [Fact]
+    public async Task Import_WhenDynamoDbStallsMidway_GivesUpEachAttemptAtItsTimeout_StopsWithUnavailable_AndTheRerunCompletes()
+    {
+        var (options, items) = await SourceAsync();
+        options.Writer.Retry.AttemptTimeout = TimeSpan.FromMilliseconds(300);
+        var job = _services.GetRequiredService<ImportJob>();
+        // The fifth batch and everything after it get no answer: the connections stay open, silent.
+        int batches = 0;
+        _proxy.OnRequest = operation =>
+        {
+            if (operation == "BatchWriteItem" && Interlocked.Increment(ref batches) == 5) _proxy.Mode = ProxyMode.Stall;
+        };
+        // A bound, not a timing claim: without an attempt timeout each attempt waits for the client's 100 s.
+        using var bound = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+
+        var error = await Assert.ThrowsAsync<DynamoDbUnavailableException>(() => job.RunAsync(options, bound.Token));
+
+        Assert.Contains("no answer within", error.LastError, StringComparison.Ordinal);
+        Assert.Equal(0, error.Summary!.ItemsDeadLettered);
+
+        _proxy.OnRequest = null;
+        _proxy.Mode = ProxyMode.Forward;
+        var result = await job.RunAsync(options);
+
+        Assert.Equal(0, result.ItemsDeadLettered);
+        await TestTables.AssertTableHoldsAsync(_direct, _table, items);
+    }
+
     [Theory]
     [InlineData(ProxyMode.Refuse)]
     [InlineData(ProxyMode.Reset)]
