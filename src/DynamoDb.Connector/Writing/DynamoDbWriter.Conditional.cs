@@ -1,7 +1,6 @@
 using Amazon.DynamoDBv2;
 using Amazon.DynamoDBv2.Model;
 using DynamoDb.Connector.Capacity;
-using DynamoDb.Connector.Formats.Items;
 using DynamoDb.Connector.Formats.Lines;
 
 namespace DynamoDb.Connector.Writing;
@@ -52,7 +51,7 @@ internal sealed partial class DynamoDbWriter
                         var stored = outcome.OldItem ?? await ReadStoredAsync(entry).ConfigureAwait(false);
                         if (stored.Found)
                         {
-                            if (stored.Item is not null && ItemComparer.Instance.Equals(stored.Item, entry.Payload)) CountApplied(flow, [entry]);
+                            if (stored.Item is not null && StoredItemMatch.Same(entry.Payload, stored.Item)) CountApplied(flow, [entry]);
                             else CountSkipped(flow);
                             return;
                         }
