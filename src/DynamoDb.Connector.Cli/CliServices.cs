@@ -36,8 +36,11 @@ internal static class CliServices
         services.AddSingleton<IAmazonDynamoDB>(_ => new AmazonDynamoDBClient(new AmazonDynamoDBConfig
         {
             RegionEndpoint = DefaultRegion(),
-            // The connector's writer and reader retry and pace throttled calls themselves; SDK retries would hide throttling from them.
-            MaxErrorRetry = 1,
+            // The connector's writer and reader retry, pace and count every failed call themselves; SDK retries would
+            // hide throttling from them, and a reset connection the SDK sent again unseen would make a conditional
+            // write that had applied look skipped (and the retry count short).
+            MaxErrorRetry = 0,
+            MaxStaleConnectionRetries = 0,
         }));
         services.AddSingleton<IAmazonS3>(_ => new AmazonS3Client(new AmazonS3Config
         {

@@ -1,6 +1,7 @@
 using Amazon.DynamoDBv2;
 using Amazon.DynamoDBv2.Model;
 using DynamoDb.Connector.Formats.Items;
+using DynamoDb.Connector.Writing;
 using FormatKeyType = DynamoDb.Connector.Formats.Items.KeyType;
 
 namespace DynamoDb.Connector.Capacity;
@@ -14,10 +15,26 @@ namespace DynamoDb.Connector.Capacity;
 internal sealed record TableCapacity(string TableName, KeySchema Keys, bool OnDemand, WriteCapacity Write, IReadOnlyList<IndexCapacity> Indexes)
 {
     /// <summary>Reads the table's description.</summary>
-    public static async Task<TableCapacity> ReadAsync(IAmazonDynamoDB client, string tableName, CancellationToken cancellationToken)
+    /// <exception cref="DynamoDbUnavailableException">DynamoDB could not be reached or answered with a server error.</exception>
+    public static async Task<TableCapacity> ReadAsync(IAmazonDynamoDB client, string tableName, CancellationToken cancellationToken) =>
+        From(await DescribeAsync(client, tableName, cancellationToken).ConfigureAwait(false));
+
+    /// <summary>
+    /// DescribeTable, the first call a job makes: a network failure or server error (after the client's own retries)
+    /// means the endpoint is unreachable, said at once as such rather than as a raw socket error.
+    /// </summary>
+    /// <exception cref="DynamoDbUnavailableException">DynamoDB could not be reached or answered with a server error.</exception>
+    public static async Task<TableDescription> DescribeAsync(IAmazonDynamoDB client, string tableName, CancellationToken cancellationToken)
     {
-        var response = await client.DescribeTableAsync(new DescribeTableRequest { TableName = tableName }, cancellationToken).ConfigureAwait(false);
-        return From(response.Table);
+        try
+        {
+            var response = await client.DescribeTableAsync(new DescribeTableRequest { TableName = tableName }, cancellationToken).ConfigureAwait(false);
+            return response.Table;
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException && WriteError.Classify(ex, cancellationToken) is { Kind: WriteErrorKind.Transient } error)
+        {
+            throw DynamoDbUnavailableException.For(client, $"could not describe table '{tableName}'", error.Reason, ex);
+        }
     }
 
     /// <summary>Reads a DescribeTable answer.</summary>

@@ -89,6 +89,7 @@ public sealed class ExportJob : IDisposable
     /// <exception cref="ArgumentException">The options are invalid (the message lists every problem) or do not fit the table.</exception>
     /// <exception cref="InvalidOperationException">The destination already holds a complete export (set <see cref="ExportOptions.Overwrite"/>), or the checkpoint belongs to a different export.</exception>
     /// <exception cref="ExportException">Reading or writing failed for good (after retries); the export can be resumed.</exception>
+    /// <exception cref="DynamoDbUnavailableException">DynamoDB could not be reached, or kept failing past the retry limits; the export can be resumed.</exception>
     public async Task<ExportResult> RunAsync(ExportOptions options, IProgress<ExportProgress>? progress = null, CancellationToken cancellationToken = default)
     {
         options = Validated(options);
@@ -126,8 +127,8 @@ public sealed class ExportJob : IDisposable
     {
         try
         {
-            var response = await _client.DescribeTableAsync(new DescribeTableRequest { TableName = tableName }, cancellationToken).ConfigureAwait(false);
-            return response.Table;
+            // An unreachable endpoint is said as such (DynamoDbUnavailableException), not as a raw socket error.
+            return await TableCapacity.DescribeAsync(_client, tableName, cancellationToken).ConfigureAwait(false);
         }
         catch (ResourceNotFoundException e)
         {
@@ -218,6 +219,10 @@ public sealed class ExportJob : IDisposable
             }
             Log.ExportFailed(_logger, plan.TableName, error.Message, checkpoint.RootUri, error);
             string resume = $"What was committed is recorded in {checkpoint.RootUri}; run the export again to resume.";
+            if (error is DynamoDbUnavailableException unavailable)
+            {
+                throw new DynamoDbUnavailableException($"{unavailable.Message} {resume}", unavailable.Endpoint, unavailable.LastError, null, unavailable.InnerException);
+            }
             throw error is ExportException
                 ? new ExportException($"{error.Message} {resume}", error.InnerException)
                 : new ExportException($"The export of {plan.TableName} failed: {error.Message} {resume}", error);
@@ -365,26 +370,27 @@ public sealed class ExportJob : IDisposable
             int limit = run.Pacer.PageLimit(room);
             int permits = run.Pacer.PermitsFor(limit);
             await run.Pacer.AcquireAsync(permits, cancellationToken).ConfigureAwait(false);
+            using var attempt = new AttemptDeadline(retry.AttemptTimeout, _time, cancellationToken);
             try
             {
                 if (request is ScanRequest scan)
                 {
                     scan.Limit = limit;
                     scan.ExclusiveStartKey = startKey;
-                    var response = await _client.ScanAsync(scan, cancellationToken).ConfigureAwait(false);
+                    var response = await _client.ScanAsync(scan, attempt.Token).ConfigureAwait(false);
                     int scanned = response.ScannedCount ?? response.Items?.Count ?? 0;
                     return new Page(response.Items, response.LastEvaluatedKey, scanned, run.Pacer.Settle(permits, response.ConsumedCapacity, scanned, response.Items));
                 }
                 var query = (QueryRequest)request;
                 query.Limit = limit;
                 query.ExclusiveStartKey = startKey;
-                var answer = await _client.QueryAsync(query, cancellationToken).ConfigureAwait(false);
+                var answer = await _client.QueryAsync(query, attempt.Token).ConfigureAwait(false);
                 int evaluated = answer.ScannedCount ?? answer.Items?.Count ?? 0;
                 return new Page(answer.Items, answer.LastEvaluatedKey, evaluated, run.Pacer.Settle(permits, answer.ConsumedCapacity, evaluated, answer.Items));
             }
             catch (Exception ex) when (ex is not OutOfMemoryException)
             {
-                var error = WriteError.Classify(ex, cancellationToken);
+                var error = attempt.Classify(ex, cancellationToken);
                 switch (error.Kind)
                 {
                     case WriteErrorKind.Throttled:
@@ -407,8 +413,9 @@ public sealed class ExportJob : IDisposable
                 bool outOfTime = retry.MaxRetryTime is { } window && _time.GetElapsedTime(firstAttempt) >= window;
                 if (outOfAttempts || outOfTime)
                 {
-                    throw new ExportException(
-                        $"Reading {run.Plan.TableName} failed {failures} times in a row ({(outOfAttempts ? "attempts" : "retry time")} exhausted); last error: {error.Reason}", ex);
+                    // Only retryable errors get here: the service's trouble, said as DynamoDbUnavailableException.
+                    throw DynamoDbUnavailableException.For(_client,
+                        $"reading {run.Plan.TableName} failed {failures} times in a row ({(outOfAttempts ? "attempts" : "retry time")} exhausted)", error.Reason, ex);
                 }
                 var delay = retry.DelayBefore(failures, _random());
                 Log.ReadRetrying(_logger, run.Plan.TableName, error.Reason, failures, delay);

@@ -24,7 +24,7 @@ internal sealed class ConnectorMetrics : IDisposable
         ItemsWritten = Meter.CreateCounter<long>("dynamodb.connector.items.written", "{item}", "Items put or deleted in DynamoDB (tags: table, operation put|delete).");
         ItemsDeduplicated = Meter.CreateCounter<long>("dynamodb.connector.items.deduplicated", "{item}", "Writes replaced by a later write of the same key before they were sent.");
         ItemsSkipped = Meter.CreateCounter<long>("dynamodb.connector.items.skipped", "{item}", "Conditional puts skipped because their condition was false.");
-        ItemsDeadLettered = Meter.CreateCounter<long>("dynamodb.connector.items.dead_lettered", "{item}", "Items set aside in the dead-letter sink (tags: table, cause invalid|rejected|retries_exhausted|failed).");
+        ItemsDeadLettered = Meter.CreateCounter<long>("dynamodb.connector.items.dead_lettered", "{item}", "Items set aside in the dead-letter sink (tags: table, cause invalid|rejected; an outage is never a dead letter).");
         WriteUnitsConsumed = Meter.CreateCounter<double>("dynamodb.connector.write.capacity_units", "{wcu}", "Write capacity units DynamoDB charged (tags: table, resource table|index name).");
         ThrottledRequests = Meter.CreateCounter<long>("dynamodb.connector.write.throttled_requests", "{request}", "Write requests throttled in whole or in part (tags: table, reason).");
         Retries = Meter.CreateCounter<long>("dynamodb.connector.write.retries", "{request}", "Write requests sent again (tags: table, cause throttled|unprocessed|transient).");

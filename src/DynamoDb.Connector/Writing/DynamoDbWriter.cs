@@ -10,7 +10,7 @@ using Microsoft.Extensions.Logging;
 namespace DynamoDb.Connector.Writing;
 
 /// <summary>The record writer: see <see cref="IDynamoDbWriter"/>.</summary>
-internal sealed class DynamoDbWriter : IDynamoDbWriter
+internal sealed partial class DynamoDbWriter : IDynamoDbWriter
 {
     private const int MaxRequestBytes = 16 * 1024 * 1024;
     private const int StateOpen = 0, StateCompleting = 1, StateCompleted = 2, StateDisposed = 3;
@@ -44,6 +44,7 @@ internal sealed class DynamoDbWriter : IDynamoDbWriter
     private TaskCompletionSource? _drained;
     private string? _failure;
     private Exception? _failureException;
+    private string? _outageError;
     private int _state;
     private int _calls;
     private bool _callerCounted = true;
@@ -141,9 +142,8 @@ internal sealed class DynamoDbWriter : IDynamoDbWriter
         try
         {
             _state = StateCompleting;
-            if (_open.Count > 0 && _failure is null)
+            if (_open.Count > 0 && _failure is null && await WaitForSlotAsync(cancellationToken).ConfigureAwait(false))
             {
-                await WaitForSlotAsync(cancellationToken).ConfigureAwait(false);
                 Dispatch();
             }
             await WaitForDrainAsync(cancellationToken).ConfigureAwait(false);
@@ -204,9 +204,23 @@ internal sealed class DynamoDbWriter : IDynamoDbWriter
         _stop.Dispose();
     }
 
-    private WriteSummary Finish(WriteSummary summary) => _failure is null
-        ? summary
-        : throw new TableWriteException($"Writing to table '{TableName}' failed: {_failure}. {summary.ItemsWritten + summary.ItemsDeleted} items were written, {summary.ItemsDeadLettered} dead-lettered, {summary.ItemsAbandoned} abandoned.", summary, _failureException);
+    private WriteSummary Finish(WriteSummary summary) => _failure is null ? summary : throw FailureException(summary, earlier: false);
+
+    /// <summary>
+    /// What the writer's failure is to its caller: <see cref="DynamoDbUnavailableException"/> when retryable errors
+    /// outlasted the retry limits (nothing was dead-lettered for them), otherwise <see cref="TableWriteException"/>.
+    /// </summary>
+    private Exception FailureException(WriteSummary summary, bool earlier)
+    {
+        string counts = $"{summary.ItemsWritten + summary.ItemsDeleted} items were written, {summary.ItemsDeadLettered} dead-lettered, {summary.ItemsAbandoned} not written (abandoned)";
+        if (_outageError is { } lastError)
+        {
+            return DynamoDbUnavailableException.For(_client, $"{_failure} ({counts}; run again when DynamoDB answers)", lastError, _failureException, summary);
+        }
+        return earlier
+            ? new TableWriteException($"Writing to table '{TableName}' failed earlier: {_failure}", summary, _failureException)
+            : new TableWriteException($"Writing to table '{TableName}' failed: {_failure}. {counts}.", summary, _failureException);
+    }
 
     private async ValueTask WriteCoreAsync(Dictionary<string, AttributeValue> item, RecordOperation operation, string? source, long line, CancellationToken cancellationToken)
     {
@@ -224,7 +238,7 @@ internal sealed class DynamoDbWriter : IDynamoDbWriter
                 }
                 catch (WriterFailure failure)
                 {
-                    Fail(failure.Message, failure.InnerException);
+                    Fail(failure);
                     ThrowIfNotAccepting();
                 }
                 return;
@@ -244,7 +258,7 @@ internal sealed class DynamoDbWriter : IDynamoDbWriter
             if (index >= 0 || !Fits(entry))
             {
                 // A conditional write of a pending key goes after it (the condition depends on it); a full batch goes now.
-                await WaitForSlotAsync(cancellationToken).ConfigureAwait(false);
+                if (!await WaitForSlotAsync(cancellationToken).ConfigureAwait(false)) ThrowIfNotAccepting();
                 Dispatch();
             }
             _open.Add(entry);
@@ -307,10 +321,7 @@ internal sealed class DynamoDbWriter : IDynamoDbWriter
 
     private void ThrowIfNotAccepting()
     {
-        if (_failure is not null)
-        {
-            throw new TableWriteException($"Writing to table '{TableName}' failed earlier: {_failure}", BuildSummary(), _failureException);
-        }
+        if (_failure is not null) throw FailureException(BuildSummary(), earlier: true);
         ObjectDisposedException.ThrowIf(_state == StateDisposed, this);
         if (_state != StateOpen) throw new InvalidOperationException($"The writer for table '{TableName}' is completed: it accepts no more items.");
     }
@@ -351,18 +362,20 @@ internal sealed class DynamoDbWriter : IDynamoDbWriter
         }
     }
 
-    private async ValueTask WaitForSlotAsync(CancellationToken cancellationToken)
+    /// <summary>Reserves a slot for a batch, waiting for one if need be; false when the writer failed meanwhile (no slot is reserved).</summary>
+    private async ValueTask<bool> WaitForSlotAsync(CancellationToken cancellationToken)
     {
         while (true)
         {
             TaskCompletionSource freed;
             lock (_lock)
             {
+                if (_failure is not null) return false;
                 ObjectDisposedException.ThrowIf(_stop.IsCancellationRequested, this);
                 if (_inFlight < _options.MaxBatchesInFlight)
                 {
                     _inFlight++;
-                    return;
+                    return true;
                 }
                 freed = _slotFreed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
             }
@@ -442,11 +455,11 @@ internal sealed class DynamoDbWriter : IDynamoDbWriter
         }
         catch (WriterFailure failure)
         {
-            Fail(failure.Message, failure.InnerException);
+            Fail(failure);
         }
         catch (Exception ex)
         {
-            Fail($"{ex.GetType().Name}: {ex.Message}", ex);
+            Fail(new WriterFailure($"{ex.GetType().Name}: {ex.Message}", ex));
         }
         finally
         {
@@ -475,15 +488,19 @@ internal sealed class DynamoDbWriter : IDynamoDbWriter
         }
     }
 
-    private void Fail(string reason, Exception? exception)
+    private void Fail(WriterFailure failure)
     {
         lock (_lock)
         {
             if (_failure is not null) return;
-            _failure = reason;
-            _failureException = exception;
+            _failure = failure.Message;
+            _failureException = failure.InnerException;
+            _outageError = failure.OutageError;
         }
-        Log.WriterFailed(_logger, TableName, reason, exception);
+        Log.WriterFailed(_logger, TableName, failure.Message, failure.InnerException);
+        // The writer is done for: the other batches stop now instead of each retrying to its own limit, and what
+        // they hold stays unacknowledged (abandoned), as does what waits to be sent.
+        _stop.Cancel();
     }
 
     /// <summary>BatchWriteItem: sends the batch, then only what DynamoDB left unprocessed, until all is written or dead-lettered.</summary>
@@ -492,19 +509,19 @@ internal sealed class DynamoDbWriter : IDynamoDbWriter
         int failures = 0;
         while (pending.Count > 0)
         {
-            pending = await DropExhaustedAsync(flow, pending).ConfigureAwait(false);
-            if (pending.Count == 0) return;
+            ThrowIfOutOfRetries(pending);
             int permits = _budget.EstimatePermits(UnitsOf(pending));
             await AcquireAsync(permits).ConfigureAwait(false);
             CountRequest(pending, failures > 0);
             BatchWriteItemResponse response;
+            using var attempt = new AttemptDeadline(_options.Retry.AttemptTimeout, _time, _stop.Token);
             try
             {
-                response = await _client.BatchWriteItemAsync(BatchRequest(pending), _stop.Token).ConfigureAwait(false);
+                response = await _client.BatchWriteItemAsync(BatchRequest(pending), attempt.Token).ConfigureAwait(false);
             }
             catch (Exception ex) when (ex is not OutOfMemoryException)
             {
-                var error = WriteError.Classify(ex, _stop.Token);
+                var error = attempt.Classify(ex, _stop.Token);
                 switch (error.Kind)
                 {
                     case WriteErrorKind.Throttled:
@@ -524,7 +541,7 @@ internal sealed class DynamoDbWriter : IDynamoDbWriter
                     case WriteErrorKind.Cancelled:
                         throw new OperationCanceledException(_stop.Token);
                     default:
-                        await DeadLetterAllAsync(flow, pending, "failed", error.Reason).ConfigureAwait(false);
+                        // Not the items' fault (access denied, the table gone): they are not dead letters but stay unwritten.
                         throw new WriterFailure(error.Reason, ex);
                 }
             }
@@ -553,112 +570,6 @@ internal sealed class DynamoDbWriter : IDynamoDbWriter
         int half = pending.Count / 2;
         await SendBatchAsync(flow, pending.GetRange(0, half)).ConfigureAwait(false);
         await SendBatchAsync(flow, pending.GetRange(half, pending.Count - half)).ConfigureAwait(false);
-    }
-
-    /// <summary>PutItem (conditional modes) and DeleteItem, one request per entry, all of a batch at once, paced as one.</summary>
-    private async Task SendEachAsync(BatchFlow flow, List<WriteEntry> pending)
-    {
-        int failures = 0;
-        while (pending.Count > 0)
-        {
-            pending = await DropExhaustedAsync(flow, pending).ConfigureAwait(false);
-            if (pending.Count == 0) return;
-            var permits = new int[pending.Count];
-            int total = 0;
-            for (int i = 0; i < pending.Count; i++) total += permits[i] = _budget.EstimatePermits(pending[i].WriteUnits);
-            await AcquireAsync(total).ConfigureAwait(false);
-            CountRequests(pending, failures > 0);
-            var sends = new Task<(WriteError? Error, ConsumedWrite Consumed)>[pending.Count];
-            for (int i = 0; i < pending.Count; i++) sends[i] = SendOneAsync(pending[i]);
-            var results = await Task.WhenAll(sends).ConfigureAwait(false);
-
-            List<WriteEntry>? retry = null;
-            string? throttleReason = null, retryReason = null;
-            bool allHot = true;
-            WriteError? fatal = null;
-            for (int i = 0; i < pending.Count; i++)
-            {
-                var entry = pending[i];
-                var (error, consumed) = results[i];
-                if (error is null)
-                {
-                    _budget.Settle(permits[i], consumed);
-                    AddConsumed(consumed);
-                    CountApplied(flow, [entry]);
-                    continue;
-                }
-                var e = error.Value;
-                switch (e.Kind)
-                {
-                    case WriteErrorKind.ConditionFailed:
-                        // DynamoDB charges a failed condition; the estimate stands.
-                        Interlocked.Increment(ref _skipped);
-                        Interlocked.Increment(ref flow.Settled);
-                        _metrics.ItemsSkipped.Add(1, _tableTag);
-                        break;
-                    case WriteErrorKind.Throttled:
-                        _budget.Refund(permits[i]);
-                        throttleReason ??= e.Reason;
-                        allHot &= e.HotKeyRange;
-                        entry.LastError = e.Reason;
-                        (retry ??= []).Add(entry);
-                        break;
-                    case WriteErrorKind.Transient:
-                        retryReason ??= e.Reason;
-                        entry.LastError = e.Reason;
-                        (retry ??= []).Add(entry);
-                        break;
-                    case WriteErrorKind.Rejected:
-                        _budget.Refund(permits[i]);
-                        await DeadLetterAllAsync(flow, [entry], "rejected", e.Reason).ConfigureAwait(false);
-                        break;
-                    case WriteErrorKind.Cancelled:
-                        break;
-                    default:
-                        fatal ??= e;
-                        await DeadLetterAllAsync(flow, [entry], "failed", e.Reason).ConfigureAwait(false);
-                        break;
-                }
-            }
-            if (fatal is { } f) throw new WriterFailure(f.Reason, null);
-            _stop.Token.ThrowIfCancellationRequested();
-            if (retry is null) return;
-            if (throttleReason is not null) OnThrottled(throttleReason, allHot);
-            pending = retry;
-            await BackOffAsync(pending, ++failures, throttleReason ?? retryReason!, throttled: throttleReason is not null).ConfigureAwait(false);
-        }
-    }
-
-    private async Task<(WriteError? Error, ConsumedWrite Consumed)> SendOneAsync(WriteEntry entry)
-    {
-        try
-        {
-            if (entry.Operation == RecordOperation.Put)
-            {
-                var response = await _client.PutItemAsync(new PutItemRequest
-                {
-                    TableName = TableName,
-                    Item = entry.Payload,
-                    ConditionExpression = _condition,
-                    ExpressionAttributeNames = _conditionNames,
-                    ExpressionAttributeValues = _conditionValues,
-                    ReturnConsumedCapacity = ReturnConsumedCapacity.INDEXES,
-                }, _stop.Token).ConfigureAwait(false);
-                return (null, ConsumedWrite.From(response.ConsumedCapacity));
-            }
-            // The condition guards puts; a delete read from an incremental export applies as is.
-            var deleted = await _client.DeleteItemAsync(new DeleteItemRequest
-            {
-                TableName = TableName,
-                Key = entry.Payload,
-                ReturnConsumedCapacity = ReturnConsumedCapacity.INDEXES,
-            }, _stop.Token).ConfigureAwait(false);
-            return (null, ConsumedWrite.From(deleted.ConsumedCapacity));
-        }
-        catch (Exception ex) when (ex is not OutOfMemoryException)
-        {
-            return (WriteError.Classify(ex, _stop.Token), default);
-        }
     }
 
     private BatchWriteItemRequest BatchRequest(List<WriteEntry> pending)
@@ -719,28 +630,6 @@ internal sealed class DynamoDbWriter : IDynamoDbWriter
         await _tracker.DelayAsync(delay, _time, _stop.Token).ConfigureAwait(false);
     }
 
-    /// <summary>Dead-letters the entries that ran out of attempts or time; returns the others.</summary>
-    private async Task<List<WriteEntry>> DropExhaustedAsync(BatchFlow flow, List<WriteEntry> pending)
-    {
-        var retry = _options.Retry;
-        List<WriteEntry>? keep = null;
-        for (int i = 0; i < pending.Count; i++)
-        {
-            var entry = pending[i];
-            bool outOfAttempts = retry.MaxAttempts is { } max && entry.Attempts >= max;
-            bool outOfTime = entry.Attempts > 0 && retry.MaxRetryTime is { } limit && _time.GetElapsedTime(entry.FirstAttemptAt) >= limit;
-            if (!outOfAttempts && !outOfTime)
-            {
-                keep?.Add(entry);
-                continue;
-            }
-            keep ??= pending.GetRange(0, i);
-            var reason = $"gave up after {entry.Attempts} attempts over {_time.GetElapsedTime(entry.FirstAttemptAt):g}: {entry.LastError}";
-            await DeadLetterAllAsync(flow, [entry], "retries_exhausted", reason).ConfigureAwait(false);
-        }
-        return keep ?? pending;
-    }
-
     private void CountRequest(List<WriteEntry> pending, bool retry)
     {
         long now = _time.GetTimestamp();
@@ -753,17 +642,6 @@ internal sealed class DynamoDbWriter : IDynamoDbWriter
         {
             Interlocked.Increment(ref _retries);
             _metrics.Retries.Add(1, _tableTag);
-        }
-    }
-
-    private void CountRequests(List<WriteEntry> pending, bool retry)
-    {
-        CountRequest(pending, retry);
-        Interlocked.Add(ref _requests, pending.Count - 1);
-        if (retry)
-        {
-            Interlocked.Add(ref _retries, pending.Count - 1);
-            _metrics.Retries.Add(pending.Count - 1, _tableTag);
         }
     }
 
@@ -898,6 +776,10 @@ internal sealed class DynamoDbWriter : IDynamoDbWriter
         };
     }
 
-    /// <summary>An error that fails the writer, raised inside a batch.</summary>
-    private sealed class WriterFailure(string message, Exception? inner) : Exception(message, inner);
+    /// <summary>An error that fails the writer, raised inside a batch; <paramref name="outageError"/> when it is an outage (retryable errors outlasted the retry limits).</summary>
+    private sealed class WriterFailure(string message, Exception? inner, string? outageError = null) : Exception(message, inner)
+    {
+        /// <summary>The last retryable error, when the writer stops because DynamoDB is unavailable; null otherwise.</summary>
+        public string? OutageError { get; } = outageError;
+    }
 }

@@ -30,23 +30,35 @@ public enum WriteMode
 /// Throttling (<c>ProvisionedThroughputExceededException</c>, <c>ThrottlingException</c>, <c>RequestLimitExceeded</c>),
 /// unprocessed items, HTTP 500/503, timeouts and dropped connections are retried after exponential backoff with full
 /// jitter (a random delay between 0 and <c>min(MaxDelay, BaseDelay x 2^(n-1))</c> before the n-th retry in a row).
-/// Only what was not written is sent again. A <c>ValidationException</c> is never retried. An item that runs out
-/// of attempts or time goes to the dead-letter sink. The AWS SDK client may retry too (its <c>MaxErrorRetry</c>); the
-/// connector's retry is the one that paces, so a client with <c>MaxErrorRetry = 0</c> is best for bulk writes.
+/// Only what was not written is sent again. A <c>ValidationException</c> is never retried (the item is dead-lettered).
+/// When an item runs out of attempts or time, the service is failing, not the item: the writer stops with
+/// <see cref="DynamoDbUnavailableException"/>, and what it had not written stays unwritten and unacknowledged (never
+/// dead-lettered), so a rerun writes it. The AWS SDK client may retry too, out of the connector's sight (its
+/// <c>MaxErrorRetry</c>, and <c>MaxStaleConnectionRetries</c> for reset connections): the connector's retry is the one
+/// that paces and counts, and in conditional modes it must see every failed attempt to tell a write of its own found by
+/// its retry (written) from an item that was there before (skipped), so give it a client with both set to 0.
 /// </remarks>
 public sealed class RetryOptions
 {
     /// <summary>
-    /// The most times one item is sent before it is dead-lettered. Default 20; valid 1 to 1,000,000, or null to
-    /// retry forever (bounded by <see cref="MaxRetryTime"/> when that is set).
+    /// The most times one item is sent before the writer stops with <see cref="DynamoDbUnavailableException"/>.
+    /// Default 20; valid 1 to 1,000,000, or null to retry forever (bounded by <see cref="MaxRetryTime"/> when that is set).
     /// </summary>
     public int? MaxAttempts { get; set; } = 20;
 
     /// <summary>
-    /// The longest time an item is retried, from its first attempt, before it is dead-lettered. Default 15 minutes;
+    /// The longest time an item is retried, from its first attempt, before the writer stops with
+    /// <see cref="DynamoDbUnavailableException"/> (the longest outage a job rides out). Default 15 minutes;
     /// valid 1 second to 7 days, or null for no limit (bounded by <see cref="MaxAttempts"/> when that is set).
     /// </summary>
     public TimeSpan? MaxRetryTime { get; set; } = TimeSpan.FromMinutes(15);
+
+    /// <summary>
+    /// The longest one request may go unanswered before it is given up and retried as a timeout (it may have applied),
+    /// so a stalled connection costs this, not the client's own timeout. Default 30 s; valid 100 ms to 10 minutes, or
+    /// null to leave it to the client.
+    /// </summary>
+    public TimeSpan? AttemptTimeout { get; set; } = TimeSpan.FromSeconds(30);
 
     /// <summary>The backoff before the first retry is up to this. Default 50 ms; valid 1 ms to 1 minute.</summary>
     public TimeSpan BaseDelay { get; set; } = TimeSpan.FromMilliseconds(50);
@@ -70,6 +82,8 @@ public sealed class RetryOptions
             yield return $"{prefix}MaxAttempts is {attempts}; it must be between 1 and 1,000,000, or null to retry forever.";
         if (MaxRetryTime is { } time && (time < TimeSpan.FromSeconds(1) || time > TimeSpan.FromDays(7)))
             yield return $"{prefix}MaxRetryTime is {time}; it must be between 1 second and 7 days, or null for no limit.";
+        if (AttemptTimeout is { } attempt && (attempt < TimeSpan.FromMilliseconds(100) || attempt > TimeSpan.FromMinutes(10)))
+            yield return $"{prefix}AttemptTimeout is {attempt}; it must be between 100 ms and 10 minutes, or null to leave it to the client.";
         if (BaseDelay < TimeSpan.FromMilliseconds(1) || BaseDelay > TimeSpan.FromMinutes(1))
             yield return $"{prefix}BaseDelay is {BaseDelay}; it must be between 1 ms and 1 minute.";
         if (MaxDelay < BaseDelay || MaxDelay > TimeSpan.FromMinutes(10))

@@ -33,6 +33,7 @@ public interface IDynamoDbWriter : IAsyncDisposable
     /// invalid item goes to the dead-letter sink, not to an exception.
     /// </summary>
     /// <exception cref="TableWriteException">The writer failed earlier.</exception>
+    /// <exception cref="DynamoDbUnavailableException">The writer stopped earlier because DynamoDB was unavailable.</exception>
     /// <exception cref="OperationCanceledException">Cancelled before the item was accepted (it was not).</exception>
     ValueTask WriteAsync(Dictionary<string, AttributeValue> item, CancellationToken cancellationToken = default);
 
@@ -52,6 +53,10 @@ public interface IDynamoDbWriter : IAsyncDisposable
     /// returns the summary. Calling it again returns the same summary.
     /// </summary>
     /// <exception cref="TableWriteException">The writer failed; the exception carries the summary.</exception>
+    /// <exception cref="DynamoDbUnavailableException">
+    /// DynamoDB stayed unreachable or kept failing (throttling, 5xx, timeouts) past <see cref="RetryOptions"/>: the
+    /// items not written are abandoned, not dead-lettered; the exception carries the summary.
+    /// </exception>
     Task<WriteSummary> CompleteAsync(CancellationToken cancellationToken = default);
 }
 
@@ -68,6 +73,7 @@ public interface IDynamoDbWriterFactory
     /// <exception cref="ArgumentException">The options are invalid (the message lists every problem).</exception>
     /// <exception cref="InvalidOperationException">The table already has writers in this process with different throughput options.</exception>
     /// <exception cref="NotSupportedException">No registered object store handles <see cref="DynamoDbWriterOptions.DeadLetterUri"/>.</exception>
+    /// <exception cref="DynamoDbUnavailableException">DynamoDB could not be reached to describe the table.</exception>
     Task<IDynamoDbWriter> CreateAsync(string tableName, DynamoDbWriterOptions? options = null, CancellationToken cancellationToken = default);
 
     /// <summary>

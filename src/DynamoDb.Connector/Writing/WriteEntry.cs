@@ -43,6 +43,12 @@ internal sealed class WriteEntry(
     /// <summary>Why the last attempt failed.</summary>
     public string? LastError { get; set; }
 
+    /// <summary>
+    /// An attempt failed in a way that leaves it unknown whether DynamoDB applied it (a timeout, a dropped connection,
+    /// a server error): a later conditional attempt may find this very item.
+    /// </summary>
+    public bool MayHaveApplied { get; set; }
+
     public WriteRequest ToRequest() => Operation == RecordOperation.Put
         ? new WriteRequest { PutRequest = new PutRequest { Item = Payload } }
         : new WriteRequest { DeleteRequest = new DeleteRequest { Key = Payload } };

@@ -18,10 +18,13 @@ public sealed record WriteSummary
     /// <summary>Writes replaced by a later write of the same key before they were sent (the later one wins, as applying the input in order would).</summary>
     public long ItemsDeduplicated { get; init; }
 
-    /// <summary>Conditional puts not applied because their condition was false (not errors).</summary>
+    /// <summary>
+    /// Conditional puts not applied because their condition was false (not errors). A put whose earlier attempt may have
+    /// applied (its answer was lost) and whose retry finds an item equal to it counts as written instead.
+    /// </summary>
     public long ItemsSkippedByCondition { get; init; }
 
-    /// <summary>Items set aside in the dead-letter sink: invalid, rejected by DynamoDB, or out of retries.</summary>
+    /// <summary>Items set aside in the dead-letter sink: invalid, or rejected by DynamoDB for their content (never for throttling or an outage).</summary>
     public long ItemsDeadLettered { get; init; }
 
     /// <summary>Items accepted by <see cref="IDynamoDbWriter.WriteAsync(Dictionary{string, AttributeValue}, CancellationToken)"/> but neither written nor dead-lettered, because the writer was disposed without <see cref="IDynamoDbWriter.CompleteAsync"/> or failed. 0 after a successful completion.</summary>
@@ -42,7 +45,7 @@ public sealed record WriteSummary
     /// <summary>Of <see cref="ThrottledRequests"/>, those DynamoDB blamed on a hot key range (<c>KeyRangeThroughputExceeded</c>): a sign the input is sorted by key.</summary>
     public long HotKeyRangeThrottles { get; init; }
 
-    /// <summary>Requests sent again after a throttle, unprocessed items or a transient fault.</summary>
+    /// <summary>Requests sent again after a throttle, unprocessed items or a transient fault: one per failed request the writer saw (the SDK client's own retries it cannot see; see <see cref="RetryOptions"/>).</summary>
     public long Retries { get; init; }
 
     /// <summary>Time batches spent waiting for write capacity permits, summed over the batches in flight (so it can exceed <see cref="Elapsed"/>).</summary>

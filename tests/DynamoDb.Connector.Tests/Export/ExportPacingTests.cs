@@ -109,23 +109,38 @@ public sealed class ExportPacingTests(ITestOutputHelper output)
     }
 
     [Fact]
-    public async Task Export_WhenRetriesRunOut_FailsWithoutAManifest_NamingTheLastError()
+    public async Task Export_WhenRetriesRunOut_FailsAsUnavailableWithoutAManifest_NamingTheLastError()
     {
         using var h = new ExportHarness();
         h.Table(50);
         h.Dynamo.FaultFor = _ => Fault.Server();
 
-        var error = await Assert.ThrowsAsync<ExportException>(() => h.ExportAsync(h.Options(o =>
+        var error = await Assert.ThrowsAsync<DynamoDb.Connector.Writing.DynamoDbUnavailableException>(() => h.ExportAsync(h.Options(o =>
         {
             o.Retry.MaxAttempts = 4;
             o.TotalSegments = 1;
         })));
 
         Assert.Contains("failed 4 times in a row", error.Message);
-        Assert.Contains("InternalServerError", error.Message);
+        Assert.Contains("InternalServerError", error.LastError);
+        Assert.Equal("http://dynamodb.fake.local/", error.Endpoint);
         Assert.Contains("run the export again to resume", error.Message);
         Assert.False(File.Exists(h.Destination + "manifest"));
         Assert.Equal(4, h.Dynamo.Requests.Count(r => r.Operation == "Scan"));
+    }
+
+    [Fact]
+    public async Task Export_WhenDynamoDbIsUnreachable_FailsAsUnavailableBeforeWritingAnything()
+    {
+        using var h = new ExportHarness();
+        h.Table(50);
+        h.Dynamo.Unreachable = true;
+
+        var error = await Assert.ThrowsAsync<DynamoDb.Connector.Writing.DynamoDbUnavailableException>(() => h.ExportAsync(h.Options(o => o.TotalSegments = 1)));
+
+        Assert.Contains("Connection refused", error.LastError);
+        Assert.Contains("could not describe table 't'", error.Message);
+        Assert.False(Directory.Exists(h.Destination) && Directory.EnumerateFileSystemEntries(h.Destination).Any());
     }
 
     [Fact]

@@ -36,6 +36,9 @@ internal sealed class FakeDynamoDb : HttpMessageHandler
     /// <summary>Chooses a fault for each write request (after the scripted queue is empty); null for none.</summary>
     public Func<RequestInfo, Fault?>? FaultFor { get; set; }
 
+    /// <summary>While true, every request fails as a stopped server's do: the connection is refused.</summary>
+    public bool Unreachable { get; set; }
+
     public FakeTable AddTable(string name, KeySchema keys) => AddTable(new FakeTable(name, keys, _time));
 
     public FakeTable AddTable(FakeTable table)
@@ -68,6 +71,10 @@ internal sealed class FakeDynamoDb : HttpMessageHandler
 
     protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
     {
+        if (Unreachable)
+        {
+            throw new HttpRequestException("Connection refused (dynamodb.fake.local:80)", new System.Net.Sockets.SocketException((int)System.Net.Sockets.SocketError.ConnectionRefused));
+        }
         string target = request.Headers.TryGetValues("X-Amz-Target", out var values) ? values.First() : "";
         string operation = target[(target.IndexOf('.') + 1)..];
         byte[] body = await request.Content!.ReadAsByteArrayAsync(cancellationToken);
@@ -199,7 +206,8 @@ internal sealed class FakeDynamoDb : HttpMessageHandler
         if (RejectItem?.Invoke(item) is { } rejected) return Error(HttpStatusCode.BadRequest, "ValidationException", rejected);
         var record = new RequestRecord(_time.GetUtcNow(), "PutItem", 1, [table.KeyOf(item)]);
         Requests.Add(record);
-        if (NextFault("PutItem", 1, table) is { } fault)
+        var fault = NextFault("PutItem", 1, table);
+        if (fault is not null && fault.Kind != FaultKind.LostResponse)
         {
             record.Fault = fault.Kind.ToString();
             if (fault.Kind == FaultKind.Drop) throw new DroppedConnection();
@@ -213,10 +221,18 @@ internal sealed class FakeDynamoDb : HttpMessageHandler
         if (root.TryGetProperty("ConditionExpression", out var condition) && !table.ConditionHolds(item, condition.GetString()!, root))
         {
             record.Fault = "condition";
-            return Error(HttpStatusCode.BadRequest, "ConditionalCheckFailedException", "The conditional request failed");
+            // As DynamoDB does when asked: the item that failed the condition comes back in the error.
+            var old = root.TryGetProperty("ReturnValuesOnConditionCheckFailure", out var returned) && returned.GetString() == "ALL_OLD"
+                ? table.Items.GetValueOrDefault(table.KeyOf(item)) : null;
+            return Error(HttpStatusCode.BadRequest, "ConditionalCheckFailedException", "The conditional request failed", old);
         }
         var cost = table.Put(item);
         record.Applied.Add(table.KeyOf(item));
+        if (fault?.Kind == FaultKind.LostResponse)
+        {
+            record.Fault = "lost-response";
+            throw new DroppedConnection();
+        }
         record.TableUnits = cost.Table;
         record.IndexUnits = cost.Indexes;
         return Ok(w =>
@@ -354,12 +370,23 @@ internal sealed class FakeDynamoDb : HttpMessageHandler
         _ => throw new InvalidOperationException(fault.Kind.ToString()),
     };
 
-    private static HttpResponseMessage Error(HttpStatusCode status, string type, string message, params string[] reasons)
+    private static HttpResponseMessage Error(HttpStatusCode status, string type, string message, Dictionary<string, AttributeValue>? item) =>
+        Error(status, type, message, [], item);
+
+    private static HttpResponseMessage Error(HttpStatusCode status, string type, string message, params string[] reasons) =>
+        Error(status, type, message, reasons, null);
+
+    private static HttpResponseMessage Error(HttpStatusCode status, string type, string message, string[] reasons, Dictionary<string, AttributeValue>? item)
     {
         var response = Respond(status, w =>
         {
             w.WriteString("__type", "com.amazonaws.dynamodb.v20120810#" + type);
             w.WriteString("message", message);
+            if (item is not null)
+            {
+                w.WritePropertyName("Item");
+                w.WriteRawValue(DynamoDb.Connector.Export.ExportJson.FormatMap(item));
+            }
             if (reasons.Length > 0)
             {
                 // As in DynamoDB's model: ThrottlingException spells the member in camel case.
@@ -410,7 +437,7 @@ internal sealed class FakeDynamoDb : HttpMessageHandler
 /// <summary>What the fake knows about a write request when it chooses a fault.</summary>
 internal sealed record RequestInfo(string Operation, int Count, FakeTable Table, int Index);
 
-internal enum FaultKind { Unprocessed, Throttle, ThrottlingException, RequestLimitExceeded, ServerError, Drop, Validation, AccessDenied }
+internal enum FaultKind { Unprocessed, Throttle, ThrottlingException, RequestLimitExceeded, ServerError, Drop, Validation, AccessDenied, LostResponse }
 
 /// <summary>A scripted fault for one write request.</summary>
 internal sealed record Fault(FaultKind Kind)
@@ -435,6 +462,9 @@ internal sealed record Fault(FaultKind Kind)
     public static Fault Server(HttpStatusCode status = HttpStatusCode.InternalServerError) => new(FaultKind.ServerError) { Status = status };
 
     public static Fault Drop() => new(FaultKind.Drop);
+
+    /// <summary>PutItem only: the write applies, then the connection drops before the answer (the writer cannot know it applied).</summary>
+    public static Fault LostResponse() => new(FaultKind.LostResponse);
 
     public static Fault Validation(string message) => new(FaultKind.Validation) { Message = message };
 

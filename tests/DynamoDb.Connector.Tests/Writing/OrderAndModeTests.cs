@@ -127,6 +127,63 @@ public sealed class OrderAndModeTests
     }
 
     [Fact]
+    public async Task PutIfAbsent_WhenTheAnswerToAnAppliedWriteIsLost_CountsTheRetryAsWritten_NotSkipped()
+    {
+        using var h = new WriterHarness(new DynamoDbWriterOptions { Mode = WriteMode.PutIfAbsent });
+        var table = h.Table();
+        int lost = 0;
+        h.Dynamo.FaultFor = request =>
+        {
+            if (request.Index % 4 != 0 || lost == 20) return null;
+            lost++;
+            return Fault.LostResponse();
+        };
+        await using var writer = await h.Factory.CreateAsync("items");
+
+        var summary = await h.WriteAllAsync(writer, Enumerable.Range(0, 100).Select(i => Items.Of($"k{i:D3}", ("v", "new"))));
+
+        Assert.Equal(20, lost);
+        Assert.Equal(100, table.Items.Count);
+        // The retry of a lost write finds the item it wrote: that is this write having applied, not a skip.
+        Assert.Equal(0, summary.ItemsSkippedByCondition);
+        Assert.Equal(100, summary.ItemsWritten);
+        Assert.Equal(20, summary.Retries);
+        Assert.Equal(0, summary.ItemsDeadLettered);
+    }
+
+    [Fact]
+    public async Task PutIfAbsent_WhenTheAnswerIsLostAndAnotherItemWasThere_StillCountsASkip()
+    {
+        using var h = new WriterHarness(new DynamoDbWriterOptions { Mode = WriteMode.PutIfAbsent, MaxBatchesInFlight = 1 });
+        var table = h.Table();
+        table.Items["k001"] = Items.Of("k001", ("v", "old"));
+        // The write of k001 fails before it reaches the table; its retry meets the older item.
+        h.Dynamo.FaultFor = request => request.Table.Items.Count == 1 && request.Index < 3 ? Fault.Drop() : null;
+        await using var writer = await h.Factory.CreateAsync("items");
+
+        var summary = await h.WriteAllAsync(writer, [Items.Of("k001", ("v", "new"))]);
+
+        Assert.Equal("old", table.Items["k001"]["v"].S);
+        Assert.Equal(1, summary.ItemsSkippedByCondition);
+        Assert.Equal(0, summary.ItemsWritten);
+    }
+
+    [Fact]
+    public async Task PutIfAbsent_AnEqualItemThatWasThereBefore_IsSkipped()
+    {
+        using var h = new WriterHarness(new DynamoDbWriterOptions { Mode = WriteMode.PutIfAbsent });
+        var table = h.Table();
+        table.Items["k001"] = Items.Of("k001", ("v", "same"));
+        await using var writer = await h.Factory.CreateAsync("items");
+
+        var summary = await h.WriteAllAsync(writer, [Items.Of("k001", ("v", "same"))]);
+
+        // Without an attempt that may have applied, the item found is not this write's.
+        Assert.Equal(1, summary.ItemsSkippedByCondition);
+        Assert.Equal(0, summary.ItemsWritten);
+    }
+
+    [Fact]
     public async Task ConditionalPut_WhenThrottled_RetriesOnlyTheThrottledItems()
     {
         using var h = new WriterHarness(new DynamoDbWriterOptions { Mode = WriteMode.PutIfAbsent, MaxBatchesInFlight = 1 });

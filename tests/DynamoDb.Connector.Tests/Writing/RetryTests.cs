@@ -122,37 +122,104 @@ public sealed class RetryTests
     }
 
     [Fact]
-    public async Task WriteAsync_WhenRetriesRunOut_DeadLettersTheItemsInsteadOfDroppingThem()
+    public async Task WriteAsync_WhenThrottlingOutlastsTheRetries_StopsWithUnavailable_AndDeadLettersNothing()
     {
         using var h = new WriterHarness(new DynamoDbWriterOptions { MaxBatchesInFlight = 1, Retry = { MaxAttempts = 3 } });
         var table = h.Table();
         h.Dynamo.FaultFor = _ => Fault.Throttle();
         await using var writer = await h.Factory.CreateAsync("items");
 
-        var summary = await h.WriteAllAsync(writer, Batch(10));
+        var error = await Assert.ThrowsAsync<DynamoDbUnavailableException>(() => h.WriteAllAsync(writer, Batch(10)));
 
         Assert.Equal(3, h.Dynamo.Requests.Count);
         Assert.Empty(table.Items);
-        Assert.Equal(10, summary.ItemsDeadLettered);
-        Assert.All(summary.DeadLetters, l => Assert.StartsWith("gave up after 3 attempts", l.Reason, StringComparison.Ordinal));
-        Assert.All(summary.DeadLetters, l => Assert.Contains("ProvisionedThroughputExceededException", l.Reason, StringComparison.Ordinal));
-        Assert.Equal(0, summary.ItemsAbandoned);
+        Assert.Equal("http://dynamodb.fake.local/", error.Endpoint);
+        Assert.Contains("ProvisionedThroughputExceededException", error.LastError, StringComparison.Ordinal);
+        Assert.Contains("failed 3 times in a row", error.Message, StringComparison.Ordinal);
+        // Throttling is the table's state, not the items' fault: they are not dead letters, they stay unwritten.
+        Assert.Equal(0, error.Summary!.ItemsDeadLettered);
+        Assert.Equal(10, error.Summary.ItemsAbandoned);
+        Assert.Equal(2, error.Summary.Retries);
     }
 
     [Fact]
-    public async Task WriteAsync_WhenRetryTimeRunsOut_DeadLettersTheItems()
+    public async Task WriteAsync_WhenServerErrorsOutlastTheRetryTime_StopsWithUnavailable_AndDeadLettersNothing()
     {
         using var h = new WriterHarness(new DynamoDbWriterOptions { MaxBatchesInFlight = 1, Retry = { MaxAttempts = null, MaxRetryTime = TimeSpan.FromSeconds(30) } });
         h.Table();
         h.Dynamo.FaultFor = _ => Fault.Server();
         await using var writer = await h.Factory.CreateAsync("items");
 
-        var summary = await h.WriteAllAsync(writer, Batch(3));
+        var error = await Assert.ThrowsAsync<DynamoDbUnavailableException>(() => h.WriteAllAsync(writer, Batch(3)));
 
-        Assert.Equal(3, summary.ItemsDeadLettered);
+        Assert.Equal(0, error.Summary!.ItemsDeadLettered);
+        Assert.Equal(3, error.Summary.ItemsAbandoned);
+        Assert.Contains("InternalServerError", error.LastError, StringComparison.Ordinal);
         var span = h.Dynamo.Requests[^1].At - h.Dynamo.Requests[0].At;
         Assert.InRange(span, TimeSpan.FromSeconds(10), TimeSpan.FromSeconds(30));
         Assert.InRange(h.Time.GetUtcNow() - h.Dynamo.Requests[0].At, TimeSpan.FromSeconds(30), TimeSpan.FromSeconds(55));
+    }
+
+    [Theory]
+    [InlineData(WriteMode.Put)]
+    [InlineData(WriteMode.PutIfAbsent)]
+    public async Task WriteAsync_WhenDynamoDbGoesDown_StopsEveryBatchWithUnavailable_AndLeavesTheRestUnwritten(WriteMode mode)
+    {
+        using var h = new WriterHarness(new DynamoDbWriterOptions { Mode = mode, Retry = { MaxAttempts = 4 } });
+        var table = h.Table();
+        h.Dynamo.FaultFor = request => request.Index >= 3 ? Fault.Drop() : null;
+        await using var writer = await h.Factory.CreateAsync("items");
+
+        var error = await Assert.ThrowsAsync<DynamoDbUnavailableException>(() => h.WriteAllAsync(writer, Batch(500)));
+
+        var summary = error.Summary!;
+        Assert.Equal(0, summary.ItemsDeadLettered);
+        Assert.Equal(table.Items.Count, summary.ItemsWritten);
+        // Every item is either written or accounted as not written: none is lost between the two.
+        Assert.Equal(500, summary.ItemsWritten + summary.ItemsAbandoned);
+        Assert.Contains("reset", error.LastError, StringComparison.OrdinalIgnoreCase);
+        Assert.Contains(h.Logs.Entries, e => e.Id.Id == 104);
+        // The writer stops taking items, with the same exception.
+        await Assert.ThrowsAsync<DynamoDbUnavailableException>(() => writer.WriteAsync(Items.Of("late")).AsTask());
+    }
+
+    [Fact]
+    public async Task CreateAsync_WhenDynamoDbIsUnreachable_ThrowsUnavailableNamingTheEndpoint()
+    {
+        using var h = new WriterHarness();
+        h.Table();
+        h.Dynamo.Unreachable = true;
+
+        var error = await Assert.ThrowsAsync<DynamoDbUnavailableException>(() => h.Factory.CreateAsync("items"));
+
+        Assert.Equal("http://dynamodb.fake.local/", error.Endpoint);
+        Assert.Contains("Connection refused", error.LastError, StringComparison.Ordinal);
+        Assert.Contains("could not describe table 'items'", error.Message, StringComparison.Ordinal);
+        Assert.Null(error.Summary);
+    }
+
+    [Theory]
+    [InlineData(WriteMode.Put, 1)]
+    [InlineData(WriteMode.Put, 7)]
+    [InlineData(WriteMode.PutIfAbsent, 1)]
+    [InlineData(WriteMode.PutIfAbsent, 7)]
+    public async Task Retries_CountEveryRequestSentAgain_ExactlyOncePerFault(WriteMode mode, int faults)
+    {
+        using var h = new WriterHarness(new DynamoDbWriterOptions { Mode = mode }, random: () => 0.5);
+        var table = h.Table();
+        var kinds = new[] { Fault.Throttle(), Fault.Server(), Fault.Drop(), Fault.RequestLimit(), Fault.Server(HttpStatusCode.ServiceUnavailable), Fault.Throttling(), Fault.Drop() };
+        int injected = 0;
+        h.Dynamo.FaultFor = request => request.Index % 2 == 1 && injected < faults ? kinds[injected++ % kinds.Length] : null;
+        await using var writer = await h.Factory.CreateAsync("items");
+
+        var summary = await h.WriteAllAsync(writer, Batch(400));
+
+        Assert.Equal(faults, injected);
+        Assert.Equal(faults, h.Dynamo.Requests.Count(r => r.Fault is not null));
+        Assert.Equal(faults, summary.Retries);
+        Assert.Equal(h.Dynamo.Requests.Count, summary.Requests);
+        Assert.Equal(400, table.Items.Count);
+        Assert.Equal(400, summary.ItemsWritten);
     }
 
     [Fact]

@@ -140,7 +140,7 @@ public sealed class ValidationAndLifecycleTests
     }
 
     [Fact]
-    public async Task CompleteAsync_WhenDynamoDbDeniesAccess_FailsWithTheSummary_AndDeadLettersTheBatch()
+    public async Task CompleteAsync_WhenDynamoDbDeniesAccess_FailsWithTheSummary_AndLeavesTheBatchUnwritten_NotDeadLettered()
     {
         using var h = new WriterHarness(new DynamoDbWriterOptions { MaxBatchesInFlight = 1 });
         h.Table();
@@ -150,7 +150,9 @@ public sealed class ValidationAndLifecycleTests
         var error = await Assert.ThrowsAsync<TableWriteException>(() => h.WriteAllAsync(writer, Enumerable.Range(0, 10).Select(i => Items.Of($"k{i}"))));
 
         Assert.Contains("AccessDeniedException", error.Message, StringComparison.Ordinal);
-        Assert.Equal(10, error.Summary.ItemsDeadLettered);
+        // Access is the caller's to fix, not the items': a rerun with access writes them.
+        Assert.Equal(0, error.Summary.ItemsDeadLettered);
+        Assert.Equal(10, error.Summary.ItemsAbandoned);
         Assert.Equal(0, error.Summary.ItemsWritten);
         Assert.Contains(h.Logs.Entries, e => e.Id.Id == 104);
         await Assert.ThrowsAsync<TableWriteException>(() => writer.CompleteAsync());

@@ -1,0 +1,278 @@
+using System.Net;
+using System.Net.Sockets;
+
+namespace DynamoDb.Connector.IntegrationTests.Infrastructure;
+
+/// <summary>What <see cref="FaultProxy"/> does with connections.</summary>
+public enum ProxyMode
+{
+    /// <summary>Relays both ways (and drops the responses <see cref="FaultProxy.DropResponse"/> picks).</summary>
+    Forward,
+    /// <summary>Listens no more: a connection attempt is refused, and open connections are reset.</summary>
+    Refuse,
+    /// <summary>Accepts a connection and resets it at once.</summary>
+    Reset,
+    /// <summary>Accepts a connection, reads what comes and never answers; open connections get no further answer either (until the proxy is disposed).</summary>
+    Stall,
+}
+
+/// <summary>
+/// A TCP proxy on a loopback port of its own in front of a real server (dynalite), for outages a real server does
+/// not have: it refuses connections as a stopped server does, resets them, stalls them, or drops a response after
+/// the server acted on the request (the client then cannot know whether its write applied). Point a client's
+/// ServiceURL at <see cref="Endpoint"/>.
+/// </summary>
+internal sealed class FaultProxy : IAsyncDisposable
+{
+    private readonly IPEndPoint _target;
+    private readonly Lock _lock = new();
+    private readonly List<Connection> _open = [];
+    private readonly CancellationTokenSource _disposed = new();
+    private TcpListener? _listener;
+    private Task _accepting = Task.CompletedTask;
+    private ProxyMode _mode = ProxyMode.Forward;
+    private int _responses, _dropped, _connections;
+
+    public FaultProxy(Uri target)
+    {
+        _target = new IPEndPoint(IPAddress.Parse(target.Host), target.Port);
+        var probe = new TcpListener(IPAddress.Loopback, 0);
+        probe.Start();
+        Port = ((IPEndPoint)probe.LocalEndpoint).Port;
+        probe.Stop();
+        Listen();
+    }
+
+    public int Port { get; }
+
+    public Uri Endpoint => new($"http://127.0.0.1:{Port}");
+
+    /// <summary>Responses relayed, or dropped, so far.</summary>
+    public int Responses => Volatile.Read(ref _responses);
+
+    /// <summary>Responses dropped so far (the server acted on the request; the client saw its connection reset).</summary>
+    public int Dropped => Volatile.Read(ref _dropped);
+
+    /// <summary>Connections accepted so far.</summary>
+    public int Connections => Volatile.Read(ref _connections);
+
+    /// <summary>
+    /// Called with the number of each response (1, 2, ...) as it starts: true resets the client's connection instead
+    /// of relaying it. Null relays every response.
+    /// </summary>
+    public Func<int, bool>? DropResponse { get; set; }
+
+    /// <summary>Called with the number of each response before it is relayed (or dropped): a test switches modes from here at an exact point.</summary>
+    public Action<int>? OnResponse { get; set; }
+
+    /// <summary>
+    /// Called as each request starts, with its DynamoDB operation (from <c>X-Amz-Target</c>, such as <c>BatchWriteItem</c>),
+    /// before it is forwarded: a test switches modes from here to fail exactly that request.
+    /// </summary>
+    public Action<string>? OnRequest { get; set; }
+
+    public ProxyMode Mode
+    {
+        get { lock (_lock) return _mode; }
+        set => SetMode(value);
+    }
+
+    private void SetMode(ProxyMode mode)
+    {
+        List<Connection> reset;
+        lock (_lock)
+        {
+            if (_mode == mode) return;
+            var before = _mode;
+            _mode = mode;
+            // A stopped or broken server takes its open connections with it; a stalled one leaves them hanging.
+            reset = mode is ProxyMode.Refuse or ProxyMode.Reset ? [.. _open] : [];
+            if (mode == ProxyMode.Refuse)
+            {
+                _listener?.Stop();
+                _listener = null;
+            }
+            else if (before == ProxyMode.Refuse)
+            {
+                Listen();
+            }
+        }
+        foreach (var connection in reset) connection.Reset();
+    }
+
+    private void Listen()
+    {
+        var listener = new TcpListener(IPAddress.Loopback, Port);
+        listener.Server.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, true);
+        listener.Start();
+        _listener = listener;
+        _accepting = AcceptAsync(listener);
+    }
+
+    private async Task AcceptAsync(TcpListener listener)
+    {
+        while (!_disposed.IsCancellationRequested)
+        {
+            Socket client;
+            try
+            {
+                client = await listener.AcceptSocketAsync(_disposed.Token).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is SocketException or ObjectDisposedException or OperationCanceledException or InvalidOperationException)
+            {
+                return; // stopped: refusing, or disposed
+            }
+            Interlocked.Increment(ref _connections);
+            _ = ServeAsync(client);
+        }
+    }
+
+    private async Task ServeAsync(Socket client)
+    {
+        var connection = new Connection(client);
+        ProxyMode mode;
+        lock (_lock)
+        {
+            mode = _mode;
+            if (mode != ProxyMode.Refuse) _open.Add(connection);
+        }
+        try
+        {
+            switch (mode)
+            {
+                case ProxyMode.Refuse or ProxyMode.Reset:
+                    connection.Reset();
+                    return;
+                case ProxyMode.Stall:
+                    await connection.DrainAsync(_disposed.Token).ConfigureAwait(false);
+                    return;
+            }
+            using var server = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+            await server.ConnectAsync(_target, _disposed.Token).ConfigureAwait(false);
+            connection.Server = server;
+            var upstream = RelayRequestsAsync(connection);
+            var downstream = RelayResponsesAsync(connection);
+            await Task.WhenAny(upstream, downstream).ConfigureAwait(false);
+            connection.Reset();
+            await Task.WhenAll(upstream, downstream).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is SocketException or ObjectDisposedException or OperationCanceledException or IOException)
+        {
+            connection.Reset();
+        }
+        finally
+        {
+            lock (_lock) _open.Remove(connection);
+        }
+    }
+
+    private async Task RelayRequestsAsync(Connection connection)
+    {
+        var buffer = new byte[64 * 1024];
+        while (true)
+        {
+            int read = await connection.Client.ReceiveAsync(buffer, SocketFlags.None, _disposed.Token).ConfigureAwait(false);
+            if (read == 0) return;
+            // Bytes from the client after a response mean a new request on this connection.
+            if (Interlocked.Exchange(ref connection.AwaitingResponse, 1) == 0 && OnRequest is { } onRequest)
+            {
+                onRequest(OperationOf(buffer.AsSpan(0, read)));
+                if (Mode != ProxyMode.Forward && Mode != ProxyMode.Stall) return;
+            }
+            await connection.Server!.SendAsync(buffer.AsMemory(0, read), SocketFlags.None, _disposed.Token).ConfigureAwait(false);
+        }
+    }
+
+    private async Task RelayResponsesAsync(Connection connection)
+    {
+        var buffer = new byte[64 * 1024];
+        while (true)
+        {
+            int read = await connection.Server!.ReceiveAsync(buffer, SocketFlags.None, _disposed.Token).ConfigureAwait(false);
+            if (read == 0) return;
+            if (Interlocked.Exchange(ref connection.AwaitingResponse, 0) == 1)
+            {
+                int number = Interlocked.Increment(ref _responses);
+                OnResponse?.Invoke(number);
+                if (Mode == ProxyMode.Stall)
+                {
+                    await Task.Delay(Timeout.Infinite, _disposed.Token).ConfigureAwait(false);
+                }
+                if (Mode != ProxyMode.Forward || DropResponse?.Invoke(number) == true)
+                {
+                    Interlocked.Increment(ref _dropped);
+                    connection.Reset();
+                    return;
+                }
+            }
+            await connection.Client.SendAsync(buffer.AsMemory(0, read), SocketFlags.None, _disposed.Token).ConfigureAwait(false);
+        }
+    }
+
+    private static string OperationOf(ReadOnlySpan<byte> head)
+    {
+        string text = System.Text.Encoding.ASCII.GetString(head[..Math.Min(head.Length, 4096)]);
+        int at = text.IndexOf("X-Amz-Target: DynamoDB_20120810.", StringComparison.OrdinalIgnoreCase);
+        if (at < 0) return "";
+        int start = at + "X-Amz-Target: DynamoDB_20120810.".Length;
+        int end = text.IndexOf('\r', start);
+        return end < 0 ? text[start..] : text[start..end];
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _disposed.CancelAsync().ConfigureAwait(false);
+        List<Connection> open;
+        lock (_lock)
+        {
+            _listener?.Stop();
+            _listener = null;
+            open = [.. _open];
+        }
+        foreach (var connection in open) connection.Reset();
+        await _accepting.ConfigureAwait(false);
+        _disposed.Dispose();
+    }
+
+    private sealed class Connection(Socket client)
+    {
+        private int _reset;
+
+        public Socket Client { get; } = client;
+
+        public Socket? Server { get; set; }
+
+        public int AwaitingResponse;
+
+        /// <summary>Closes both sides with a TCP reset, as a crashed server or a broken network does.</summary>
+        public void Reset()
+        {
+            if (Interlocked.Exchange(ref _reset, 1) == 1) return;
+            try
+            {
+                Client.LingerState = new LingerOption(true, 0);
+            }
+            catch (Exception e) when (e is SocketException or ObjectDisposedException)
+            {
+                // Already closed.
+            }
+            Client.Dispose();
+            Server?.Dispose();
+        }
+
+        public async Task DrainAsync(CancellationToken cancellationToken)
+        {
+            var buffer = new byte[16 * 1024];
+            try
+            {
+                while (Volatile.Read(ref _reset) == 0 && await Client.ReceiveAsync(buffer, SocketFlags.None, cancellationToken).ConfigureAwait(false) > 0)
+                {
+                }
+            }
+            finally
+            {
+                Reset();
+            }
+        }
+    }
+}
