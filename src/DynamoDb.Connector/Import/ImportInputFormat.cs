@@ -47,10 +47,15 @@ public sealed class ImportInputFormat
             ? (given, "given")
             : found.Format ?? await DetectFormatAsync(found.Files[0].Uri, cancellationToken).ConfigureAwait(false);
         var splits = await CutAsync(found.Files, format, options, cancellationToken).ConfigureAwait(false);
-        return new ImportPlan(options.Source, found.Kind, format, reason, splits, found.ExpectedItems) { Verified = options.Verify };
+        var (ordering, orderingReason) = ImportOrderingRules.Decide(found.Kind, format, found.TableExport, options.KeysUniqueAcrossFiles, splits.Count);
+        return new ImportPlan(options.Source, found.Kind, format, reason, splits, found.ExpectedItems) { Verified = options.Verify, Ordering = ordering, OrderingReason = orderingReason };
     }
 
-    private sealed record FoundFiles(ImportSourceKind Kind, List<SplitFile> Files, (ItemFileFormat, string)? Format, long? ExpectedItems);
+    private sealed record FoundFiles(ImportSourceKind Kind, List<SplitFile> Files, (ItemFileFormat, string)? Format, long? ExpectedItems)
+    {
+        /// <summary>For an EMR manifest: why it is the export of one table, or null when it may not be (see <see cref="ImportOrderingRules.TableExportOf"/>).</summary>
+        public string? TableExport { get; init; }
+    }
 
     private async Task<FoundFiles> FindFilesAsync(ImportSourceOptions options, CancellationToken cancellationToken)
     {
@@ -144,7 +149,7 @@ public sealed class ImportInputFormat
         var format = files.FirstOrDefault(f => f.Size > 0) is { } first
             ? await DetectFormatAsync(first.Uri, cancellationToken).ConfigureAwait(false)
             : (ItemFileFormat.DataPipeline, $"EMR manifest {manifestUri} (every file empty)");
-        return new FoundFiles(ImportSourceKind.EmrManifest, files, format, expected);
+        return new FoundFiles(ImportSourceKind.EmrManifest, files, format, expected) { TableExport = ImportOrderingRules.TableExportOf(manifest) };
     }
 
     private async Task<FoundFiles> FromNativeExportAsync(IObjectStore store, string summaryUri, bool verify, CancellationToken cancellationToken)
