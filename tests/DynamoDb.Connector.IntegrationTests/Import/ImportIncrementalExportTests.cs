@@ -1,12 +1,8 @@
 using System.Globalization;
 using System.Text;
-using Amazon.DynamoDBv2;
-using Amazon.S3;
 using DynamoDb.Connector.Formats.Lines;
 using DynamoDb.Connector.Import;
-using DynamoDb.Connector.IntegrationTests.Cli;
 using DynamoDb.Connector.IntegrationTests.Infrastructure;
-using Microsoft.Extensions.DependencyInjection;
 
 namespace DynamoDb.Connector.IntegrationTests.Import;
 
@@ -18,31 +14,13 @@ namespace DynamoDb.Connector.IntegrationTests.Import;
 public sealed class ImportIncrementalExportTests : IAsyncLifetime
 {
     private const string ExportId = "01700000000000-abcdef01";
-    private readonly AmazonDynamoDBClient _client;
-    private readonly AmazonS3Client _s3;
-    private readonly ServiceProvider _services;
-    private readonly ImportJob _job;
-    private readonly string _table = LocalServers.UniqueName("incremental");
-    private readonly TempFolder _temp = new();
+    private readonly ImportTestContext _c;
 
-    public ImportIncrementalExportTests(LocalServers servers)
-    {
-        _client = servers.CreateDynamoDbClient();
-        _s3 = servers.CreateS3Client();
-        _services = ImportFixture.CreateServices(_client, _s3);
-        _job = _services.GetRequiredService<ImportJob>();
-    }
+    public ImportIncrementalExportTests(LocalServers servers) => _c = new ImportTestContext(servers, "incremental");
 
-    public Task InitializeAsync() => TestTables.CreateTableAsync(_client, _table, indexes: false);
+    public Task InitializeAsync() => TestTables.CreateTableAsync(_c.Client, _c.Table, indexes: false);
 
-    public async Task DisposeAsync()
-    {
-        await _client.DeleteTableAsync(_table);
-        await _services.DisposeAsync();
-        _client.Dispose();
-        _s3.Dispose();
-        _temp.Dispose();
-    }
+    public Task DisposeAsync() => _c.DisposeAsync().AsTask();
 
     private static string Key(int sk) => $"\"Keys\":{{\"pk\":{{\"S\":\"inc\"}},\"sk\":{{\"N\":\"{sk.ToString(CultureInfo.InvariantCulture)}\"}}}}";
 
@@ -60,7 +38,7 @@ public sealed class ImportIncrementalExportTests : IAsyncLifetime
     /// </summary>
     private async Task<string> WriteExportAsync()
     {
-        string root = _temp.Combine("export") + "/";
+        string root = _c.Temp.Combine("export") + "/";
         string folder = Path.Combine(root, "AWSDynamoDB", ExportId) + "/";
         Directory.CreateDirectory(folder + "data");
         var files = new (string Name, string Text, int Count)[]
@@ -83,7 +61,7 @@ public sealed class ImportIncrementalExportTests : IAsyncLifetime
 
     private ImportJobOptions Options(string source)
     {
-        var options = ImportFixture.OptionsFor(_table, source);
+        var options = ImportFixture.OptionsFor(_c.Table, source);
         options.Source.TargetSplitBytes = 64 * 1024; // every file cut into ranges
         options.Workers = 4;
         return options;
@@ -91,7 +69,7 @@ public sealed class ImportIncrementalExportTests : IAsyncLifetime
 
     private async Task AssertAppliedByTimestampAsync()
     {
-        var items = await TestTables.ScanAsync(_client, _table);
+        var items = await TestTables.ScanAsync(_c.Client, _c.Table);
         Assert.Equal(Enumerable.Range(500, 500), items.Select(i => int.Parse(i["sk"].N, CultureInfo.InvariantCulture)).Order());
         Assert.All(items, i => Assert.Equal("v1", i["v"].S));
     }
@@ -101,7 +79,7 @@ public sealed class ImportIncrementalExportTests : IAsyncLifetime
     {
         string source = await WriteExportAsync();
 
-        var result = await _job.RunAsync(Options(source));
+        var result = await _c.Job.RunAsync(Options(source));
 
         Assert.Equal(ItemFileFormat.DynamoDbJsonIncremental, result.Plan.Format);
         Assert.Equal(ImportOrdering.ByWriteTimestamp, result.Plan.Ordering);
@@ -119,7 +97,7 @@ public sealed class ImportIncrementalExportTests : IAsyncLifetime
         string source = await WriteExportAsync();
         using var cancel = new CancellationTokenSource();
         var options = Options(source);
-        options.CheckpointUri = _temp.Combine("checkpoint");
+        options.CheckpointUri = _c.Temp.Combine("checkpoint");
         int applied = 0;
         options.Transform = record =>
         {
@@ -128,9 +106,9 @@ public sealed class ImportIncrementalExportTests : IAsyncLifetime
             return [record];
         };
 
-        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => _job.RunAsync(options, cancel.Token));
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => _c.Job.RunAsync(options, cancel.Token));
         options.Transform = null;
-        var result = await _job.RunAsync(options);
+        var result = await _c.Job.RunAsync(options);
 
         Assert.True(result.SplitsSkipped >= 1, $"{result.SplitsSkipped} splits skipped");
         Assert.InRange(result.ItemsRead, 1, 2000 - 700);

@@ -1,9 +1,7 @@
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
-using Amazon.DynamoDBv2;
 using Amazon.DynamoDBv2.Model;
-using Amazon.S3;
 using DynamoDb.Connector.Formats.Manifests;
 using DynamoDb.Connector.Import;
 using DynamoDb.Connector.IntegrationTests.Cli;
@@ -20,33 +18,13 @@ namespace DynamoDb.Connector.IntegrationTests.Import;
 [Collection(LocalServersCollection.Name)]
 public sealed class ImportOrderTests : IAsyncLifetime
 {
-    private readonly LocalServers _servers;
-    private readonly AmazonDynamoDBClient _client;
-    private readonly AmazonS3Client _s3;
-    private readonly ServiceProvider _services;
-    private readonly ImportJob _job;
-    private readonly string _table = LocalServers.UniqueName("order");
-    private readonly TempFolder _temp = new();
+    private readonly ImportTestContext _c;
 
-    public ImportOrderTests(LocalServers servers)
-    {
-        _servers = servers;
-        _client = servers.CreateDynamoDbClient();
-        _s3 = servers.CreateS3Client();
-        _services = ImportFixture.CreateServices(_client, _s3);
-        _job = _services.GetRequiredService<ImportJob>();
-    }
+    public ImportOrderTests(LocalServers servers) => _c = new ImportTestContext(servers, "order");
 
-    public Task InitializeAsync() => TestTables.CreateTableAsync(_client, _table, indexes: false);
+    public Task InitializeAsync() => TestTables.CreateTableAsync(_c.Client, _c.Table, indexes: false);
 
-    public async Task DisposeAsync()
-    {
-        await _client.DeleteTableAsync(_table);
-        await _services.DisposeAsync();
-        _client.Dispose();
-        _s3.Dispose();
-        _temp.Dispose();
-    }
+    public Task DisposeAsync() => _c.DisposeAsync().AsTask();
 
     private static string Line(string pk, int sk, string value, int pad = 0)
     {
@@ -79,7 +57,7 @@ public sealed class ImportOrderTests : IAsyncLifetime
 
     private async Task AssertTableHoldsAsync(Dictionary<string, string> expected)
     {
-        var actual = (await TestTables.ScanAsync(_client, _table)).ToDictionary(TestTables.KeyOf, i => i["v"].S);
+        var actual = (await TestTables.ScanAsync(_c.Client, _c.Table)).ToDictionary(TestTables.KeyOf, i => i["v"].S);
         Assert.Equal(expected.Keys.Order(StringComparer.Ordinal), actual.Keys.Order(StringComparer.Ordinal));
         var wrong = expected.Where(p => actual[p.Key] != p.Value).Select(p => $"{p.Key}={actual[p.Key]}").ToList();
         Assert.True(wrong.Count == 0, $"{wrong.Count} keys hold an earlier value: {string.Join(", ", wrong.Take(5))}");
@@ -93,10 +71,10 @@ public sealed class ImportOrderTests : IAsyncLifetime
         int filler = 0;
         Append(text, expected, ref filler, at: 880_000, "early", until: 1_080_000); // split 0 (the first MiB)
         Append(text, expected, ref filler, at: 1_080_000, "late", until: 1_500_000); // split 1
-        string file = _temp.Combine("items.json");
+        string file = _c.Temp.Combine("items.json");
         await File.WriteAllTextAsync(file, text.ToString());
 
-        var run = await CliProcess.RunAsync(_servers, ["import", "--source", file, "--table", _table, "--split-size-mb", "1", "--workers", "2", "--write-capacity", "100000", "--json"]);
+        var run = await CliProcess.RunAsync(_c.Servers, ["import", "--source", file, "--table", _c.Table, "--split-size-mb", "1", "--workers", "2", "--write-capacity", "100000", "--json"]);
 
         Assert.True(run.ExitCode == 0, run.ToString());
         using var json = JsonDocument.Parse(run.Stdout);
@@ -115,15 +93,15 @@ public sealed class ImportOrderTests : IAsyncLifetime
         int filler = 0;
         Append(first, expected, ref filler, at: 560_000, "early", until: 600_000);
         Append(second, expected, ref filler, at: 20_000, "late", until: 600_000);
-        string folder = _temp.Combine("folder") + "/";
+        string folder = _c.Temp.Combine("folder") + "/";
         Directory.CreateDirectory(folder);
         await File.WriteAllTextAsync(folder + "a.json", first.ToString());
         await File.WriteAllTextAsync(folder + "b.json", second.ToString());
-        var options = ImportFixture.OptionsFor(_table, folder);
+        var options = ImportFixture.OptionsFor(_c.Table, folder);
         options.Source.TargetSplitBytes = 1024 * 1024; // two files of 600 KB: a split each
         options.Workers = 2;
 
-        var result = await _job.RunAsync(options);
+        var result = await _c.Job.RunAsync(options);
 
         Assert.Equal(2, result.Plan.Splits.Count);
         Assert.Equal(ImportOrdering.InputOrder, result.Plan.Ordering);
@@ -133,12 +111,12 @@ public sealed class ImportOrderTests : IAsyncLifetime
     [Fact]
     public async Task Plan_OrdersByProvenance_ExportsOfOneTableConcurrently_ConvertedManifestsAndFoldersInInputOrder()
     {
-        string folder = _temp.Combine("plans") + "/";
+        string folder = _c.Temp.Combine("plans") + "/";
         Directory.CreateDirectory(folder);
         // Over 64 KiB each: a split of their own.
         await File.WriteAllTextAsync(folder + "a.json", Line("a", 1, "x", pad: 70_000));
         await File.WriteAllTextAsync(folder + "b.json", Line("b", 1, "x", pad: 70_000));
-        var format = _services.GetRequiredService<ImportInputFormat>();
+        var format = _c.Services.GetRequiredService<ImportInputFormat>();
         async Task<ImportPlan> PlanWithManifestAsync(params ExportManifestEntry[] entries)
         {
             await File.WriteAllTextAsync(folder + ExportManifest.FileName, new ExportManifest(entries).ToString());

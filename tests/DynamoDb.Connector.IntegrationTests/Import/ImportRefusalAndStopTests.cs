@@ -1,12 +1,8 @@
-using System.Globalization;
-using System.Text;
 using Amazon.DynamoDBv2;
 using Amazon.DynamoDBv2.Model;
-using Amazon.S3;
 using DynamoDb.Connector.Formats.Compression;
 using DynamoDb.Connector.Formats.Lines;
 using DynamoDb.Connector.Import;
-using DynamoDb.Connector.IntegrationTests.Cli;
 using DynamoDb.Connector.IntegrationTests.Infrastructure;
 using DynamoDb.Connector.Storage;
 using Microsoft.Extensions.DependencyInjection;
@@ -20,49 +16,24 @@ namespace DynamoDb.Connector.IntegrationTests.Import;
 [Collection(LocalServersCollection.Name)]
 public sealed class ImportRefusalAndStopTests : IAsyncLifetime
 {
-    private readonly AmazonDynamoDBClient _client;
-    private readonly AmazonS3Client _s3;
-    private readonly ServiceProvider _services;
-    private readonly ImportJob _job;
-    private readonly string _table = LocalServers.UniqueName("refusal");
-    private readonly TempFolder _temp = new();
+    private readonly ImportTestContext _c;
 
-    public ImportRefusalAndStopTests(LocalServers servers)
-    {
-        _client = servers.CreateDynamoDbClient();
-        _s3 = servers.CreateS3Client();
-        _services = ImportFixture.CreateServices(_client, _s3);
-        _job = _services.GetRequiredService<ImportJob>();
-    }
+    public ImportRefusalAndStopTests(LocalServers servers) => _c = new ImportTestContext(servers, "refusal");
 
     public Task InitializeAsync() => Task.CompletedTask;
 
-    public async Task DisposeAsync()
-    {
-        try
-        {
-            await _client.DeleteTableAsync(_table);
-        }
-        catch (ResourceNotFoundException)
-        {
-            // The test made none.
-        }
-        await _services.DisposeAsync();
-        _client.Dispose();
-        _s3.Dispose();
-        _temp.Dispose();
-    }
+    public Task DisposeAsync() => _c.DisposeAsync().AsTask();
 
     private async Task CreateTableAsync(params (string Name, ScalarAttributeType Type)[] key)
     {
-        await _client.CreateTableAsync(new CreateTableRequest
+        await _c.Client.CreateTableAsync(new CreateTableRequest
         {
-            TableName = _table,
+            TableName = _c.Table,
             KeySchema = [.. key.Select((k, i) => new KeySchemaElement(k.Name, i == 0 ? KeyType.HASH : KeyType.RANGE))],
             AttributeDefinitions = [.. key.Select(k => new AttributeDefinition(k.Name, k.Type))],
             ProvisionedThroughput = new ProvisionedThroughput(10_000, 10_000),
         });
-        for (int i = 0; i < 1000 && (await _client.DescribeTableAsync(_table)).Table.TableStatus != TableStatus.ACTIVE; i++)
+        for (int i = 0; i < 1000 && (await _c.Client.DescribeTableAsync(_c.Table)).Table.TableStatus != TableStatus.ACTIVE; i++)
         {
         }
     }
@@ -70,8 +41,8 @@ public sealed class ImportRefusalAndStopTests : IAsyncLifetime
     /// <summary>A file of <see cref="TestTables.Plain"/> items (key pk S, sk N), 60 of them.</summary>
     private async Task<string> WritePlainFileAsync()
     {
-        string file = _temp.Combine("items.json");
-        var store = _services.GetRequiredService<ObjectStores>().For(file);
+        string file = _c.Temp.Combine("items.json");
+        var store = _c.Services.GetRequiredService<ObjectStores>().For(file);
         await ImportFixture.WriteFileAsync(store, file, ItemFileFormat.DynamoDbJson, CompressionKind.None, TestTables.Plain(3, 20));
         return file;
     }
@@ -92,14 +63,14 @@ public sealed class ImportRefusalAndStopTests : IAsyncLifetime
         await CreateTableAsync([.. key.Attributes.Select(a => (a.Name, a.Type switch { Formats.Items.KeyType.N => ScalarAttributeType.N, Formats.Items.KeyType.B => ScalarAttributeType.B, _ => ScalarAttributeType.S }))]);
         string file = await WritePlainFileAsync();
 
-        var error = await Assert.ThrowsAsync<KeySchemaMismatchException>(() => _job.RunAsync(ImportFixture.OptionsFor(_table, file)));
+        var error = await Assert.ThrowsAsync<KeySchemaMismatchException>(() => _c.Job.RunAsync(ImportFixture.OptionsFor(_c.Table, file)));
 
         Assert.Contains(schemas, error.Message, StringComparison.Ordinal);
         Assert.Contains(attribute, error.Message, StringComparison.Ordinal);
         Assert.Contains("20 of the first 20 records", error.Message, StringComparison.Ordinal);
         Assert.Contains(file, error.Message, StringComparison.Ordinal);
         Assert.Equal(key, error.TableKeys);
-        Assert.Empty(await TestTables.ScanAsync(_client, _table));
+        Assert.Empty(await TestTables.ScanAsync(_c.Client, _c.Table));
     }
 
     [Fact]
@@ -108,11 +79,11 @@ public sealed class ImportRefusalAndStopTests : IAsyncLifetime
         await CreateTableAsync(("pk", ScalarAttributeType.S), ("sk", ScalarAttributeType.N));
         var items = TestTables.Plain(3, 20);
         foreach (int i in new[] { 0, 5, 9 }) items[i].Remove("sk");
-        string file = _temp.Combine("mostly-good.json");
-        var store = _services.GetRequiredService<ObjectStores>().For(file);
+        string file = _c.Temp.Combine("mostly-good.json");
+        var store = _c.Services.GetRequiredService<ObjectStores>().For(file);
         await ImportFixture.WriteFileAsync(store, file, ItemFileFormat.DynamoDbJson, CompressionKind.None, items);
 
-        var result = await _job.RunAsync(ImportFixture.OptionsFor(_table, file));
+        var result = await _c.Job.RunAsync(ImportFixture.OptionsFor(_c.Table, file));
 
         Assert.Equal(3, result.ItemsDeadLettered);
         Assert.Equal(57, result.ItemsWritten);
@@ -123,10 +94,10 @@ public sealed class ImportRefusalAndStopTests : IAsyncLifetime
     {
         string file = await WritePlainFileAsync();
 
-        var error = await Assert.ThrowsAsync<TableDoesNotExistException>(() => _job.RunAsync(ImportFixture.OptionsFor(_table, file)));
+        var error = await Assert.ThrowsAsync<TableDoesNotExistException>(() => _c.Job.RunAsync(ImportFixture.OptionsFor(_c.Table, file)));
 
-        Assert.Equal(_table, error.TableName);
-        Assert.Contains($"'{_table}' does not exist", error.Message, StringComparison.Ordinal);
+        Assert.Equal(_c.Table, error.TableName);
+        Assert.Contains($"'{_c.Table}' does not exist", error.Message, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -134,12 +105,12 @@ public sealed class ImportRefusalAndStopTests : IAsyncLifetime
     {
         await CreateTableAsync(("pk", ScalarAttributeType.S), ("sk", ScalarAttributeType.N));
         var items = TestTables.Plain(30, 100);
-        string file = _temp.Combine("big.json");
-        var store = _services.GetRequiredService<ObjectStores>().For(file);
+        string file = _c.Temp.Combine("big.json");
+        var store = _c.Services.GetRequiredService<ObjectStores>().For(file);
         await ImportFixture.WriteFileAsync(store, file, ItemFileFormat.DynamoDbJson, CompressionKind.None, items);
         using var cancel = new CancellationTokenSource();
-        var options = ImportFixture.OptionsFor(_table, file);
-        options.CheckpointUri = _temp.Combine("checkpoint");
+        var options = ImportFixture.OptionsFor(_c.Table, file);
+        options.CheckpointUri = _c.Temp.Combine("checkpoint");
         options.CheckpointInterval = TimeSpan.FromHours(1); // no checkpoint but the one the stop writes
         int read = 0;
         options.Transform = record =>
@@ -148,14 +119,14 @@ public sealed class ImportRefusalAndStopTests : IAsyncLifetime
             return [record];
         };
 
-        var error = await Assert.ThrowsAnyAsync<OperationCanceledException>(() => _job.RunAsync(options, cancel.Token));
+        var error = await Assert.ThrowsAnyAsync<OperationCanceledException>(() => _c.Job.RunAsync(options, cancel.Token));
 
         Assert.Contains("checkpointed", error.Message, StringComparison.Ordinal);
-        Assert.Equal(1_000, (await TestTables.ScanAsync(_client, _table)).Count); // what it read was written
+        Assert.Equal(1_000, (await TestTables.ScanAsync(_c.Client, _c.Table)).Count); // what it read was written
         options.Transform = null;
-        var result = await _job.RunAsync(options);
+        var result = await _c.Job.RunAsync(options);
 
         Assert.Equal(3_000 - 1_000, result.ItemsRead);
-        await TestTables.AssertTableHoldsAsync(_client, _table, items);
+        await TestTables.AssertTableHoldsAsync(_c.Client, _c.Table, items);
     }
 }
