@@ -13,7 +13,8 @@ namespace DynamoDb.Connector.Import;
 /// <see cref="ImportSourceOptions.TargetSplitBytes"/>; large uncompressed line files are cut into byte ranges at line
 /// boundaries, so one big file is not one worker; at most <see cref="ImportSourceOptions.MaxSplits"/> splits. With
 /// <see cref="ImportSourceOptions.Verify"/>, a manifest's files are checked against it (<see cref="ManifestVerifier"/>)
-/// while planning, so a mismatch stops the import before anything is written.
+/// while planning, so a mismatch stops the import before anything is written. The plan also says, from where the files
+/// came, whether its splits may run concurrently or must run in input order (<see cref="ImportPlan.Ordering"/>).
 /// </summary>
 public sealed class ImportInputFormat
 {

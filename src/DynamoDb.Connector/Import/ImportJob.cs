@@ -23,6 +23,15 @@ namespace DynamoDb.Connector.Import;
 /// whose items are known to be written or set aside. A rerun skips finished splits and restarts a half-done one after
 /// that line, so the items written since the last checkpoint are written again: harmless for puts and deletes, which
 /// are idempotent (a put-if-absent replay finds its own item and skips it).
+/// <para>Order: the table ends as if the input were applied in order. The plan says how its splits run
+/// (<see cref="ImportPlan.Ordering"/>): concurrently for an export of one table, which holds each key once; one after
+/// another in input order otherwise, through one writer, which keeps the writes of one key in order; an incremental
+/// export's changes by their timestamps (see <see cref="ImportOrdering"/>).</para>
+/// <para>Before writing, the first records are checked against the table's key schema: data keyed for another table is
+/// refused (<see cref="KeySchemaMismatchException"/>) instead of being set aside item by item.</para>
+/// <para>Cancellation (Ctrl-C): reading stops at once, what was read is written and checkpointed (within
+/// <see cref="ImportJobOptions.StopGracePeriod"/>), then <see cref="OperationCanceledException"/> is thrown: a rerun
+/// with the same checkpoint redoes nothing.</para>
 /// </remarks>
 public sealed class ImportJob
 {
