@@ -1,0 +1,65 @@
+using DynamoDb.Connector.Import;
+
+namespace DynamoDb.Connector.Tests.Import;
+
+/// <summary>
+/// A cancelled import (Ctrl-C) on a slow table: reading stops at once, what was read is written for at most the grace
+/// period, and the checkpoint says exactly what was written. On the fake clock, where the table's budget paces writes.
+/// </summary>
+public sealed class ImportStopTests
+{
+    /// <summary>2,000 items of 1 WCU at 10 WCU/s, cancelled when the 400th is read; what is in flight then takes about 12 s.</summary>
+    private static (ImportJobOptions Options, Func<DateTimeOffset?> CancelledAt) Slow(ImportHarness h, CancellationTokenSource cancel, TimeSpan grace)
+    {
+        h.WriteFile("a.json", ImportHarness.LinesOf(0, 2000));
+        DateTimeOffset? cancelledAt = null;
+        int read = 0;
+        var options = h.Options(h.Input, o =>
+        {
+            o.Writer.Throughput.WriteUnitsPerSecond = 10;
+            o.Writer.MaxBatchesInFlight = 4;
+            o.CheckpointInterval = TimeSpan.FromHours(1);
+            o.StopGracePeriod = grace;
+            o.Transform = record =>
+            {
+                if (Interlocked.Increment(ref read) == 400)
+                {
+                    cancelledAt = h.Writers.Time.GetUtcNow();
+                    cancel.Cancel();
+                }
+                return [record];
+            };
+        });
+        return (options, () => cancelledAt);
+    }
+
+    [Fact]
+    public async Task Cancel_WritesEverythingReadWithinTheGracePeriod_AndCheckpointsThere()
+    {
+        using var h = new ImportHarness();
+        using var cancel = new CancellationTokenSource();
+        var (options, cancelledAt) = Slow(h, cancel, TimeSpan.FromMinutes(1));
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => h.RunAsync(options, cancel.Token));
+
+        var waited = h.Writers.Time.GetUtcNow() - cancelledAt()!.Value;
+        Assert.InRange(waited.TotalSeconds, 5, 30); // it wrote what was in flight, at the table's pace
+        Assert.Equal(new Checkpoint(0, 400, false, 0), h.CheckpointOf(0));
+        Assert.Equal(Enumerable.Range(1, 400).Select(l => ImportHarness.Key(0, l)), h.Table.Items.Keys.Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
+    public async Task Cancel_WhenTheWritesInFlightOutlastTheGracePeriod_GivesUpAfterIt_KeepingTheLastCheckpoint()
+    {
+        using var h = new ImportHarness();
+        using var cancel = new CancellationTokenSource();
+        var (options, cancelledAt) = Slow(h, cancel, TimeSpan.FromSeconds(3));
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => h.RunAsync(options, cancel.Token));
+
+        var waited = h.Writers.Time.GetUtcNow() - cancelledAt()!.Value;
+        Assert.InRange(waited.TotalSeconds, 3, 4.5); // bounded by the grace period, not by the table
+        Assert.True(h.Table.Items.Count < 400, $"{h.Table.Items.Count} written");
+        Assert.Null(h.CheckpointOf(0)); // no checkpoint claims what was not written
+    }
+}
