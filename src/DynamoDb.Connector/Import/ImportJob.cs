@@ -171,7 +171,7 @@ public sealed class ImportJob
         // bounded by MaxBatchesInFlight x 25 items whatever the input size and the number of workers.
         run.WriterBatchesInFlight = Math.Max(1, (options.Writer.MaxBatchesInFlight + workers - 1) / workers);
         Log.ImportStarted(_logger, options.TableName, plan.Splits.Count, workers, options.CheckpointUri ?? "(none)");
-        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        using var stop = new CancellationTokenSource(); // not the caller's: progress goes on while a cancelled run writes what it read
         var reporting = ReportProgressAsync(run, started, stop.Token);
         // A cancellation stops the reading at once; the writing of what was read ends with a failed worker, or once the
         // grace period has passed.
@@ -191,8 +191,12 @@ public sealed class ImportJob
         catch (Exception ex)
         {
             // The first worker's own error, not the cancellation it caused in the others.
-            var error = tasks.Select(t => t.Exception?.InnerException).FirstOrDefault(e => e is not null and not OperationCanceledException) ?? ex;
-            ExceptionDispatchInfo.Throw(error);
+            var error = tasks.Select(t => t.Exception?.InnerException).FirstOrDefault(e => e is not null and not OperationCanceledException);
+            if (error is null && cancellationToken.IsCancellationRequested)
+            {
+                throw new OperationCanceledException($"The import into table '{options.TableName}' was cancelled, and the writes in flight did not end within {options.StopGracePeriod}: they were abandoned{(checkpoints is null ? "" : $"; the last checkpoint in {checkpoints.RootUri} stands, so a rerun with it redoes at most one checkpoint interval")}.", ex, cancellationToken);
+            }
+            ExceptionDispatchInfo.Throw(error ?? ex);
         }
         finally
         {

@@ -40,7 +40,9 @@ public sealed class ImportStopTests
         using var cancel = new CancellationTokenSource();
         var (options, cancelledAt) = Slow(h, cancel, TimeSpan.FromMinutes(1));
 
-        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => h.RunAsync(options, cancel.Token));
+        var error = await Assert.ThrowsAnyAsync<OperationCanceledException>(() => h.RunAsync(options, cancel.Token));
+
+        Assert.Contains("rerun with the same checkpoint", error.Message, StringComparison.Ordinal);
 
         var waited = h.Writers.Time.GetUtcNow() - cancelledAt()!.Value;
         Assert.InRange(waited.TotalSeconds, 5, 30); // it wrote what was in flight, at the table's pace
@@ -55,7 +57,9 @@ public sealed class ImportStopTests
         using var cancel = new CancellationTokenSource();
         var (options, cancelledAt) = Slow(h, cancel, TimeSpan.FromSeconds(3));
 
-        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => h.RunAsync(options, cancel.Token));
+        var error = await Assert.ThrowsAnyAsync<OperationCanceledException>(() => h.RunAsync(options, cancel.Token));
+
+        Assert.Contains("did not end within 00:00:03", error.Message, StringComparison.Ordinal);
 
         var waited = h.Writers.Time.GetUtcNow() - cancelledAt()!.Value;
         Assert.InRange(waited.TotalSeconds, 3, 4.5); // bounded by the grace period, not by the table
