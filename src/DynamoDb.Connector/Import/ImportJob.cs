@@ -116,7 +116,9 @@ public sealed class ImportJob
         {
             throw new ArgumentException($"{split.Source} is an incremental export of {split.SplitCount} splits: its changes to one key apply by their timestamps across all of them, which one split run alone cannot see. Import it in one process (dynamodb-connector import).", nameof(split));
         }
-        var plan = new ImportPlan(split.Source, ImportSourceKind.Listing, split.Format, "from the split", [split.Split], null) { OrderingReason = "one split, read in input order" };
+        // One split: its files in input order, or an incremental export's changes by their timestamps.
+        var (ordering, reason) = ImportOrderingRules.Decide(ImportSourceKind.Listing, split.Format, null, keysUnique: false, splits: 1);
+        var plan = new ImportPlan(split.Source, ImportSourceKind.Listing, split.Format, "from the split", [split.Split], null) { Ordering = ordering, OrderingReason = reason };
         return EnsureTableThenRunAsync(plan, split.PlanFingerprint, split.SplitCount, own, cancellationToken);
     }
 

@@ -3,6 +3,7 @@ using System.Text;
 using DynamoDb.Connector.Formats.Lines;
 using DynamoDb.Connector.Import;
 using DynamoDb.Connector.IntegrationTests.Infrastructure;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace DynamoDb.Connector.IntegrationTests.Import;
 
@@ -113,5 +114,22 @@ public sealed class ImportIncrementalExportTests : IAsyncLifetime
         Assert.True(result.SplitsSkipped >= 1, $"{result.SplitsSkipped} splits skipped");
         Assert.InRange(result.ItemsRead, 1, 2000 - 700);
         await AssertAppliedByTimestampAsync();
+    }
+
+    [Fact]
+    public async Task RunSplit_OfAnIncrementalExportInOneSplit_AppliesByTimestamp_AndOneOfSeveralSplitsIsRefused()
+    {
+        string source = await WriteExportAsync();
+        var format = _c.Services.GetRequiredService<ImportInputFormat>();
+        var whole = await format.PlanAsync(new ImportSourceOptions { Source = source }); // 256 MiB: the three files in one split
+        var cut = await format.PlanAsync(new ImportSourceOptions { Source = source, TargetSplitBytes = 64 * 1024 });
+        Assert.Single(whole.Splits);
+
+        var result = await _c.Job.RunSplitAsync(SplitDocument.Parse(whole.SplitToJson(0)), ImportFixture.OptionsFor(_c.Table, "(given by the split)"));
+        var error = await Assert.ThrowsAsync<ArgumentException>(() => _c.Job.RunSplitAsync(SplitDocument.Parse(cut.SplitToJson(0)), ImportFixture.OptionsFor(_c.Table, "(given by the split)")));
+
+        Assert.Equal(1000, result.ItemsSuperseded);
+        await AssertAppliedByTimestampAsync();
+        Assert.Contains("Import it in one process", error.Message, StringComparison.Ordinal);
     }
 }
