@@ -176,6 +176,7 @@ internal sealed class ImportCommandOptions
         var c = CultureInfo.InvariantCulture;
         var plan = result.Plan;
         await stdout.WriteLineAsync(string.Create(c, $"source:             {plan.Source}: {plan.FileCount:N0} file(s), {plan.TotalBytes:N0} bytes, {plan.Format.ToName()} ({plan.FormatReason}){(plan.Verified ? ", verified against its manifest" : "")}")).ConfigureAwait(false);
+        await stdout.WriteLineAsync($"order:              {plan.Ordering} ({plan.OrderingReason})").ConfigureAwait(false);
         await stdout.WriteLineAsync(string.Create(c, $"items read:         {result.ItemsRead:N0}")).ConfigureAwait(false);
         await stdout.WriteLineAsync(string.Create(c, $"items written:      {result.ItemsWritten:N0}{(result.ItemsDeleted > 0 ? $" ({result.ItemsDeleted:N0} deleted)" : "")}")).ConfigureAwait(false);
         if (result.ItemsSkippedByCondition > 0) await stdout.WriteLineAsync(string.Create(c, $"skipped (condition): {result.ItemsSkippedByCondition:N0}")).ConfigureAwait(false);
