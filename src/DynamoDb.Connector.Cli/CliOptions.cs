@@ -125,6 +125,11 @@ internal static class CliOptions
         Description = "Before writing anything, check every file against its manifest (native export: MD5 and item counts; EMR manifest: the itemCount, bytes and sha256 it lists).",
     };
 
+    public static Option<bool> KeysUnique() => new("--keys-unique")
+    {
+        Description = "No key is in two files (or two parts of one file) of the source: run its splits concurrently. Default: a folder's files and the parts of one file are applied in input order, one split after another (exports of one table always run concurrently).",
+    };
+
     /// <summary>Expression attribute names, as the AWS CLI takes them.</summary>
     public static Option<Dictionary<string, string>?> Names() => new("--names")
     {

@@ -16,8 +16,9 @@ internal static class ImportCommand
         var format = CliOptions.Format();
         var splitSize = CliOptions.SplitSize();
         var verify = CliOptions.Verify();
+        var keysUnique = CliOptions.KeysUnique();
         var shared = new ImportCommandOptions();
-        var command = new Command("import", "Import items from files (local or S3) into a DynamoDB table at the allotted write rate.") { source, format, splitSize, verify };
+        var command = new Command("import", "Import items from files (local or S3) into a DynamoDB table at the allotted write rate.") { source, format, splitSize, verify, keysUnique };
         shared.AddTo(command);
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -27,6 +28,7 @@ internal static class ImportCommand
             options.Source.Format = parse.GetValue(format);
             CliOptions.ApplySplitSize(parse.GetValue(splitSize), options.Source);
             options.Source.Verify = parse.GetValue(verify);
+            options.Source.KeysUniqueAcrossFiles = parse.GetValue(keysUnique);
             ImportCommandOptions.Validate(options);
             await shared.PrepareTableAsync(parse, services, stderr, cancellationToken).ConfigureAwait(false);
             var job = services.GetRequiredService<ImportJob>();

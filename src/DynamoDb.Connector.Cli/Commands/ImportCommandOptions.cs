@@ -166,6 +166,8 @@ internal sealed class ImportCommandOptions
                 source = result.Plan.Source,
                 format = result.Plan.Format.ToName(),
                 verified = result.Plan.Verified,
+                ordering = result.Plan.Ordering.ToString(),
+                orderingReason = result.Plan.OrderingReason,
                 itemsRead = result.ItemsRead,
                 itemsWritten = result.ItemsWritten,
                 itemsDeleted = result.ItemsDeleted,
@@ -174,6 +176,7 @@ internal sealed class ImportCommandOptions
                 itemsDeduplicated = result.ItemsDeduplicated,
                 itemsSkippedByCondition = result.ItemsSkippedByCondition,
                 itemsFiltered = result.ItemsFiltered,
+                itemsSuperseded = result.ItemsSuperseded,
                 consumedCapacityUnits = Math.Round(result.ConsumedCapacityUnits, 1),
                 throttledRequests = result.ThrottledRequests,
                 retries = result.Retries,
@@ -192,9 +195,11 @@ internal sealed class ImportCommandOptions
         var c = CultureInfo.InvariantCulture;
         var plan = result.Plan;
         await stdout.WriteLineAsync(string.Create(c, $"source:             {plan.Source}: {plan.FileCount:N0} file(s), {plan.TotalBytes:N0} bytes, {plan.Format.ToName()} ({plan.FormatReason}){(plan.Verified ? ", verified against its manifest" : "")}")).ConfigureAwait(false);
+        await stdout.WriteLineAsync($"order:              {plan.Ordering} ({plan.OrderingReason})").ConfigureAwait(false);
         await stdout.WriteLineAsync(string.Create(c, $"items read:         {result.ItemsRead:N0}")).ConfigureAwait(false);
         await stdout.WriteLineAsync(string.Create(c, $"items written:      {result.ItemsWritten:N0}{(result.ItemsDeleted > 0 ? $" ({result.ItemsDeleted:N0} deleted)" : "")}")).ConfigureAwait(false);
         if (result.ItemsSkippedByCondition > 0) await stdout.WriteLineAsync(string.Create(c, $"skipped (condition): {result.ItemsSkippedByCondition:N0}")).ConfigureAwait(false);
+        if (result.ItemsSuperseded > 0) await stdout.WriteLineAsync(string.Create(c, $"superseded:         {result.ItemsSuperseded:N0} (older than a change of their key already applied)")).ConfigureAwait(false);
         if (result.ItemsDeduplicated > 0) await stdout.WriteLineAsync(string.Create(c, $"deduplicated:       {result.ItemsDeduplicated:N0}")).ConfigureAwait(false);
         await stdout.WriteLineAsync(string.Create(c, $"dead-lettered:      {result.ItemsDeadLettered:N0}")).ConfigureAwait(false);
         await stdout.WriteLineAsync(string.Create(c, $"write units:        {result.ConsumedCapacityUnits:N0} WCU ({(seconds > 0 ? result.ConsumedCapacityUnits / seconds : 0):N0} WCU/s)")).ConfigureAwait(false);

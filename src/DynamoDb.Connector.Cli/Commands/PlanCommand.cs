@@ -19,11 +19,12 @@ internal static class PlanCommand
         var csvSchema = CliOptions.CsvSchema();
         var splitSize = CliOptions.SplitSize();
         var verify = CliOptions.Verify();
+        var keysUnique = CliOptions.KeysUnique();
         var output = new Option<DirectoryInfo?>("--out") { Description = "A local folder to write one split-NNNNNN.json per split into, for run-split." };
         var json = CliOptions.Json();
         var command = new Command("plan", "Show the splits an import of a source would run; optionally write them out for run-split.")
         {
-            source, format, csvSchema, splitSize, verify, output, json,
+            source, format, csvSchema, splitSize, verify, keysUnique, output, json,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -36,6 +37,7 @@ internal static class PlanCommand
             };
             CliOptions.ApplySplitSize(parse.GetValue(splitSize), options);
             options.Verify = parse.GetValue(verify);
+            options.KeysUniqueAcrossFiles = parse.GetValue(keysUnique);
             var plan = await services.GetRequiredService<ImportInputFormat>().PlanAsync(options, cancellationToken).ConfigureAwait(false);
             if (parse.GetValue(output) is { } folder)
             {
@@ -57,6 +59,7 @@ internal static class PlanCommand
             await stdout.WriteLineAsync($"format:  {plan.Format.ToName()} ({plan.FormatReason})").ConfigureAwait(false);
             await stdout.WriteLineAsync(string.Create(c, $"files:   {plan.FileCount:N0}, {plan.TotalBytes:N0} bytes{(plan.ExpectedItems is { } n ? $", {n:N0} items declared" : "")}")).ConfigureAwait(false);
             await stdout.WriteLineAsync(string.Create(c, $"splits:  {plan.Splits.Count:N0}")).ConfigureAwait(false);
+            await stdout.WriteLineAsync($"order:   {plan.Ordering} ({plan.OrderingReason})").ConfigureAwait(false);
             foreach (var split in plan.Splits)
             {
                 await stdout.WriteLineAsync(string.Create(c, $"  split {split.Index}: {split.Files.Count} file(s), {split.Bytes:N0} bytes")).ConfigureAwait(false);

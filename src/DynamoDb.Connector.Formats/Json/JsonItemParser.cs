@@ -40,8 +40,8 @@ internal sealed class JsonItemParser(ItemFileFormat format)
                 case ItemFileFormat.DynamoDbJson:
                     return new ItemRecord(ParseDynamoDbJson(line), lineNumber);
                 case ItemFileFormat.DynamoDbJsonIncremental:
-                    var (item, operation) = ParseIncremental(line);
-                    return new ItemRecord(item, lineNumber, operation);
+                    var (item, operation, written) = ParseIncremental(line);
+                    return new ItemRecord(item, lineNumber, operation) { WriteTimestampMicros = written };
                 default:
                     throw new NotSupportedException($"The {format.ToName()} format is not a JSON item format.");
             }
@@ -96,17 +96,23 @@ internal sealed class JsonItemParser(ItemFileFormat format)
         return Remember(item ?? throw new AttributePathException("the line has no \"Item\" object (a ddb-json line is {\"Item\":{...}})"));
     }
 
-    private (Dictionary<string, AttributeValue> Item, RecordOperation Operation) ParseIncremental(ReadOnlySpan<byte> line)
+    private (Dictionary<string, AttributeValue> Item, RecordOperation Operation, long? WriteTimestampMicros) ParseIncremental(ReadOnlySpan<byte> line)
     {
         var reader = new Utf8JsonReader(line, ReaderOptions);
         StartObject(ref reader);
         Dictionary<string, AttributeValue>? keys = null, newImage = null;
+        long? written = null;
         while (Next(ref reader) == JsonTokenType.PropertyName)
         {
+            if (reader.ValueTextEquals("Metadata"u8))
+            {
+                written = ReadWriteTimestamp(ref reader);
+                continue;
+            }
             bool isNewImage = reader.ValueTextEquals("NewImage"u8);
             if (!isNewImage && !reader.ValueTextEquals("Keys"u8))
             {
-                reader.Skip(); // Metadata, OldImage and anything else
+                reader.Skip(); // OldImage and anything else
                 continue;
             }
             string field = isNewImage ? "NewImage" : "Keys";
@@ -138,13 +144,44 @@ internal sealed class JsonItemParser(ItemFileFormat format)
         EnsureEnd(ref reader);
         if (newImage is not null)
         {
-            return (Remember(newImage), RecordOperation.Put);
+            return (Remember(newImage), RecordOperation.Put, written);
         }
         if (keys is not null)
         {
-            return (Remember(keys), RecordOperation.Delete);
+            return (Remember(keys), RecordOperation.Delete, written);
         }
         throw new AttributePathException("the line has neither \"NewImage\" nor \"Keys\"");
+    }
+
+    /// <summary>
+    /// <c>Metadata</c>'s <c>WriteTimestampMicros</c> (<c>{"N":"..."}</c>), which orders the changes to one key; null
+    /// when Metadata does not have it. A value that is there but not a whole number is an error, not a guess.
+    /// </summary>
+    private static long? ReadWriteTimestamp(ref Utf8JsonReader reader)
+    {
+        if (Next(ref reader) != JsonTokenType.StartObject)
+        {
+            reader.Skip(); // not an object: nothing to read in it
+            return null;
+        }
+        long? written = null;
+        while (Next(ref reader) == JsonTokenType.PropertyName)
+        {
+            if (!reader.ValueTextEquals("WriteTimestampMicros"u8))
+            {
+                reader.Skip();
+                continue;
+            }
+            const string Expected = "\"Metadata\".\"WriteTimestampMicros\" must be {\"N\":\"<microseconds>\"}";
+            if (Next(ref reader) != JsonTokenType.StartObject || Next(ref reader) != JsonTokenType.PropertyName || !reader.ValueTextEquals("N"u8)
+                || Next(ref reader) != JsonTokenType.String || !Utf8Parser.TryParse(reader.ValueSpan, out long micros, out int used) || used != reader.ValueSpan.Length
+                || Next(ref reader) != JsonTokenType.EndObject)
+            {
+                throw new AttributePathException(Expected);
+            }
+            written = micros;
+        }
+        return written;
     }
 
     /// <summary>

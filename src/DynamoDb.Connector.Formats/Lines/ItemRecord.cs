@@ -31,6 +31,13 @@ public sealed class ItemRecord
 
     /// <summary>Put or delete.</summary>
     public RecordOperation Operation { get; }
+
+    /// <summary>
+    /// When the change was made, in microseconds since the epoch: an incremental export's
+    /// <c>Metadata.WriteTimestampMicros</c>, which orders the changes to one key across its files. Null when the line
+    /// does not say (every other format).
+    /// </summary>
+    public long? WriteTimestampMicros { get; init; }
 }
 
 /// <summary>Why a line could not be read, and where it is.</summary>

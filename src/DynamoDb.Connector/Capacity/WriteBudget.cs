@@ -27,6 +27,9 @@ public sealed record WriteBudget(
     /// <summary>The write request units per second a new on-demand table sustains (DynamoDB's documented start).</summary>
     public const double NewOnDemandTableWriteUnits = 4_000;
 
+    /// <summary>The table's primary key, from its description (null when the budget was not computed from one).</summary>
+    public Formats.Items.KeySchema? Keys { get; init; }
+
     /// <summary>Where an on-demand ramp starts: the table's warm throughput, else what a new on-demand table takes.</summary>
     internal static double OnDemandStart(TableCapacity table) => table.Write.Warm ?? NewOnDemandTableWriteUnits;
 
@@ -37,7 +40,7 @@ public sealed record WriteBudget(
     /// <summary>Computes the budget; <paramref name="onDemandLevel"/> is where an on-demand ramp stands now.</summary>
     internal static WriteBudget Compute(TableCapacity table, WriteThroughputOptions options, double onDemandLevel)
     {
-        var whole = ComputeWhole(table, options, onDemandLevel);
+        var whole = ComputeWhole(table, options, onDemandLevel) with { Keys = table.Keys };
         double share = options.ProcessShare;
         if (share >= 1) return whole;
         // A process running part of a fanned-out job takes its share of everything: the table, each index, the ceiling.

@@ -13,7 +13,8 @@ namespace DynamoDb.Connector.Import;
 /// <see cref="ImportSourceOptions.TargetSplitBytes"/>; large uncompressed line files are cut into byte ranges at line
 /// boundaries, so one big file is not one worker; at most <see cref="ImportSourceOptions.MaxSplits"/> splits. With
 /// <see cref="ImportSourceOptions.Verify"/>, a manifest's files are checked against it (<see cref="ManifestVerifier"/>)
-/// while planning, so a mismatch stops the import before anything is written.
+/// while planning, so a mismatch stops the import before anything is written. The plan also says, from where the files
+/// came, whether its splits may run concurrently or must run in input order (<see cref="ImportPlan.Ordering"/>).
 /// </summary>
 public sealed class ImportInputFormat
 {
@@ -47,10 +48,15 @@ public sealed class ImportInputFormat
             ? (given, "given")
             : found.Format ?? await DetectFormatAsync(found.Files, cancellationToken).ConfigureAwait(false);
         var splits = await CutAsync(found.Files, format, options, cancellationToken).ConfigureAwait(false);
-        return new ImportPlan(options.Source, found.Kind, format, reason, splits, found.ExpectedItems) { Verified = options.Verify };
+        var (ordering, orderingReason) = ImportOrderingRules.Decide(found.Kind, format, found.TableExport, options.KeysUniqueAcrossFiles, splits.Count);
+        return new ImportPlan(options.Source, found.Kind, format, reason, splits, found.ExpectedItems) { Verified = options.Verify, Ordering = ordering, OrderingReason = orderingReason };
     }
 
-    private sealed record FoundFiles(ImportSourceKind Kind, List<SplitFile> Files, (ItemFileFormat, string)? Format, long? ExpectedItems);
+    private sealed record FoundFiles(ImportSourceKind Kind, List<SplitFile> Files, (ItemFileFormat, string)? Format, long? ExpectedItems)
+    {
+        /// <summary>For an EMR manifest: why it is the export of one table, or null when it may not be (see <see cref="ImportOrderingRules.TableExportOf"/>).</summary>
+        public string? TableExport { get; init; }
+    }
 
     private async Task<FoundFiles> FindFilesAsync(ImportSourceOptions options, CancellationToken cancellationToken)
     {
@@ -144,7 +150,7 @@ public sealed class ImportInputFormat
         var format = files.Where(f => f.Size > 0).ToList() is { Count: > 0 } withLines
             ? await DetectFormatAsync(withLines, cancellationToken).ConfigureAwait(false)
             : (ItemFileFormat.DataPipeline, $"EMR manifest {manifestUri} (every file empty)");
-        return new FoundFiles(ImportSourceKind.EmrManifest, files, format, expected);
+        return new FoundFiles(ImportSourceKind.EmrManifest, files, format, expected) { TableExport = ImportOrderingRules.TableExportOf(manifest) };
     }
 
     private async Task<FoundFiles> FromNativeExportAsync(IObjectStore store, string summaryUri, bool verify, CancellationToken cancellationToken)

@@ -2,6 +2,7 @@ using System.Runtime.ExceptionServices;
 using Amazon.DynamoDBv2.Model;
 using DynamoDb.Connector.Capacity;
 using DynamoDb.Connector.Checkpoints;
+using DynamoDb.Connector.Formats.Items;
 using DynamoDb.Connector.Formats.Lines;
 using DynamoDb.Connector.Storage;
 using DynamoDb.Connector.Telemetry;
@@ -22,6 +23,15 @@ namespace DynamoDb.Connector.Import;
 /// whose items are known to be written or set aside. A rerun skips finished splits and restarts a half-done one after
 /// that line, so the items written since the last checkpoint are written again: harmless for puts and deletes, which
 /// are idempotent (a put-if-absent replay finds its own item and skips it).
+/// <para>Order: the table ends as if the input were applied in order. The plan says how its splits run
+/// (<see cref="ImportPlan.Ordering"/>): concurrently for an export of one table, which holds each key once; one after
+/// another in input order otherwise, through one writer, which keeps the writes of one key in order; an incremental
+/// export's changes by their timestamps (see <see cref="ImportOrdering"/>).</para>
+/// <para>Before writing, the first records are checked against the table's key schema: data keyed for another table is
+/// refused (<see cref="KeySchemaMismatchException"/>) instead of being set aside item by item.</para>
+/// <para>Cancellation (Ctrl-C): reading stops at once, what was read is written and checkpointed (within
+/// <see cref="ImportJobOptions.StopGracePeriod"/>), then <see cref="OperationCanceledException"/> is thrown: a rerun
+/// with the same checkpoint redoes nothing.</para>
 /// </remarks>
 public sealed class ImportJob
 {
@@ -57,9 +67,15 @@ public sealed class ImportJob
     /// The options are invalid (the message lists every problem), or a <see cref="ImportJobOptions.ShuffleWindow"/> is set
     /// for an incremental export, whose changes to one key must be applied in order.
     /// </exception>
-    /// <exception cref="InvalidOperationException">The table does not exist, the checkpoint belongs to another import, or <see cref="ImportSourceOptions.Verify"/> is set for a source without a manifest.</exception>
+    /// <exception cref="TableDoesNotExistException">The table does not exist (nothing is read).</exception>
+    /// <exception cref="KeySchemaMismatchException">Most of the first records cannot match the table's key schema (nothing is written).</exception>
+    /// <exception cref="InvalidOperationException">The checkpoint belongs to another import, or <see cref="ImportSourceOptions.Verify"/> is set for a source without a manifest.</exception>
     /// <exception cref="InvalidDataException"><see cref="ImportSourceOptions.Verify"/> is set and a file differs from its manifest (nothing is written).</exception>
     /// <exception cref="TableWriteException">Writing failed in a way retries cannot fix (access denied, the table deleted meanwhile).</exception>
+    /// <exception cref="OperationCanceledException">
+    /// <paramref name="cancellationToken"/> was cancelled: reading stopped, what was read was written (within
+    /// <see cref="ImportJobOptions.StopGracePeriod"/>) and checkpointed, so a rerun with the same checkpoint goes on from there.
+    /// </exception>
     public async Task<ImportResult> RunAsync(ImportJobOptions options, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(options);
@@ -68,10 +84,10 @@ public sealed class ImportJob
         try
         {
             // The table first: a wrong name fails at once, not after a listing or a verification that read every file.
-            await EnsureTableAsync(options, cancellationToken).ConfigureAwait(false);
+            var keys = await EnsureTableAsync(options, cancellationToken).ConfigureAwait(false);
             var plan = await _inputFormat.PlanAsync(options.Source, cancellationToken).ConfigureAwait(false);
             Log.ImportPlanned(_logger, plan.Source, plan.Kind.ToString(), plan.Format.ToName(), plan.FormatReason, plan.FileCount, plan.Splits.Count, plan.TotalBytes);
-            return await RunSplitsAsync(plan, plan.Fingerprint(), options, cancellationToken).ConfigureAwait(false);
+            return await RunSplitsAsync(plan, plan.Fingerprint(), keys, options, cancellationToken).ConfigureAwait(false);
         }
         finally
         {
@@ -84,7 +100,10 @@ public sealed class ImportJob
     /// invocation, a container) takes its part of a fanned-out import. <see cref="ImportJobOptions.Source"/> gives only
     /// the CSV schema, if any: the split says what to read. Several processes running at once each take their share of
     /// the table's budget with <see cref="Capacity.WriteThroughputOptions.ProcessShare"/>, since none sees the others.
-    /// Checkpoints of splits of one plan may share a location.
+    /// Checkpoints of splits of one plan may share a location. A plan whose <see cref="ImportPlan.Ordering"/> is
+    /// <see cref="ImportOrdering.InputOrder"/> must run its splits one after another, in index order (a map state with a
+    /// concurrency of 1); the splits of an incremental export are refused, since only one process seeing all of them
+    /// can apply their changes by timestamp.
     /// </summary>
     /// <inheritdoc cref="RunAsync(ImportJobOptions, CancellationToken)"/>
     public Task<ImportResult> RunSplitAsync(SplitDocument split, ImportJobOptions options, CancellationToken cancellationToken = default)
@@ -93,7 +112,13 @@ public sealed class ImportJob
         ArgumentNullException.ThrowIfNull(options);
         var own = options.ForSource(split.Source, split.Format);
         own.Validate();
-        var plan = new ImportPlan(split.Source, ImportSourceKind.Listing, split.Format, "from the split", [split.Split], null);
+        if (split.Format == ItemFileFormat.DynamoDbJsonIncremental && split.SplitCount > 1)
+        {
+            throw new ArgumentException($"{split.Source} is an incremental export of {split.SplitCount} splits: its changes to one key apply by their timestamps across all of them, which one split run alone cannot see. Import it in one process (dynamodb-connector import).", nameof(split));
+        }
+        // One split: its files in input order, or an incremental export's changes by their timestamps.
+        var (ordering, reason) = ImportOrderingRules.Decide(ImportSourceKind.Listing, split.Format, null, keysUnique: false, splits: 1);
+        var plan = new ImportPlan(split.Source, ImportSourceKind.Listing, split.Format, "from the split", [split.Split], null) { Ordering = ordering, OrderingReason = reason };
         return EnsureTableThenRunAsync(plan, split.PlanFingerprint, split.SplitCount, own, cancellationToken);
     }
 
@@ -102,8 +127,8 @@ public sealed class ImportJob
         Tracker.Enter();
         try
         {
-            await EnsureTableAsync(options, cancellationToken).ConfigureAwait(false);
-            return await RunSplitsAsync(plan, fingerprint, options, cancellationToken, planSplits).ConfigureAwait(false);
+            var keys = await EnsureTableAsync(options, cancellationToken).ConfigureAwait(false);
+            return await RunSplitsAsync(plan, fingerprint, keys, options, cancellationToken, planSplits).ConfigureAwait(false);
         }
         finally
         {
@@ -111,7 +136,7 @@ public sealed class ImportJob
         }
     }
 
-    private async Task<ImportResult> RunSplitsAsync(ImportPlan plan, string fingerprint, ImportJobOptions options, CancellationToken cancellationToken, int? planSplits = null)
+    private async Task<ImportResult> RunSplitsAsync(ImportPlan plan, string fingerprint, KeySchema? keys, ImportJobOptions options, CancellationToken cancellationToken, int? planSplits = null)
     {
         long started = _time.GetTimestamp();
         if (options.ShuffleWindow > 0 && plan.Format == ItemFileFormat.DynamoDbJsonIncremental)
@@ -119,22 +144,46 @@ public sealed class ImportJob
             // Shuffling could move a delete before the put it follows (or the reverse) and change the table's end state.
             throw new ArgumentException($"{plan.Source} is an incremental export ({plan.FormatReason}): its changes to one key must be applied in order, so it cannot be shuffled. Import it with a shuffle window of 0.", nameof(options));
         }
+        if (keys is null && (options.ShuffleWindow > 0 || plan.Ordering == ImportOrdering.ByWriteTimestamp))
+        {
+            throw new InvalidOperationException($"The writers do not say the key schema of table '{options.TableName}', which a shuffle window and an incremental export need to keep the writes of one key in order.");
+        }
+        // Only when the data is written as read: a transform may make the keys the table wants (it is called once per record).
+        if (keys is not null && options.Transform is null)
+        {
+            await KeySchemaCheck.EnsureMatchesAsync(_stores, plan, options.TableName, keys, options.Source, cancellationToken).ConfigureAwait(false);
+        }
         var checkpoints = options.CheckpointUri is { } checkpointUri ? new CheckpointStore(_stores.For(checkpointUri), checkpointUri) : null;
         if (checkpoints is not null)
         {
             await CheckPlanAsync(checkpoints, fingerprint, plan.Source, planSplits ?? plan.Splits.Count, cancellationToken).ConfigureAwait(false);
         }
         string? deadLetters = options.DeadLetterUri ?? (options.CheckpointUri is { } c ? ObjectUri.Combine(ObjectUri.AsDirectory(c), "dead-letters/") : null);
-        var run = new RunState(plan, options, checkpoints, deadLetters, fingerprint, _metrics);
+        var run = new RunState(plan, options, checkpoints, deadLetters, fingerprint, _metrics)
+        {
+            Keys = keys,
+            Timestamps = plan.Ordering == ImportOrdering.ByWriteTimestamp ? new WriteTimestamps(keys!) : null,
+        };
 
-        int workers = Math.Clamp(options.Workers ?? ImportJobOptions.DefaultWorkers, 1, Math.Max(1, plan.Splits.Count));
+        // Splits that may hold one key twice run one after another, through one writer, which keeps the writes of a key
+        // in order (see ImportOrdering); only those of an export of one table (or keys said unique) run concurrently.
+        int workers = plan.Ordering == ImportOrdering.Concurrent ? Math.Clamp(options.Workers ?? ImportJobOptions.DefaultWorkers, 1, Math.Max(1, plan.Splits.Count)) : 1;
+        Log.ImportOrdering(_logger, plan.Source, plan.Ordering.ToString(), plan.OrderingReason);
         // The workers share the batches in flight: items in flight are what the import holds in memory, so it stays
         // bounded by MaxBatchesInFlight x 25 items whatever the input size and the number of workers.
         run.WriterBatchesInFlight = Math.Max(1, (options.Writer.MaxBatchesInFlight + workers - 1) / workers);
         Log.ImportStarted(_logger, options.TableName, plan.Splits.Count, workers, options.CheckpointUri ?? "(none)");
-        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        using var stop = new CancellationTokenSource(); // not the caller's: progress goes on while a cancelled run writes what it read
         var reporting = ReportProgressAsync(run, started, stop.Token);
-        using var failed = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        // A cancellation stops the reading at once; the writing of what was read ends with a failed worker, or once the
+        // grace period has passed.
+        using var failed = new CancellationTokenSource(Timeout.InfiniteTimeSpan, _time);
+        using var graceOnCancel = cancellationToken.Register(() =>
+        {
+            Log.ImportStopping(_logger, options.TableName, options.StopGracePeriod);
+            failed.CancelAfter(options.StopGracePeriod);
+        });
+        var runner = new SplitRunner(_stores, _writers, _time, _logger, Tracker);
         int next = -1;
         var all = Tracker.RunAllAsync(workers, RunWorkerAsync, out var tasks);
         try
@@ -144,13 +193,21 @@ public sealed class ImportJob
         catch (Exception ex)
         {
             // The first worker's own error, not the cancellation it caused in the others.
-            var error = tasks.Select(t => t.Exception?.InnerException).FirstOrDefault(e => e is not null and not OperationCanceledException) ?? ex;
-            ExceptionDispatchInfo.Throw(error);
+            var error = tasks.Select(t => t.Exception?.InnerException).FirstOrDefault(e => e is not null and not OperationCanceledException);
+            if (error is null && cancellationToken.IsCancellationRequested)
+            {
+                throw new OperationCanceledException($"The import into table '{options.TableName}' was cancelled, and the writes in flight did not end within {options.StopGracePeriod}: they were abandoned{(checkpoints is null ? "" : $"; the last checkpoint in {checkpoints.RootUri} stands, so a rerun with it redoes at most one checkpoint interval")}.", ex, cancellationToken);
+            }
+            ExceptionDispatchInfo.Throw(error ?? ex);
         }
         finally
         {
             await stop.CancelAsync().ConfigureAwait(false);
             await reporting.ConfigureAwait(false);
+        }
+        if (cancellationToken.IsCancellationRequested)
+        {
+            throw new OperationCanceledException($"The import into table '{options.TableName}' was cancelled; what was read is written{(checkpoints is null ? "" : $" and checkpointed in {checkpoints.RootUri}: rerun with the same checkpoint to go on from there")}.", cancellationToken);
         }
 
         // Each worker takes the next split until none is left or one of them failed.
@@ -159,10 +216,10 @@ public sealed class ImportJob
             try
             {
                 int index;
-                while ((index = Interlocked.Increment(ref next)) < plan.Splits.Count)
+                while (!cancellationToken.IsCancellationRequested && (index = Interlocked.Increment(ref next)) < plan.Splits.Count)
                 {
                     failed.Token.ThrowIfCancellationRequested();
-                    await RunOneSplitAsync(plan.Splits[index], run, failed.Token).ConfigureAwait(false);
+                    if (!await runner.RunAsync(plan.Splits[index], run, cancellationToken, failed.Token).ConfigureAwait(false)) return;
                 }
             }
             catch
@@ -183,139 +240,17 @@ public sealed class ImportJob
         return result;
     }
 
-    /// <summary>Describes the table before reading anything, so a wrong name fails at once and clearly.</summary>
-    private async Task EnsureTableAsync(ImportJobOptions options, CancellationToken cancellationToken)
+    /// <summary>Describes the table before reading anything, so a wrong name fails at once and clearly; returns its key schema when the writers tell it.</summary>
+    private async Task<KeySchema?> EnsureTableAsync(ImportJobOptions options, CancellationToken cancellationToken)
     {
         try
         {
-            await _writers.GetBudgetAsync(options.TableName, options.Writer.Throughput, cancellationToken).ConfigureAwait(false);
+            return (await _writers.GetBudgetAsync(options.TableName, options.Writer.Throughput, cancellationToken).ConfigureAwait(false)).Keys;
         }
         catch (ResourceNotFoundException e)
         {
-            throw new InvalidOperationException($"Table '{options.TableName}' does not exist: create it first (the CLI can, with --create-table --key).", e);
+            throw new TableDoesNotExistException(options.TableName, e);
         }
-    }
-
-    private async Task RunOneSplitAsync(ImportSplit split, RunState run, CancellationToken cancellationToken)
-    {
-        string checkpointName = $"splits/{split.Index:D6}";
-        var resume = run.Checkpoints is null ? null : await run.Checkpoints.ReadAsync<SplitCheckpoint>(checkpointName, cancellationToken).ConfigureAwait(false);
-        // Dead letters an earlier run committed are in the folder too: the result points there even if this run adds none.
-        if (resume?.DeadLetterChunks > 0 && run.DeadLetterFolder is not null) run.DeadLettersCommitted = true;
-        if (resume?.Done == true)
-        {
-            run.SplitSkipped(split);
-            return;
-        }
-        if (resume is not null)
-        {
-            Log.SplitResumed(_logger, split.Index, resume.FileIndex + 1, split.Files.Count, resume.Line);
-            // The files the checkpoint shows as done are not read again: count their bytes, so progress reaches the total.
-            run.AddBytesSkipped(split.Files.Take(resume.FileIndex).Sum(f => f.End - f.Start));
-        }
-
-        var chunks = run.DeadLetterFolder is { } folder
-            ? new SplitDeadLetters(_stores, folder, run.Fingerprint, split.Index, resume?.DeadLetterChunks ?? 0, run.Samples)
-            : null;
-        IDeadLetterSink deadLetters = chunks is null ? run.Samples : chunks;
-        var writer = new CheckpointedWriter(_writers, run, deadLetters, Tracker);
-        await using (chunks)
-        await using (writer.ConfigureAwait(false))
-        {
-            if (chunks is not null) await chunks.DiscardUnrecordedAsync(cancellationToken).ConfigureAwait(false);
-            var shuffle = run.Options.ShuffleWindow > 0 ? new ShuffleBuffer<(ItemRecord Record, string Source)>(run.Options.ShuffleWindow, new Random(split.Index)) : null;
-            var badLines = new List<RecordError>();
-            var readerOptions = new ItemReaderOptions { BadRecords = BadRecordHandling.Skip, OnBadRecord = badLines.Add, Csv = run.Options.Source.Csv };
-            long itemsRead = 0;
-
-            // Everything up to the given line is written or set aside, and only then does the checkpoint say so.
-            async Task CheckpointAsync(int fileIndex, long line, bool done)
-            {
-                if (shuffle is not null)
-                {
-                    foreach (var (record, source) in shuffle.Drain()) await writer.WriteAsync(record, source, cancellationToken).ConfigureAwait(false);
-                }
-                await writer.FlushAsync(cancellationToken).ConfigureAwait(false);
-                if (chunks is not null)
-                {
-                    await chunks.CommitAsync(cancellationToken).ConfigureAwait(false);
-                    if (chunks.HasCommitted) run.DeadLettersCommitted = true;
-                }
-                if (run.Checkpoints is not null)
-                {
-                    await run.Checkpoints.WriteAsync(checkpointName, new SplitCheckpoint(run.Fingerprint, fileIndex, line, done, chunks?.NextChunk ?? 0), cancellationToken).ConfigureAwait(false);
-                }
-            }
-
-            long lastCheckpoint = _time.GetTimestamp();
-            for (int f = resume?.FileIndex ?? 0; f < split.Files.Count; f++)
-            {
-                var file = split.Files[f];
-                long skipThrough = f == resume?.FileIndex ? resume.Line : 0;
-                var reader = await SplitFileReader.OpenAsync(_stores, file, run.Plan.Format, readerOptions, run.AddBytesRead, cancellationToken).ConfigureAwait(false);
-                await using (reader.ConfigureAwait(false))
-                {
-                    while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false) is { } record)
-                    {
-                        await SetAsideAsync(badLines, skipThrough, run, deadLetters, cancellationToken).ConfigureAwait(false);
-                        if (record.Line <= skipThrough) continue; // written before the last checkpoint
-                        run.ItemRead();
-                        itemsRead++;
-                        foreach (var output in Transform(run, record))
-                        {
-                            if (shuffle is null)
-                            {
-                                await writer.WriteAsync(output, file.DisplayName, cancellationToken).ConfigureAwait(false);
-                            }
-                            else if (shuffle.Add((output, file.DisplayName), out var released))
-                            {
-                                await writer.WriteAsync(released.Record, released.Source, cancellationToken).ConfigureAwait(false);
-                            }
-                        }
-                        if (_time.GetElapsedTime(lastCheckpoint) >= run.Options.CheckpointInterval)
-                        {
-                            await CheckpointAsync(f, reader.LinesRead, done: false).ConfigureAwait(false);
-                            lastCheckpoint = _time.GetTimestamp();
-                        }
-                    }
-                    await SetAsideAsync(badLines, skipThrough, run, deadLetters, cancellationToken).ConfigureAwait(false);
-                }
-                // Between files only when one is due: a checkpoint completes the writer, a round trip with nothing in
-                // flight, which at every end of a small file halved the speed (ImportWorkersBenchmarks, 1 worker).
-                bool last = f == split.Files.Count - 1;
-                if (last || _time.GetElapsedTime(lastCheckpoint) >= run.Options.CheckpointInterval)
-                {
-                    await CheckpointAsync(last ? f : f + 1, 0, done: last).ConfigureAwait(false);
-                    lastCheckpoint = _time.GetTimestamp();
-                }
-            }
-            if (split.Files.Count == 0) await CheckpointAsync(0, 0, done: true).ConfigureAwait(false);
-            run.SplitDone();
-            Log.SplitFinished(_logger, split.Index, split.Files.Count, itemsRead);
-        }
-    }
-
-    private static IEnumerable<ItemRecord> Transform(RunState run, ItemRecord record)
-    {
-        if (run.Options.Transform is not { } transform) return [record];
-        // Called once per record: a transform may have side effects, and an iterator would run twice if enumerated twice.
-        var produced = transform(record);
-        var outputs = produced as IReadOnlyCollection<ItemRecord> ?? [.. produced ?? []];
-        if (outputs.Count == 0) run.ItemFiltered();
-        return outputs;
-    }
-
-    private async Task SetAsideAsync(List<RecordError> badLines, long skipThrough, RunState run, IDeadLetterSink deadLetters, CancellationToken cancellationToken)
-    {
-        if (badLines.Count == 0) return;
-        foreach (var error in badLines)
-        {
-            if (error.Line <= skipThrough) continue; // set aside before the last checkpoint
-            run.BadLine();
-            Log.BadLineSetAside(_logger, error.Source, error.Line, error.Reason);
-            await deadLetters.WriteAsync(DeadLetter.ForBadLine(error), cancellationToken).ConfigureAwait(false);
-        }
-        badLines.Clear();
     }
 
     private static async Task CheckPlanAsync(CheckpointStore checkpoints, string fingerprint, string source, int splits, CancellationToken cancellationToken)

@@ -66,6 +66,13 @@ public sealed class ImportJobOptions
     /// </summary>
     public int ShuffleWindow { get; set; }
 
+    /// <summary>
+    /// How long a cancelled import goes on writing what it read before the cancellation, so it can checkpoint there and
+    /// a rerun redoes nothing. Reading stops at once; past this the writes in flight are abandoned and the last
+    /// checkpoint stands (a rerun redoes up to one <see cref="CheckpointInterval"/>). Default 10 s; valid 0 to 10 min.
+    /// </summary>
+    public TimeSpan StopGracePeriod { get; set; } = TimeSpan.FromSeconds(10);
+
     /// <summary>Reports progress about once a second.</summary>
     public IProgress<ImportProgress>? Progress { get; set; }
 
@@ -85,6 +92,7 @@ public sealed class ImportJobOptions
         if (string.IsNullOrWhiteSpace(TableName)) problems.Add("a table name is required");
         if (Workers is < 1 or > 1024) problems.Add($"workers must be between 1 and 1,024 (was {Workers})");
         if (CheckpointInterval < TimeSpan.FromSeconds(1) || CheckpointInterval > TimeSpan.FromHours(1)) problems.Add($"the checkpoint interval must be between 1 s and 1 h (was {CheckpointInterval})");
+        if (StopGracePeriod < TimeSpan.Zero || StopGracePeriod > TimeSpan.FromMinutes(10)) problems.Add($"the stop grace period must be between 0 and 10 min (was {StopGracePeriod})");
         if (ShuffleWindow is < 0 or > 1_000_000) problems.Add($"the shuffle window must be between 0 and 1,000,000 (was {ShuffleWindow})");
         if (CheckpointUri is not null && string.IsNullOrWhiteSpace(CheckpointUri)) problems.Add("the checkpoint location is empty (null for no checkpoints)");
         if (DeadLetterUri is not null && string.IsNullOrWhiteSpace(DeadLetterUri)) problems.Add("the dead-letter location is empty (null for the default)");
@@ -139,6 +147,12 @@ public sealed record ImportResult
 
     /// <summary>Conditional puts not applied because the condition was false.</summary>
     public long ItemsSkippedByCondition { get; init; }
+
+    /// <summary>
+    /// Changes of an incremental export not applied because a newer change of their key (by <c>WriteTimestampMicros</c>)
+    /// was applied already.
+    /// </summary>
+    public long ItemsSuperseded { get; init; }
 
     /// <summary>Records the transform dropped.</summary>
     public long ItemsFiltered { get; init; }

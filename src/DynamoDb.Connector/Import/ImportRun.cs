@@ -23,7 +23,7 @@ internal sealed class RunState(ImportPlan plan, ImportJobOptions options, Checkp
     private readonly KeyValuePair<string, object?> _tableTag = new("table", options.TableName);
     private readonly Lock _lock = new();
     private readonly List<CheckpointedWriter> _live = [];
-    private long _itemsRead, _itemsFiltered, _badLines, _bytesRead;
+    private long _itemsRead, _itemsFiltered, _itemsSuperseded, _badLines, _bytesRead;
     private int _splitsRun, _splitsSkipped;
     private long _written, _deleted, _deadLettered, _deduplicated, _skippedByCondition, _throttled, _retries;
     private double _consumed;
@@ -37,6 +37,12 @@ internal sealed class RunState(ImportPlan plan, ImportJobOptions options, Checkp
     public long BytesRead => Interlocked.Read(ref _bytesRead);
     public bool DeadLettersCommitted { get; set; }
 
+    /// <summary>The table's key schema, when the writers tell it.</summary>
+    public Formats.Items.KeySchema? Keys { get; init; }
+
+    /// <summary>For an incremental export (<see cref="ImportOrdering.ByWriteTimestamp"/>): the newest change applied to each key.</summary>
+    public WriteTimestamps? Timestamps { get; init; }
+
     /// <summary>Each worker's share of <see cref="DynamoDbWriterOptions.MaxBatchesInFlight"/> (at least 1).</summary>
     public int WriterBatchesInFlight { get; set; } = options.Writer.MaxBatchesInFlight;
 
@@ -47,6 +53,8 @@ internal sealed class RunState(ImportPlan plan, ImportJobOptions options, Checkp
     }
 
     public void ItemFiltered() => Interlocked.Increment(ref _itemsFiltered);
+
+    public void ItemSuperseded() => Interlocked.Increment(ref _itemsSuperseded);
 
     public void BadLine()
     {
@@ -130,6 +138,7 @@ internal sealed class RunState(ImportPlan plan, ImportJobOptions options, Checkp
                 ItemsDeduplicated = _deduplicated,
                 ItemsSkippedByCondition = _skippedByCondition,
                 ItemsFiltered = Interlocked.Read(ref _itemsFiltered),
+                ItemsSuperseded = Interlocked.Read(ref _itemsSuperseded),
                 ConsumedCapacityUnits = _consumed,
                 ThrottledRequests = _throttled,
                 Retries = _retries,

@@ -45,6 +45,15 @@ public sealed class ImportSourceOptions
     /// </summary>
     public bool Verify { get; set; }
 
+    /// <summary>
+    /// Whether the user knows that no key is in two files (or two parts of one file) of the source, so its splits may run
+    /// concurrently. Default false: a folder's files, one file cut into ranges and manifests not written by an export are
+    /// applied in input order, one split after another (see <see cref="ImportOrdering"/>); exports of one table run
+    /// concurrently whatever this says, incremental exports by their timestamps. A wrong true can leave an earlier write
+    /// of a key in the table instead of the later one.
+    /// </summary>
+    public bool KeysUniqueAcrossFiles { get; set; }
+
     /// <summary>The most splits a plan has; more files than this share splits. Default 100,000; valid 1 to 1,000,000.</summary>
     public int MaxSplits { get; set; } = 100_000;
 

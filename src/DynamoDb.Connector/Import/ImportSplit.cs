@@ -75,6 +75,12 @@ public sealed record ImportPlan(string Source, ImportSourceKind Kind, ItemFileFo
     /// </summary>
     public bool Verified { get; init; }
 
+    /// <summary>How the splits run relative to each other (decided by the source's provenance; see <see cref="ImportOrdering"/>).</summary>
+    public ImportOrdering Ordering { get; init; }
+
+    /// <summary>Why <see cref="Ordering"/>, in words.</summary>
+    public string OrderingReason { get; init; } = "";
+
     /// <summary>Bytes of input across all splits.</summary>
     [JsonIgnore]
     public long TotalBytes => Splits.Sum(s => s.Bytes);

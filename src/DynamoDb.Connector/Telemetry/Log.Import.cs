@@ -31,4 +31,14 @@ internal static partial class Log
 
     [LoggerMessage(EventId = 308, Level = LogLevel.Warning, Message = "Import into table {Table}: {DeadLettered} lines or items were set aside and not kept (no dead-letter location set); the first: {First}")]
     public static partial void ImportDeadLettersNotKept(ILogger logger, string table, long deadLettered, string first);
+
+    // 320-329: the order splits run in, and stopping on cancellation.
+    [LoggerMessage(EventId = 320, Level = LogLevel.Information, Message = "Import of {Source}: splits run {Ordering}: {Reason}")]
+    public static partial void ImportOrdering(ILogger logger, string source, string ordering, string reason);
+
+    [LoggerMessage(EventId = 321, Level = LogLevel.Warning, Message = "Import into table {Table} cancelled: reading stopped; writing what is in flight (for up to {GracePeriod}) and checkpointing")]
+    public static partial void ImportStopping(ILogger logger, string table, TimeSpan gracePeriod);
+
+    [LoggerMessage(EventId = 322, Level = LogLevel.Information, Message = "Import split {Split} stopped and checkpointed: file {File} of {Files}, after line {Line}")]
+    public static partial void SplitStopped(ILogger logger, int split, int file, int files, long line);
 }

@@ -79,6 +79,7 @@ public class BadLineTests
         data.Add(ItemFileFormat.DynamoDbJson, "{\"Item\":{\"pk\":{\"S\":\"a\"}},\"Item\":{\"pk\":{\"S\":\"b\"}}}", "two \"Item\" fields");
         data.Add(ItemFileFormat.DynamoDbJsonIncremental, "{\"Metadata\":{\"WriteTimestampMicros\":{\"N\":\"1\"}}}", "neither \"NewImage\" nor \"Keys\"");
         data.Add(ItemFileFormat.DynamoDbJsonIncremental, "{\"Keys\":{\"pk\":{\"N\":\"x\"}}}", "attribute 'Keys.pk': 'x' is not a number");
+        data.Add(ItemFileFormat.DynamoDbJsonIncremental, "{\"Metadata\":{\"WriteTimestampMicros\":{\"N\":\"soon\"}},\"Keys\":{\"pk\":{\"S\":\"a\"}}}", "\"Metadata\".\"WriteTimestampMicros\" must be {\"N\":\"<microseconds>\"}");
         return data;
     }
 

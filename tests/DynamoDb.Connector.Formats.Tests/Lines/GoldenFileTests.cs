@@ -152,6 +152,14 @@ public class GoldenFileTests
     }
 
     [Fact]
+    public async Task ReadIncremental_NativeExportLines_CarryTheirWriteTimestamps()
+    {
+        var records = await ReadAllAsync(ReadTestData("export.ddb-json-incremental.json"), ItemFileFormat.DynamoDbJsonIncremental);
+
+        Assert.Equal([1700000000000000L, 1700000000000001L, 1700000000000002L, 1700000000000003L], records.Select(r => r.WriteTimestampMicros));
+    }
+
+    [Fact]
     public async Task WriteIncremental_NativeExportOperations_WritesNewImageAndKeysLinesThatReadBackTheSame()
     {
         var operations = await ReadAllAsync(ReadTestData("export.ddb-json-incremental.json"), ItemFileFormat.DynamoDbJsonIncremental);

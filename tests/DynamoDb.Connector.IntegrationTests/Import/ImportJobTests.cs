@@ -509,7 +509,7 @@ public sealed class ImportJobTests : IAsyncLifetime
         // The source does not exist either: the table is checked first, before anything is read.
         var options = ImportFixture.OptionsFor("no-such-table", Folder("nowhere", s3: false));
 
-        var error = await Assert.ThrowsAsync<InvalidOperationException>(() => _job.RunAsync(options));
+        var error = await Assert.ThrowsAsync<TableDoesNotExistException>(() => _job.RunAsync(options));
 
         Assert.Contains("'no-such-table' does not exist", error.Message);
     }

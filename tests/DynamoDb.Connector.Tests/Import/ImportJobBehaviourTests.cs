@@ -162,6 +162,7 @@ public sealed class ImportJobBehaviourTests
         var result = await h.RunAsync(h.Options(h.Input, o =>
         {
             o.Source.TargetSplitBytes = 1024 * 1024;
+            o.Source.KeysUniqueAcrossFiles = true; // no key in two files: the splits may run at once
             o.Workers = 2;
             o.Transform = Observe;
             o.Progress = progress;
@@ -200,6 +201,7 @@ public sealed class ImportJobBehaviourTests
         var result = await h.RunAsync(h.Options(h.Input, o =>
         {
             o.Source.TargetSplitBytes = 64 * 1024;
+            o.Source.KeysUniqueAcrossFiles = true; // no key in two files: the splits may run at once
             o.Workers = workers;
             o.Writer.MaxBatchesInFlight = batchesInFlight;
             o.Writer.Throughput.WriteUnitsPerSecond = 100_000;
@@ -276,7 +278,7 @@ public sealed class ImportJobBehaviourTests
         using var h = new ImportHarness();
         h.WriteFile("a.json", ImportHarness.LinesOf(0, 10));
 
-        var error = await Assert.ThrowsAsync<InvalidOperationException>(() => h.RunAsync(h.Options(h.Input, o => o.TableName = "nope")));
+        var error = await Assert.ThrowsAsync<TableDoesNotExistException>(() => h.RunAsync(h.Options(h.Input, o => o.TableName = "nope")));
 
         Assert.Contains("'nope' does not exist", error.Message, StringComparison.Ordinal);
         Assert.Empty(h.Dynamo.Requests);

@@ -70,4 +70,25 @@ public sealed class ShuffleBufferTests
         Assert.Equal(Enumerable.Range(0, 100), drained.Order());
         Assert.NotEqual(Enumerable.Range(0, 100), drained);
     }
+
+    [Fact]
+    public void RecordsOfOneKey_KeepTheirInputOrder_WhileOthersAreShuffled()
+    {
+        var keys = new Formats.Items.KeySchema(new Formats.Items.KeyAttribute("pk", Formats.Items.KeyType.S));
+        // 2,000 writes of 40 keys, each key written 50 times: record i is version i / 40 of key i % 40.
+        var buffer = new ShuffleBuffer<(string Key, int Version)>(64, new Random(7), r => DynamoDb.Connector.Writing.ItemKey.Of(new Dictionary<string, Amazon.DynamoDBv2.Model.AttributeValue> { ["pk"] = new() { S = r.Key } }, keys));
+        var output = new List<(string Key, int Version)>();
+        for (int i = 0; i < 2000; i++)
+        {
+            if (buffer.Add(($"k{i % 40}", i / 40), out var released)) output.Add(released);
+        }
+        output.AddRange(buffer.Drain());
+
+        Assert.Equal(2000, output.Count);
+        foreach (var versions in output.GroupBy(r => r.Key, r => r.Version))
+        {
+            Assert.Equal(Enumerable.Range(0, 50), versions); // in order, each once
+        }
+        Assert.NotEqual(Enumerable.Range(0, 2000).Select(i => $"k{i % 40}"), output.Select(r => r.Key)); // and still shuffled
+    }
 }
