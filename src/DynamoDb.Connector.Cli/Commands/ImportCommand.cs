@@ -16,8 +16,10 @@ internal static class ImportCommand
         var format = CliOptions.Format();
         var splitSize = CliOptions.SplitSize();
         var verify = CliOptions.Verify();
+        var allowOutside = CliOptions.AllowOutsideSource();
+        var allowIncomplete = CliOptions.AllowIncomplete();
         var shared = new ImportCommandOptions();
-        var command = new Command("import", "Import items from files (local or S3) into a DynamoDB table at the allotted write rate.") { source, format, splitSize, verify };
+        var command = new Command("import", "Import items from files (local or S3) into a DynamoDB table at the allotted write rate.") { source, format, splitSize, verify, allowOutside, allowIncomplete };
         shared.AddTo(command);
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -27,6 +29,8 @@ internal static class ImportCommand
             options.Source.Format = parse.GetValue(format);
             CliOptions.ApplySplitSize(parse.GetValue(splitSize), options.Source);
             options.Source.Verify = parse.GetValue(verify);
+            options.Source.AllowEntriesOutsideSource = parse.GetValue(allowOutside);
+            options.Source.AllowIncompleteExport = parse.GetValue(allowIncomplete);
             options.Validate();
             await shared.PrepareTableAsync(parse, services, stderr, cancellationToken).ConfigureAwait(false);
             var job = services.GetRequiredService<ImportJob>();
