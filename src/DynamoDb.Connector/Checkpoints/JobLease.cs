@@ -35,17 +35,11 @@ public sealed class LeaseHeldException : InvalidOperationException
     private static string Locations(string leaseUri) => ObjectUri.Parent(leaseUri);
 }
 
-/// <summary>The lease object's content.</summary>
-internal sealed record LeaseDocument(string Owner, string Token, string Purpose, DateTimeOffset AcquiredAt, DateTimeOffset ExpiresAt)
-{
-    public string Holder => $"{Owner} (token {Token[..Math.Min(8, Token.Length)]})";
-}
-
 /// <summary>
 /// One job's hold on a location (an import's checkpoint folder, an export's destination): a small object next to it
 /// naming the owner and an expiry, renewed every <see cref="RenewEvery"/> while the job runs and deleted when it ends.
 /// A second job finds it and refuses with a <see cref="LeaseHeldException"/>; a lease past its expiry (its job was
-/// killed) is taken over.
+/// killed) is taken over, and so is one whose holder ran on this host and is gone (its process exited).
 /// </summary>
 /// <remarks>
 /// <para>Local disk: the lease file is created exclusively (<see cref="FileMode.CreateNew"/>), so of two jobs exactly
@@ -114,7 +108,7 @@ internal sealed class JobLease : IAsyncDisposable
         string uri = ObjectUri.Combine(folderUri, leaseName);
         var store = stores.For(uri);
         var now = time.GetUtcNow();
-        var mine = new LeaseDocument($"{Environment.MachineName} pid {Environment.ProcessId}", Guid.NewGuid().ToString("N"), purpose, now, now + Duration);
+        var mine = LeaseDocument.ForThisProcess(purpose, now, Duration);
         if (ObjectUri.KindOf(uri) == ObjectUriKind.Local)
         {
             await SyncTasks.Run(() => { AcquireLocal(uri, mine, time, logger); return true; }, cancellationToken).ConfigureAwait(false);
@@ -123,7 +117,7 @@ internal sealed class JobLease : IAsyncDisposable
         {
             if (await ReadAsync(store, uri, cancellationToken).ConfigureAwait(false) is { } held)
             {
-                if (held.ExpiresAt > time.GetUtcNow()) throw new LeaseHeldException(uri, held.Holder, held.ExpiresAt);
+                if (held.StandsAt(time.GetUtcNow())) throw new LeaseHeldException(uri, held.Holder, held.ExpiresAt);
                 Log.LeaseTakenOver(logger, uri, held.Holder, held.ExpiresAt, mine.Holder);
             }
             await WriteAsync(store, uri, mine, cancellationToken).ConfigureAwait(false);
@@ -213,7 +207,7 @@ internal sealed class JobLease : IAsyncDisposable
             }
             var held = ReadLocal(path, time);
             if (held is null) continue; // released meanwhile
-            if (held.ExpiresAt > time.GetUtcNow()) throw new LeaseHeldException(uri, held.Holder, held.ExpiresAt);
+            if (held.StandsAt(time.GetUtcNow())) throw new LeaseHeldException(uri, held.Holder, held.ExpiresAt);
             string aside = $"{path}.stale-{Guid.NewGuid():N}";
             try
             {

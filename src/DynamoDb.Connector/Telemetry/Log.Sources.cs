@@ -14,7 +14,7 @@ internal static partial class Log
     [LoggerMessage(EventId = 610, Level = LogLevel.Information, Message = "Lease {Lease} taken by {Owner} until {ExpiresAt:O}")]
     public static partial void LeaseTaken(ILogger logger, string lease, string owner, DateTimeOffset expiresAt);
 
-    [LoggerMessage(EventId = 611, Level = LogLevel.Warning, Message = "Lease {Lease} of {Holder} expired at {ExpiredAt:O}: taken over by {Owner}")]
+    [LoggerMessage(EventId = 611, Level = LogLevel.Warning, Message = "Lease {Lease} of {Holder} (until {ExpiredAt:O}) is stale, expired or its process gone: taken over by {Owner}")]
     public static partial void LeaseTakenOver(ILogger logger, string lease, string holder, DateTimeOffset expiredAt, string owner);
 
     [LoggerMessage(EventId = 612, Level = LogLevel.Error, Message = "Lease {Lease} is now held by {Holder}, not by this job ({Owner}): another run took it after it could not be renewed in time")]
