@@ -261,10 +261,10 @@ public sealed class LeaseTests : IAsyncLifetime
         }
         else
         {
-            Assert.Single(holders);
+            _ = Assert.Single(holders);
             Assert.All(attempts.Where(a => !a.IsCompletedSuccessfully), a => Assert.IsType<LeaseHeldException>(a.Exception?.InnerException));
         }
-        foreach (var held in holders) await held.Result.DisposeAsync();
+        foreach (var held in holders) await (await held).DisposeAsync();
         if (holders.Count > 0) Assert.False(await ExistsAsync(folder + JobLease.ImportLeaseName));
     }
 
