@@ -120,6 +120,16 @@ internal static class CliOptions
         if (megabytes is { } mb) options.TargetSplitBytes = Math.Max(1, (long)(mb * 1024 * 1024));
     }
 
+    public static Option<bool> AllowOutsideSource() => new("--allow-outside-source")
+    {
+        Description = "Read manifest entries that point outside the source (outside the manifest's folder on disk, another bucket in S3); refused by default.",
+    };
+
+    public static Option<bool> AllowIncomplete() => new("--allow-incomplete")
+    {
+        Description = "Import an export that did not finish (no manifest, an export checkpoint or _started marker present); refused by default.",
+    };
+
     public static Option<bool> Verify() => new("--verify")
     {
         Description = "Before writing anything, check every file against its manifest (native export: MD5 and item counts; EMR manifest: the itemCount, bytes and sha256 it lists).",

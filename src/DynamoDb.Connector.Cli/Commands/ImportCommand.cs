@@ -17,8 +17,10 @@ internal static class ImportCommand
         var splitSize = CliOptions.SplitSize();
         var verify = CliOptions.Verify();
         var keysUnique = CliOptions.KeysUnique();
+        var allowOutside = CliOptions.AllowOutsideSource();
+        var allowIncomplete = CliOptions.AllowIncomplete();
         var shared = new ImportCommandOptions();
-        var command = new Command("import", "Import items from files (local or S3) into a DynamoDB table at the allotted write rate.") { source, format, splitSize, verify, keysUnique };
+        var command = new Command("import", "Import items from files (local or S3) into a DynamoDB table at the allotted write rate.") { source, format, splitSize, verify, keysUnique, allowOutside, allowIncomplete };
         shared.AddTo(command);
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -29,6 +31,8 @@ internal static class ImportCommand
             CliOptions.ApplySplitSize(parse.GetValue(splitSize), options.Source);
             options.Source.Verify = parse.GetValue(verify);
             options.Source.KeysUniqueAcrossFiles = parse.GetValue(keysUnique);
+            options.Source.AllowEntriesOutsideSource = parse.GetValue(allowOutside);
+            options.Source.AllowIncompleteExport = parse.GetValue(allowIncomplete);
             ImportCommandOptions.Validate(options);
             await shared.PrepareTableAsync(parse, services, stderr, cancellationToken).ConfigureAwait(false);
             var job = services.GetRequiredService<ImportJob>();

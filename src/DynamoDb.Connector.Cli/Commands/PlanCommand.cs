@@ -20,11 +20,13 @@ internal static class PlanCommand
         var splitSize = CliOptions.SplitSize();
         var verify = CliOptions.Verify();
         var keysUnique = CliOptions.KeysUnique();
+        var allowOutside = CliOptions.AllowOutsideSource();
+        var allowIncomplete = CliOptions.AllowIncomplete();
         var output = new Option<DirectoryInfo?>("--out") { Description = "A local folder to write one split-NNNNNN.json per split into, for run-split." };
         var json = CliOptions.Json();
         var command = new Command("plan", "Show the splits an import of a source would run; optionally write them out for run-split.")
         {
-            source, format, csvSchema, splitSize, verify, keysUnique, output, json,
+            source, format, csvSchema, splitSize, verify, keysUnique, allowOutside, allowIncomplete, output, json,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -38,6 +40,8 @@ internal static class PlanCommand
             CliOptions.ApplySplitSize(parse.GetValue(splitSize), options);
             options.Verify = parse.GetValue(verify);
             options.KeysUniqueAcrossFiles = parse.GetValue(keysUnique);
+            options.AllowEntriesOutsideSource = parse.GetValue(allowOutside);
+            options.AllowIncompleteExport = parse.GetValue(allowIncomplete);
             var plan = await services.GetRequiredService<ImportInputFormat>().PlanAsync(options, cancellationToken).ConfigureAwait(false);
             if (parse.GetValue(output) is { } folder)
             {

@@ -72,7 +72,7 @@ public sealed class ExportManifest
         }
         catch (JsonException e)
         {
-            throw new FormatException($"{sourceName}: not a valid export manifest: {e.Message}", e);
+            throw new FormatException($"{sourceName}: not a valid export manifest{JsonPosition.Of(e)}: {e.Message}", e);
         }
         if (json is null)
         {
@@ -171,6 +171,15 @@ public sealed class ExportManifest
 
     private static string FromS3n(string url) =>
         url.StartsWith("s3n://", StringComparison.OrdinalIgnoreCase) ? string.Concat("s3://", url.AsSpan(6)) : url;
+}
+
+/// <summary>Where a JSON error is, in the words of an error message: 1-based, as editors count.</summary>
+internal static class JsonPosition
+{
+    /// <summary>" (line L, column C)", or "" when the reader did not say.</summary>
+    public static string Of(JsonException e) => e.LineNumber is { } line
+        ? string.Create(System.Globalization.CultureInfo.InvariantCulture, $" (line {line + 1}, column {(e.BytePositionInLine ?? 0) + 1})")
+        : "";
 }
 
 /// <summary>The manifest's JSON shape, for the streaming deserializer. Unknown members are skipped.</summary>

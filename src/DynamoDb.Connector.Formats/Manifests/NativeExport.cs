@@ -69,6 +69,12 @@ public sealed class NativeExportSummary
     /// <summary><c>DYNAMODB_JSON</c> or <c>ION</c>.</summary>
     [JsonPropertyName("outputFormat")] public string? OutputFormat { get; init; }
 
+    /// <summary>
+    /// The export's status where the summary records one (<c>COMPLETED</c>, <c>IN_PROGRESS</c>, <c>FAILED</c>, as
+    /// DescribeExport says them); null when absent, which a summary written at the end of an export means complete.
+    /// </summary>
+    [JsonPropertyName("status")] public string? Status { get; init; }
+
     /// <summary>Incremental exports: <c>NEW_AND_OLD_IMAGES</c> or <c>NEW_IMAGE</c>.</summary>
     [JsonPropertyName("outputView")] public string? OutputView { get; init; }
 
@@ -139,7 +145,7 @@ public static class NativeExport
         }
         catch (JsonException e)
         {
-            throw new FormatException($"{sourceName}: not a valid export summary: {e.Message}", e);
+            throw new FormatException($"{sourceName}: not a valid export summary{JsonPosition.Of(e)}: {e.Message}", e);
         }
     }
 

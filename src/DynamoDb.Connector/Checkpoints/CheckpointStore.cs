@@ -64,6 +64,31 @@ internal sealed class CheckpointStore
     /// <summary>Deletes the document <paramref name="name"/>; deleting one that was never written is not an error.</summary>
     public Task DeleteAsync(string name, CancellationToken cancellationToken) => _store.DeleteAsync(UriOf(name), cancellationToken);
 
+    /// <summary>
+    /// Removes <paramref name="folder"/> (relative to the root; "" for the root itself) when it is an empty folder on a
+    /// local disk (after deleting the temporary files of writes a kill cut short), so a finished job leaves no empty
+    /// folders behind. S3 has no folders: nothing to do there. A folder
+    /// that is not empty (something was added meanwhile) stays.
+    /// </summary>
+    public Task RemoveFolderIfEmptyAsync(string folder, CancellationToken cancellationToken) => SyncTasks.Run(() =>
+    {
+        if (ObjectUri.KindOf(_rootUri) != ObjectUriKind.Local) return false;
+        string path = ObjectUri.ToLocalPath(folder.Length == 0 ? _rootUri : $"{_rootUri}/{folder}");
+        try
+        {
+            if (!Directory.Exists(path)) return false;
+            // Temporary files of writes a kill cut short are the checkpoint's own, never committed: not worth keeping.
+            foreach (var temp in Directory.EnumerateFiles(path, $".*{LocalFileObjectStore.TempMarker}*")) File.Delete(temp);
+            if (Directory.EnumerateFileSystemEntries(path).Any()) return false;
+            Directory.Delete(path);
+            return true;
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            return false; // not empty after all, or not ours to remove: it stays
+        }
+    }, cancellationToken);
+
     /// <summary>The names of the documents under <paramref name="folder"/> (e.g. "splits").</summary>
     public async IAsyncEnumerable<string> ListAsync(string folder, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
     {

@@ -6,6 +6,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
+using Microsoft.Extensions.Logging;
 
 namespace DynamoDb.Connector.DependencyInjection;
 
@@ -54,7 +55,7 @@ public static class ConnectorServiceCollectionExtensions
                 "s3:// uris need an IAmazonS3 in the service collection (for example services.AddAWSService<IAmazonS3>())."),
             sp.GetRequiredService<IOptions<S3ObjectStoreOptions>>())));
         services.TryAddSingleton<ObjectStores>();
-        services.TryAddSingleton<ImportInputFormat>(sp => new ImportInputFormat(sp.GetRequiredService<ObjectStores>()));
+        services.TryAddSingleton<ImportInputFormat>(sp => new ImportInputFormat(sp.GetRequiredService<ObjectStores>(), sp.GetService<ILoggerFactory>()?.CreateLogger<ImportInputFormat>()));
         services.TryAddSingleton<IDynamoDbWriterFactory, DynamoDbWriterFactory>();
         services.TryAddSingleton<Export.ExportJob>();
         services.TryAddSingleton(sp => new ImportJob(

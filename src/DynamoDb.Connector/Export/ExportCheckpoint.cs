@@ -102,7 +102,9 @@ internal sealed class ExportCheckpointState
 }
 
 /// <summary>The export's checkpoint: a job document and one record per committed part, in a <see cref="CheckpointStore"/>.</summary>
-internal sealed class ExportCheckpoint(CheckpointStore store)
+/// <param name="store">Where the checkpoint lives.</param>
+/// <param name="ownsRoot">Whether the checkpoint's folder is the export's own (<c>_checkpoint/</c> in the destination), removed with it when empty.</param>
+internal sealed class ExportCheckpoint(CheckpointStore store, bool ownsRoot = false)
 {
     internal const string JobName = "export";
     internal const string PartsFolder = "parts";
@@ -163,5 +165,7 @@ internal sealed class ExportCheckpoint(CheckpointStore store)
             await store.DeleteAsync(name, cancellationToken).ConfigureAwait(false);
         }
         await store.DeleteAsync(JobName, cancellationToken).ConfigureAwait(false);
+        await store.RemoveFolderIfEmptyAsync(PartsFolder, cancellationToken).ConfigureAwait(false);
+        if (ownsRoot) await store.RemoveFolderIfEmptyAsync("", cancellationToken).ConfigureAwait(false);
     }
 }

@@ -140,8 +140,10 @@ public sealed class ExportJob : IDisposable
     {
         var table = await DescribeAsync(options.TableName, cancellationToken).ConfigureAwait(false);
         var (_, _, global) = ExportPlanner.KeysOf(table, options.IndexName);
+        // One export per destination at a time: two would write parts into one folder and one manifest over the other's.
+        await using var lease = await JobLease.AcquireAsync(_stores, options.Destination, JobLease.ExportLeaseName, $"export of {options.TableName}", _time, _logger, Tracker, cancellationToken).ConfigureAwait(false);
         string checkpointUri = options.CheckpointUri is { } explicitUri ? ObjectUri.AsDirectory(explicitUri) : ObjectUri.Combine(options.Destination, "_checkpoint/");
-        var checkpoint = new ExportCheckpoint(new CheckpointStore(_stores.For(checkpointUri), checkpointUri.TrimEnd('/')));
+        var checkpoint = new ExportCheckpoint(new CheckpointStore(_stores.For(checkpointUri), checkpointUri.TrimEnd('/')), ownsRoot: options.CheckpointUri is null);
         var state = await checkpoint.LoadAsync(cancellationToken).ConfigureAwait(false);
 
         using var budget = new TableReadBudget(_client, table, global ? options.IndexName : null, options.Throughput, _time, _logger, Tracker);

@@ -93,11 +93,28 @@ internal sealed class SplitDeadLetters : IDeadLetterSink, IAsyncDisposable
     /// </summary>
     public async Task DiscardUnrecordedAsync(CancellationToken cancellationToken)
     {
+        DiscardTemporaryFiles();
         for (int chunk = NextChunk; ; chunk++)
         {
             string uri = ChunkUri(chunk);
             if (await _store.GetInfoAsync(uri, cancellationToken).ConfigureAwait(false) is null) return;
             await _store.DeleteAsync(uri, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>
+    /// Deletes this split's chunks that a killed run left half written: on a local disk they stay as the store's
+    /// temporary files (S3 keeps no object of an upload never completed). Their lines come after the checkpoint and
+    /// are set aside again, into a chunk of their own.
+    /// </summary>
+    private void DiscardTemporaryFiles()
+    {
+        if (ObjectUri.KindOf(_folderUri) != ObjectUriKind.Local) return;
+        string path = ObjectUri.ToLocalPath(_folderUri);
+        if (!Directory.Exists(path)) return;
+        foreach (var temp in Directory.EnumerateFiles(path, $".{_namePrefix}*{LocalFileObjectStore.TempMarker}*"))
+        {
+            File.Delete(temp);
         }
     }
 

@@ -2,6 +2,9 @@ using DynamoDb.Connector.Formats.Compression;
 using DynamoDb.Connector.Formats.Lines;
 using DynamoDb.Connector.Formats.Manifests;
 using DynamoDb.Connector.Storage;
+using DynamoDb.Connector.Telemetry;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 
 namespace DynamoDb.Connector.Import;
 
@@ -19,11 +22,13 @@ namespace DynamoDb.Connector.Import;
 public sealed class ImportInputFormat
 {
     private readonly ObjectStores _stores;
+    private readonly ILogger _logger;
 
-    internal ImportInputFormat(ObjectStores stores)
+    internal ImportInputFormat(ObjectStores stores, ILogger? logger = null)
     {
         ArgumentNullException.ThrowIfNull(stores);
         _stores = stores;
+        _logger = logger ?? NullLogger.Instance;
     }
 
     /// <summary>Plans the splits of an import.</summary>
@@ -49,13 +54,20 @@ public sealed class ImportInputFormat
             : found.Format ?? await DetectFormatAsync(found.Files, cancellationToken).ConfigureAwait(false);
         var splits = await CutAsync(found.Files, format, options, cancellationToken).ConfigureAwait(false);
         var (ordering, orderingReason) = ImportOrderingRules.Decide(found.Kind, format, found.TableExport, options.KeysUniqueAcrossFiles, splits.Count);
-        return new ImportPlan(options.Source, found.Kind, format, reason, splits, found.ExpectedItems) { Verified = options.Verify, Ordering = ordering, OrderingReason = orderingReason };
+        foreach (var warning in found.Warnings) Log.PlanWarning(_logger, options.Source, warning);
+        return new ImportPlan(options.Source, found.Kind, format, reason, splits, found.ExpectedItems)
+        {
+            Verified = options.Verify, Ordering = ordering, OrderingReason = orderingReason, Warnings = found.Warnings,
+        };
     }
 
     private sealed record FoundFiles(ImportSourceKind Kind, List<SplitFile> Files, (ItemFileFormat, string)? Format, long? ExpectedItems)
     {
         /// <summary>For an EMR manifest: why it is the export of one table, or null when it may not be (see <see cref="ImportOrderingRules.TableExportOf"/>).</summary>
         public string? TableExport { get; init; }
+
+        /// <summary>What the plan went on without (entries marked not mandatory that are missing).</summary>
+        public IReadOnlyList<string> Warnings { get; init; } = [];
     }
 
     private async Task<FoundFiles> FindFilesAsync(ImportSourceOptions options, CancellationToken cancellationToken)
@@ -67,7 +79,7 @@ public sealed class ImportInputFormat
             return ObjectUri.FileName(source) switch
             {
                 ExportManifest.FileName => await FromEmrManifestAsync(store, source, options, cancellationToken).ConfigureAwait(false),
-                NativeExport.SummaryFileName => await FromNativeExportAsync(store, source, options.Verify, cancellationToken).ConfigureAwait(false),
+                NativeExport.SummaryFileName => await FromNativeExportAsync(store, source, options, cancellationToken).ConfigureAwait(false),
                 _ => new FoundFiles(ImportSourceKind.SingleFile, [new SplitFile(single.Uri, single.Size, 0, single.Size)], null, null),
             };
         }
@@ -81,9 +93,46 @@ public sealed class ImportInputFormat
         string summary = ObjectUri.Combine(folder, NativeExport.SummaryFileName);
         if (await store.GetInfoAsync(summary, cancellationToken).ConfigureAwait(false) is not null)
         {
-            return await FromNativeExportAsync(store, summary, options.Verify, cancellationToken).ConfigureAwait(false);
+            return await FromNativeExportAsync(store, summary, options, cancellationToken).ConfigureAwait(false);
         }
 
+        if (await IncompleteExportAsync(store, folder, cancellationToken).ConfigureAwait(false) is { } unfinished)
+        {
+            RefuseOrWarnIncomplete(options, unfinished.Why);
+            // A native export's data is one level down; what is there is imported, as asked.
+            if (unfinished.Native) folder = ObjectUri.Combine(folder, "data/");
+        }
+        var files = await ListTopLevelAsync(store, folder, cancellationToken).ConfigureAwait(false);
+        if (files.Count == 0)
+        {
+            // A prefix given to a native export holds it under AWSDynamoDB/<export id>/.
+            var summaries = new List<string>();
+            var started = new List<string>();
+            await foreach (var info in store.ListAsync(ObjectUri.Combine(folder, "AWSDynamoDB/"), recursive: true, cancellationToken).ConfigureAwait(false))
+            {
+                if (ObjectUri.FileName(info.Uri) == NativeExport.SummaryFileName) summaries.Add(info.Uri);
+                else if (ObjectUri.FileName(info.Uri) == "_started") started.Add(ObjectUri.Parent(info.Uri));
+            }
+            if (summaries.Count == 1)
+            {
+                return await FromNativeExportAsync(store, summaries[0], options, cancellationToken).ConfigureAwait(false);
+            }
+            if (summaries.Count > 1)
+            {
+                throw new FormatException($"{source} holds {summaries.Count} native exports; name one of: {string.Join(", ", summaries.Select(ObjectUri.Parent))}");
+            }
+            if (started.Count > 0)
+            {
+                RefuseOrWarnIncomplete(options, $"{started[0]} has a native export's _started marker but no {NativeExport.SummaryFileName}");
+                if (started.Count == 1) files = await ListTopLevelAsync(store, ObjectUri.Combine(started[0], "data/"), cancellationToken).ConfigureAwait(false);
+            }
+        }
+        return new FoundFiles(ImportSourceKind.Listing, files, null, null);
+    }
+
+    /// <summary>The importable files at the top of <paramref name="folder"/>: every name not starting with <c>_</c> or <c>.</c>.</summary>
+    private static async Task<List<SplitFile>> ListTopLevelAsync(IObjectStore store, string folder, CancellationToken cancellationToken)
+    {
         var files = new List<SplitFile>();
         await foreach (var info in store.ListAsync(folder, recursive: false, cancellationToken).ConfigureAwait(false))
         {
@@ -93,24 +142,7 @@ public sealed class ImportInputFormat
                 files.Add(new SplitFile(info.Uri, info.Size, 0, info.Size));
             }
         }
-        if (files.Count == 0)
-        {
-            // A prefix given to a native export holds it under AWSDynamoDB/<export id>/.
-            var summaries = new List<string>();
-            await foreach (var info in store.ListAsync(ObjectUri.Combine(folder, "AWSDynamoDB/"), recursive: true, cancellationToken).ConfigureAwait(false))
-            {
-                if (ObjectUri.FileName(info.Uri) == NativeExport.SummaryFileName) summaries.Add(info.Uri);
-            }
-            if (summaries.Count == 1)
-            {
-                return await FromNativeExportAsync(store, summaries[0], options.Verify, cancellationToken).ConfigureAwait(false);
-            }
-            if (summaries.Count > 1)
-            {
-                throw new FormatException($"{source} holds {summaries.Count} native exports; name one of: {string.Join(", ", summaries.Select(ObjectUri.Parent))}");
-            }
-        }
-        return new FoundFiles(ImportSourceKind.Listing, files, null, null);
+        return files;
     }
 
     private async Task<FoundFiles> FromEmrManifestAsync(IObjectStore store, string manifestUri, ImportSourceOptions options, CancellationToken cancellationToken)
@@ -127,19 +159,42 @@ public sealed class ImportInputFormat
             ManifestUrlResolution.RelativeToManifest => true,
             _ => manifest.Entries.Count > 0 && manifest.Entries.Any(e => ObjectUri.Parent(e.Url) != ObjectUri.Parent(manifestUri)),
         };
+        var written = manifest.Entries;
         if (relative)
         {
             manifest = manifest.RelativeTo(manifestUri);
         }
+        if (!options.AllowEntriesOutsideSource)
+        {
+            // Every entry before any is touched: a refused manifest reads nothing.
+            string root = ObjectUri.Parent(manifestUri);
+            for (int i = 0; i < manifest.Entries.Count; i++)
+            {
+                SourceScope.EnsureInside(manifestUri, root, $"entry {i + 1} ({written[i].Url})", manifest.Entries[i].Url);
+            }
+        }
         var files = new List<SplitFile>(manifest.Entries.Count);
-        long? expected = manifest.Entries.All(e => e.ItemCount.HasValue) ? manifest.Entries.Sum(e => e.ItemCount!.Value) : null;
+        var present = new List<ExportManifestEntry>(manifest.Entries.Count);
+        var warnings = new List<string>();
         foreach (var entry in manifest.Entries)
         {
             var entryStore = _stores.For(entry.Url);
-            var info = await entryStore.GetInfoAsync(entry.Url, cancellationToken).ConfigureAwait(false)
-                ?? throw new FileNotFoundException($"{manifestUri} lists {entry.Url}, which does not exist{(relative ? "" : " (if the export was copied, resolve entries relative to the manifest)")}.", entry.Url);
+            var info = await entryStore.GetInfoAsync(entry.Url, cancellationToken).ConfigureAwait(false);
+            if (info is null && !entry.Mandatory)
+            {
+                // The manifest itself says the import may go on without it.
+                warnings.Add($"{manifestUri} lists {entry.Url} as not mandatory, and it does not exist: skipped.");
+                continue;
+            }
+            if (info is null)
+            {
+                throw new FileNotFoundException($"{manifestUri} lists {entry.Url}, which does not exist{(relative ? "" : " (if the export was copied, resolve entries relative to the manifest)")}.", entry.Url);
+            }
             files.Add(new SplitFile(info.Uri, info.Size, 0, info.Size, entry.ItemCount));
+            present.Add(entry);
         }
+        if (present.Count < manifest.Entries.Count) manifest = new ExportManifest(present);
+        long? expected = manifest.Entries.All(e => e.ItemCount.HasValue) ? manifest.Entries.Sum(e => e.ItemCount!.Value) : null;
         if (options.Verify)
         {
             var verification = await ManifestVerifier.VerifyAsync(manifest, OpenAsync, VerifyParallelism, cancellationToken).ConfigureAwait(false);
@@ -150,11 +205,12 @@ public sealed class ImportInputFormat
         var format = files.Where(f => f.Size > 0).ToList() is { Count: > 0 } withLines
             ? await DetectFormatAsync(withLines, cancellationToken).ConfigureAwait(false)
             : (ItemFileFormat.DataPipeline, $"EMR manifest {manifestUri} (every file empty)");
-        return new FoundFiles(ImportSourceKind.EmrManifest, files, format, expected) { TableExport = ImportOrderingRules.TableExportOf(manifest) };
+        return new FoundFiles(ImportSourceKind.EmrManifest, files, format, expected) { TableExport = ImportOrderingRules.TableExportOf(manifest), Warnings = warnings };
     }
 
-    private async Task<FoundFiles> FromNativeExportAsync(IObjectStore store, string summaryUri, bool verify, CancellationToken cancellationToken)
+    private async Task<FoundFiles> FromNativeExportAsync(IObjectStore store, string summaryUri, ImportSourceOptions options, CancellationToken cancellationToken)
     {
+        bool verify = options.Verify;
         NativeExportSummary summary;
         var stream = await store.OpenReadAsync(summaryUri, cancellationToken: cancellationToken).ConfigureAwait(false);
         await using (stream.ConfigureAwait(false))
@@ -164,6 +220,10 @@ public sealed class ImportInputFormat
         if (summary.OutputFormat is { } output && !output.Equals("DYNAMODB_JSON", StringComparison.OrdinalIgnoreCase))
         {
             throw new FormatException($"{summaryUri}: the export's output format is {output}; only DYNAMODB_JSON exports can be imported.");
+        }
+        if (summary.Status is { } status && !status.Equals("COMPLETED", StringComparison.OrdinalIgnoreCase))
+        {
+            RefuseOrWarnIncomplete(options, $"{summaryUri} says its status is {status}, not COMPLETED");
         }
         string exportFolder = ObjectUri.Parent(summaryUri);
         string filesUri = ObjectUri.Combine(exportFolder, NativeExport.FilesFileName);
@@ -175,6 +235,10 @@ public sealed class ImportInputFormat
             await foreach (var dataFile in NativeExport.ReadFilesAsync(filesStream, filesUri, cancellationToken: cancellationToken).ConfigureAwait(false))
             {
                 string uri = summary.ResolveDataFileUri(dataFile.DataFileS3Key, exportFolder);
+                if (!options.AllowEntriesOutsideSource)
+                {
+                    SourceScope.EnsureInside(filesUri, exportFolder, $"line {dataFile.Line} ({dataFile.DataFileS3Key})", uri);
+                }
                 var info = await store.GetInfoAsync(uri, cancellationToken).ConfigureAwait(false)
                     ?? throw new FileNotFoundException($"{filesUri} line {dataFile.Line} lists {uri}, which does not exist.", uri);
                 files.Add(new SplitFile(info.Uri, info.Size, 0, info.Size, dataFile.ItemCount));
@@ -188,6 +252,43 @@ public sealed class ImportInputFormat
         }
         var format = summary.IsIncremental ? ItemFileFormat.DynamoDbJsonIncremental : ItemFileFormat.DynamoDbJson;
         return new FoundFiles(ImportSourceKind.NativeExport, files, (format, $"native export {summaryUri}"), summary.ItemCount);
+    }
+
+    /// <summary>
+    /// Why the folder (which has no manifest) holds an export that did not finish, or null: this connector's export
+    /// checkpoint or lease, Hadoop's <c>_temporary/</c> working folder, or a native export's <c>_started</c> marker
+    /// without its summary.
+    /// </summary>
+    private static async Task<(string Why, bool Native)?> IncompleteExportAsync(IObjectStore store, string folder, CancellationToken cancellationToken)
+    {
+        if (await store.GetInfoAsync(ObjectUri.Combine(folder, "_checkpoint/export.json"), cancellationToken).ConfigureAwait(false) is not null)
+        {
+            return ($"no '{ExportManifest.FileName}', and the export's checkpoint {ObjectUri.Combine(folder, "_checkpoint/")} is there", false);
+        }
+        if (await store.GetInfoAsync(ObjectUri.Combine(folder, Checkpoints.JobLease.ExportLeaseName), cancellationToken).ConfigureAwait(false) is not null)
+        {
+            return ($"no '{ExportManifest.FileName}', and a running or killed export's lease {Checkpoints.JobLease.ExportLeaseName} is there", false);
+        }
+        await foreach (var _ in store.ListAsync(ObjectUri.Combine(folder, "_temporary/"), recursive: true, cancellationToken).ConfigureAwait(false))
+        {
+            return ($"no '{ExportManifest.FileName}', and Hadoop's working folder {ObjectUri.Combine(folder, "_temporary/")} is there", false);
+        }
+        if (await store.GetInfoAsync(ObjectUri.Combine(folder, "_started"), cancellationToken).ConfigureAwait(false) is not null)
+        {
+            return ($"a native export's _started marker but no {NativeExport.SummaryFileName}", true);
+        }
+        return null;
+    }
+
+    private void RefuseOrWarnIncomplete(ImportSourceOptions options, string why)
+    {
+        if (!options.AllowIncompleteExport)
+        {
+            throw new InvalidDataException(
+                $"{options.Source} is an export that did not finish ({why}): it holds only part of the table, so nothing was imported. " +
+                "Run the export again to finish it, or import what is there anyway (--allow-incomplete at the CLI, ImportSourceOptions.AllowIncompleteExport in code).");
+        }
+        Log.IncompleteExportImported(_logger, options.Source, why);
     }
 
     /// <summary>Files verified at once: reading is I/O bound, and a few streams keep S3 busy without crowding the machine.</summary>

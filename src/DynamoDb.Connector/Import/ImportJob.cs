@@ -49,7 +49,7 @@ public sealed class ImportJob
         ArgumentNullException.ThrowIfNull(stores);
         ArgumentNullException.ThrowIfNull(timeProvider);
         _stores = new ObjectStores(stores);
-        _inputFormat = new ImportInputFormat(_stores);
+        _inputFormat = new ImportInputFormat(_stores, loggerFactory?.CreateLogger<ImportInputFormat>());
         _writers = writers;
         _time = timeProvider;
         _logger = (loggerFactory ?? NullLoggerFactory.Instance).CreateLogger<ImportJob>();
@@ -154,6 +154,10 @@ public sealed class ImportJob
             await KeySchemaCheck.EnsureMatchesAsync(_stores, plan, options.TableName, keys, options.Source, cancellationToken).ConfigureAwait(false);
         }
         var checkpoints = options.CheckpointUri is { } checkpointUri ? new CheckpointStore(_stores.For(checkpointUri), checkpointUri) : null;
+        // One whole import per checkpoint at a time; the splits of a fanned-out plan (RunSplitAsync) share theirs.
+        await using var lease = checkpoints is not null && planSplits is null
+            ? await JobLease.AcquireAsync(_stores, checkpoints.RootUri, JobLease.ImportLeaseName, $"import of {plan.Source} into {options.TableName}", _time, _logger, Tracker, cancellationToken).ConfigureAwait(false)
+            : null;
         if (checkpoints is not null)
         {
             await CheckPlanAsync(checkpoints, fingerprint, plan.Source, planSplits ?? plan.Splits.Count, cancellationToken).ConfigureAwait(false);

@@ -54,6 +54,23 @@ public sealed class ImportSourceOptions
     /// </summary>
     public bool KeysUniqueAcrossFiles { get; set; }
 
+    /// <summary>
+    /// Whether manifest entries may name files outside the source: on a local disk, outside the folder holding the
+    /// manifest (after <c>..</c> steps and symbolic links are resolved); in S3, in another bucket; or in another store
+    /// (a local file listed by an S3 manifest, or the reverse). Default false: such an entry is refused before
+    /// anything is read, since a manifest from elsewhere could otherwise make the import read any file the process
+    /// can (and copy its lines into dead letters). The CLI's <c>--allow-outside-source</c>.
+    /// </summary>
+    public bool AllowEntriesOutsideSource { get; set; }
+
+    /// <summary>
+    /// Whether to import an export that did not finish: an EMR-layout folder with no <c>manifest</c> but an export's
+    /// working folder (<c>_checkpoint/</c> of this connector, <c>_temporary/</c> of Hadoop), or a native export with
+    /// no <c>manifest-summary.json</c> (only <c>_started</c>) or whose summary's status is not <c>COMPLETED</c>.
+    /// Default false: such a source is refused, since it holds only part of the table. The CLI's <c>--allow-incomplete</c>.
+    /// </summary>
+    public bool AllowIncompleteExport { get; set; }
+
     /// <summary>The most splits a plan has; more files than this share splits. Default 100,000; valid 1 to 1,000,000.</summary>
     public int MaxSplits { get; set; } = 100_000;
 

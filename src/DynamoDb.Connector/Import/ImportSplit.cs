@@ -81,6 +81,9 @@ public sealed record ImportPlan(string Source, ImportSourceKind Kind, ItemFileFo
     /// <summary>Why <see cref="Ordering"/>, in words.</summary>
     public string OrderingReason { get; init; } = "";
 
+    /// <summary>What the plan went on without, in words (a manifest entry marked not mandatory that is missing); empty when nothing.</summary>
+    public IReadOnlyList<string> Warnings { get; init; } = [];
+
     /// <summary>Bytes of input across all splits.</summary>
     [JsonIgnore]
     public long TotalBytes => Splits.Sum(s => s.Bytes);

@@ -41,7 +41,7 @@ internal sealed class LocalFileObjectStore : IObjectStore
         foreach (var (relative, file) in Walk(root, "", recursive))
         {
             cancellationToken.ThrowIfCancellationRequested();
-            yield return Info(directoryUri + relative, file);
+            yield return Info(directoryUri + ObjectUri.EscapeForFileUri(directoryUri, relative), file);
         }
     }
 

@@ -17,8 +17,10 @@ internal enum ObjectUriKind
 /// absolute or relative paths, Windows-style ones included.
 /// </summary>
 /// <remarks>
-/// Uris are paths with a scheme, as Hadoop and the EMR connector write them, not RFC 3986 uris: nothing is
-/// percent-decoded, so keys with spaces, unicode, <c>+</c> or <c>%</c> are kept exactly as written.
+/// S3 uris and plain paths are paths with a scheme, as Hadoop and the EMR connector write them, not RFC 3986 uris:
+/// nothing is percent-decoded, so keys with spaces, unicode, <c>+</c> or <c>%</c> are kept exactly as written.
+/// <c>file:</c> uris are uris (RFC 8089): their percent-escapes are decoded (<c>file:///tmp/my%20data/</c> is
+/// <c>/tmp/my data/</c>), and a name appended to one has its <c>%</c> escaped (<see cref="EscapeForFileUri"/>).
 /// Directory-like uris end with a separator; the helpers accept a directory with or without it.
 /// </remarks>
 internal static class ObjectUri
@@ -92,9 +94,19 @@ internal static class ObjectUri
         else if (rest.StartsWith('/')) path = rest;
         else throw new ArgumentException($"'{uri}' is not an absolute file: uri (expected file:///path).", nameof(uri));
 
+        // A file: uri is a uri (RFC 8089): file:///tmp/my%20data/ names "/tmp/my data/". Invalid escapes stay as written.
+        path = Uri.UnescapeDataString(path);
         // file:///C:/data -> C:/data
         return path.Length >= 3 && path[0] == '/' && IsDriveLetterPath(path.AsSpan(1)) ? path[1..] : path;
     }
+
+    /// <summary>
+    /// <paramref name="relative"/> (a name or relative path on disk) as it is appended to <paramref name="directoryUri"/>:
+    /// for a <c>file:</c> uri with <c>%</c> escaped as <c>%25</c>, so that decoding the result gives the name back;
+    /// unchanged for a plain path.
+    /// </summary>
+    public static string EscapeForFileUri(string directoryUri, string relative) =>
+        directoryUri.StartsWith(FilePrefix, StringComparison.OrdinalIgnoreCase) ? relative.Replace("%", "%25", StringComparison.Ordinal) : relative;
 
     /// <summary>The uri in canonical form: <c>s3n://</c> and <c>s3a://</c> become <c>s3://</c>; anything else is unchanged.</summary>
     public static string Normalize(string uri)

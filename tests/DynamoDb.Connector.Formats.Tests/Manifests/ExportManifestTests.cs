@@ -81,6 +81,14 @@ public class ExportManifestTests
     }
 
     [Fact]
+    public async Task ReadAsync_NotJson_NamesTheFileAndTheLine()
+    {
+        const string text = "{\"name\":\"DynamoDB-export\",\"version\":3,\n\"entries\": [\n{\"url\":\"s3://b/x/one.gz\",\"mandatory\":true},\n<html>oops</html>\n]}";
+        var error = await Assert.ThrowsAsync<FormatException>(() => ExportManifest.ReadAsync(new MemoryStream(Encoding.UTF8.GetBytes(text)), "s3://b/x/manifest"));
+        Assert.StartsWith("s3://b/x/manifest: not a valid export manifest (line 4, column 1): ", error.Message);
+    }
+
+    [Fact]
     public async Task ExtraFields_RoundTripByteForByte()
     {
         var manifest = await ReadAsync("Manifests/extras.manifest");

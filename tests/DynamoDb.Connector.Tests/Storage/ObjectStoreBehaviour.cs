@@ -19,7 +19,8 @@ public abstract class ObjectStoreBehaviour
     /// <summary>The size of a write that takes more than one upload part in the store (or any big size).</summary>
     protected virtual int LargeObjectSize => 11 * 1024 * 1024 + 123;
 
-    protected string At(string relativePath) => ObjectUri.Combine(Root, relativePath);
+    /// <summary>The uri of <paramref name="relativePath"/> (a name as stored) under the root; in a <c>file:</c> uri its <c>%</c> is escaped.</summary>
+    protected string At(string relativePath) => ObjectUri.Combine(Root, ObjectUri.EscapeForFileUri(Root, relativePath));
 
     [Fact]
     public async Task GetInfoAsync_OfAMissingObject_IsNull() => Assert.Null(await Store.GetInfoAsync(At("missing.json")));

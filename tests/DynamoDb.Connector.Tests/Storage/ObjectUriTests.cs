@@ -57,11 +57,27 @@ public sealed class ObjectUriTests
     [InlineData("file://localhost/tmp/x.json", "/tmp/x.json")]
     [InlineData("FILE:///tmp/x.json", "/tmp/x.json")]
     [InlineData("file:///C:/data/x.json", "C:/data/x.json")]
-    [InlineData("file:///tmp/100%25.json", "/tmp/100%25.json")]
     [InlineData("relative/x.json", "relative/x.json")]
     [InlineData(@"C:\data\x.json", @"C:\data\x.json")]
-    public void ToLocalPath_StripsTheFileScheme_WithoutDecoding(string uri, string expected) =>
+    [InlineData("/tmp/my%20data/x.json", "/tmp/my%20data/x.json")]
+    public void ToLocalPath_StripsTheFileScheme_AndLeavesPlainPathsUndecoded(string uri, string expected) =>
         Assert.Equal(expected, ObjectUri.ToLocalPath(uri));
+
+    [Theory]
+    [InlineData("file:///tmp/my%20data/", "/tmp/my data/")]
+    [InlineData("file:///tmp/100%25.json", "/tmp/100%.json")]
+    [InlineData("file:///tmp/%C3%BC.json", "/tmp/\u00fc.json")]
+    [InlineData("file:///tmp/50%.json", "/tmp/50%.json")]
+    public void ToLocalPath_OfAFileUri_DecodesItsPercentEscapes(string uri, string expected) =>
+        Assert.Equal(expected, ObjectUri.ToLocalPath(uri));
+
+    [Fact]
+    public void EscapeForFileUri_EscapesPercentInFileUrisOnly_SoTheNameDecodesBack()
+    {
+        Assert.Equal("/tmp/100%25.json", "/tmp/" + ObjectUri.EscapeForFileUri("/tmp/", "100%25.json"));
+        string uri = "file:///tmp/" + ObjectUri.EscapeForFileUri("file:///tmp/", "100%25.json");
+        Assert.Equal("/tmp/100%25.json", ObjectUri.ToLocalPath(uri));
+    }
 
     [Theory]
     [InlineData("file://server/share/x")]
