@@ -28,7 +28,8 @@ stop() {
     kill "$pid" 2>/dev/null || true
     # Wait for it to exit (a script checking for leftovers right after must find none); kill -9 after 5 s.
     for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-    kill -9 "$pid" 2>/dev/null || true
+    # Only if it is still there: a pid that exited may already name another process.
+    if kill -0 "$pid" 2>/dev/null; then kill -9 "$pid" 2>/dev/null || true; fi
     rm -f "$state/$name.pid"
   done
 }

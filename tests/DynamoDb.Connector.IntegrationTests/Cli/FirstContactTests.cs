@@ -13,6 +13,7 @@ namespace DynamoDb.Connector.IntegrationTests.Cli;
 /// what <c>npm ci</c> prints on stdout and links the real node_modules, so the install runs as on a fresh clone with
 /// no network.
 /// </summary>
+[Collection(FirstContactCollection.Name)]
 public sealed partial class FirstContactTests : IDisposable
 {
     private readonly TempFolder _clone = new();
@@ -155,4 +156,15 @@ public sealed partial class FirstContactTests : IDisposable
 
     [GeneratedRegex(@"^export [A-Z0-9_]+=\S*$")]
     private static partial Regex ExportLine();
+}
+
+/// <summary>
+/// The first-contact scripts start and stop servers of their own and send Ctrl-C to process groups: they run alone,
+/// never beside the tests that share the <see cref="LocalServers"/> fixture (a run where they overlapped lost that
+/// fixture's server mid-suite).
+/// </summary>
+[CollectionDefinition(Name, DisableParallelization = true)]
+public sealed class FirstContactCollection
+{
+    public const string Name = "first contact (runs alone)";
 }
