@@ -110,6 +110,7 @@ internal sealed class DynamoDbWriterFactory : IDynamoDbWriterFactory, IDisposabl
 
     public void Dispose()
     {
+        _budgets.Dispose();
         if (_ownsMetrics) _metrics.Dispose();
     }
 
