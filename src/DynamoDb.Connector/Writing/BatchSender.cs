@@ -1,6 +1,7 @@
-using Amazon.DynamoDBv2.Model;
 using Amazon.DynamoDBv2;
+using Amazon.DynamoDBv2.Model;
 using DynamoDb.Connector.Capacity;
+using DynamoDb.Connector.Retry;
 using DynamoDb.Connector.Telemetry;
 
 namespace DynamoDb.Connector.Writing;
@@ -32,21 +33,21 @@ internal sealed class BatchSender(WriteAttempts attempts)
                 var error = attempt.Classify(ex, attempts.Stop);
                 switch (error.Kind)
                 {
-                    case WriteErrorKind.Throttled:
+                    case RequestErrorKind.Throttled:
                         budget.Refund(permits);
                         attempts.OnThrottled(error.Reason, error.HotKeyRange);
                         await attempts.BackOffAsync(pending, ++failures, error.Reason, throttled: true).ConfigureAwait(false);
                         continue;
-                    case WriteErrorKind.Transient:
+                    case RequestErrorKind.Transient:
                         // It may have been applied and charged: keep the permits; a put or delete applied twice is the same.
                         await attempts.BackOffAsync(pending, ++failures, error.Reason, throttled: false).ConfigureAwait(false);
                         continue;
-                    case WriteErrorKind.Rejected:
+                    case RequestErrorKind.Rejected:
                         budget.Refund(permits);
                         UndoAttempt(pending);
                         await BisectAsync(flow, pending, error.Reason).ConfigureAwait(false);
                         return;
-                    case WriteErrorKind.Cancelled:
+                    case RequestErrorKind.Cancelled:
                         throw new OperationCanceledException(attempts.Stop);
                     default:
                         // Not the items' fault (access denied, the table gone): they are not dead letters but stay unwritten.

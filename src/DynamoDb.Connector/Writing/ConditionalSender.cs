@@ -2,6 +2,7 @@ using Amazon.DynamoDBv2;
 using Amazon.DynamoDBv2.Model;
 using DynamoDb.Connector.Capacity;
 using DynamoDb.Connector.Formats.Lines;
+using DynamoDb.Connector.Retry;
 
 namespace DynamoDb.Connector.Writing;
 
@@ -66,7 +67,7 @@ internal sealed class ConditionalSender
                 }
                 switch (error.Kind)
                 {
-                    case WriteErrorKind.ConditionFailed:
+                    case RequestErrorKind.ConditionFailed:
                         // DynamoDB charges a failed condition; the estimate stands.
                         if (!entry.MayHaveApplied)
                         {
@@ -84,21 +85,21 @@ internal sealed class ConditionalSender
                         entry.LastError = stored.Error;
                         await _attempts.BackOffAsync([entry], ++failures, stored.Error!, throttled: false).ConfigureAwait(false);
                         continue;
-                    case WriteErrorKind.Throttled:
+                    case RequestErrorKind.Throttled:
                         _attempts.Budget.Refund(permits);
                         _attempts.OnThrottled(error.Reason, error.HotKeyRange);
                         await _attempts.BackOffAsync([entry], ++failures, error.Reason, throttled: true).ConfigureAwait(false);
                         continue;
-                    case WriteErrorKind.Transient:
+                    case RequestErrorKind.Transient:
                         // It may have been applied and charged: keep the permits, and remember it for the condition.
                         entry.MayHaveApplied = true;
                         await _attempts.BackOffAsync([entry], ++failures, error.Reason, throttled: false).ConfigureAwait(false);
                         continue;
-                    case WriteErrorKind.Rejected:
+                    case RequestErrorKind.Rejected:
                         _attempts.Budget.Refund(permits);
                         await _attempts.DeadLetterAllAsync(flow, [entry], "rejected", error.Reason).ConfigureAwait(false);
                         return;
-                    case WriteErrorKind.Cancelled:
+                    case RequestErrorKind.Cancelled:
                         throw new OperationCanceledException(_attempts.Stop);
                     default:
                         throw new WriterFailure(error.Reason, outcome.Exception);
@@ -125,8 +126,8 @@ internal sealed class ConditionalSender
         catch (Exception ex) when (ex is not OutOfMemoryException)
         {
             var error = attempt.Classify(ex, _attempts.Stop);
-            if (error.Kind == WriteErrorKind.Cancelled) throw new OperationCanceledException(_attempts.Stop);
-            if (error.Kind is not (WriteErrorKind.Transient or WriteErrorKind.Throttled)) throw new WriterFailure(error.Reason, ex);
+            if (error.Kind == RequestErrorKind.Cancelled) throw new OperationCanceledException(_attempts.Stop);
+            if (error.Kind is not (RequestErrorKind.Transient or RequestErrorKind.Throttled)) throw new WriterFailure(error.Reason, ex);
             return new StoredItem(false, null, error.Reason);
         }
     }
@@ -170,7 +171,7 @@ internal sealed class ConditionalSender
     }
 
     /// <summary>What one request did: no error, or the error with, for a failed condition, the item that failed it.</summary>
-    private readonly record struct SendOutcome(WriteError? Error, ConsumedWrite Consumed, StoredItem? OldItem, Exception? Exception);
+    private readonly record struct SendOutcome(RequestError? Error, ConsumedWrite Consumed, StoredItem? OldItem, Exception? Exception);
 
     /// <summary>The item under a key (null: none), or, when it could not be read, why.</summary>
     private readonly record struct StoredItem(bool Found, Dictionary<string, AttributeValue>? Item, string? Error);

@@ -2,6 +2,7 @@ using Amazon.DynamoDBv2;
 using Amazon.DynamoDBv2.Model;
 using DynamoDb.Connector.Capacity;
 using DynamoDb.Connector.Formats.Lines;
+using DynamoDb.Connector.Retry;
 using DynamoDb.Connector.Telemetry;
 using Microsoft.Extensions.Logging;
 
@@ -64,7 +65,7 @@ internal sealed class DynamoDbWriter : IDynamoDbWriter
         _statistics = new WriterStatistics(budget.TableName, timeProvider, metrics);
         _batch = new BatchAssembler(budget.Keys, options.BatchSize, budget);
         _window = new InFlightWindow(options.MaxBatchesInFlight, tracker, () => Volatile.Read(ref _failure) is not null, _stop.Token, this);
-        _attempts = new WriteAttempts(client, budget, options.Retry, deadLetters, _statistics, tracker, timeProvider, logger, random, Fail, _stop.Token);
+        _attempts = new WriteAttempts(client, budget, new RetryPolicy(options.Retry, timeProvider, random), deadLetters, _statistics, tracker, timeProvider, logger, Fail, _stop.Token);
         _batchSender = new BatchSender(_attempts);
         _conditionalSender = ConditionalSender.For(options, _attempts);
         // The caller is a flow of its own: working unless it waits inside this writer (see WorkTracker).

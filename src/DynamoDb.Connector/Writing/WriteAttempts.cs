@@ -2,6 +2,7 @@ using System.Threading.RateLimiting;
 using Amazon.DynamoDBv2;
 using DynamoDb.Connector.Capacity;
 using DynamoDb.Connector.Formats.Items;
+using DynamoDb.Connector.Retry;
 using DynamoDb.Connector.Telemetry;
 using Microsoft.Extensions.Logging;
 
@@ -16,13 +17,12 @@ namespace DynamoDb.Connector.Writing;
 internal sealed class WriteAttempts(
     IAmazonDynamoDB client,
     TableWriteBudget budget,
-    RetryOptions retry,
+    RetryPolicy retry,
     DeadLetterRecorder deadLetters,
     WriterStatistics statistics,
     WorkTracker tracker,
     TimeProvider timeProvider,
     ILogger logger,
-    Func<double> random,
     Action<WriterFailure> fail,
     CancellationToken stop)
 {
@@ -47,7 +47,7 @@ internal sealed class WriteAttempts(
     public void Fail(WriterFailure failure) => fail(failure);
 
     /// <summary>A deadline for one request (<see cref="RetryOptions.AttemptTimeout"/>).</summary>
-    public AttemptDeadline StartAttempt() => new(retry.AttemptTimeout, timeProvider, stop);
+    public AttemptDeadline StartAttempt() => retry.StartAttempt(stop);
 
     /// <summary>Waits for <paramref name="permits"/> from the table's budget.</summary>
     public async ValueTask AcquireAsync(int permits)
@@ -71,7 +71,7 @@ internal sealed class WriteAttempts(
     public async Task BackOffAsync(List<WriteEntry> pending, int failures, string reason, bool throttled)
     {
         foreach (var entry in pending) entry.LastError = reason;
-        var delay = retry.DelayBefore(failures, random());
+        var delay = retry.DelayBefore(failures);
         if (throttled) Log.WriteThrottled(logger, TableName, pending.Count, reason, failures, delay);
         else Log.WriteRetrying(logger, TableName, pending.Count, reason, failures, delay);
         await tracker.DelayAsync(delay, timeProvider, stop).ConfigureAwait(false);
@@ -97,10 +97,7 @@ internal sealed class WriteAttempts(
     /// <inheritdoc cref="ThrowIfOutOfRetries(List{WriteEntry})"/>
     public void ThrowIfOutOfRetries(WriteEntry entry)
     {
-        bool outOfAttempts = retry.MaxAttempts is { } max && entry.Attempts >= max;
-        bool outOfTime = entry.Attempts > 0 && retry.MaxRetryTime is { } limit && timeProvider.GetElapsedTime(entry.FirstAttemptAt) >= limit;
-        if (!outOfAttempts && !outOfTime) return;
-        string limits = $"{(retry.MaxAttempts is { } m ? $"{m} attempts" : "no attempt limit")}, {(retry.MaxRetryTime is { } t ? $"{t:g}" : "no time limit")}";
+        if (!retry.IsExhausted(entry.Attempts, entry.FirstAttemptAt, out string limits)) return;
         throw new WriterFailure(
             $"writes to table '{TableName}' failed {entry.Attempts} times in a row over {timeProvider.GetElapsedTime(entry.FirstAttemptAt):g} with errors that retrying should fix (retry limits: {limits})",
             null, entry.LastError ?? "unknown");
