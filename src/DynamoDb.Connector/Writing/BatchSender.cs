@@ -24,12 +24,14 @@ internal sealed class BatchSender(WriteAttempts attempts)
             attempts.Statistics.CountRequest(pending, failures > 0);
             BatchWriteItemResponse response;
             using var attempt = attempts.StartAttempt();
+            using var sdk = SdkAttempts.Observe();
             try
             {
                 response = await attempts.Client.BatchWriteItemAsync(BatchRequest(pending), attempt.Token).ConfigureAwait(false);
             }
             catch (Exception ex) when (ex is not OutOfMemoryException)
             {
+                attempts.CountSdkRetries(sdk, callFailed: true);
                 var error = attempt.Classify(ex, attempts.Stop);
                 switch (error.Kind)
                 {
@@ -54,6 +56,7 @@ internal sealed class BatchSender(WriteAttempts attempts)
                         throw new WriterFailure(error.Reason, ex);
                 }
             }
+            attempts.CountSdkRetries(sdk, callFailed: false);
             var consumed = ConsumedWrite.From(response.ConsumedCapacity, attempts.TableName);
             budget.Settle(permits, consumed);
             attempts.Statistics.AddConsumed(consumed);

@@ -135,6 +135,7 @@ internal sealed class ConditionalSender
     private async Task<SendOutcome> SendOneAsync(WriteEntry entry)
     {
         using var attempt = _attempts.StartAttempt();
+        using var sdk = SdkAttempts.Observe();
         try
         {
             if (entry.Operation == RecordOperation.Put)
@@ -151,6 +152,7 @@ internal sealed class ConditionalSender
                     ReturnValuesOnConditionCheckFailure = ReturnValuesOnConditionCheckFailure.ALL_OLD,
                     ReturnConsumedCapacity = ReturnConsumedCapacity.INDEXES,
                 }, attempt.Token).ConfigureAwait(false);
+                _attempts.CountSdkRetries(sdk, callFailed: false);
                 return new SendOutcome(null, ConsumedWrite.From(response.ConsumedCapacity), null, null);
             }
             // The condition guards puts; a delete read from an incremental export applies as is.
@@ -160,10 +162,14 @@ internal sealed class ConditionalSender
                 Key = entry.Payload,
                 ReturnConsumedCapacity = ReturnConsumedCapacity.INDEXES,
             }, attempt.Token).ConfigureAwait(false);
+            _attempts.CountSdkRetries(sdk, callFailed: false);
             return new SendOutcome(null, ConsumedWrite.From(deleted.ConsumedCapacity), null, null);
         }
         catch (Exception ex) when (ex is not OutOfMemoryException)
         {
+            _attempts.CountSdkRetries(sdk, callFailed: true);
+            // The SDK client retried a timeout or a server error on its own: that attempt may have applied.
+            if (sdk.HiddenFailures(callFailed: true).Any(e => e.Kind == RequestErrorKind.Transient)) entry.MayHaveApplied = true;
             // A server that does not return the old item (an emulator) leaves it to a read.
             var old = ex is ConditionalCheckFailedException { Item: { Count: > 0 } item } ? new StoredItem(true, item, null) : (StoredItem?)null;
             return new SendOutcome(attempt.Classify(ex, _attempts.Stop), default, old, ex);

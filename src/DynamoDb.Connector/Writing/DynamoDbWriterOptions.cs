@@ -33,10 +33,16 @@ public enum WriteMode
 /// Only what was not written is sent again. A <c>ValidationException</c> is never retried (the item is dead-lettered).
 /// When an item runs out of attempts or time, the service is failing, not the item: the writer stops with
 /// <see cref="DynamoDbUnavailableException"/>, and what it had not written stays unwritten and unacknowledged (never
-/// dead-lettered), so a rerun writes it. The AWS SDK client may retry too, out of the connector's sight (its
-/// <c>MaxErrorRetry</c>, and <c>MaxStaleConnectionRetries</c> for reset connections): the connector's retry is the one
-/// that paces and counts, and in conditional modes it must see every failed attempt to tell a write of its own found by
-/// its retry (written) from an item that was there before (skipped), so give it a client with both set to 0.
+/// dead-lettered), so a rerun writes it.
+/// <para>The AWS SDK client may retry too, within one call (its <c>MaxErrorRetry</c>, 2 by default in standard mode, kept
+/// by <c>AddAWSService&lt;IAmazonDynamoDB&gt;()</c>). The connector sees those attempts anyway: when its assembly loads it
+/// registers an SDK pipeline customizer that puts a handler inside every DynamoDB client's retry handler, active only
+/// for the connector's own calls. Each throttle the SDK retried slows the pacing and counts in
+/// <see cref="WriteSummary.ThrottledRequests"/>, each hidden attempt counts in <see cref="WriteSummary.Requests"/> and
+/// <see cref="WriteSummary.Retries"/>, and a conditional put whose SDK retry may follow an applied attempt is checked
+/// as one the connector retried. So a client with default retries is correct; a client built before the connector's
+/// assembly was loaded is not seen into, so for those (and for the shortest reaction to throttling) set
+/// <c>MaxErrorRetry = 0</c>, as the CLI does, and let these options govern every retry.</para>
 /// </remarks>
 public sealed class RetryOptions
 {

@@ -19,6 +19,8 @@ namespace DynamoDb.Connector.Writing;
 /// durable and returns what was acknowledged since the previous flush; the writer stays open and keeps its hold on the
 /// table's budget and what its pacing learned. A checkpoint is a flush, then storing the position after the last item
 /// accepted. Keep one writer per worker for the whole run rather than one per checkpoint.</para>
+/// <para>Throttling: pacing hears every throttle, including those the SDK client retried on its own when it keeps its
+/// default retries (see <see cref="RetryOptions"/> for how, and when to set <c>MaxErrorRetry = 0</c> anyway).</para>
 /// <para>Completion: <see cref="CompleteAsync"/> (once, at the end) sends everything and returns the summary. Disposing without it
 /// abandons what was not yet sent, cancels what is in flight (requests already sent may or may not apply) and logs a
 /// warning with the counts: there is no silent half-commit.</para>

@@ -85,6 +85,19 @@ internal sealed class WriteAttempts(
     }
 
     /// <summary>
+    /// Counts the attempts the SDK client retried on its own within one call (<see cref="SdkAttempts"/>): each is a
+    /// request and a retry, and each throttle among them slows the pacing down as a throttle the writer saw would.
+    /// </summary>
+    public void CountSdkRetries(SdkAttempts.Scope scope, bool callFailed)
+    {
+        foreach (var error in scope.HiddenFailures(callFailed))
+        {
+            statistics.CountHiddenAttempt();
+            if (error.Kind == RequestErrorKind.Throttled) OnThrottled($"{error.Reason} (retried by the SDK client)", error.HotKeyRange);
+        }
+    }
+
+    /// <summary>
     /// Stops the writer when an entry ran out of attempts or time (<see cref="RetryOptions"/>). Only retryable errors
     /// (throttling, timeouts, dropped or refused connections, 5xx) count as attempts, and those are the service's
     /// trouble, not the item's: the entries are not dead-lettered but stay unacknowledged, so a rerun writes them.

@@ -45,7 +45,7 @@ public sealed record WriteSummary
     /// <summary>Of <see cref="ThrottledRequests"/>, those DynamoDB blamed on a hot key range (<c>KeyRangeThroughputExceeded</c>): a sign the input is sorted by key.</summary>
     public long HotKeyRangeThrottles { get; init; }
 
-    /// <summary>Requests sent again after a throttle, unprocessed items or a transient fault: one per failed request the writer saw (the SDK client's own retries it cannot see; see <see cref="RetryOptions"/>).</summary>
+    /// <summary>Requests sent again after a throttle, unprocessed items or a transient fault: one per failed attempt, the SDK client's own retries included (see <see cref="RetryOptions"/>).</summary>
     public long Retries { get; init; }
 
     /// <summary>Time batches spent waiting for write capacity permits, summed over the batches in flight (so it can exceed <see cref="Elapsed"/>).</summary>

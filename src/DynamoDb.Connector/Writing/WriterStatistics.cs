@@ -61,6 +61,14 @@ internal sealed class WriterStatistics
         }
     }
 
+    /// <summary>An attempt the SDK client made and retried on its own, inside one call: a request and a retry.</summary>
+    public void CountHiddenAttempt()
+    {
+        Interlocked.Increment(ref _requests);
+        Interlocked.Increment(ref _retries);
+        _metrics.Retries.Add(1, _tableTag);
+    }
+
     /// <summary>DynamoDB applied <paramref name="applied"/>, entries of <paramref name="flow"/>.</summary>
     public void CountApplied(BatchFlow flow, List<WriteEntry> applied)
     {

@@ -61,13 +61,18 @@ internal sealed class FakeDynamoDb : HttpMessageHandler
         }
     }
 
-    public AmazonDynamoDBClient CreateClient() => new(new BasicAWSCredentials("test", "test"), new AmazonDynamoDBConfig
+    /// <summary>A client of this fake; with <paramref name="sdkRetries"/>, one that keeps the SDK's default retries, as a host's may.</summary>
+    public AmazonDynamoDBClient CreateClient(bool sdkRetries = false)
     {
-        ServiceURL = "http://dynamodb.fake.local",
-        AuthenticationRegion = "us-east-1",
-        MaxErrorRetry = 0,
-        HttpClientFactory = new HandlerFactory(this),
-    });
+        var config = new AmazonDynamoDBConfig
+        {
+            ServiceURL = "http://dynamodb.fake.local",
+            AuthenticationRegion = "us-east-1",
+            HttpClientFactory = new HandlerFactory(this),
+        };
+        if (!sdkRetries) config.MaxErrorRetry = 0;
+        return new(new BasicAWSCredentials("test", "test"), config);
+    }
 
     protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
     {

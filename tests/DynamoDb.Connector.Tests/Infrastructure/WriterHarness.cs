@@ -15,11 +15,11 @@ namespace DynamoDb.Connector.Tests.Infrastructure;
 /// </summary>
 internal sealed class WriterHarness : IDisposable
 {
-    public WriterHarness(DynamoDbWriterOptions? defaults = null, Func<double>? random = null, IEnumerable<DynamoDb.Connector.Storage.IObjectStore>? stores = null)
+    public WriterHarness(DynamoDbWriterOptions? defaults = null, Func<double>? random = null, IEnumerable<DynamoDb.Connector.Storage.IObjectStore>? stores = null, bool sdkRetries = false)
     {
         Time = new FakeTimeProvider(new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero));
         Dynamo = new FakeDynamoDb(Time);
-        Client = Dynamo.CreateClient();
+        Client = Dynamo.CreateClient(sdkRetries);
         Logs = new CollectingLoggerProvider();
         LoggerFactory = Microsoft.Extensions.Logging.LoggerFactory.Create(b => b.AddProvider(Logs).SetMinimumLevel(LogLevel.Debug));
         Metrics = new ConnectorMetrics();

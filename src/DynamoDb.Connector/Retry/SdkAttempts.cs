@@ -1,0 +1,95 @@
+using System.Diagnostics.CodeAnalysis;
+using System.Runtime.CompilerServices;
+using Amazon.DynamoDBv2;
+using Amazon.Runtime;
+using Amazon.Runtime.Internal;
+
+namespace DynamoDb.Connector.Retry;
+
+/// <summary>
+/// Sees the attempts the AWS SDK client makes on its own. A client keeps the SDK's default retries unless told
+/// otherwise (<c>MaxErrorRetry</c>, default 2 in standard mode; <c>AddAWSService&lt;IAmazonDynamoDB&gt;()</c> keeps
+/// them): the SDK then retries a throttled request inside one call and the caller's events (<c>BeforeRequestEvent</c>,
+/// <c>AfterResponseEvent</c>, <c>ExceptionEvent</c>) fire once per call, so pacing would never hear of those throttles.
+/// This registers, once per process, a pipeline customizer (the SDK's extension point, as the X-Ray SDK uses) that puts
+/// a handler inside each DynamoDB client's <c>RetryHandler</c>: it sees every attempt and its error, but only inside an
+/// <see cref="Observe"/> scope of the connector (an <see cref="AsyncLocal{T}"/>), so other calls on the client are not
+/// touched. Clients built before the connector's assembly was loaded do not have it (<see cref="Scope.Seen"/> tells).
+/// </summary>
+internal static class SdkAttempts
+{
+    private static readonly AsyncLocal<Scope?> Current = new();
+
+    [ModuleInitializer]
+    [SuppressMessage("Usage", "CA2255:The 'ModuleInitializer' attribute should not be used in libraries",
+        Justification = "The SDK applies pipeline customizers to clients built after they are registered: registering when the assembly loads covers clients a host builds after AddDynamoDbConnector.")]
+    internal static void Register() => RuntimePipelineCustomizerRegistry.Instance.Register(new Customizer());
+
+    /// <summary>Starts counting the attempts of the next call made on this flow (dispose to stop).</summary>
+    public static Scope Observe() => Current.Value = new Scope();
+
+    /// <summary>The attempts of one call: how many, and the error of each that failed (the SDK retried all but the last).</summary>
+    internal sealed class Scope : IDisposable
+    {
+        private readonly List<RequestError> _failures = [];
+        private int _attempts;
+
+        /// <summary>Whether the client's pipeline reported any attempt (false: it was built without the handler).</summary>
+        public bool Seen => Volatile.Read(ref _attempts) > 0;
+
+        public int Attempts => Volatile.Read(ref _attempts);
+
+        /// <summary>
+        /// The errors the SDK retried on its own: every failed attempt but the last when the call failed (the caller
+        /// sees that one), every failed attempt when it succeeded.
+        /// </summary>
+        public IReadOnlyList<RequestError> HiddenFailures(bool callFailed)
+        {
+            lock (_failures) return callFailed && _failures.Count > 0 ? _failures.GetRange(0, _failures.Count - 1) : [.. _failures];
+        }
+
+        internal void OnAttempt() => Interlocked.Increment(ref _attempts);
+
+        internal void OnFailure(Exception exception)
+        {
+            var error = RequestError.Classify(exception, CancellationToken.None);
+            lock (_failures) _failures.Add(error);
+        }
+
+        public void Dispose()
+        {
+            if (Current.Value == this) Current.Value = null;
+        }
+    }
+
+    private sealed class Customizer : IRuntimePipelineCustomizer
+    {
+        public string UniqueName => "DynamoDb.Connector.SdkAttempts";
+
+        public void Customize(Type type, RuntimePipeline pipeline)
+        {
+            if (!typeof(IAmazonDynamoDB).IsAssignableFrom(type)) return;
+            pipeline.AddHandlerAfter<RetryHandler>(new AttemptHandler());
+        }
+    }
+
+    /// <summary>Inside the SDK's retry handler: runs once per attempt.</summary>
+    private sealed class AttemptHandler : PipelineHandler
+    {
+        public override async Task<T> InvokeAsync<T>(IExecutionContext executionContext)
+        {
+            var scope = Current.Value;
+            if (scope is null) return await base.InvokeAsync<T>(executionContext).ConfigureAwait(false);
+            scope.OnAttempt();
+            try
+            {
+                return await base.InvokeAsync<T>(executionContext).ConfigureAwait(false);
+            }
+            catch (Exception ex)
+            {
+                scope.OnFailure(ex);
+                throw;
+            }
+        }
+    }
+}
