@@ -7,6 +7,7 @@ using DynamoDb.Connector.Formats.Lines;
 using DynamoDb.Connector.Storage;
 using DynamoDb.Connector.Telemetry;
 using DynamoDb.Connector.Writing;
+using System.Diagnostics.Metrics;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 
@@ -44,9 +45,16 @@ public sealed class ImportJob
 
     /// <summary>
     /// Creates the job: <paramref name="inputFormat"/> plans and reads the files (its object stores also hold the
-    /// checkpoints and dead letters), <paramref name="writers"/> write the table.
+    /// checkpoints and dead letters), <paramref name="writers"/> write the table; the job's instruments go on the
+    /// connector's meter from <paramref name="meterFactory"/> when given.
     /// </summary>
-    public ImportJob(ImportInputFormat inputFormat, IDynamoDbWriterFactory writers, TimeProvider timeProvider, ILoggerFactory? loggerFactory = null)
+    public ImportJob(ImportInputFormat inputFormat, IDynamoDbWriterFactory writers, TimeProvider timeProvider, ILoggerFactory? loggerFactory = null, IMeterFactory? meterFactory = null)
+        : this(inputFormat, writers, timeProvider, loggerFactory, new ConnectorMetrics(meterFactory), new WorkTracker())
+    {
+    }
+
+    /// <summary>For tests: the metrics and the fake clock's tracker the writers use too.</summary>
+    internal ImportJob(ImportInputFormat inputFormat, IDynamoDbWriterFactory writers, TimeProvider timeProvider, ILoggerFactory? loggerFactory, ConnectorMetrics metrics, WorkTracker tracker)
     {
         ArgumentNullException.ThrowIfNull(inputFormat);
         ArgumentNullException.ThrowIfNull(writers);
@@ -56,10 +64,9 @@ public sealed class ImportJob
         _writers = writers;
         _time = timeProvider;
         _logger = (loggerFactory ?? NullLoggerFactory.Instance).CreateLogger<ImportJob>();
-        // The writers' tracker: a fake-clock test advances time only when the workers and their writers all wait.
-        Tracker = writers is DynamoDbWriterFactory factory ? factory.Tracker : new WorkTracker();
-        // One meter: the writers' when they are ours, else one of the job's own (named the same).
-        _metrics = writers is DynamoDbWriterFactory withMetrics ? withMetrics.Metrics : new ConnectorMetrics();
+        // A fake-clock test gives the writers' tracker: it advances time only when the workers and their writers all wait.
+        Tracker = tracker;
+        _metrics = metrics;
     }
 
     /// <summary>Counts the job's busy flows (with its writers' ones), for tests on a fake clock.</summary>
@@ -191,7 +198,7 @@ public sealed class ImportJob
             Log.ImportStopping(_logger, options.TableName, options.StopGracePeriod);
             failed.CancelAfter(options.StopGracePeriod);
         });
-        var runner = new SplitRunner(_inputFormat, _writers, _time, _logger, Tracker);
+        var runner = new SplitRunner(_inputFormat, _time, _logger);
         int next = -1;
         var all = Tracker.RunAllAsync(workers, RunWorkerAsync, out var tasks);
         try
@@ -223,12 +230,17 @@ public sealed class ImportJob
         {
             try
             {
-                int index;
-                while (!cancellationToken.IsCancellationRequested && (index = Interlocked.Increment(ref next)) < plan.Splits.Count)
+                // One writer for all the splits this worker runs: a checkpoint flushes it, never ends it.
+                var worker = new ImportWorker(_writers, run, Tracker);
+                await worker.RunAsync(async writer =>
                 {
-                    failed.Token.ThrowIfCancellationRequested();
-                    if (!await runner.RunAsync(plan.Splits[index], run, cancellationToken, failed.Token).ConfigureAwait(false)) return;
-                }
+                    int index;
+                    while (!cancellationToken.IsCancellationRequested && (index = Interlocked.Increment(ref next)) < plan.Splits.Count)
+                    {
+                        failed.Token.ThrowIfCancellationRequested();
+                        if (!await runner.RunAsync(plan.Splits[index], run, writer, worker.DeadLetters, cancellationToken, failed.Token).ConfigureAwait(false)) return;
+                    }
+                }, failed.Token).ConfigureAwait(false);
             }
             catch
             {

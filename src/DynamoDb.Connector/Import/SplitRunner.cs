@@ -1,4 +1,3 @@
-using DynamoDb.Connector.Capacity;
 using DynamoDb.Connector.Checkpoints;
 using DynamoDb.Connector.Formats.Lines;
 using DynamoDb.Connector.Telemetry;
@@ -18,10 +17,13 @@ namespace DynamoDb.Connector.Import;
 /// worker, or the caller's cancellation once <see cref="ImportJobOptions.StopGracePeriod"/> has passed). What was read
 /// before a stop is still written and checkpointed under <c>abort</c> alone.
 /// </remarks>
-internal sealed class SplitRunner(ImportInputFormat input, IDynamoDbWriterFactory writers, TimeProvider time, ILogger logger, WorkTracker tracker)
+internal sealed class SplitRunner(ImportInputFormat input, TimeProvider time, ILogger logger)
 {
-    /// <summary>Runs <paramref name="split"/>; returns false when it stopped before its end (checkpointed where it stopped).</summary>
-    public async Task<bool> RunAsync(ImportSplit split, RunState run, CancellationToken stop, CancellationToken abort)
+    /// <summary>
+    /// Runs <paramref name="split"/> through the worker's <paramref name="writer"/>, whose dead letters go to
+    /// <paramref name="deadLetterSwitch"/>; returns false when it stopped before its end (checkpointed where it stopped).
+    /// </summary>
+    public async Task<bool> RunAsync(ImportSplit split, RunState run, IDynamoDbWriter writer, SwitchableDeadLetters deadLetterSwitch, CancellationToken stop, CancellationToken abort)
     {
         string checkpointName = $"splits/{split.Index:D6}";
         var resume = run.Checkpoints is null ? null : await run.Checkpoints.ReadAsync<SplitCheckpoint>(checkpointName, abort).ConfigureAwait(false);
@@ -46,9 +48,9 @@ internal sealed class SplitRunner(ImportInputFormat input, IDynamoDbWriterFactor
             ? new SplitDeadLetters(input.Stores, folder, run.Fingerprint, split.Index, resume?.DeadLetterChunks ?? 0, run.Samples)
             : null;
         IDeadLetterSink deadLetters = chunks is null ? run.Samples : chunks;
-        var writer = new CheckpointedWriter(writers, run, deadLetters, tracker);
+        // The writer is flushed at the end of the split before: nothing of that one is left to set aside.
+        deadLetterSwitch.Current = deadLetters;
         await using (chunks)
-        await using (writer.ConfigureAwait(false))
         {
             if (chunks is not null) await chunks.DiscardUnrecordedAsync(abort).ConfigureAwait(false);
             var keys = run.Keys;
@@ -63,7 +65,7 @@ internal sealed class SplitRunner(ImportInputFormat input, IDynamoDbWriterFactor
                 {
                     foreach (var (record, source) in shuffle.Drain()) await writer.WriteAsync(record, source, abort).ConfigureAwait(false);
                 }
-                await writer.FlushAsync(abort).ConfigureAwait(false);
+                run.Flushed(writer, await writer.FlushAsync(abort).ConfigureAwait(false));
                 if (chunks is not null)
                 {
                     await chunks.CommitAsync(abort).ConfigureAwait(false);
@@ -125,7 +127,7 @@ internal sealed class SplitRunner(ImportInputFormat input, IDynamoDbWriterFactor
         }
     }
 
-    private static async ValueTask WriteAsync(ItemRecord record, string source, RunState run, CheckpointedWriter writer, ShuffleBuffer<(ItemRecord Record, string Source)>? shuffle, CancellationToken cancellationToken)
+    private static async ValueTask WriteAsync(ItemRecord record, string source, RunState run, IDynamoDbWriter writer, ShuffleBuffer<(ItemRecord Record, string Source)>? shuffle, CancellationToken cancellationToken)
     {
         foreach (var output in Transform(run, record))
         {
