@@ -148,7 +148,7 @@ public sealed partial class ExportOutput
     public async Task<ExportPartFile> CommitAsync(ExportPartWriter part, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(part);
-        if (!part.Url.StartsWith(DataDirectory, StringComparison.Ordinal))
+        if (part.Url != ObjectUri.Combine(DataDirectory, part.Name))
         {
             throw new ArgumentException($"The part {part.Url} is not in this output's data folder {DataDirectory}.", nameof(part));
         }

@@ -56,6 +56,22 @@ public sealed class ExportOutputTests : IDisposable
     }
 
     [Fact]
+    public async Task Commit_AddsThePartToFiles_AndAPartOfAnotherOutput_IsRefused()
+    {
+        var output = Emr(CompressionKind.None);
+        var native = Open(ExportLayout.Native, CompressionKind.Gzip, "00000000000001-00000000");
+        var foreign = await native.CreatePartAsync();
+        await foreign.WriteAsync(Item(1));
+
+        var committed = await WritePartAsync(output, 2);
+
+        Assert.Equal([committed], output.Files);
+        Assert.Throws<ArgumentException>(() => output.CommitAsync(foreign).GetAwaiter().GetResult());
+        await foreign.DisposeAsync();
+        Assert.Empty(native.Files);
+    }
+
+    [Fact]
     public async Task WriteManifest_Emr_ListsExactlyTheFilesWithCountsBytesAndSha256_ByteForByte()
     {
         var output = Emr(CompressionKind.None);
