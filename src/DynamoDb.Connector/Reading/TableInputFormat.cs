@@ -31,13 +31,14 @@ namespace DynamoDb.Connector.Reading;
 /// }
 /// </code>
 /// </example>
-public sealed class TableInputFormat
+public sealed class TableInputFormat : IDisposable
 {
     private readonly IAmazonDynamoDB _client;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private readonly ConnectorMetrics _metrics;
     private readonly Func<double> _random;
+    private readonly bool _ownsMetrics;
 
     /// <summary>Creates the input format over the DynamoDB client registered in DI.</summary>
     /// <param name="client">The DynamoDB client.</param>
@@ -47,6 +48,7 @@ public sealed class TableInputFormat
     public TableInputFormat(IAmazonDynamoDB client, TimeProvider timeProvider, ILoggerFactory? loggerFactory = null, IMeterFactory? meterFactory = null)
         : this(client, timeProvider, loggerFactory ?? NullLoggerFactory.Instance, new ConnectorMetrics(meterFactory), Random.Shared.NextDouble, new WorkTracker())
     {
+        _ownsMetrics = true;
     }
 
     /// <summary>For the export job and tests: given metrics, random source for the backoff jitter and tracker of busy flows.</summary>
@@ -93,6 +95,12 @@ public sealed class TableInputFormat
         var (_, _, global) = ExportPlanner.KeysOf(table, options.IndexName);
         var budget = new TableReadBudget(_client, table, global ? options.IndexName : null, options.Throughput, _time, _logger, Tracker);
         return new TableInput(new TableInput.Context(_client, _time, _logger, _metrics, _random, Tracker), options, table, budget);
+    }
+
+    /// <summary>Releases the metrics of its own (when it was created without the export job's).</summary>
+    public void Dispose()
+    {
+        if (_ownsMetrics) _metrics.Dispose();
     }
 
     private async Task<TableDescription> DescribeAsync(string tableName, CancellationToken cancellationToken)

@@ -15,7 +15,7 @@ public sealed class TableInputTests
         using var h = new ExportHarness();
         h.Table(10);
         h.Dynamo.AddTable("other", KeySchema.Parse("pk:S"));
-        var tables = new TableInputFormat(h.Client, h.Time);
+        using var tables = new TableInputFormat(h.Client, h.Time);
         using var input = await tables.OpenAsync(new TableInputOptions { TableName = "t", TotalSegments = 2 });
         var otherTable = await tables.PlanAsync(new TableInputOptions { TableName = "other", TotalSegments = 2 });
         var consistent = await tables.PlanAsync(new TableInputOptions { TableName = "t", TotalSegments = 2, ConsistentRead = true });
@@ -32,7 +32,7 @@ public sealed class TableInputTests
     {
         using var h = new ExportHarness();
         h.Table(10);
-        var tables = new TableInputFormat(h.Client, h.Time);
+        using var tables = new TableInputFormat(h.Client, h.Time);
         using var scan = await tables.OpenAsync(new TableInputOptions { TableName = "t" });
         using var query = await tables.OpenAsync(new TableInputOptions
         {
@@ -50,7 +50,7 @@ public sealed class TableInputTests
     public async Task Options_Invalid_AreRefusedWithEveryProblem()
     {
         using var h = new ExportHarness();
-        var tables = new TableInputFormat(h.Client, h.Time);
+        using var tables = new TableInputFormat(h.Client, h.Time);
 
         var error = await Assert.ThrowsAsync<ArgumentException>(() => tables.OpenAsync(new TableInputOptions { TotalSegments = 0, FilterExpression = "a = :v" }));
 
