@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Text.Json;
+using DynamoDb.Connector.Capacity;
 using DynamoDb.Connector.Formats.Items;
 using DynamoDb.Connector.Formats.Lines;
 using DynamoDb.Connector.Import;
@@ -15,7 +16,7 @@ namespace DynamoDb.Connector.Cli.Commands;
 /// The source side is applied in its plan's order, as an import applies it (a later record of a key replaces an earlier
 /// one; an incremental export's delete removes it); only the key and a 128-bit digest of each item are kept. The table
 /// is read with <see cref="TableInputFormat"/>, as an export reads it: strongly consistent parallel scan segments,
-/// paced in read capacity units at half of the table's read capacity.
+/// paced in read capacity units (half of the table's read capacity unless <c>--read-percent</c> or <c>--read-capacity</c> says otherwise).
 /// </summary>
 internal static class CompareCommand
 {
@@ -29,18 +30,29 @@ internal static class CompareCommand
         var csvSchema = CliOptions.CsvSchema();
         var table = new Option<string>("--table") { Description = "The table to compare the source with.", Required = true };
         var segments = CliOptions.Number("--segments", "Parallel scan segments reading the table, 1 to 1,000. Default 4.", 1, 1000, 4);
+        var readPercent = CliOptions.Number("--read-percent",
+            $"The share of the table's read capacity the comparison may use: 0.5 (the default) is half; {ReadThroughputOptions.MinReadPercent} to {ReadThroughputOptions.MaxReadPercent}.",
+            ReadThroughputOptions.MinReadPercent, ReadThroughputOptions.MaxReadPercent);
+        var readCapacity = CliOptions.Number("--read-capacity", "An absolute read budget in RCU per second, instead of --read-percent.", 1, ReadThroughputOptions.MaxReadUnits);
         var json = CliOptions.Json();
         var command = new Command("compare", "Compare a source with a table item for item (exit 0 when they hold the same items, 1 when they differ).")
         {
-            source, format, csvSchema, table, segments, json,
+            source, format, csvSchema, table, segments, readPercent, readCapacity, json,
         };
+        command.Validators.Add(r =>
+        {
+            if (r.GetResult(readPercent) is not null && r.GetResult(readCapacity) is not null)
+                r.AddError("--read-percent and --read-capacity cannot be used together: give a share of the table's capacity or an absolute budget.");
+        });
         command.SetAction(async (parse, cancellationToken) =>
         {
             using var services = CliServices.Create();
             string tableName = parse.GetRequiredValue(table);
             // Strongly consistent: what an import just wrote is what the comparison sees.
-            using var input = await services.GetRequiredService<TableInputFormat>().OpenAsync(
-                new TableInputOptions { TableName = tableName, ConsistentRead = true, TotalSegments = parse.GetValue(segments) }, cancellationToken).ConfigureAwait(false);
+            var reading = new TableInputOptions { TableName = tableName, ConsistentRead = true, TotalSegments = parse.GetValue(segments) };
+            if (parse.GetValue(readPercent) is { } percent) reading.Throughput.ReadPercent = percent;
+            reading.Throughput.ReadUnitsPerSecond = parse.GetValue(readCapacity);
+            using var input = await services.GetRequiredService<TableInputFormat>().OpenAsync(reading, cancellationToken).ConfigureAwait(false);
             var keys = KeySchema.Parse(TableSetup.KeyOf(input.Table));
             var options = new ImportSourceOptions
             {
