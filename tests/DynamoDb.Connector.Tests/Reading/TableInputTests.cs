@@ -73,4 +73,49 @@ public sealed class TableInputTests
         Assert.Equal(4, back.ItemsReturned);
         Assert.Equal("a", back.LastEvaluatedKey!["pk"].S);
     }
+
+    [Fact]
+    public async Task Readers_OfSeveralSplitsAtOnce_ShareOneBudget_AndNeverReadAheadOfIt()
+    {
+        using var h = new ExportHarness();
+        h.Table(6_000, size: 4000).ReadCapacityUnits = 200; // x 0.5 = a budget of 100 RCU/s; about 30 s of reading
+        const double budget = 100;
+        using var tables = new TableInputFormat(h.Client, h.Time, h.LoggerFactory, h.Metrics, new Random(7).NextDouble, h.Job.Tracker);
+
+        h.Job.Tracker.Enter(); // the clock stands still until the readers count themselves
+        long items = await h.RunAsync(async () =>
+        {
+            using var input = await tables.OpenAsync(new TableInputOptions { TableName = "t", TotalSegments = 4 });
+            var plan = input.Plan();
+            long read = 0;
+            var readers = plan.Splits.Select(split =>
+            {
+                h.Job.Tracker.Enter(); // each reader counts as busy from its start, so the clock waits for it
+                return Task.Run(async () =>
+                {
+                    try
+                    {
+                        await foreach (var page in input.OpenReader(plan, split.Id).ReadPagesAsync()) Interlocked.Add(ref read, page.Items.Count);
+                    }
+                    finally
+                    {
+                        h.Job.Tracker.Exit();
+                    }
+                });
+            }).ToList();
+            h.Job.Tracker.Exit();
+            await Task.WhenAll(readers);
+            Assert.Equal(h.Dynamo.Requests.Where(r => r.Operation == "Scan").Sum(r => r.TableUnits), input.Counters.ConsumedCapacityUnits, 6);
+            return read;
+        });
+
+        Assert.Equal(6_000, items);
+        double perSecond = h.UnitsBetween(0, 25) / 25;
+        Assert.InRange(perSecond, 0.9 * budget, 1.0 * budget);
+        foreach (var request in h.Dynamo.Requests)
+        {
+            double t = (request.At - h.Start).TotalSeconds;
+            Assert.True(h.UnitsBetween(0, t + 1e-9) <= budget * t + budget, $"ahead of the budget at {t:F3} s");
+        }
+    }
 }
