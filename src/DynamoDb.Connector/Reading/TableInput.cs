@@ -2,6 +2,7 @@ using Amazon.DynamoDBv2;
 using Amazon.DynamoDBv2.Model;
 using DynamoDb.Connector.Capacity;
 using DynamoDb.Connector.Export;
+using DynamoDb.Connector.Retry;
 using DynamoDb.Connector.Telemetry;
 using Microsoft.Extensions.Logging;
 
@@ -28,6 +29,7 @@ public sealed class TableInput : IDisposable
         var (items, bytes) = ExportPlanner.StatisticsOf(table, options.IndexName);
         _pacer = new ExportReadPacer(budget, options.ConsistentRead, items > 0 && bytes > 0 ? (double)bytes / items : null, options.ProjectionExpression is not null);
         TableTag = new("table", table.TableName);
+        Retry = new RetryPolicy(options.Retry, context.Time, context.Random);
     }
 
     /// <summary>The options the input was opened with (validated; a copy).</summary>
@@ -53,6 +55,9 @@ public sealed class TableInput : IDisposable
     internal Context Services => _context;
 
     internal ExportReadPacer Pacer => _pacer;
+
+    /// <summary>The retry policy of every page read (the one the writer uses too).</summary>
+    internal RetryPolicy Retry { get; }
 
     /// <summary>
     /// The splits of <see cref="Options"/> at the budget now: the segments set, or derived from the table's size and

@@ -1,6 +1,7 @@
 using Amazon.DynamoDBv2;
 using Amazon.DynamoDBv2.Model;
 using DynamoDb.Connector.Export;
+using DynamoDb.Connector.Retry;
 using DynamoDb.Connector.Telemetry;
 using DynamoDb.Connector.Writing;
 
@@ -69,67 +70,61 @@ public sealed class TableSplitReader
     {
         var services = _input.Services;
         var pacer = _input.Pacer;
-        var retry = _input.Options.Retry;
         var startKey = Position.LastEvaluatedKey;
-        int failures = 0;
-        long firstAttempt = services.Time.GetTimestamp();
-        while (true)
+        int permits = 0; // of the attempt under way
+        try
         {
-            int limit = pacer.PageLimit(maxItems);
-            int permits = pacer.PermitsFor(limit);
-            await pacer.AcquireAsync(permits, cancellationToken).ConfigureAwait(false);
-            using var attempt = new AttemptDeadline(retry.AttemptTimeout, services.Time, cancellationToken);
-            try
+            return await _input.Retry.ExecuteAsync(async token =>
             {
+                int limit = pacer.PageLimit(maxItems);
+                permits = 0;
+                int wanted = pacer.PermitsFor(limit);
+                // The wait for read units is not the attempt's: only the request has a deadline.
+                await pacer.AcquireAsync(wanted, cancellationToken).ConfigureAwait(false);
+                permits = wanted;
                 if (_request is ScanRequest scan)
                 {
                     scan.Limit = limit;
                     scan.ExclusiveStartKey = startKey;
-                    var response = await services.Client.ScanAsync(scan, attempt.Token).ConfigureAwait(false);
+                    var response = await services.Client.ScanAsync(scan, token).ConfigureAwait(false);
                     int scanned = response.ScannedCount ?? response.Items?.Count ?? 0;
                     return (response.Items ?? [], response.LastEvaluatedKey, scanned, pacer.Settle(permits, response.ConsumedCapacity, scanned, response.Items));
                 }
                 var query = (QueryRequest)_request;
                 query.Limit = limit;
                 query.ExclusiveStartKey = startKey;
-                var answer = await services.Client.QueryAsync(query, attempt.Token).ConfigureAwait(false);
+                var answer = await services.Client.QueryAsync(query, token).ConfigureAwait(false);
                 int evaluated = answer.ScannedCount ?? answer.Items?.Count ?? 0;
                 return (answer.Items ?? [], answer.LastEvaluatedKey, evaluated, pacer.Settle(permits, answer.ConsumedCapacity, evaluated, answer.Items));
-            }
-            catch (Exception ex) when (ex is not OutOfMemoryException)
+            }, (error, failures) =>
             {
-                var error = attempt.Classify(ex, cancellationToken);
-                switch (error.Kind)
+                // A retried attempt's permits stay spent. Throttled: DynamoDB charged nothing, but the table had no
+                // room for these units, so the time they stand for passes before the retry, on top of the backoff.
+                // Transient: it may have been charged.
+                if (error.Kind == RequestErrorKind.Throttled)
                 {
-                    case WriteErrorKind.Throttled:
-                        // Not refunded, though DynamoDB charges nothing: the table had no room for these units, so the
-                        // time they stand for passes before the retry, on top of the backoff.
-                        pacer.OnThrottled(error.HotKeyRange);
-                        _input.Counters.OnThrottled();
-                        services.Metrics.ReadThrottledRequests.Add(1, _input.TableTag, new("reason", error.Reason.Split(':')[0]));
-                        break;
-                    case WriteErrorKind.Transient:
-                        break; // it may have been charged: the permits stay spent
-                    case WriteErrorKind.Cancelled:
-                        pacer.Refund(permits);
-                        throw;
-                    default:
-                        pacer.Refund(permits);
-                        throw new ExportException($"DynamoDB refused to read {_plan.TableName}: {error.Reason}", ex);
+                    pacer.OnThrottled(error.HotKeyRange);
+                    _input.Counters.OnThrottled();
+                    services.Metrics.ReadThrottledRequests.Add(1, _input.TableTag, new("reason", error.Reason.Split(':')[0]));
                 }
-                failures++;
-                bool outOfAttempts = retry.MaxAttempts is { } max && failures >= max;
-                bool outOfTime = retry.MaxRetryTime is { } window && services.Time.GetElapsedTime(firstAttempt) >= window;
-                if (outOfAttempts || outOfTime)
-                {
-                    // Only retryable errors get here: the service's trouble, said as DynamoDbUnavailableException.
-                    throw DynamoDbUnavailableException.For(services.Client,
-                        $"reading {_plan.TableName} failed {failures} times in a row ({(outOfAttempts ? "attempts" : "retry time")} exhausted)", error.Reason, ex);
-                }
-                var delay = retry.DelayBefore(failures, services.Random());
-                Log.ReadRetrying(services.Logger, _plan.TableName, error.Reason, failures, delay);
-                await services.Tracker.DelayAsync(delay, services.Time, cancellationToken).ConfigureAwait(false);
-            }
+                Log.ReadRetrying(services.Logger, _plan.TableName, error.Reason, failures, RetryPolicy.DelayBefore(_input.Options.Retry, failures, 1));
+                return ValueTask.CompletedTask;
+            }, services.Tracker, cancellationToken).ConfigureAwait(false);
+        }
+        catch (RetriesExhaustedException exhausted)
+        {
+            // Only retryable errors get here: the service's trouble, said as DynamoDbUnavailableException.
+            throw DynamoDbUnavailableException.For(services.Client, $"reading {_plan.TableName} {exhausted.Message}", exhausted.LastError.Reason, exhausted.InnerException);
+        }
+        catch (OperationCanceledException)
+        {
+            pacer.Refund(permits);
+            throw;
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            pacer.Refund(permits);
+            throw new ExportException($"DynamoDB refused to read {_plan.TableName}: {RequestError.Classify(ex, cancellationToken).Reason}", ex);
         }
     }
 }
