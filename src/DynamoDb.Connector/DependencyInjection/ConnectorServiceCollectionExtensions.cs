@@ -62,7 +62,7 @@ public static class ConnectorServiceCollectionExtensions
         services.TryAddSingleton<Export.ExportManifestOutputFormat>();
         services.TryAddSingleton<Export.ExportJob>();
         services.TryAddSingleton(sp => new ImportJob(
-            sp.GetRequiredService<IDynamoDbWriterFactory>(), sp.GetServices<IObjectStore>(), sp.GetRequiredService<TimeProvider>(), sp.GetService<Microsoft.Extensions.Logging.ILoggerFactory>()));
+            sp.GetRequiredService<ImportInputFormat>(), sp.GetRequiredService<IDynamoDbWriterFactory>(), sp.GetRequiredService<TimeProvider>(), sp.GetService<Microsoft.Extensions.Logging.ILoggerFactory>(), sp.GetService<System.Diagnostics.Metrics.IMeterFactory>()));
         return services;
     }
 }

@@ -7,6 +7,7 @@ using DynamoDb.Connector.Formats.Lines;
 using DynamoDb.Connector.Storage;
 using DynamoDb.Connector.Telemetry;
 using DynamoDb.Connector.Writing;
+using System.Diagnostics.Metrics;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 
@@ -42,21 +43,30 @@ public sealed class ImportJob
     private readonly ILogger _logger;
     private readonly ConnectorMetrics _metrics;
 
-    /// <summary>Creates the job over <paramref name="writers"/> (for the table) and <paramref name="stores"/> (for the files, checkpoints and dead letters).</summary>
-    public ImportJob(IDynamoDbWriterFactory writers, IEnumerable<IObjectStore> stores, TimeProvider timeProvider, ILoggerFactory? loggerFactory = null)
+    /// <summary>
+    /// Creates the job: <paramref name="inputFormat"/> plans and reads the files (its object stores also hold the
+    /// checkpoints and dead letters), <paramref name="writers"/> write the table; the job's instruments go on the
+    /// connector's meter from <paramref name="meterFactory"/> when given.
+    /// </summary>
+    public ImportJob(ImportInputFormat inputFormat, IDynamoDbWriterFactory writers, TimeProvider timeProvider, ILoggerFactory? loggerFactory = null, IMeterFactory? meterFactory = null)
+        : this(inputFormat, writers, timeProvider, loggerFactory, new ConnectorMetrics(meterFactory), new WorkTracker())
     {
+    }
+
+    /// <summary>For tests: the metrics and the fake clock's tracker the writers use too.</summary>
+    internal ImportJob(ImportInputFormat inputFormat, IDynamoDbWriterFactory writers, TimeProvider timeProvider, ILoggerFactory? loggerFactory, ConnectorMetrics metrics, WorkTracker tracker)
+    {
+        ArgumentNullException.ThrowIfNull(inputFormat);
         ArgumentNullException.ThrowIfNull(writers);
-        ArgumentNullException.ThrowIfNull(stores);
         ArgumentNullException.ThrowIfNull(timeProvider);
-        _stores = new ObjectStores(stores);
-        _inputFormat = new ImportInputFormat(_stores, loggerFactory?.CreateLogger<ImportInputFormat>());
+        _stores = inputFormat.Stores;
+        _inputFormat = inputFormat;
         _writers = writers;
         _time = timeProvider;
         _logger = (loggerFactory ?? NullLoggerFactory.Instance).CreateLogger<ImportJob>();
-        // The writers' tracker: a fake-clock test advances time only when the workers and their writers all wait.
-        Tracker = writers is DynamoDbWriterFactory factory ? factory.Tracker : new WorkTracker();
-        // One meter: the writers' when they are ours, else one of the job's own (named the same).
-        _metrics = writers is DynamoDbWriterFactory withMetrics ? withMetrics.Metrics : new ConnectorMetrics();
+        // A fake-clock test gives the writers' tracker: it advances time only when the workers and their writers all wait.
+        Tracker = tracker;
+        _metrics = metrics;
     }
 
     /// <summary>Counts the job's busy flows (with its writers' ones), for tests on a fake clock.</summary>
@@ -153,10 +163,11 @@ public sealed class ImportJob
         {
             await KeySchemaCheck.EnsureMatchesAsync(_stores, plan, options.TableName, keys, options.Source, cancellationToken).ConfigureAwait(false);
         }
-        var checkpoints = options.CheckpointUri is { } checkpointUri ? new CheckpointStore(_stores.For(checkpointUri), checkpointUri) : null;
+        var checkpoints = options.CheckpointStore
+            ?? (options.CheckpointUri is { } checkpointUri ? new CheckpointStore(_stores.For(checkpointUri), checkpointUri) : null);
         // One whole import per checkpoint at a time; the splits of a fanned-out plan (RunSplitAsync) share theirs.
-        await using var lease = checkpoints is not null && planSplits is null
-            ? await JobLease.AcquireAsync(_stores, checkpoints.RootUri, JobLease.ImportLeaseName, $"import of {plan.Source} into {options.TableName}", _time, _logger, Tracker, cancellationToken).ConfigureAwait(false)
+        await using var lease = options.CheckpointUri is { } leaseFolder && planSplits is null
+            ? await JobLease.AcquireAsync(_stores, leaseFolder.TrimEnd('/'), JobLease.ImportLeaseName, $"import of {plan.Source} into {options.TableName}", _time, _logger, Tracker, cancellationToken).ConfigureAwait(false)
             : null;
         if (checkpoints is not null)
         {
@@ -187,7 +198,7 @@ public sealed class ImportJob
             Log.ImportStopping(_logger, options.TableName, options.StopGracePeriod);
             failed.CancelAfter(options.StopGracePeriod);
         });
-        var runner = new SplitRunner(_stores, _writers, _time, _logger, Tracker);
+        var runner = new SplitRunner(_inputFormat, _time, _logger);
         int next = -1;
         var all = Tracker.RunAllAsync(workers, RunWorkerAsync, out var tasks);
         try
@@ -200,7 +211,7 @@ public sealed class ImportJob
             var error = tasks.Select(t => t.Exception?.InnerException).FirstOrDefault(e => e is not null and not OperationCanceledException);
             if (error is null && cancellationToken.IsCancellationRequested)
             {
-                throw new OperationCanceledException($"The import into table '{options.TableName}' was cancelled, and the writes in flight did not end within {options.StopGracePeriod}: they were abandoned{(checkpoints is null ? "" : $"; the last checkpoint in {checkpoints.RootUri} stands, so a rerun with it redoes at most one checkpoint interval")}.", ex, cancellationToken);
+                throw new OperationCanceledException($"The import into table '{options.TableName}' was cancelled, and the writes in flight did not end within {options.StopGracePeriod}: they were abandoned{(checkpoints is null ? "" : $"; the last checkpoint in {checkpoints.Location} stands, so a rerun with it redoes at most one checkpoint interval")}.", ex, cancellationToken);
             }
             ExceptionDispatchInfo.Throw(error ?? ex);
         }
@@ -211,7 +222,7 @@ public sealed class ImportJob
         }
         if (cancellationToken.IsCancellationRequested)
         {
-            throw new OperationCanceledException($"The import into table '{options.TableName}' was cancelled; what was read is written{(checkpoints is null ? "" : $" and checkpointed in {checkpoints.RootUri}: rerun with the same checkpoint to go on from there")}.", cancellationToken);
+            throw new OperationCanceledException($"The import into table '{options.TableName}' was cancelled; what was read is written{(checkpoints is null ? "" : $" and checkpointed in {checkpoints.Location}: rerun with the same checkpoint to go on from there")}.", cancellationToken);
         }
 
         // Each worker takes the next split until none is left or one of them failed.
@@ -219,12 +230,17 @@ public sealed class ImportJob
         {
             try
             {
-                int index;
-                while (!cancellationToken.IsCancellationRequested && (index = Interlocked.Increment(ref next)) < plan.Splits.Count)
+                // One writer for all the splits this worker runs: a checkpoint flushes it, never ends it.
+                var worker = new ImportWorker(_writers, run, Tracker);
+                await worker.RunAsync(async writer =>
                 {
-                    failed.Token.ThrowIfCancellationRequested();
-                    if (!await runner.RunAsync(plan.Splits[index], run, cancellationToken, failed.Token).ConfigureAwait(false)) return;
-                }
+                    int index;
+                    while (!cancellationToken.IsCancellationRequested && (index = Interlocked.Increment(ref next)) < plan.Splits.Count)
+                    {
+                        failed.Token.ThrowIfCancellationRequested();
+                        if (!await runner.RunAsync(plan.Splits[index], run, writer, worker.DeadLetters, cancellationToken, failed.Token).ConfigureAwait(false)) return;
+                    }
+                }, failed.Token).ConfigureAwait(false);
             }
             catch
             {
@@ -257,7 +273,7 @@ public sealed class ImportJob
         }
     }
 
-    private static async Task CheckPlanAsync(CheckpointStore checkpoints, string fingerprint, string source, int splits, CancellationToken cancellationToken)
+    private static async Task CheckPlanAsync(ICheckpointStore checkpoints, string fingerprint, string source, int splits, CancellationToken cancellationToken)
     {
         var existing = await checkpoints.ReadAsync<PlanCheckpoint>("plan", cancellationToken).ConfigureAwait(false);
         if (existing is null)
@@ -267,7 +283,7 @@ public sealed class ImportJob
         else if (existing.Fingerprint != fingerprint)
         {
             throw new InvalidOperationException(
-                $"The checkpoint at {checkpoints.RootUri} belongs to another import (of {existing.Source}, {existing.Splits} splits): the files or options changed since. Use a new checkpoint location, or delete this one to start over.");
+                $"The checkpoint at {checkpoints.Location} belongs to another import (of {existing.Source}, {existing.Splits} splits): the files or options changed since. Use a new checkpoint location, or delete this one to start over.");
         }
     }
 

@@ -9,32 +9,41 @@ using DynamoDb.Connector.Writing;
 namespace DynamoDb.Connector.Import;
 
 /// <summary>
-/// A split's checkpoint: files before <c>FileIndex</c> are done, and lines up to <c>Line</c> of that file;
-/// <c>DeadLetterChunks</c> dead-letter chunks were committed.
+/// A split's checkpoint: files before <c>FileIndex</c> are done, and lines up to <c>Line</c> of that file (the next
+/// starting at byte <c>Offset</c> when the reader could tell); <c>DeadLetterChunks</c> dead-letter chunks were committed.
 /// </summary>
-internal sealed record SplitCheckpoint(string Plan, int FileIndex, long Line, bool Done, int DeadLetterChunks);
+internal sealed record SplitCheckpoint(string Plan, int FileIndex, long Line, bool Done, int DeadLetterChunks, long? Offset = null)
+{
+    /// <summary>Where a rerun reads on from.</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public ImportPosition Position => new(FileIndex, Line, Offset);
+
+    /// <summary>The checkpoint at <paramref name="position"/>; a finished split's names its last file, as it always has.</summary>
+    public static SplitCheckpoint At(string plan, ImportSplit split, ImportPosition position, bool done, int deadLetterChunks) => done
+        ? new SplitCheckpoint(plan, Math.Max(0, split.Files.Count - 1), 0, true, deadLetterChunks)
+        : new SplitCheckpoint(plan, position.File, position.Line, false, deadLetterChunks, position.Offset);
+}
 
 /// <summary>The plan a checkpoint folder belongs to.</summary>
 internal sealed record PlanCheckpoint(string Fingerprint, string Source, int Splits);
 
 /// <summary>The counters and shared pieces of one run, updated by every worker.</summary>
-internal sealed class RunState(ImportPlan plan, ImportJobOptions options, CheckpointStore? checkpoints, string? deadLetterFolder, string fingerprint, ConnectorMetrics metrics)
+internal sealed class RunState(ImportPlan plan, ImportJobOptions options, ICheckpointStore? checkpoints, string? deadLetterFolder, string fingerprint, ConnectorMetrics metrics)
 {
     private readonly KeyValuePair<string, object?> _tableTag = new("table", options.TableName);
     private readonly Lock _lock = new();
-    private readonly List<CheckpointedWriter> _live = [];
+    private readonly Dictionary<IDynamoDbWriter, WriteTotals> _writers = [];
+    private readonly WriteTotals _written = new();
+    private readonly Dictionary<ImportSplitReader, (long Items, long Bad, long Bytes)> _readers = [];
     private long _itemsRead, _itemsFiltered, _itemsSuperseded, _badLines, _bytesRead;
     private int _splitsRun, _splitsSkipped;
-    private long _written, _deleted, _deadLettered, _deduplicated, _skippedByCondition, _throttled, _retries;
-    private double _consumed;
 
     public ImportPlan Plan { get; } = plan;
     public ImportJobOptions Options { get; } = options;
-    public CheckpointStore? Checkpoints { get; } = checkpoints;
+    public ICheckpointStore? Checkpoints { get; } = checkpoints;
     public string? DeadLetterFolder { get; } = deadLetterFolder;
     public DeadLetterSamples Samples { get; } = new();
     public string Fingerprint { get; } = fingerprint;
-    public long BytesRead => Interlocked.Read(ref _bytesRead);
     public bool DeadLettersCommitted { get; set; }
 
     /// <summary>The table's key schema, when the writers tell it.</summary>
@@ -46,31 +55,62 @@ internal sealed class RunState(ImportPlan plan, ImportJobOptions options, Checkp
     /// <summary>Each worker's share of <see cref="DynamoDbWriterOptions.MaxBatchesInFlight"/> (at least 1).</summary>
     public int WriterBatchesInFlight { get; set; } = options.Writer.MaxBatchesInFlight;
 
-    public void ItemRead()
-    {
-        Interlocked.Increment(ref _itemsRead);
-        metrics.ImportItemsRead.Add(1, _tableTag);
-    }
-
     public void ItemFiltered() => Interlocked.Increment(ref _itemsFiltered);
 
     public void ItemSuperseded() => Interlocked.Increment(ref _itemsSuperseded);
 
-    public void BadLine()
+    /// <summary>Counts <paramref name="reader"/>'s records and bytes from now on (the bytes before its position as read, so progress reaches the total).</summary>
+    public void Attach(ImportSplitReader reader)
     {
-        Interlocked.Increment(ref _badLines);
-        metrics.ImportBadLines.Add(1, _tableTag);
+        lock (_lock)
+        {
+            _readers.Add(reader, (0, 0, 0));
+            _bytesRead += reader.BytesSkipped;
+        }
     }
 
-    public void AddBytesRead(int bytes)
+    /// <summary>Adds what <paramref name="reader"/> read since the last time to the meter.</summary>
+    public void ReaderCheckpointed(ImportSplitReader reader)
     {
-        Interlocked.Add(ref _bytesRead, bytes);
-        metrics.ImportBytesRead.Add(bytes, _tableTag);
+        lock (_lock) Meter(reader);
     }
 
+    /// <summary>Adds <paramref name="reader"/>'s counts to the run's and stops reading them from it.</summary>
+    public void Detach(ImportSplitReader reader)
+    {
+        lock (_lock)
+        {
+            Meter(reader);
+            _readers.Remove(reader);
+            _itemsRead += reader.RecordsRead;
+            _badLines += reader.BadRecords;
+            _bytesRead += reader.BytesRead;
+        }
+    }
 
-    /// <summary>Counts as read the bytes of files a checkpoint shows as done, which are not read again.</summary>
-    public void AddBytesSkipped(long bytes) => Interlocked.Add(ref _bytesRead, bytes);
+    private void Meter(ImportSplitReader reader)
+    {
+        var (items, bad, bytes) = _readers[reader];
+        var now = (reader.RecordsRead, reader.BadRecords, reader.BytesRead);
+        metrics.ImportItemsRead.Add(now.RecordsRead - items, _tableTag);
+        metrics.ImportBadLines.Add(now.BadRecords - bad, _tableTag);
+        metrics.ImportBytesRead.Add(now.BytesRead - bytes, _tableTag);
+        _readers[reader] = now;
+    }
+
+    /// <summary>Records, bad records and bytes read so far, by the readers done and those reading. Call under the lock.</summary>
+    private (long Items, long Bad, long Bytes) Read()
+    {
+        long items = _itemsRead, bad = _badLines, bytes = _bytesRead;
+        foreach (var reader in _readers.Keys)
+        {
+            items += reader.RecordsRead;
+            bad += reader.BadRecords;
+            bytes += reader.BytesRead;
+        }
+        return (items, bad, bytes);
+    }
+
     public void SplitDone()
     {
         Interlocked.Increment(ref _splitsRun);
@@ -80,45 +120,60 @@ internal sealed class RunState(ImportPlan plan, ImportJobOptions options, Checkp
     public void SplitSkipped(ImportSplit split)
     {
         Interlocked.Increment(ref _splitsSkipped);
-        Interlocked.Add(ref _bytesRead, split.Bytes);
+        lock (_lock) _bytesRead += split.Bytes;
     }
 
-    public void Attach(CheckpointedWriter writer) { lock (_lock) _live.Add(writer); }
+    /// <summary>Counts what <paramref name="writer"/> writes from now on: its flushes, and live progress in between.</summary>
+    public void Attach(IDynamoDbWriter writer)
+    {
+        lock (_lock) _writers.Add(writer, new WriteTotals());
+    }
 
-    public void Detach(CheckpointedWriter writer) { lock (_lock) _live.Remove(writer); }
-
-    /// <summary>Adds a completed writer's summary and forgets the writer at once, so a progress report counts either one or the other.</summary>
-    public void Retire(CheckpointedWriter writer, WriteSummary summary)
+    /// <summary>Adds what a flush of <paramref name="writer"/> acknowledged.</summary>
+    public void Flushed(IDynamoDbWriter writer, WriteFlush flush)
     {
         lock (_lock)
         {
-            writer.ClearCurrent();
-            _written += summary.ItemsWritten;
-            _deleted += summary.ItemsDeleted;
-            _deadLettered += summary.ItemsDeadLettered;
-            _deduplicated += summary.ItemsDeduplicated;
-            _skippedByCondition += summary.ItemsSkippedByCondition;
-            _throttled += summary.ThrottledRequests;
-            _retries += summary.Retries;
-            _consumed += summary.ConsumedWriteUnits + summary.IndexConsumedWriteUnits.Values.Sum();
+            var delta = WriteTotals.Of(flush);
+            _writers[writer].Add(delta);
+            _written.Add(delta);
         }
+    }
+
+    /// <summary>Adds what <paramref name="writer"/> acknowledged after its last flush (and its index units) and stops counting it.</summary>
+    public void Completed(IDynamoDbWriter writer, WriteSummary summary)
+    {
+        lock (_lock)
+        {
+            _written.Add(WriteTotals.Of(summary).Minus(_writers[writer]));
+            _written.Consumed += summary.IndexConsumedWriteUnits.Values.Sum();
+            _writers.Remove(writer);
+        }
+    }
+
+    /// <summary>Stops counting a writer that failed: what it flushed stays counted.</summary>
+    public void Detach(IDynamoDbWriter writer)
+    {
+        lock (_lock) _writers.Remove(writer);
     }
 
     public ImportProgress Progress(TimeSpan elapsed, TimeSpan? remaining)
     {
         lock (_lock)
         {
-            long written = _written + _deleted, deadLettered = _deadLettered, throttled = _throttled;
+            long written = _written.Written + _written.Deleted, deadLettered = _written.DeadLettered, throttled = _written.Throttled;
             double unitsPerSecond = 0;
-            foreach (var writer in _live)
+            foreach (var (writer, flushed) in _writers)
             {
-                if (writer.CurrentProgress() is not { } live) continue;
-                written += live.ItemsWritten + live.ItemsDeleted;
-                deadLettered += live.ItemsDeadLettered;
-                throttled += live.ThrottledRequests;
+                // What the writer acknowledged since its last flush: its progress counts its whole life.
+                var live = writer.GetProgress();
+                written += Math.Max(0, live.ItemsWritten + live.ItemsDeleted - flushed.Written - flushed.Deleted);
+                deadLettered += Math.Max(0, live.ItemsDeadLettered - flushed.DeadLettered);
+                throttled += Math.Max(0, live.ThrottledRequests - flushed.Throttled);
                 unitsPerSecond += live.WriteUnitsPerSecond;
             }
-            return new ImportProgress(Interlocked.Read(ref _itemsRead), written, deadLettered + Interlocked.Read(ref _badLines), BytesRead, Plan.TotalBytes,
+            var (items, bad, bytes) = Read();
+            return new ImportProgress(items, written, deadLettered + bad, bytes, Plan.TotalBytes,
                 unitsPerSecond, throttled, _splitsRun + _splitsSkipped, Plan.Splits.Count, elapsed, remaining);
         }
     }
@@ -127,21 +182,22 @@ internal sealed class RunState(ImportPlan plan, ImportJobOptions options, Checkp
     {
         lock (_lock)
         {
+            var (items, bad, _) = Read();
             return new ImportResult
             {
                 Plan = Plan,
-                ItemsRead = Interlocked.Read(ref _itemsRead),
-                ItemsWritten = _written,
-                ItemsDeleted = _deleted,
-                ItemsDeadLettered = _deadLettered + Interlocked.Read(ref _badLines),
-                BadLines = Interlocked.Read(ref _badLines),
-                ItemsDeduplicated = _deduplicated,
-                ItemsSkippedByCondition = _skippedByCondition,
+                ItemsRead = items,
+                ItemsWritten = _written.Written,
+                ItemsDeleted = _written.Deleted,
+                ItemsDeadLettered = _written.DeadLettered + bad,
+                BadLines = bad,
+                ItemsDeduplicated = _written.Deduplicated,
+                ItemsSkippedByCondition = _written.Skipped,
                 ItemsFiltered = Interlocked.Read(ref _itemsFiltered),
                 ItemsSuperseded = Interlocked.Read(ref _itemsSuperseded),
-                ConsumedCapacityUnits = _consumed,
-                ThrottledRequests = _throttled,
-                Retries = _retries,
+                ConsumedCapacityUnits = _written.Consumed,
+                ThrottledRequests = _written.Throttled,
+                Retries = _written.Retries,
                 SplitsRun = _splitsRun,
                 SplitsSkipped = _splitsSkipped,
                 DeadLetterUri = DeadLettersCommitted ? DeadLetterFolder : null,
@@ -152,83 +208,36 @@ internal sealed class RunState(ImportPlan plan, ImportJobOptions options, Checkp
     }
 }
 
-/// <summary>
-/// A split's writer that can be drained at a checkpoint: <see cref="FlushAsync"/> completes the current table writer
-/// (everything accepted is then written or set aside) and the next write opens a fresh one. Writers of one table share
-/// its budget, so opening one is cheap.
-/// </summary>
-/// <remarks>
-/// The worker's flow is counted in the <see cref="WorkTracker"/> by the open table writer (which knows when its caller
-/// waits) or, while none is open, by this class: the count passes from one to the other and back
-/// (<see cref="DynamoDbWriter.HandsCallerBack"/>) without dropping to zero, so a fake-clock test does not move the
-/// clock while the worker reads or checkpoints.
-/// </remarks>
-internal sealed class CheckpointedWriter : IAsyncDisposable
+/// <summary>What writers acknowledged: the sum of their flushes (and of what their completion added).</summary>
+internal sealed class WriteTotals
 {
-    private readonly IDynamoDbWriterFactory _factory;
-    private readonly DynamoDbWriterOptions _writerOptions;
-    private readonly RunState _run;
-    private readonly WorkTracker _tracker;
-    private IDynamoDbWriter? _current;
+    public long Written, Deleted, DeadLettered, Deduplicated, Skipped, Throttled, Retries;
+    public double Consumed;
 
-    public CheckpointedWriter(IDynamoDbWriterFactory factory, RunState run, IDeadLetterSink deadLetters, WorkTracker tracker)
+    public static WriteTotals Of(WriteFlush f) => new()
     {
-        _factory = factory;
-        _run = run;
-        _tracker = tracker;
-        _writerOptions = run.Options.Writer.Clone();
-        _writerOptions.DeadLetterSink = deadLetters;
-        _writerOptions.DeadLetterUri = null;
-        _writerOptions.MaxBatchesInFlight = run.WriterBatchesInFlight;
-        run.Attach(this);
+        Written = f.ItemsWritten, Deleted = f.ItemsDeleted, DeadLettered = f.ItemsDeadLettered, Deduplicated = f.ItemsDeduplicated,
+        Skipped = f.ItemsSkippedByCondition, Throttled = f.ThrottledRequests, Retries = f.Retries, Consumed = f.ConsumedWriteUnits,
+    };
+
+    public static WriteTotals Of(WriteSummary s) => new()
+    {
+        Written = s.ItemsWritten, Deleted = s.ItemsDeleted, DeadLettered = s.ItemsDeadLettered, Deduplicated = s.ItemsDeduplicated,
+        Skipped = s.ItemsSkippedByCondition, Throttled = s.ThrottledRequests, Retries = s.Retries, Consumed = s.ConsumedWriteUnits,
+    };
+
+    public void Add(WriteTotals other)
+    {
+        Written += other.Written; Deleted += other.Deleted; DeadLettered += other.DeadLettered; Deduplicated += other.Deduplicated;
+        Skipped += other.Skipped; Throttled += other.Throttled; Retries += other.Retries; Consumed += other.Consumed;
     }
 
-    public WriteProgress? CurrentProgress() => _current?.GetProgress();
-
-    public async ValueTask WriteAsync(ItemRecord record, string source, CancellationToken cancellationToken)
+    /// <summary>This less <paramref name="other"/>, never below zero.</summary>
+    public WriteTotals Minus(WriteTotals other) => new()
     {
-        if (_current is null)
-        {
-            try
-            {
-                _current = await _factory.CreateAsync(_run.Options.TableName, _writerOptions, cancellationToken).ConfigureAwait(false);
-            }
-            catch (AmazonServiceException e) when (e is ResourceNotFoundException || e.ErrorCode == "AccessDeniedException")
-            {
-                // The table was there at the start: it was deleted, or access revoked, meanwhile. Retrying cannot fix it.
-                throw new TableWriteException($"Writing to table '{_run.Options.TableName}' failed: {e.ErrorCode}: {e.Message}.", new WriteSummary { TableName = _run.Options.TableName }, e);
-            }
-            if (_current is DynamoDbWriter own)
-            {
-                own.HandsCallerBack = true; // and the worker goes on counted when the writer ends
-                _tracker.Exit(); // the new writer counts the worker now
-            }
-        }
-        await _current.WriteAsync(record, source, cancellationToken).ConfigureAwait(false);
-    }
-
-    /// <summary>Completes the current writer, if any: everything accepted so far is written or dead-lettered, and counted in the run.</summary>
-    /// <remarks>On failure the writer stays current, for <see cref="DisposeAsync"/> to dispose.</remarks>
-    public async Task FlushAsync(CancellationToken cancellationToken)
-    {
-        if (_current is null) return;
-        var writer = _current;
-        var summary = await writer.CompleteAsync(cancellationToken).ConfigureAwait(false);
-        _run.Retire(this, summary);
-        await writer.DisposeAsync().ConfigureAwait(false);
-    }
-
-    /// <summary>Forgets the current writer; the run calls it under its lock with the writer's summary added, so progress never counts both.</summary>
-    internal void ClearCurrent() => _current = null;
-
-    public async ValueTask DisposeAsync()
-    {
-        _run.Detach(this);
-        if (_current is not null)
-        {
-            var writer = _current;
-            _current = null;
-            await writer.DisposeAsync().ConfigureAwait(false);
-        }
-    }
+        Written = Math.Max(0, Written - other.Written), Deleted = Math.Max(0, Deleted - other.Deleted),
+        DeadLettered = Math.Max(0, DeadLettered - other.DeadLettered), Deduplicated = Math.Max(0, Deduplicated - other.Deduplicated),
+        Skipped = Math.Max(0, Skipped - other.Skipped), Throttled = Math.Max(0, Throttled - other.Throttled),
+        Retries = Math.Max(0, Retries - other.Retries), Consumed = Math.Max(0, Consumed - other.Consumed),
+    };
 }

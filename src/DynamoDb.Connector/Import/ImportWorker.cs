@@ -1,0 +1,81 @@
+using Amazon.DynamoDBv2.Model;
+using Amazon.Runtime;
+using DynamoDb.Connector.Capacity;
+using DynamoDb.Connector.Writing;
+
+namespace DynamoDb.Connector.Import;
+
+/// <summary>
+/// One worker of an import: one writer for the whole run (so the table's budget and what its pacing learned live as
+/// long as the import writes), through which it runs split after split; completed once at the end.
+/// </summary>
+/// <remarks>
+/// The worker's flow is counted in the <see cref="WorkTracker"/> by its writer while the writer is open (the writer
+/// knows when its caller waits), so a fake-clock test does not move the clock while the worker reads or checkpoints.
+/// </remarks>
+internal sealed class ImportWorker
+{
+    private readonly IDynamoDbWriterFactory _writers;
+    private readonly RunState _run;
+    private readonly WorkTracker _tracker;
+
+    public ImportWorker(IDynamoDbWriterFactory writers, RunState run, WorkTracker tracker)
+    {
+        _writers = writers;
+        _run = run;
+        _tracker = tracker;
+    }
+
+    /// <summary>Where the writer's dead letters go: the split being run's sink.</summary>
+    public SwitchableDeadLetters DeadLetters { get; } = new();
+
+    /// <summary>Creates the writer, runs <paramref name="runSplits"/> through it and completes it.</summary>
+    public async Task RunAsync(Func<IDynamoDbWriter, Task> runSplits, CancellationToken cancellationToken)
+    {
+        var options = _run.Options.Writer.Clone();
+        options.DeadLetterSink = DeadLetters;
+        options.DeadLetterUri = null;
+        options.MaxBatchesInFlight = _run.WriterBatchesInFlight;
+        IDynamoDbWriter writer;
+        try
+        {
+            writer = await _writers.CreateAsync(_run.Options.TableName, options, cancellationToken).ConfigureAwait(false);
+        }
+        catch (AmazonServiceException e) when (e is ResourceNotFoundException || e.ErrorCode == "AccessDeniedException")
+        {
+            // The table was there at the start: it was deleted, or access revoked, meanwhile. Retrying cannot fix it.
+            throw new TableWriteException($"Writing to table '{_run.Options.TableName}' failed: {e.ErrorCode}: {e.Message}.", new WriteSummary { TableName = _run.Options.TableName }, e);
+        }
+        _tracker.Exit(); // the writer counts this flow now, until it ends
+        _run.Attach(writer);
+        try
+        {
+            await runSplits(writer).ConfigureAwait(false);
+            var summary = await writer.CompleteAsync(cancellationToken).ConfigureAwait(false);
+            _run.Completed(writer, summary);
+        }
+        finally
+        {
+            _run.Detach(writer);
+            await writer.DisposeAsync().ConfigureAwait(false);
+            _tracker.Enter(); // the writer has left: the flow counts itself again
+        }
+    }
+}
+
+/// <summary>A dead-letter sink that passes letters to the sink of the split being run, switched between splits once the writer is flushed.</summary>
+internal sealed class SwitchableDeadLetters : IDeadLetterSink
+{
+    private IDeadLetterSink? _current;
+
+    /// <summary>The sink letters go to now.</summary>
+    public IDeadLetterSink Current
+    {
+        get => Volatile.Read(ref _current) ?? throw new InvalidOperationException("No split is running.");
+        set => Volatile.Write(ref _current, value);
+    }
+
+    public ValueTask WriteAsync(DeadLetter letter, CancellationToken cancellationToken = default) => Current.WriteAsync(letter, cancellationToken);
+
+    public ValueTask FlushAsync(CancellationToken cancellationToken = default) => Volatile.Read(ref _current)?.FlushAsync(cancellationToken) ?? ValueTask.CompletedTask;
+}
