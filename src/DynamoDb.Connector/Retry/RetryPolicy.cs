@@ -45,11 +45,16 @@ internal sealed class RetryPolicy(RetryOptions options, TimeProvider timeProvide
     /// <summary>
     /// Runs <paramref name="attempt"/> (given its attempt's token) until it succeeds, retrying throttled and transient
     /// errors with backoff. Before each retry <paramref name="onRetry"/> sees the error and the failures so far (to
-    /// refund permits, slow the pacing down, log). Errors that are not retried are rethrown as they were.
+    /// refund permits, slow the pacing down, log). Errors that are not retried are rethrown as they were. The backoff
+    /// waits as a flow of <paramref name="tracker"/> when one is given (so a test's fake clock advances meanwhile).
     /// </summary>
     /// <exception cref="RetriesExhaustedException">Retryable errors outlasted the limits: DynamoDB is unavailable.</exception>
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
-    public async Task<T> ExecuteAsync<T>(Func<CancellationToken, Task<T>> attempt, Func<RequestError, int, ValueTask>? onRetry, CancellationToken cancellationToken)
+    public Task<T> ExecuteAsync<T>(Func<CancellationToken, Task<T>> attempt, Func<RequestError, int, ValueTask>? onRetry, CancellationToken cancellationToken) =>
+        ExecuteAsync(attempt, onRetry, null, cancellationToken);
+
+    /// <inheritdoc cref="ExecuteAsync{T}(Func{CancellationToken, Task{T}}, Func{RequestError, int, ValueTask}?, CancellationToken)"/>
+    public async Task<T> ExecuteAsync<T>(Func<CancellationToken, Task<T>> attempt, Func<RequestError, int, ValueTask>? onRetry, Capacity.WorkTracker? tracker, CancellationToken cancellationToken)
     {
         int failures = 0;
         long firstAttemptAt = timeProvider.GetTimestamp();
@@ -78,7 +83,8 @@ internal sealed class RetryPolicy(RetryOptions options, TimeProvider timeProvide
                     $"failed {failures} times in a row over {timeProvider.GetElapsedTime(firstAttemptAt):g} with errors that retrying should fix (retry limits: {limits})", error, failure);
             }
             if (onRetry is not null) await onRetry(error, failures).ConfigureAwait(false);
-            await Task.Delay(DelayBefore(failures), timeProvider, cancellationToken).ConfigureAwait(false);
+            var delay = DelayBefore(failures);
+            await (tracker is null ? Task.Delay(delay, timeProvider, cancellationToken) : tracker.DelayAsync(delay, timeProvider, cancellationToken)).ConfigureAwait(false);
         }
     }
 }

@@ -43,6 +43,6 @@ internal static partial class Log
     [LoggerMessage(EventId = 407, Level = LogLevel.Warning, Message = "Export of table {Table} was cancelled after {Items} items; what was committed is recorded in {Checkpoint}")]
     public static partial void ExportStopped(ILogger logger, string table, long items, string checkpoint);
 
-    [LoggerMessage(EventId = 408, Level = LogLevel.Debug, Message = "Table {Table}: read failed ({Reason}); retry {Failures} in {Delay}")]
+    [LoggerMessage(EventId = 408, Level = LogLevel.Debug, Message = "Table {Table}: read failed ({Reason}); retry {Failures} after a backoff of up to {Delay}")]
     public static partial void ReadRetrying(ILogger logger, string table, string reason, int failures, TimeSpan delay);
 }

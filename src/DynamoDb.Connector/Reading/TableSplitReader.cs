@@ -1,0 +1,130 @@
+using Amazon.DynamoDBv2;
+using Amazon.DynamoDBv2.Model;
+using DynamoDb.Connector.Export;
+using DynamoDb.Connector.Retry;
+using DynamoDb.Connector.Telemetry;
+using DynamoDb.Connector.Writing;
+
+namespace DynamoDb.Connector.Reading;
+
+/// <summary>
+/// Reads one split (a parallel scan segment or a Query) page by page, from <see cref="TableInput.OpenReader"/>: each
+/// page waits for its estimated read units from the table's shared budget, is sized so that it costs at most one
+/// bucket of it (and never more than DynamoDB's 1 MB), and is reconciled with what DynamoDB charged. Throttled and
+/// failed requests are retried with backoff (see <see cref="TableInputOptions.Retry"/>). Not thread-safe: one reader
+/// per flow; readers of other splits may run at the same time.
+/// </summary>
+public sealed class TableSplitReader
+{
+    private readonly TableInput _input;
+    private readonly ExportPlan _plan;
+    private readonly AmazonDynamoDBRequest _request;
+
+    internal TableSplitReader(TableInput input, ExportPlan plan, ExportSplit split, AmazonDynamoDBRequest request, TableSplitPosition from)
+    {
+        _input = input;
+        _plan = plan;
+        Split = split;
+        _request = request;
+        Position = from;
+    }
+
+    /// <summary>The split read.</summary>
+    public ExportSplit Split { get; }
+
+    /// <summary>Where the reader is: the position after the last page read (or the one it was opened at).</summary>
+    public TableSplitPosition Position { get; private set; }
+
+    /// <summary>Whether the split was read to its end.</summary>
+    public bool Done => Position.Done;
+
+    /// <summary>
+    /// Reads the next page: at most <paramref name="maxItems"/> items (fewer when the budget or DynamoDB's 1 MB cut the
+    /// page; possibly none when a filter drops them all, with the split not done). Null when the split is done.
+    /// </summary>
+    /// <param name="maxItems">The most items the page may hold (its <c>Limit</c>): at least 1.</param>
+    /// <param name="cancellationToken">Stops waiting for read units, the request and its backoff.</param>
+    /// <exception cref="ExportException">DynamoDB refused the read in a way retrying cannot fix (a validation error, access denied).</exception>
+    /// <exception cref="DynamoDbUnavailableException">DynamoDB could not be reached, or kept failing past the retry limits.</exception>
+    public async Task<TablePage?> ReadPageAsync(int maxItems = int.MaxValue, CancellationToken cancellationToken = default)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(maxItems, 1);
+        if (Position.Done) return null;
+        var (items, lastKey, scanned, units) = await RequestAsync(maxItems, cancellationToken).ConfigureAwait(false);
+        Position = Position.Next(lastKey, scanned, items.Count);
+        _input.Counters.OnPage(scanned, items.Count, units, Position.Done);
+        _input.Services.Metrics.ReadUnitsConsumed.Add(units, _input.TableTag);
+        return new TablePage(items, Position, scanned, units);
+    }
+
+    /// <summary>Every remaining page of the split, in order (see <see cref="ReadPageAsync"/>).</summary>
+    public async IAsyncEnumerable<TablePage> ReadPagesAsync([System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        while (await ReadPageAsync(cancellationToken: cancellationToken).ConfigureAwait(false) is { } page)
+        {
+            yield return page;
+        }
+    }
+
+    private async Task<(List<Dictionary<string, AttributeValue>> Items, Dictionary<string, AttributeValue>? LastKey, int Scanned, double Units)> RequestAsync(int maxItems, CancellationToken cancellationToken)
+    {
+        var services = _input.Services;
+        var pacer = _input.Pacer;
+        var startKey = Position.LastEvaluatedKey;
+        int permits = 0; // of the attempt under way
+        try
+        {
+            return await _input.Retry.ExecuteAsync(async token =>
+            {
+                int limit = pacer.PageLimit(maxItems);
+                permits = 0;
+                int wanted = pacer.PermitsFor(limit);
+                // The wait for read units is not the attempt's: only the request has a deadline.
+                await pacer.AcquireAsync(wanted, cancellationToken).ConfigureAwait(false);
+                permits = wanted;
+                if (_request is ScanRequest scan)
+                {
+                    scan.Limit = limit;
+                    scan.ExclusiveStartKey = startKey;
+                    var response = await services.Client.ScanAsync(scan, token).ConfigureAwait(false);
+                    int scanned = response.ScannedCount ?? response.Items?.Count ?? 0;
+                    return (response.Items ?? [], response.LastEvaluatedKey, scanned, pacer.Settle(permits, response.ConsumedCapacity, scanned, response.Items));
+                }
+                var query = (QueryRequest)_request;
+                query.Limit = limit;
+                query.ExclusiveStartKey = startKey;
+                var answer = await services.Client.QueryAsync(query, token).ConfigureAwait(false);
+                int evaluated = answer.ScannedCount ?? answer.Items?.Count ?? 0;
+                return (answer.Items ?? [], answer.LastEvaluatedKey, evaluated, pacer.Settle(permits, answer.ConsumedCapacity, evaluated, answer.Items));
+            }, (error, failures) =>
+            {
+                // A retried attempt's permits stay spent. Throttled: DynamoDB charged nothing, but the table had no
+                // room for these units, so the time they stand for passes before the retry, on top of the backoff.
+                // Transient: it may have been charged.
+                if (error.Kind == RequestErrorKind.Throttled)
+                {
+                    pacer.OnThrottled(error.HotKeyRange);
+                    _input.Counters.OnThrottled();
+                    services.Metrics.ReadThrottledRequests.Add(1, _input.TableTag, new("reason", error.Reason.Split(':')[0]));
+                }
+                Log.ReadRetrying(services.Logger, _plan.TableName, error.Reason, failures, RetryPolicy.DelayBefore(_input.Options.Retry, failures, 1));
+                return ValueTask.CompletedTask;
+            }, services.Tracker, cancellationToken).ConfigureAwait(false);
+        }
+        catch (RetriesExhaustedException exhausted)
+        {
+            // Only retryable errors get here: the service's trouble, said as DynamoDbUnavailableException.
+            throw DynamoDbUnavailableException.For(services.Client, $"reading {_plan.TableName} {exhausted.Message}", exhausted.LastError.Reason, exhausted.InnerException);
+        }
+        catch (OperationCanceledException)
+        {
+            pacer.Refund(permits);
+            throw;
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            pacer.Refund(permits);
+            throw new ExportException($"DynamoDB refused to read {_plan.TableName}: {RequestError.Classify(ex, cancellationToken).Reason}", ex);
+        }
+    }
+}
