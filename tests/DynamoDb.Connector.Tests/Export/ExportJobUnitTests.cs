@@ -1,6 +1,5 @@
 using Amazon.DynamoDBv2;
 using Amazon.DynamoDBv2.Model;
-using DynamoDb.Connector.DependencyInjection;
 using DynamoDb.Connector.Export;
 using DynamoDb.Connector.Formats.Compression;
 using DynamoDb.Connector.Formats.Items;
