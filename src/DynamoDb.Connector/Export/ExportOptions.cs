@@ -1,8 +1,10 @@
 using Amazon.DynamoDBv2.Model;
 using DynamoDb.Connector.Capacity;
+using DynamoDb.Connector.DependencyInjection;
 using DynamoDb.Connector.Formats.Compression;
 using DynamoDb.Connector.Formats.Lines;
 using DynamoDb.Connector.Writing;
+using Microsoft.Extensions.Options;
 
 namespace DynamoDb.Connector.Export;
 
@@ -86,6 +88,7 @@ public sealed class ExportOptions
     public ExportLayout Layout { get; set; } = ExportLayout.Emr;
 
     /// <summary>Items per part file before a new one starts. Default 100,000; valid 1 to 100,000,000.</summary>
+    [Between(1, MaxItemsPerFile)]
     public int ItemsPerFile { get; set; } = DefaultItemsPerFile;
 
     /// <summary>A global or local secondary index to read instead of the table. Default null (the table).</summary>
@@ -118,9 +121,11 @@ public sealed class ExportOptions
     /// the EMR connector computes it. Valid 1 to 1,000,000; ignored for a Query. Fixed for the life of an export: a
     /// resumed export keeps the segments it started with.
     /// </summary>
+    [Between(1, MaxTotalSegments)]
     public int? TotalSegments { get; set; }
 
     /// <summary>Workers reading segments (or queries) at the same time, sharing one read budget. Default 8; valid 1 to 1,024 (never more than there are segments or queries).</summary>
+    [Between(1, WorkersLimit)]
     public int MaxWorkers { get; set; } = 8;
 
     /// <summary>How much read capacity the export may use. Default: half of the table's (or the index's) read capacity.</summary>
@@ -147,6 +152,7 @@ public sealed class ExportOptions
     public bool Overwrite { get; set; }
 
     /// <summary>How often progress is reported. Default 1 s; valid 10 ms to 1 hour.</summary>
+    [DurationBetween("00:00:00.01", "01:00:00", Rule = "it must be between 10 ms and 1 hour.")]
     public TimeSpan ProgressInterval { get; set; } = TimeSpan.FromSeconds(1);
 
     /// <summary>The format in effect: <see cref="Format"/>, or the layout's default.</summary>
@@ -155,10 +161,14 @@ public sealed class ExportOptions
     /// <summary>The compression in effect: <see cref="Compression"/>, or the layout's default.</summary>
     public CompressionKind EffectiveCompression => Compression ?? (Layout == ExportLayout.Native ? CompressionKind.Gzip : CompressionKind.None);
 
+    /// <summary>Checks every option (the same checks an export makes when it starts).</summary>
+    /// <exception cref="OptionsValidationException">An option is invalid; <see cref="OptionsValidationException.Failures"/> lists every problem, each naming the option.</exception>
+    public void Validate() => OptionsValidation.ThrowIfInvalid(new ExportOptionsValidator(), this);
+
     /// <summary>Every problem with these options, as messages naming the option; empty when they are valid.</summary>
-    public IReadOnlyList<string> Validate()
+    internal List<string> Problems()
     {
-        var errors = new List<string>();
+        var errors = OptionsValidation.Annotations(this).ToList();
         if (string.IsNullOrWhiteSpace(TableName)) errors.Add("TableName is required.");
         if (string.IsNullOrWhiteSpace(Destination)) errors.Add("Destination is required (s3://bucket/prefix/, file:///path/ or a local path).");
         if (!Enum.IsDefined(Layout)) errors.Add($"Layout {Layout} is not a layout; use one of: {string.Join(", ", ExportLayoutNames.All)}.");
@@ -169,20 +179,14 @@ public sealed class ExportOptions
             errors.Add($"The native layout holds ddb-json lines only; Format is {EffectiveFormat.ToName()}.");
         if (Layout == ExportLayout.Native && EffectiveCompression != CompressionKind.Gzip)
             errors.Add($"The native layout's data files are gzip (data/*.json.gz); Compression is {EffectiveCompression.ToName()}.");
-        if (ItemsPerFile is < 1 or > MaxItemsPerFile) errors.Add($"ItemsPerFile is {ItemsPerFile}; it must be between 1 and {MaxItemsPerFile:N0}.");
-        if (TotalSegments is { } segments && segments is < 1 or > MaxTotalSegments)
-            errors.Add($"TotalSegments is {segments}; it must be between 1 and {MaxTotalSegments:N0}.");
         if (TotalSegments is not null && KeyConditionExpression is not null)
             errors.Add("TotalSegments applies to a Scan; with a KeyConditionExpression the export runs Queries, which have no segments.");
-        if (MaxWorkers is < 1 or > WorkersLimit) errors.Add($"MaxWorkers is {MaxWorkers}; it must be between 1 and {WorkersLimit:N0}.");
         if (IndexName is not null && string.IsNullOrWhiteSpace(IndexName)) errors.Add("IndexName is empty; leave it null to read the table.");
         if (KeyConditionExpression is not null && string.IsNullOrWhiteSpace(KeyConditionExpression)) errors.Add("KeyConditionExpression is empty; leave it null to scan.");
         if (FilterExpression is not null && string.IsNullOrWhiteSpace(FilterExpression)) errors.Add("FilterExpression is empty; leave it null for no filter.");
         if (ProjectionExpression is not null && string.IsNullOrWhiteSpace(ProjectionExpression)) errors.Add("ProjectionExpression is empty; leave it null to export every attribute.");
         errors.AddRange(ExportExpressions.Undefined(ExpressionAttributeNames, ExpressionAttributeValues,
             ("KeyConditionExpression", KeyConditionExpression), ("FilterExpression", FilterExpression), ("ProjectionExpression", ProjectionExpression)));
-        if (ProgressInterval < TimeSpan.FromMilliseconds(10) || ProgressInterval > TimeSpan.FromHours(1))
-            errors.Add($"ProgressInterval is {ProgressInterval}; it must be between 10 ms and 1 hour.");
         if (CheckpointUri is not null && string.IsNullOrWhiteSpace(CheckpointUri)) errors.Add("CheckpointUri is empty; leave it null for <destination>/_checkpoint/.");
         if (Throughput is null) errors.Add("Throughput is required.");
         else errors.AddRange(Throughput.Validate("Throughput."));
@@ -201,4 +205,10 @@ public sealed class ExportOptions
         copy.Retry = Retry?.Clone()!;
         return copy;
     }
+}
+
+/// <summary>Validates <see cref="ExportOptions"/>: the annotations, the rules across values, the nested throughput and retry options.</summary>
+internal sealed class ExportOptionsValidator : IValidateOptions<ExportOptions>
+{
+    public ValidateOptionsResult Validate(string? name, ExportOptions options) => OptionsValidation.Result(options.Problems());
 }

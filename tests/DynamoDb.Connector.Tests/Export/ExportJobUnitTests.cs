@@ -7,6 +7,7 @@ using DynamoDb.Connector.Formats.Manifests;
 using DynamoDb.Connector.Tests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Time.Testing;
+using Microsoft.Extensions.Options;
 
 namespace DynamoDb.Connector.Tests.Export;
 
@@ -93,7 +94,7 @@ public sealed class ExportJobUnitTests
             Throughput = { ReadPercent = 3 },
         };
 
-        var error = await Assert.ThrowsAsync<ArgumentException>(() => h.Job.RunAsync(options));
+        var error = await Assert.ThrowsAsync<OptionsValidationException>(() => h.Job.RunAsync(options));
 
         foreach (var expected in new[]
         {
