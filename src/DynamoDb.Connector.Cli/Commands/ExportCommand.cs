@@ -8,6 +8,7 @@ using DynamoDb.Connector.Capacity;
 using DynamoDb.Connector.Export;
 using DynamoDb.Connector.Formats.Compression;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
 
 namespace DynamoDb.Connector.Cli.Commands;
 
@@ -100,9 +101,13 @@ internal static partial class ExportCommand
             if (parse.GetValue(workers) is { } workerCount) options.MaxWorkers = workerCount;
             if (parse.GetValue(readPercent) is { } percent) options.Throughput.ReadPercent = percent;
             options.Throughput.ReadUnitsPerSecond = parse.GetValue(readCapacity);
-            if (options.Validate() is { Count: > 0 } problems)
+            try
             {
-                throw new CliUsageException(string.Join(" ", problems.Select(InOptionNames)));
+                options.Validate();
+            }
+            catch (OptionsValidationException e)
+            {
+                throw new CliUsageException(string.Join(" ", e.Failures.Select(InOptionNames)));
             }
 
             using var services = CliServices.Create();

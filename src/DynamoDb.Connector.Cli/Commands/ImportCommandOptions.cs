@@ -9,6 +9,7 @@ using DynamoDb.Connector.Formats.Lines;
 using DynamoDb.Connector.Import;
 using DynamoDb.Connector.Writing;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
 
 namespace DynamoDb.Connector.Cli.Commands;
 
@@ -107,9 +108,9 @@ internal sealed class ImportCommandOptions
         {
             options.Validate();
         }
-        catch (ArgumentException e)
+        catch (OptionsValidationException e)
         {
-            throw new CliUsageException(e.Message);
+            throw new CliUsageException("Invalid import options: " + string.Join("; ", e.Failures) + ".");
         }
     }
 

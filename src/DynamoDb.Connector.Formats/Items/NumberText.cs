@@ -130,7 +130,7 @@ public static class NumberText
     /// A spelling that is equal for equal values ("1.50", "1.5" and "15E-1" all give "1.5E0"), for comparing set
     /// elements. Text that is not a number is returned unchanged.
     /// </summary>
-    internal static string Canonical(string text)
+    public static string Canonical(string text)
     {
         if (!TryGetSignificantDigits(text, out var negative, out var high, out var low))
         {

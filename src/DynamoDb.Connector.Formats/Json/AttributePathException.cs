@@ -4,9 +4,11 @@ namespace DynamoDb.Connector.Formats.Json;
 
 /// <summary>
 /// A problem with one attribute value, carrying the path to it (<c>meta.tags[2]</c>), built while the exception
-/// unwinds out of the nested values so the happy path pays nothing for it.
+/// unwinds out of the nested values so the happy path pays nothing for it. Thrown by <see cref="JsonItemParser"/> and
+/// <see cref="JsonItemFormatter"/>; <see cref="Reason"/> is what the connector writes in a dead letter.
 /// </summary>
-internal sealed class AttributePathException(string problem) : Exception(problem)
+/// <param name="problem">What is wrong, without the path.</param>
+public sealed class AttributePathException(string problem) : Exception(problem)
 {
     private List<string>? _segments;
 

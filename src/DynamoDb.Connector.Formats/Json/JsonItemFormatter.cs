@@ -13,8 +13,11 @@ namespace DynamoDb.Connector.Formats.Json;
 /// <c>\u00xx</c> (lower-case hex), U+2028 and U+2029 escaped, everything else raw UTF-8. (System.Text.Json's relaxed
 /// encoder also escapes DEL, C1 controls, U+00A0, unassigned code points and every non-BMP character such as emoji,
 /// and uses upper-case hex, so strings are written here instead.)
+/// For a host writing lines of its own in the same spelling (the connector's dead-letter lines are written with it):
+/// write an item and the JSON around it, take <see cref="Written"/>, <see cref="Truncate"/> for the next line. Not
+/// thread-safe; dispose it to return its buffer to the pool.
 /// </summary>
-internal sealed class JsonItemFormatter : IDisposable
+public sealed class JsonItemFormatter : IDisposable
 {
     private static readonly SearchValues<char> NeedsEscape = SearchValues.Create(
         "\u0000\u0001\u0002\u0003\u0004\u0005\u0006\u0007\b\t\n\u000b\f\r\u000e\u000f" +
@@ -26,6 +29,7 @@ internal sealed class JsonItemFormatter : IDisposable
     private int _length;
     private BinarySink? _binarySink;
 
+    /// <summary>Creates a formatter with an empty buffer.</summary>
     /// <param name="dynamoDbKeys">Upper-case DynamoDB type keys (<c>S</c>) instead of the EMR spelling (<c>s</c>, <c>bOOL</c>).</param>
     public JsonItemFormatter(bool dynamoDbKeys)
     {
@@ -262,6 +266,7 @@ internal sealed class JsonItemFormatter : IDisposable
         _buffer = larger;
     }
 
+    /// <summary>Returns the buffer to the pool; the formatter cannot be used after.</summary>
     public void Dispose()
     {
         ArrayPool<byte>.Shared.Return(_buffer);

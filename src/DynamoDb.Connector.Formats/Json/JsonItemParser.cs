@@ -13,9 +13,11 @@ namespace DynamoDb.Connector.Formats.Json;
 /// string per line). Strict about structure (exactly one type key per value, strings where strings belong, valid
 /// numbers and base64, distinct set elements, nothing after the object), lenient about spelling (type keys in any case,
 /// <c>nULLValue</c>). A line that is not a valid item throws <see cref="AttributePathException"/>; never a partial item.
-/// One instance per reader: it caches attribute names.
+/// One instance per reader: it caches attribute names (not thread-safe). The line readers of
+/// <see cref="ItemFiles"/> use it; a host parses single items with it (<c>new JsonItemParser(ItemFileFormat.DynamoDbJson).Parse(utf8, 1).Item</c>).
 /// </summary>
-internal sealed class JsonItemParser(ItemFileFormat format)
+/// <param name="format">The JSON item format of the lines: data-pipeline, ddb-json or ddb-json-incremental.</param>
+public sealed class JsonItemParser(ItemFileFormat format)
 {
     /// <summary>DynamoDB nests 32 levels; each takes two JSON levels. 256 leaves room and still bounds the recursion.</summary>
     private static readonly JsonReaderOptions ReaderOptions = new() { MaxDepth = 256 };

@@ -84,7 +84,10 @@ public static class ItemFiles
     /// <see cref="DetectFormatAsync(Stream, CancellationToken)"/> for a file named <paramref name="name"/>: a name that
     /// says gzip or zstd on bytes that are neither that nor text is an <see cref="InvalidDataException"/>, as reading says.
     /// </summary>
-    internal static async ValueTask<FormatDetection> DetectFormatAsync(Stream stream, string? name, CancellationToken cancellationToken)
+    /// <param name="stream">The file's bytes, as stored (compressed or not); read from its current position.</param>
+    /// <param name="name">The file's name or uri, or null when unknown.</param>
+    /// <param name="cancellationToken">Cancels the read.</param>
+    public static async ValueTask<FormatDetection> DetectFormatAsync(Stream stream, string? name, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(stream);
         await using var decompressed = new DecompressingReadStream(stream, leaveOpen: true, StreamCompression.FromFileName(name));

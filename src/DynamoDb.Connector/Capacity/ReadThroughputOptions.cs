@@ -1,3 +1,5 @@
+using DynamoDb.Connector.DependencyInjection;
+
 namespace DynamoDb.Connector.Capacity;
 
 /// <summary>
@@ -31,43 +33,37 @@ public sealed class ReadThroughputOptions
     /// The share of the read capacity to use. Default 0.5, as the EMR connector; valid 0.01 to 1.5 (above 1 spends
     /// burst capacity and leans on autoscaling).
     /// </summary>
+    [Between(MinReadPercent, MaxReadPercent)]
     public double ReadPercent { get; set; } = 0.5;
 
     /// <summary>
     /// An absolute budget in read capacity units per second, used as is instead of the capacity x
     /// <see cref="ReadPercent"/>. Default null (derive from the table); valid 1 to 1,000,000,000.
     /// </summary>
+    [Between(1, MaxReadUnits)]
     public double? ReadUnitsPerSecond { get; set; }
 
     /// <summary>
     /// The ceiling for an on-demand table, in read request units per second. Default null: <see cref="ReadPercent"/>
     /// x the table's maximum on-demand read throughput when it has one, else no ceiling. Valid 1 to 1,000,000,000.
     /// </summary>
+    [Between(1, MaxReadUnits)]
     public double? OnDemandMaxReadUnitsPerSecond { get; set; }
 
     /// <summary>How often the table is described again to follow capacity changes. Default 30 s; valid 1 s to 1 h.</summary>
+    [DurationBetween("00:00:01", "01:00:00", Rule = "it must be between 1 second and 1 hour.")]
     public TimeSpan RefreshInterval { get; set; } = TimeSpan.FromSeconds(30);
 
     /// <summary>
     /// The largest burst, in seconds of budget: the size of the token bucket, and so the most read units one page
     /// is sized to cost. Default 1; valid 0.1 to 300.
     /// </summary>
+    [Between(0.1, 300)]
     public double BurstSeconds { get; set; } = 1;
 
     /// <summary>Copies these options.</summary>
     public ReadThroughputOptions Clone() => (ReadThroughputOptions)MemberwiseClone();
 
-    internal IEnumerable<string> Validate(string prefix)
-    {
-        if (!(ReadPercent >= MinReadPercent && ReadPercent <= MaxReadPercent))
-            yield return $"{prefix}ReadPercent is {ReadPercent}; it must be between {MinReadPercent} and {MaxReadPercent}.";
-        if (ReadUnitsPerSecond is { } units && !(units >= 1 && units <= MaxReadUnits))
-            yield return $"{prefix}ReadUnitsPerSecond is {units}; it must be between 1 and {MaxReadUnits:N0}.";
-        if (OnDemandMaxReadUnitsPerSecond is { } ceiling && !(ceiling >= 1 && ceiling <= MaxReadUnits))
-            yield return $"{prefix}OnDemandMaxReadUnitsPerSecond is {ceiling}; it must be between 1 and {MaxReadUnits:N0}.";
-        if (RefreshInterval < TimeSpan.FromSeconds(1) || RefreshInterval > TimeSpan.FromHours(1))
-            yield return $"{prefix}RefreshInterval is {RefreshInterval}; it must be between 1 second and 1 hour.";
-        if (!(BurstSeconds >= 0.1 && BurstSeconds <= 300))
-            yield return $"{prefix}BurstSeconds is {BurstSeconds}; it must be between 0.1 and 300.";
-    }
+    /// <summary>Every problem with these options, each prefixed with <paramref name="prefix"/>; empty when they are valid.</summary>
+    internal IEnumerable<string> Validate(string prefix) => OptionsValidation.Annotations(this, prefix);
 }

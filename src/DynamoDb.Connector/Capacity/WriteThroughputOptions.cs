@@ -1,3 +1,6 @@
+using DynamoDb.Connector.DependencyInjection;
+using Microsoft.Extensions.Options;
+
 namespace DynamoDb.Connector.Capacity;
 
 /// <summary>
@@ -33,6 +36,7 @@ public sealed class WriteThroughputOptions
     /// The share of the table's (and each index's) write capacity to use. Default 0.5; valid 0.1 to 1.5 (above 1
     /// spends burst capacity and leans on autoscaling).
     /// </summary>
+    [Between(MinWritePercent, MaxWritePercent)]
     public double WritePercent { get; set; } = 0.5;
 
     /// <summary>
@@ -40,12 +44,14 @@ public sealed class WriteThroughputOptions
     /// <see cref="WritePercent"/>; it bounds the table and each index alike. This is how a process running part of a
     /// job receives its share of the table's budget. Default null (derive from the table); valid 1 to 1,000,000,000.
     /// </summary>
+    [Between(1, MaxWriteUnits)]
     public double? WriteUnitsPerSecond { get; set; }
 
     /// <summary>
     /// The ceiling for an on-demand table, in write request units per second. Default null: <see cref="WritePercent"/>
     /// x the table's maximum on-demand throughput when it has one, else no ceiling. Valid 1 to 1,000,000,000.
     /// </summary>
+    [Between(1, MaxWriteUnits)]
     public double? OnDemandMaxWriteUnitsPerSecond { get; set; }
 
     /// <summary>
@@ -54,9 +60,11 @@ public sealed class WriteThroughputOptions
     /// they keep to the table's budget. Scales the table's, each index's and the on-demand ceiling alike. Default 1;
     /// valid above 0 up to 1.
     /// </summary>
+    [Between(double.Epsilon, 1, Rule = "it must be above 0 and at most 1.")]
     public double ProcessShare { get; set; } = 1;
 
     /// <summary>How often the table is described again to follow capacity changes. Default 30 s; valid 1 s to 1 h.</summary>
+    [DurationBetween("00:00:01", "01:00:00", Rule = "it must be between 1 second and 1 hour.")]
     public TimeSpan RefreshInterval { get; set; } = TimeSpan.FromSeconds(30);
 
     /// <summary>
@@ -64,6 +72,7 @@ public sealed class WriteThroughputOptions
     /// may carry (a batch is closed early rather than exceed it). Default 1; valid 0.1 to 300 (DynamoDB keeps up to
     /// 300 s of unused capacity as burst).
     /// </summary>
+    [Between(0.1, 300)]
     public double BurstSeconds { get; set; } = 1;
 
     /// <summary>Copies these options.</summary>
@@ -74,19 +83,12 @@ public sealed class WriteThroughputOptions
         OnDemandMaxWriteUnitsPerSecond == other.OnDemandMaxWriteUnitsPerSecond &&
         RefreshInterval == other.RefreshInterval && BurstSeconds == other.BurstSeconds && ProcessShare == other.ProcessShare;
 
-    internal IEnumerable<string> Validate(string prefix)
-    {
-        if (!(WritePercent >= MinWritePercent && WritePercent <= MaxWritePercent))
-            yield return $"{prefix}WritePercent is {WritePercent}; it must be between {MinWritePercent} and {MaxWritePercent}.";
-        if (WriteUnitsPerSecond is { } units && !(units >= 1 && units <= MaxWriteUnits))
-            yield return $"{prefix}WriteUnitsPerSecond is {units}; it must be between 1 and {MaxWriteUnits:N0}.";
-        if (OnDemandMaxWriteUnitsPerSecond is { } ceiling && !(ceiling >= 1 && ceiling <= MaxWriteUnits))
-            yield return $"{prefix}OnDemandMaxWriteUnitsPerSecond is {ceiling}; it must be between 1 and {MaxWriteUnits:N0}.";
-        if (RefreshInterval < TimeSpan.FromSeconds(1) || RefreshInterval > TimeSpan.FromHours(1))
-            yield return $"{prefix}RefreshInterval is {RefreshInterval}; it must be between 1 second and 1 hour.";
-        if (!(ProcessShare > 0 && ProcessShare <= 1))
-            yield return $"{prefix}ProcessShare is {ProcessShare}; it must be above 0 and at most 1.";
-        if (!(BurstSeconds >= 0.1 && BurstSeconds <= 300))
-            yield return $"{prefix}BurstSeconds is {BurstSeconds}; it must be between 0.1 and 300.";
-    }
+    /// <summary>Every problem with these options, each prefixed with <paramref name="prefix"/>; empty when they are valid.</summary>
+    internal IEnumerable<string> Validate(string prefix) => OptionsValidation.Annotations(this, prefix);
+}
+
+/// <summary>Validates <see cref="WriteThroughputOptions"/> (their annotations: every value has a range of its own).</summary>
+internal sealed class WriteThroughputOptionsValidator : IValidateOptions<WriteThroughputOptions>
+{
+    public ValidateOptionsResult Validate(string? name, WriteThroughputOptions options) => OptionsValidation.Result(options.Validate(""));
 }

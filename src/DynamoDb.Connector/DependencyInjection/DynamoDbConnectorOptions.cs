@@ -1,3 +1,4 @@
+using System.ComponentModel.DataAnnotations;
 using DynamoDb.Connector.Writing;
 using Microsoft.Extensions.Options;
 
@@ -10,16 +11,20 @@ public sealed class DynamoDbConnectorOptions
     public const string SectionName = "DynamoDbConnector";
 
     /// <summary>The default options of every writer (a writer may be given its own).</summary>
+    [Required]
     public DynamoDbWriterOptions Writer { get; set; } = new();
 }
 
-/// <summary>Validates <see cref="DynamoDbConnectorOptions"/> at start, naming every problem.</summary>
+/// <summary>
+/// Validates <see cref="DynamoDbConnectorOptions"/> at start, naming every problem: the nested writer options, with
+/// the validator writers use (<c>ValidateDataAnnotations</c> checks the top level only).
+/// </summary>
 internal sealed class DynamoDbConnectorOptionsValidator : IValidateOptions<DynamoDbConnectorOptions>
 {
     public ValidateOptionsResult Validate(string? name, DynamoDbConnectorOptions options)
     {
-        if (options.Writer is null) return ValidateOptionsResult.Fail("DynamoDbConnector:Writer is null.");
-        var problems = options.Writer.Validate();
-        return problems.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(problems.Select(p => "DynamoDbConnector:Writer: " + p));
+        // A missing Writer is the [Required] annotation's to report.
+        if (options.Writer is null) return ValidateOptionsResult.Skip;
+        return OptionsValidation.Result(options.Writer.Problems().Select(p => "DynamoDbConnector:Writer: " + p));
     }
 }

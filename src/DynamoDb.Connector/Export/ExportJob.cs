@@ -67,7 +67,8 @@ public sealed class ExportJob : IDisposable
     /// Plans the export without reading any item: describes the table, computes the read budget and the splits
     /// (segments or Queries). A resumed export keeps the plan it started with; this shows what a fresh one would do.
     /// </summary>
-    /// <exception cref="ArgumentException">The options are invalid (the message lists every problem) or do not fit the table.</exception>
+    /// <exception cref="Microsoft.Extensions.Options.OptionsValidationException">The options are invalid (its <c>Failures</c> list every problem).</exception>
+    /// <exception cref="ArgumentException">The options do not fit the table.</exception>
     /// <exception cref="TableDoesNotExistException">The table does not exist (or this identity cannot see it).</exception>
     /// <exception cref="DynamoDbUnavailableException">DynamoDB could not be reached.</exception>
     public async Task<ExportPlan> PlanAsync(ExportOptions options, CancellationToken cancellationToken = default)
@@ -84,7 +85,8 @@ public sealed class ExportJob : IDisposable
     /// <param name="options">What to export, where, and how fast; validated first.</param>
     /// <param name="progress">Receives a snapshot every <see cref="ExportOptions.ProgressInterval"/> and one at the end.</param>
     /// <param name="cancellationToken">Stops the export; what was committed stays recorded for a resume.</param>
-    /// <exception cref="ArgumentException">The options are invalid (the message lists every problem) or do not fit the table.</exception>
+    /// <exception cref="Microsoft.Extensions.Options.OptionsValidationException">The options are invalid (its <c>Failures</c> list every problem).</exception>
+    /// <exception cref="ArgumentException">The options do not fit the table.</exception>
     /// <exception cref="TableDoesNotExistException">The table does not exist (or this identity cannot see it); nothing is written.</exception>
     /// <exception cref="InvalidOperationException">The destination already holds a complete export (<see cref="ExportDestinationCompleteException"/>; set <see cref="ExportOptions.Overwrite"/>), or the checkpoint belongs to a different export.</exception>
     /// <exception cref="ExportException">Reading or writing failed for good (after retries); the export can be resumed.</exception>
@@ -114,10 +116,7 @@ public sealed class ExportJob : IDisposable
     {
         ArgumentNullException.ThrowIfNull(options);
         options = options.Clone();
-        if (options.Validate() is { Count: > 0 } problems)
-        {
-            throw new ArgumentException($"Invalid export options: {string.Join(" ", problems)}", nameof(options));
-        }
+        options.Validate();
         options.Destination = ExportManifestOutputFormat.AbsoluteDestination(options.Destination);
         return options;
     }

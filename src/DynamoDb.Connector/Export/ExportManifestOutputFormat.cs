@@ -46,15 +46,12 @@ public sealed class ExportManifestOutputFormat
     /// nothing: see <see cref="ExportOutput.IsCompleteAsync"/> for an export already there, and
     /// <see cref="ExportOutput.CleanAsync"/> before the first part.
     /// </summary>
-    /// <exception cref="ArgumentException">The options are invalid; the message lists every problem.</exception>
+    /// <exception cref="Microsoft.Extensions.Options.OptionsValidationException">The options are invalid; its <c>Failures</c> list every problem.</exception>
     /// <exception cref="NotSupportedException">No object store serves the destination's scheme.</exception>
     public ExportOutput Open(ExportOutputOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
-        if (options.Validate() is { Count: > 0 } problems)
-        {
-            throw new ArgumentException($"Invalid export output options: {string.Join(" ", problems)}", nameof(options));
-        }
+        options.Validate();
         options = options.Clone();
         options.Destination = AbsoluteDestination(options.Destination);
         return new ExportOutput(_stores.For(options.Destination), options, _time);

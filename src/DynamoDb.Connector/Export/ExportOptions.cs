@@ -1,9 +1,11 @@
 using Amazon.DynamoDBv2.Model;
 using DynamoDb.Connector.Capacity;
+using DynamoDb.Connector.DependencyInjection;
 using DynamoDb.Connector.Formats.Compression;
 using DynamoDb.Connector.Formats.Lines;
 using DynamoDb.Connector.Reading;
 using DynamoDb.Connector.Writing;
+using Microsoft.Extensions.Options;
 
 namespace DynamoDb.Connector.Export;
 
@@ -87,6 +89,7 @@ public sealed class ExportOptions
     public ExportLayout Layout { get; set; } = ExportLayout.Emr;
 
     /// <summary>Items per part file before a new one starts. Default 100,000; valid 1 to 100,000,000.</summary>
+    [Between(1, MaxItemsPerFile)]
     public int ItemsPerFile { get; set; } = DefaultItemsPerFile;
 
     /// <summary>A global or local secondary index to read instead of the table. Default null (the table).</summary>
@@ -119,9 +122,10 @@ public sealed class ExportOptions
     /// the EMR connector computes it. Valid 1 to 1,000,000; ignored for a Query. Fixed for the life of an export: a
     /// resumed export keeps the segments it started with.
     /// </summary>
-    public int? TotalSegments { get; set; }
+    public int? TotalSegments { get; set; } // checked by TableInputOptions (ToInput), once
 
     /// <summary>Workers reading segments (or queries) at the same time, sharing one read budget. Default 8; valid 1 to 1,024 (never more than there are segments or queries).</summary>
+    [Between(1, WorkersLimit)]
     public int MaxWorkers { get; set; } = 8;
 
     /// <summary>How much read capacity the export may use. Default: half of the table's (or the index's) read capacity.</summary>
@@ -148,6 +152,7 @@ public sealed class ExportOptions
     public bool Overwrite { get; set; }
 
     /// <summary>How often progress is reported. Default 1 s; valid 10 ms to 1 hour.</summary>
+    [DurationBetween("00:00:00.01", "01:00:00", Rule = "it must be between 10 ms and 1 hour.")]
     public TimeSpan ProgressInterval { get; set; } = TimeSpan.FromSeconds(1);
 
     /// <summary>The format in effect: <see cref="Format"/>, or the layout's default.</summary>
@@ -156,16 +161,17 @@ public sealed class ExportOptions
     /// <summary>The compression in effect: <see cref="Compression"/>, or the layout's default.</summary>
     public CompressionKind EffectiveCompression => ToOutput().EffectiveCompression;
 
+    /// <summary>Checks every option (the same checks an export makes when it starts).</summary>
+    /// <exception cref="OptionsValidationException">An option is invalid; <see cref="OptionsValidationException.Failures"/> lists every problem, each naming the option.</exception>
+    public void Validate() => OptionsValidation.ThrowIfInvalid(new ExportOptionsValidator(), this);
+
     /// <summary>Every problem with these options, as messages naming the option; empty when they are valid.</summary>
-    public IReadOnlyList<string> Validate()
+    internal List<string> Problems()
     {
         // What is read and what is written are validated by their own options, with the same property names.
-        var errors = new List<string>(ToInput().Validate());
-        errors.AddRange(ToOutput().Validate());
-        if (ItemsPerFile is < 1 or > MaxItemsPerFile) errors.Add($"ItemsPerFile is {ItemsPerFile}; it must be between 1 and {MaxItemsPerFile:N0}.");
-        if (MaxWorkers is < 1 or > WorkersLimit) errors.Add($"MaxWorkers is {MaxWorkers}; it must be between 1 and {WorkersLimit:N0}.");
-        if (ProgressInterval < TimeSpan.FromMilliseconds(10) || ProgressInterval > TimeSpan.FromHours(1))
-            errors.Add($"ProgressInterval is {ProgressInterval}; it must be between 10 ms and 1 hour.");
+        var errors = OptionsValidation.Annotations(this).ToList();
+        errors.AddRange(ToInput().Problems());
+        errors.AddRange(ToOutput().Problems());
         if (CheckpointUri is not null && string.IsNullOrWhiteSpace(CheckpointUri)) errors.Add("CheckpointUri is empty; leave it null for <destination>/_checkpoint/.");
         return errors;
     }
@@ -205,4 +211,10 @@ public sealed class ExportOptions
         copy.Retry = Retry?.Clone()!;
         return copy;
     }
+}
+
+/// <summary>Validates <see cref="ExportOptions"/>: the annotations, the rules across values, the nested throughput and retry options.</summary>
+internal sealed class ExportOptionsValidator : IValidateOptions<ExportOptions>
+{
+    public ValidateOptionsResult Validate(string? name, ExportOptions options) => OptionsValidation.Result(options.Problems());
 }

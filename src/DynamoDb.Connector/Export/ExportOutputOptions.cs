@@ -1,5 +1,7 @@
 using DynamoDb.Connector.Formats.Compression;
+using DynamoDb.Connector.DependencyInjection;
 using DynamoDb.Connector.Formats.Lines;
+using Microsoft.Extensions.Options;
 
 namespace DynamoDb.Connector.Export;
 
@@ -53,10 +55,14 @@ public sealed class ExportOutputOptions
     /// <summary>The compression in effect: <see cref="Compression"/>, or the layout's default.</summary>
     public CompressionKind EffectiveCompression => Compression ?? (Layout == ExportLayout.Native ? CompressionKind.Gzip : CompressionKind.None);
 
+    /// <summary>Checks every option (the same checks the output makes when it is opened).</summary>
+    /// <exception cref="OptionsValidationException">An option is invalid; <see cref="OptionsValidationException.Failures"/> lists every problem, each naming the option.</exception>
+    public void Validate() => OptionsValidation.ThrowIfInvalid(new ExportOutputOptionsValidator(), this);
+
     /// <summary>Every problem with these options, as messages naming the option; empty when they are valid.</summary>
-    public IReadOnlyList<string> Validate()
+    internal List<string> Problems()
     {
-        var errors = new List<string>();
+        var errors = OptionsValidation.Annotations(this).ToList();
         if (string.IsNullOrWhiteSpace(Destination)) errors.Add("Destination is required (s3://bucket/prefix/, file:///path/ or a local path).");
         if (!Enum.IsDefined(Layout)) errors.Add($"Layout {Layout} is not a layout; use one of: {string.Join(", ", ExportLayoutNames.All)}.");
         if (EffectiveFormat is not (ItemFileFormat.DataPipeline or ItemFileFormat.DynamoDbJson))
@@ -73,4 +79,10 @@ public sealed class ExportOutputOptions
 
     /// <summary>Copies these options.</summary>
     public ExportOutputOptions Clone() => (ExportOutputOptions)MemberwiseClone();
+}
+
+/// <summary>Validates <see cref="ExportOutputOptions"/>: the annotations and the rules across values.</summary>
+internal sealed class ExportOutputOptionsValidator : IValidateOptions<ExportOutputOptions>
+{
+    public ValidateOptionsResult Validate(string? name, ExportOutputOptions options) => OptionsValidation.Result(options.Problems());
 }

@@ -73,9 +73,10 @@ public sealed class ImportJob
     internal WorkTracker Tracker { get; }
 
     /// <summary>Plans the import (see <see cref="ImportInputFormat"/>) and runs every split.</summary>
+    /// <exception cref="Microsoft.Extensions.Options.OptionsValidationException">The options are invalid (its <c>Failures</c> list every problem).</exception>
     /// <exception cref="ArgumentException">
-    /// The options are invalid (the message lists every problem), or a <see cref="ImportJobOptions.ShuffleWindow"/> is set
-    /// for an incremental export, whose changes to one key must be applied in order.
+    /// A <see cref="ImportJobOptions.ShuffleWindow"/> is set for an incremental export, whose changes to one key must be
+    /// applied in order.
     /// </exception>
     /// <exception cref="TableDoesNotExistException">The table does not exist (nothing is read).</exception>
     /// <exception cref="KeySchemaMismatchException">Most of the first records cannot match the table's key schema (nothing is written).</exception>

@@ -1,5 +1,7 @@
+using DynamoDb.Connector.DependencyInjection;
 using DynamoDb.Connector.Formats.Lines;
 using DynamoDb.Connector.Writing;
+using Microsoft.Extensions.Options;
 
 namespace DynamoDb.Connector.Import;
 
@@ -33,6 +35,7 @@ public sealed class ImportJobOptions
     /// keeps up to its share, rounded up, at least 1, in flight): the items in flight are most of the import's memory,
     /// so it stays bounded by that x 25 items whatever the input size and the core count. Valid 1 to 1,024.
     /// </summary>
+    [Between(1, 1024, Message = "workers must be between 1 and 1,024 (was {0})")]
     public int? Workers { get; set; }
 
     /// <summary>
@@ -50,6 +53,7 @@ public sealed class ImportJobOptions
     public Checkpoints.ICheckpointStore? CheckpointStore { get; set; }
 
     /// <summary>How often a split records its progress. Default 10 s; valid 1 s to 1 h. Each checkpoint waits for the split's writes in flight.</summary>
+    [DurationBetween("00:00:01", "01:00:00", Message = "the checkpoint interval must be between 1 s and 1 h (was {0})")]
     public TimeSpan CheckpointInterval { get; set; } = TimeSpan.FromSeconds(10);
 
     /// <summary>
@@ -72,6 +76,7 @@ public sealed class ImportJobOptions
     /// after another. 0 (the default) keeps the input order; valid 0 to 1,000,000. Costs memory: window x item size.
     /// Refused for an incremental export (ddb-json-incremental), whose puts and deletes of one key must stay in order.
     /// </summary>
+    [Between(0, 1_000_000, Message = "the shuffle window must be between 0 and 1,000,000 (was {0})")]
     public int ShuffleWindow { get; set; }
 
     /// <summary>
@@ -79,6 +84,7 @@ public sealed class ImportJobOptions
     /// a rerun redoes nothing. Reading stops at once; past this the writes in flight are abandoned and the last
     /// checkpoint stands (a rerun redoes up to one <see cref="CheckpointInterval"/>). Default 10 s; valid 0 to 10 min.
     /// </summary>
+    [DurationBetween("00:00:00", "00:10:00", Message = "the stop grace period must be between 0 and 10 min (was {0})")]
     public TimeSpan StopGracePeriod { get; set; } = TimeSpan.FromSeconds(10);
 
     /// <summary>Reports progress about once a second.</summary>
@@ -92,28 +98,35 @@ public sealed class ImportJobOptions
         return copy;
     }
 
-    /// <summary>Checks every option; throws with all problems listed.</summary>
-    public void Validate()
+    /// <summary>Checks every option, the source's and the writer's too.</summary>
+    /// <exception cref="OptionsValidationException">An option is invalid; <see cref="OptionsValidationException.Failures"/> lists every problem.</exception>
+    public void Validate() => OptionsValidation.ThrowIfInvalid(new ImportJobOptionsValidator(), this);
+
+    /// <summary>Every problem with these options, the source's and the writer's too; empty when they are valid.</summary>
+    internal List<string> Problems()
     {
         // Every problem at once, the source's too: fixing one at a time through reruns is tedious.
         List<string> problems = Source is null ? ["the source options are required"] : [.. Source.Problems()];
         if (string.IsNullOrWhiteSpace(TableName)) problems.Add("a table name is required");
-        if (Workers is < 1 or > 1024) problems.Add($"workers must be between 1 and 1,024 (was {Workers})");
-        if (CheckpointInterval < TimeSpan.FromSeconds(1) || CheckpointInterval > TimeSpan.FromHours(1)) problems.Add($"the checkpoint interval must be between 1 s and 1 h (was {CheckpointInterval})");
-        if (StopGracePeriod < TimeSpan.Zero || StopGracePeriod > TimeSpan.FromMinutes(10)) problems.Add($"the stop grace period must be between 0 and 10 min (was {StopGracePeriod})");
-        if (ShuffleWindow is < 0 or > 1_000_000) problems.Add($"the shuffle window must be between 0 and 1,000,000 (was {ShuffleWindow})");
+        problems.AddRange(OptionsValidation.Annotations(this));
         if (CheckpointUri is not null && string.IsNullOrWhiteSpace(CheckpointUri)) problems.Add("the checkpoint location is empty (null for no checkpoints)");
         if (CheckpointUri is not null && CheckpointStore is not null) problems.Add("set a checkpoint location or a checkpoint store, not both");
         if (DeadLetterUri is not null && string.IsNullOrWhiteSpace(DeadLetterUri)) problems.Add("the dead-letter location is empty (null for the default)");
         if (Writer is null) problems.Add("the writer options are required");
         else
         {
-            problems.AddRange(Writer.Validate());
+            problems.AddRange(Writer.Problems());
             // The job commits dead letters with its checkpoints; a sink of the writer's own could not be.
             if (Writer.DeadLetterSink is not null || Writer.DeadLetterUri is not null) problems.Add("set the import's DeadLetterUri, not the writer's DeadLetterSink or DeadLetterUri");
         }
-        if (problems.Count > 0) throw new ArgumentException("Invalid import options: " + string.Join("; ", problems) + ".");
+        return problems;
     }
+}
+
+/// <summary>Validates <see cref="ImportJobOptions"/>: the annotations, the rules across values, the source and writer options.</summary>
+internal sealed class ImportJobOptionsValidator : IValidateOptions<ImportJobOptions>
+{
+    public ValidateOptionsResult Validate(string? name, ImportJobOptions options) => OptionsValidation.Result(options.Problems());
 }
 
 /// <summary>An import's progress.</summary>

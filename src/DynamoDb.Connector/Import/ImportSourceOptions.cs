@@ -1,5 +1,7 @@
+using DynamoDb.Connector.DependencyInjection;
 using DynamoDb.Connector.Formats.Csv;
 using DynamoDb.Connector.Formats.Lines;
+using Microsoft.Extensions.Options;
 
 namespace DynamoDb.Connector.Import;
 
@@ -33,6 +35,7 @@ public sealed class ImportSourceOptions
     /// Group small files into one split up to this many bytes, and cut larger uncompressed line files into ranges of
     /// about this size. Default 256 MiB; valid 64 KiB to 64 GiB.
     /// </summary>
+    [Between(64 * 1024, 64L * 1024 * 1024 * 1024, Message = "the target split size must be between 64 KiB and 64 GiB (was {0})")]
     public long TargetSplitBytes { get; set; } = 256L * 1024 * 1024;
 
     /// <summary>
@@ -72,21 +75,23 @@ public sealed class ImportSourceOptions
     public bool AllowIncompleteExport { get; set; }
 
     /// <summary>The most splits a plan has; more files than this share splits. Default 100,000; valid 1 to 1,000,000.</summary>
+    [Between(1, 1_000_000, Message = "max splits must be between 1 and 1,000,000 (was {0})")]
     public int MaxSplits { get; set; } = 100_000;
 
     /// <summary>Every problem with these options, in words; empty when they are valid.</summary>
     internal IEnumerable<string> Problems()
     {
         if (string.IsNullOrWhiteSpace(Source)) yield return "a source (file, folder, S3 uri) is required";
-        if (TargetSplitBytes is < 64 * 1024 or > 64L * 1024 * 1024 * 1024) yield return $"the target split size must be between 64 KiB and 64 GiB (was {TargetSplitBytes})";
-        if (MaxSplits is < 1 or > 1_000_000) yield return $"max splits must be between 1 and 1,000,000 (was {MaxSplits})";
+        foreach (var problem in OptionsValidation.Annotations(this)) yield return problem;
     }
 
-    /// <summary>Throws when a value is out of range.</summary>
-    /// <exception cref="ArgumentException">A value is out of range (the message lists every problem).</exception>
-    public void Validate()
-    {
-        var problems = Problems().ToList();
-        if (problems.Count > 0) throw new ArgumentException("Invalid import source options: " + string.Join("; ", problems) + ".");
-    }
+    /// <summary>Checks every option.</summary>
+    /// <exception cref="OptionsValidationException">A value is out of range; <see cref="OptionsValidationException.Failures"/> lists every problem.</exception>
+    public void Validate() => OptionsValidation.ThrowIfInvalid(new ImportSourceOptionsValidator(), this);
+}
+
+/// <summary>Validates <see cref="ImportSourceOptions"/>: the annotations and the required source.</summary>
+internal sealed class ImportSourceOptionsValidator : IValidateOptions<ImportSourceOptions>
+{
+    public ValidateOptionsResult Validate(string? name, ImportSourceOptions options) => OptionsValidation.Result(options.Problems());
 }

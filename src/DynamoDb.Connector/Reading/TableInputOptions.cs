@@ -1,7 +1,9 @@
 using Amazon.DynamoDBv2.Model;
 using DynamoDb.Connector.Capacity;
 using DynamoDb.Connector.Export;
+using DynamoDb.Connector.DependencyInjection;
 using DynamoDb.Connector.Writing;
+using Microsoft.Extensions.Options;
 
 namespace DynamoDb.Connector.Reading;
 
@@ -43,6 +45,7 @@ public sealed class TableInputOptions
     /// Parallel scan segments. Default null: max(table bytes / 1 GiB, read budget / 100 RCU) within 1 to 1,000,000, as
     /// the EMR connector computes it. Valid 1 to 1,000,000; not allowed with a <see cref="KeyConditionExpression"/>.
     /// </summary>
+    [Between(1, ExportOptions.MaxTotalSegments)]
     public int? TotalSegments { get; set; }
 
     /// <summary>How much read capacity the readers may use together. Default: half of the table's (or the index's) read capacity.</summary>
@@ -54,13 +57,15 @@ public sealed class TableInputOptions
     /// </summary>
     public RetryOptions Retry { get; set; } = new();
 
+    /// <summary>Checks every option (the same checks the input makes when it is planned or opened).</summary>
+    /// <exception cref="OptionsValidationException">An option is invalid; <see cref="OptionsValidationException.Failures"/> lists every problem, each naming the option.</exception>
+    public void Validate() => OptionsValidation.ThrowIfInvalid(new TableInputOptionsValidator(), this);
+
     /// <summary>Every problem with these options, as messages naming the option; empty when they are valid.</summary>
-    public IReadOnlyList<string> Validate()
+    internal List<string> Problems()
     {
-        var errors = new List<string>();
+        var errors = OptionsValidation.Annotations(this).ToList();
         if (string.IsNullOrWhiteSpace(TableName)) errors.Add("TableName is required.");
-        if (TotalSegments is { } segments && segments is < 1 or > ExportOptions.MaxTotalSegments)
-            errors.Add($"TotalSegments is {segments}; it must be between 1 and {ExportOptions.MaxTotalSegments:N0}.");
         if (TotalSegments is not null && KeyConditionExpression is not null)
             errors.Add("TotalSegments applies to a Scan; with a KeyConditionExpression the export runs Queries, which have no segments.");
         if (IndexName is not null && string.IsNullOrWhiteSpace(IndexName)) errors.Add("IndexName is empty; leave it null to read the table.");
@@ -88,14 +93,17 @@ public sealed class TableInputOptions
     }
 
     /// <summary>The options, validated and copied.</summary>
-    /// <exception cref="ArgumentException">They are invalid; the message lists every problem.</exception>
+    /// <exception cref="OptionsValidationException">They are invalid; its <c>Failures</c> list every problem.</exception>
     internal static TableInputOptions Validated(TableInputOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
-        if (options.Validate() is { Count: > 0 } problems)
-        {
-            throw new ArgumentException($"Invalid table input options: {string.Join(" ", problems)}", nameof(options));
-        }
+        options.Validate();
         return options.Clone();
     }
+}
+
+/// <summary>Validates <see cref="TableInputOptions"/>: the annotations, the rules across values, the nested throughput and retry options.</summary>
+internal sealed class TableInputOptionsValidator : IValidateOptions<TableInputOptions>
+{
+    public ValidateOptionsResult Validate(string? name, TableInputOptions options) => OptionsValidation.Result(options.Problems());
 }

@@ -2,6 +2,7 @@ using System.Runtime.CompilerServices;
 using Amazon.Runtime;
 using Amazon.S3;
 using Amazon.S3.Model;
+using DynamoDb.Connector.DependencyInjection;
 using Microsoft.Extensions.Options;
 
 namespace DynamoDb.Connector.Storage;
@@ -48,10 +49,7 @@ internal sealed class S3ObjectStore : IObjectStore
         ArgumentNullException.ThrowIfNull(options);
         _client = new Lazy<IAmazonS3>(client);
         _options = options.Value;
-        if (_options.Validate() is { } problem)
-        {
-            throw new OptionsValidationException(Options.DefaultName, typeof(S3ObjectStoreOptions), [problem]);
-        }
+        OptionsValidation.ThrowIfInvalid(new S3ObjectStoreOptionsValidator(), _options);
     }
 
     private IAmazonS3 S3 => _client.Value;

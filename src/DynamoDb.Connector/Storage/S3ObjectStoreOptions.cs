@@ -1,3 +1,4 @@
+using DynamoDb.Connector.DependencyInjection;
 using Microsoft.Extensions.Options;
 
 namespace DynamoDb.Connector.Storage;
@@ -31,47 +32,30 @@ public sealed class S3ObjectStoreOptions
     /// size. S3 allows 10,000 parts, so the largest object written is 10,000 times this (78 GiB at the default).
     /// Default 8 MiB. Valid: 5 MiB (<see cref="MinPartSize"/>) to 1 GiB (<see cref="MaxPartSize"/>).
     /// </summary>
+    [Between(MinPartSize, MaxPartSize, Message = "PartSize must be between 5242880 (5 MiB) and 1073741824 (1 GiB) bytes; it is {0}.")]
     public int PartSize { get; set; } = 8 * 1024 * 1024;
 
     /// <summary>Keys asked for per ListObjectsV2 request. Default 1000 (S3's maximum). Valid: 1 to 1000.</summary>
+    [Between(1, 1000, Message = "ListPageSize must be between 1 and 1000; it is {0}.")]
     public int ListPageSize { get; set; } = 1000;
 
     /// <summary>
     /// Objects larger than this are renamed with a multipart copy (UploadPartCopy) in parts of this size, smaller ones
     /// with one CopyObject. Default 5 GiB (the CopyObject limit). Valid: 5 MiB to 5 GiB.
     /// </summary>
+    [Between(MinPartSize, MaxSingleCopySize, Message = "MultipartCopyThreshold must be between 5242880 (5 MiB) and 5368709120 (5 GiB) bytes; it is {0}.")]
     public long MultipartCopyThreshold { get; set; } = MaxSingleCopySize;
 
     /// <summary>Parts copied at once in a multipart copy. Default 4. Valid: 1 to 64.</summary>
+    [Between(1, 64, Message = "MultipartCopyConcurrency must be between 1 and 64; it is {0}.")]
     public int MultipartCopyConcurrency { get; set; } = 4;
-
-    /// <summary>What is wrong with these options, or null when they are valid.</summary>
-    internal string? Validate()
-    {
-        var problems = new List<string>();
-        if (PartSize is < MinPartSize or > MaxPartSize)
-        {
-            problems.Add($"{nameof(PartSize)} must be between {MinPartSize} (5 MiB) and {MaxPartSize} (1 GiB) bytes; it is {PartSize}.");
-        }
-        if (ListPageSize is < 1 or > 1000)
-        {
-            problems.Add($"{nameof(ListPageSize)} must be between 1 and 1000; it is {ListPageSize}.");
-        }
-        if (MultipartCopyThreshold is < MinPartSize or > MaxSingleCopySize)
-        {
-            problems.Add($"{nameof(MultipartCopyThreshold)} must be between {MinPartSize} (5 MiB) and {MaxSingleCopySize} (5 GiB) bytes; it is {MultipartCopyThreshold}.");
-        }
-        if (MultipartCopyConcurrency is < 1 or > 64)
-        {
-            problems.Add($"{nameof(MultipartCopyConcurrency)} must be between 1 and 64; it is {MultipartCopyConcurrency}.");
-        }
-        return problems.Count == 0 ? null : "Invalid S3ObjectStoreOptions: " + string.Join(" ", problems);
-    }
 }
 
-/// <summary>Validates <see cref="S3ObjectStoreOptions"/> at start (<c>ValidateOnStart</c>).</summary>
+/// <summary>
+/// Validates <see cref="S3ObjectStoreOptions"/>: every rule is an annotation (checked at start by
+/// <c>ValidateDataAnnotations</c>), so this runs them for options given to the store directly.
+/// </summary>
 internal sealed class S3ObjectStoreOptionsValidator : IValidateOptions<S3ObjectStoreOptions>
 {
-    public ValidateOptionsResult Validate(string? name, S3ObjectStoreOptions options) =>
-        options.Validate() is { } problem ? ValidateOptionsResult.Fail(problem) : ValidateOptionsResult.Success;
+    public ValidateOptionsResult Validate(string? name, S3ObjectStoreOptions options) => OptionsValidation.Result(OptionsValidation.Annotations(options));
 }

@@ -75,10 +75,7 @@ internal sealed class DynamoDbWriterFactory : IDynamoDbWriterFactory, IDisposabl
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(tableName);
         options = (options ?? _defaults).Clone();
-        if (options.Validate() is { Count: > 0 } problems)
-        {
-            throw new ArgumentException($"Invalid writer options for table '{tableName}': {string.Join(" ", problems)}", nameof(options));
-        }
+        options.Validate();
         var budget = await _budgets.AcquireAsync(_client, tableName, options.Throughput, cancellationToken).ConfigureAwait(false);
         try
         {
@@ -97,10 +94,7 @@ internal sealed class DynamoDbWriterFactory : IDynamoDbWriterFactory, IDisposabl
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(tableName);
         throughput ??= _defaults.Throughput;
-        if (throughput.Validate("").ToList() is { Count: > 0 } problems)
-        {
-            throw new ArgumentException($"Invalid throughput options: {string.Join(" ", problems)}", nameof(throughput));
-        }
+        OptionsValidation.ThrowIfInvalid(new WriteThroughputOptionsValidator(), throughput);
         if (_budgets.Find(_client, tableName) is { } live && live.Options.SameAs(throughput))
         {
             return live.Current;

@@ -1,5 +1,7 @@
 using Amazon.DynamoDBv2.Model;
 using DynamoDb.Connector.Capacity;
+using DynamoDb.Connector.DependencyInjection;
+using Microsoft.Extensions.Options;
 
 namespace DynamoDb.Connector.Writing;
 
@@ -50,6 +52,7 @@ public sealed class RetryOptions
     /// The most times one item is sent before the writer stops with <see cref="DynamoDbUnavailableException"/>.
     /// Default 20; valid 1 to 1,000,000, or null to retry forever (bounded by <see cref="MaxRetryTime"/> when that is set).
     /// </summary>
+    [Between(1, 1_000_000, Rule = "it must be between 1 and 1,000,000, or null to retry forever.")]
     public int? MaxAttempts { get; set; } = 20;
 
     /// <summary>
@@ -57,6 +60,7 @@ public sealed class RetryOptions
     /// <see cref="DynamoDbUnavailableException"/> (the longest outage a job rides out). Default 15 minutes;
     /// valid 1 second to 7 days, or null for no limit (bounded by <see cref="MaxAttempts"/> when that is set).
     /// </summary>
+    [DurationBetween("00:00:01", "7.00:00:00", Rule = "it must be between 1 second and 7 days, or null for no limit.")]
     public TimeSpan? MaxRetryTime { get; set; } = TimeSpan.FromMinutes(15);
 
     /// <summary>
@@ -64,9 +68,11 @@ public sealed class RetryOptions
     /// so a stalled connection costs this, not the client's own timeout. Default 30 s; valid 100 ms to 10 minutes, or
     /// null to leave it to the client.
     /// </summary>
+    [DurationBetween("00:00:00.1", "00:10:00", Rule = "it must be between 100 ms and 10 minutes, or null to leave it to the client.")]
     public TimeSpan? AttemptTimeout { get; set; } = TimeSpan.FromSeconds(30);
 
     /// <summary>The backoff before the first retry is up to this. Default 50 ms; valid 1 ms to 1 minute.</summary>
+    [DurationBetween("00:00:00.001", "00:01:00", Rule = "it must be between 1 ms and 1 minute.")]
     public TimeSpan BaseDelay { get; set; } = TimeSpan.FromMilliseconds(50);
 
     /// <summary>The backoff never exceeds this. Default 20 s; valid <see cref="BaseDelay"/> to 10 minutes.</summary>
@@ -78,16 +84,11 @@ public sealed class RetryOptions
     /// <summary>The backoff before the <paramref name="failures"/>-th retry in a row (see <see cref="Retry.RetryPolicy.DelayBefore(RetryOptions, int, double)"/>).</summary>
     internal TimeSpan DelayBefore(int failures, double random) => Retry.RetryPolicy.DelayBefore(this, failures, random);
 
+    /// <summary>Every problem with these options, each prefixed with <paramref name="prefix"/>; empty when they are valid.</summary>
     internal IEnumerable<string> Validate(string prefix)
     {
-        if (MaxAttempts is { } attempts && attempts is < 1 or > 1_000_000)
-            yield return $"{prefix}MaxAttempts is {attempts}; it must be between 1 and 1,000,000, or null to retry forever.";
-        if (MaxRetryTime is { } time && (time < TimeSpan.FromSeconds(1) || time > TimeSpan.FromDays(7)))
-            yield return $"{prefix}MaxRetryTime is {time}; it must be between 1 second and 7 days, or null for no limit.";
-        if (AttemptTimeout is { } attempt && (attempt < TimeSpan.FromMilliseconds(100) || attempt > TimeSpan.FromMinutes(10)))
-            yield return $"{prefix}AttemptTimeout is {attempt}; it must be between 100 ms and 10 minutes, or null to leave it to the client.";
-        if (BaseDelay < TimeSpan.FromMilliseconds(1) || BaseDelay > TimeSpan.FromMinutes(1))
-            yield return $"{prefix}BaseDelay is {BaseDelay}; it must be between 1 ms and 1 minute.";
+        foreach (var problem in OptionsValidation.Annotations(this, prefix)) yield return problem;
+        // Across values: the ceiling of the backoff depends on its start.
         if (MaxDelay < BaseDelay || MaxDelay > TimeSpan.FromMinutes(10))
             yield return $"{prefix}MaxDelay is {MaxDelay}; it must be between BaseDelay ({BaseDelay}) and 10 minutes.";
     }
@@ -115,9 +116,11 @@ public sealed class DynamoDbWriterOptions
     /// The most batches one writer has in flight at once, so one writer can fill a large budget (a batch of 25 takes
     /// a round trip of some milliseconds: 32 batches of 25 every 10 ms is 80,000 items/s). Default 32; valid 1 to 256.
     /// </summary>
+    [Between(1, 256)]
     public int MaxBatchesInFlight { get; set; } = 32;
 
     /// <summary>The most requests per batch. Default 25 (DynamoDB's limit); valid 1 to 25.</summary>
+    [Between(1, MaxBatchSize)]
     public int BatchSize { get; set; } = MaxBatchSize;
 
     /// <summary>The table's write budget (shared by every writer of the table in this process).</summary>
@@ -143,6 +146,7 @@ public sealed class DynamoDbWriterOptions
     public string? DeadLetterUri { get; set; }
 
     /// <summary>The most dead letters kept in memory when no sink or uri is set. Default 10,000; valid 0 to 10,000,000.</summary>
+    [Between(0, 10_000_000)]
     public int MaxDeadLettersInMemory { get; set; } = 10_000;
 
     /// <summary>How often the writer logs a progress line and reports <see cref="Progress"/>. Default 10 s; <see cref="TimeSpan.Zero"/> turns both off; otherwise valid 1 s to 1 h.</summary>
@@ -160,18 +164,19 @@ public sealed class DynamoDbWriterOptions
         return copy;
     }
 
+    /// <summary>Checks every option (the same checks as at start, when the options come from configuration).</summary>
+    /// <exception cref="OptionsValidationException">An option is invalid; <see cref="OptionsValidationException.Failures"/> lists every problem, each naming the option.</exception>
+    public void Validate() => OptionsValidation.ThrowIfInvalid(new DynamoDbWriterOptionsValidator(), this);
+
     /// <summary>Every problem with these options, in words; empty when they are valid.</summary>
-    public IReadOnlyList<string> Validate()
+    internal List<string> Problems()
     {
-        var problems = new List<string>();
+        var problems = OptionsValidation.Annotations(this).ToList();
         if (!Enum.IsDefined(Mode)) problems.Add($"Mode {Mode} is not a write mode.");
         if (Mode == WriteMode.PutIf && string.IsNullOrWhiteSpace(ConditionExpression))
             problems.Add("Mode PutIf needs a ConditionExpression.");
         if (Mode != WriteMode.PutIf && (ConditionExpression is not null || ExpressionAttributeValues is { Count: > 0 } || ExpressionAttributeNames is { Count: > 0 }))
             problems.Add($"ConditionExpression, ExpressionAttributeNames and ExpressionAttributeValues apply only to Mode PutIf (the mode is {Mode}).");
-        if (MaxBatchesInFlight is < 1 or > 256) problems.Add($"MaxBatchesInFlight is {MaxBatchesInFlight}; it must be between 1 and 256.");
-        if (BatchSize is < 1 or > MaxBatchSize) problems.Add($"BatchSize is {BatchSize}; it must be between 1 and {MaxBatchSize}.");
-        if (MaxDeadLettersInMemory is < 0 or > 10_000_000) problems.Add($"MaxDeadLettersInMemory is {MaxDeadLettersInMemory}; it must be between 0 and 10,000,000.");
         if (ProgressInterval != TimeSpan.Zero && (ProgressInterval < TimeSpan.FromSeconds(1) || ProgressInterval > TimeSpan.FromHours(1)))
             problems.Add($"ProgressInterval is {ProgressInterval}; it must be 0 (off) or between 1 second and 1 hour.");
         if (DeadLetterUri is not null && DeadLetterUri.Trim().Length == 0) problems.Add("DeadLetterUri is empty.");
@@ -181,4 +186,10 @@ public sealed class DynamoDbWriterOptions
         else problems.AddRange(Retry.Validate("Retry."));
         return problems;
     }
+}
+
+/// <summary>Validates <see cref="DynamoDbWriterOptions"/>: the annotations, the rules across values, the nested throughput and retry options.</summary>
+internal sealed class DynamoDbWriterOptionsValidator : IValidateOptions<DynamoDbWriterOptions>
+{
+    public ValidateOptionsResult Validate(string? name, DynamoDbWriterOptions options) => OptionsValidation.Result(options.Problems());
 }

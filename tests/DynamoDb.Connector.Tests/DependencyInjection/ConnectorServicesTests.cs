@@ -104,4 +104,51 @@ public sealed class ConnectorServicesTests
             if (Directory.Exists(path)) Directory.Delete(path, recursive: true);
         }
     }
+    [Fact]
+    public async Task InvalidWriterOptions_AtStartAndPerCall_FailWithTheSameExceptionAndProblems()
+    {
+        using var h = new WriterHarness();
+        h.Table();
+        void Break(DynamoDbWriterOptions o)
+        {
+            o.BatchSize = 30;
+            o.Retry.BaseDelay = TimeSpan.FromMinutes(2);
+        }
+        using var provider = new ServiceCollection().AddDynamoDbConnector(o => Break(o.Writer)).BuildServiceProvider();
+        var perCall = new DynamoDbWriterOptions();
+        Break(perCall);
+
+        var atStart = Assert.Throws<OptionsValidationException>(() => provider.GetRequiredService<IStartupValidator>().Validate());
+        var inCall = await Assert.ThrowsAsync<OptionsValidationException>(() => h.Factory.CreateAsync("items", perCall));
+
+        string[] expected = ["BatchSize is 30; it must be between 1 and 25.", "Retry.BaseDelay is 00:02:00; it must be between 1 ms and 1 minute.", "Retry.MaxDelay is 00:00:20; it must be between BaseDelay (00:02:00) and 10 minutes."];
+        Assert.Equal(expected, inCall.Failures.Order(StringComparer.Ordinal));
+        Assert.Equal(expected.Select(e => "DynamoDbConnector:Writer: " + e), atStart.Failures.Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
+    public void OptionsRanges_AreDataAnnotations_CheckedByAHostsValidateDataAnnotations()
+    {
+        using var provider = new ServiceCollection()
+            .AddOptions<DynamoDb.Connector.Capacity.WriteThroughputOptions>().Configure(o => { o.WritePercent = 3; o.RefreshInterval = TimeSpan.Zero; }).ValidateDataAnnotations().ValidateOnStart().Services
+            .BuildServiceProvider();
+
+        var error = Assert.Throws<OptionsValidationException>(() => provider.GetRequiredService<IStartupValidator>().Validate());
+
+        // ValidateDataAnnotations wraps each message ("DataAnnotation validation failed for ... with the error: '...'").
+        Assert.Contains(error.Failures, f => f.Contains("WritePercent is 3; it must be between 0.1 and 1.5.", StringComparison.Ordinal));
+        Assert.Contains(error.Failures, f => f.Contains("RefreshInterval is 00:00:00; it must be between 1 second and 1 hour.", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void InvalidImportAndExportOptions_FailWithOneExceptionType_ListingEveryProblem()
+    {
+        var import = Assert.Throws<OptionsValidationException>(new DynamoDb.Connector.Import.ImportJobOptions { Workers = 0, ShuffleWindow = -1 }.Validate);
+        var export = Assert.Throws<OptionsValidationException>(new DynamoDb.Connector.Export.ExportOptions { MaxWorkers = 0, ItemsPerFile = 0 }.Validate);
+
+        Assert.Equal(["a source (file, folder, S3 uri) is required", "a table name is required", "workers must be between 1 and 1,024 (was 0)", "the shuffle window must be between 0 and 1,000,000 (was -1)"], import.Failures);
+        Assert.Contains("MaxWorkers is 0; it must be between 1 and 1,024.", export.Failures);
+        Assert.Contains("ItemsPerFile is 0; it must be between 1 and 100,000,000.", export.Failures);
+        Assert.Contains("TableName is required.", export.Failures);
+    }
 }

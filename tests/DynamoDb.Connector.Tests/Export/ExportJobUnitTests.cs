@@ -1,6 +1,5 @@
 using Amazon.DynamoDBv2;
 using Amazon.DynamoDBv2.Model;
-using DynamoDb.Connector.DependencyInjection;
 using DynamoDb.Connector.Export;
 using DynamoDb.Connector.Import;
 using DynamoDb.Connector.Formats.Compression;
@@ -9,6 +8,7 @@ using DynamoDb.Connector.Formats.Manifests;
 using DynamoDb.Connector.Tests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Time.Testing;
+using Microsoft.Extensions.Options;
 
 namespace DynamoDb.Connector.Tests.Export;
 
@@ -95,7 +95,7 @@ public sealed class ExportJobUnitTests
             Throughput = { ReadPercent = 3 },
         };
 
-        var error = await Assert.ThrowsAsync<ArgumentException>(() => h.Job.RunAsync(options));
+        var error = await Assert.ThrowsAsync<OptionsValidationException>(() => h.Job.RunAsync(options));
 
         foreach (var expected in new[]
         {

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using DynamoDb.Connector.Formats.Lines;
 using DynamoDb.Connector.Import;
+using Microsoft.Extensions.Options;
 
 namespace DynamoDb.Connector.Tests.Import;
 
@@ -252,7 +253,7 @@ public sealed class ImportJobBehaviourTests
             Writer = { BatchSize = 30, DeadLetterUri = "/rejects" },
         };
 
-        var error = Assert.Throws<ArgumentException>(options.Validate);
+        var error = Assert.Throws<OptionsValidationException>(options.Validate);
 
         foreach (var expected in new[] { "source", "split size", "table name", "workers", "checkpoint interval", "shuffle window", "checkpoint location", "dead-letter location", "BatchSize", "not the writer's DeadLetterSink" })
         {

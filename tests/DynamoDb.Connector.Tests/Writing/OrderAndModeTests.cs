@@ -2,6 +2,7 @@ using Amazon.DynamoDBv2.Model;
 using DynamoDb.Connector.Formats.Lines;
 using DynamoDb.Connector.Tests.Infrastructure;
 using DynamoDb.Connector.Writing;
+using Microsoft.Extensions.Options;
 
 namespace DynamoDb.Connector.Tests.Writing;
 
@@ -264,7 +265,7 @@ public sealed class OrderAndModeTests
         using var h = new WriterHarness();
         h.Table();
 
-        var error = await Assert.ThrowsAsync<ArgumentException>(() => h.Factory.CreateAsync("items", new DynamoDbWriterOptions { Mode = WriteMode.PutIf }));
+        var error = await Assert.ThrowsAsync<OptionsValidationException>(() => h.Factory.CreateAsync("items", new DynamoDbWriterOptions { Mode = WriteMode.PutIf }));
 
         Assert.Contains("Mode PutIf needs a ConditionExpression", error.Message, StringComparison.Ordinal);
     }
