@@ -2,6 +2,7 @@ using Amazon.S3;
 using DynamoDb.Connector.DependencyInjection;
 using DynamoDb.Connector.Export;
 using DynamoDb.Connector.Import;
+using DynamoDb.Connector.Reading;
 using DynamoDb.Connector.Storage;
 using DynamoDb.Connector.Writing;
 using Microsoft.Extensions.Configuration;
