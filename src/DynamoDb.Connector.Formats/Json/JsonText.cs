@@ -51,6 +51,15 @@ internal static class JsonText
         return e.BytePositionInLine is { } position ? $"invalid JSON at byte {position + 1}: {message}" : $"invalid JSON: {message}";
     }
 
+    /// <summary>The reader's message without its own line and byte counters (<c>LineNumber: 0 | BytePositionInLine: 1</c>), which count from where it started, not from the file's start.</summary>
+    public static string WithoutPosition(JsonException e)
+    {
+        string message = e.Message;
+        int cut = message.IndexOf(" LineNumber:", StringComparison.Ordinal);
+        if (cut < 0) cut = message.IndexOf(" Path:", StringComparison.Ordinal);
+        return (cut >= 0 ? message[..cut] : message).TrimEnd('.', ' ');
+    }
+
     /// <summary>At most 40 characters of <paramref name="text"/>, for messages.</summary>
     public static string Excerpt(string text) => text.Length <= 40 ? text : string.Concat(text.AsSpan(0, 37), "...");
 
