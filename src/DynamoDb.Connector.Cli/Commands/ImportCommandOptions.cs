@@ -28,6 +28,7 @@ internal sealed class ImportCommandOptions
 
     public Option<string> Table { get; } = new("--table") { Description = "The table to write to.", Required = true };
     public Option<FileInfo?> CsvSchema { get; } = CliOptions.CsvSchema();
+    public Option<string?> RequestTable { get; } = CliOptions.RequestTable();
     public Option<double?> WritePercent { get; } = CliOptions.Number("--write-percent", "The share of the table's write capacity to use, 0.1 to 1.5. Default 0.5. On-demand tables: of their maximum throughput, when they have one.", WriteThroughputOptions.MinWritePercent, WriteThroughputOptions.MaxWritePercent);
     public Option<double?> WriteCapacity { get; } = CliOptions.Number("--write-capacity", "An absolute budget in write capacity units per second, instead of --write-percent.", 1, WriteThroughputOptions.MaxWriteUnits);
     public Option<int?> Workers { get; } = CliOptions.Number("--workers", "Splits read at once, sharing the budget. Default: one per core, at least 2.", 1, 1024);
@@ -62,7 +63,7 @@ internal sealed class ImportCommandOptions
     /// <summary>Adds the options to <paramref name="command"/>, with the rules that bind several of them.</summary>
     public void AddTo(Command command)
     {
-        foreach (var option in new Option[] { Table, CsvSchema, WritePercent, WriteCapacity, Workers, Mode, Condition, Names, Values, DeadLetter, Checkpoint, CheckpointSeconds, ShuffleWindow, CreateTable, Key, Json })
+        foreach (var option in new Option[] { Table, CsvSchema, RequestTable, WritePercent, WriteCapacity, Workers, Mode, Condition, Names, Values, DeadLetter, Checkpoint, CheckpointSeconds, ShuffleWindow, CreateTable, Key, Json })
         {
             command.Options.Add(option);
         }
@@ -90,7 +91,7 @@ internal sealed class ImportCommandOptions
         return new ImportJobOptions
         {
             TableName = parse.GetRequiredValue(Table),
-            Source = new ImportSourceOptions { Csv = await CsvSchemaFile.LoadAsync(parse.GetValue(CsvSchema), cancellationToken).ConfigureAwait(false) },
+            Source = new ImportSourceOptions { Csv = await CsvSchemaFile.LoadAsync(parse.GetValue(CsvSchema), cancellationToken).ConfigureAwait(false), RequestTable = parse.GetValue(RequestTable) },
             Writer = writer,
             Workers = parse.GetValue(Workers),
             CheckpointUri = parse.GetValue(Checkpoint),

@@ -40,6 +40,9 @@ public static class ItemFileFormatNames
     public static bool CanSplitAtLines(this ItemFileFormat format) =>
         format is ItemFileFormat.DataPipeline or ItemFileFormat.DynamoDbJson or ItemFileFormat.DynamoDbJsonIncremental;
 
+    /// <summary>What writing <see cref="ItemFileFormat.Json"/> loses, for a notice: plain JSON has no sets and no binary.</summary>
+    public static string JsonLosses => Json.PlainJsonFormatter.Losses;
+
     /// <summary>Parses a format name (case-insensitive).</summary>
     public static bool TryParse(string? name, out ItemFileFormat format)
     {

@@ -37,6 +37,7 @@ internal static class SplitFileReader
             OnBadRecord = options.OnBadRecord,
             MaxLineBytes = options.MaxLineBytes,
             Csv = options.Csv,
+            RequestTable = options.RequestTable,
         };
         try
         {

@@ -55,7 +55,7 @@ internal sealed class SplitRunner(ObjectStores stores, IDynamoDbWriterFactory wr
                 ? new ShuffleBuffer<(ItemRecord Record, string Source)>(run.Options.ShuffleWindow, new Random(split.Index), keys is null ? null : r => KeyOf(r.Record, keys))
                 : null;
             var badLines = new List<RecordError>();
-            var readerOptions = new ItemReaderOptions { BadRecords = BadRecordHandling.Skip, OnBadRecord = badLines.Add, Csv = run.Options.Source.Csv };
+            var readerOptions = new ItemReaderOptions { BadRecords = BadRecordHandling.Skip, OnBadRecord = badLines.Add, Csv = run.Options.Source.Csv, RequestTable = run.Options.Source.RequestTable };
             long itemsRead = 0;
 
             // Everything up to the given line is written or set aside, and only then does the checkpoint say so.
@@ -173,7 +173,7 @@ internal sealed class SplitRunner(ObjectStores stores, IDynamoDbWriterFactory wr
     /// </summary>
     private async Task RederiveTimestampsAsync(ImportSplit split, int fileIndex, long line, RunState run, CancellationToken cancellationToken)
     {
-        var options = new ItemReaderOptions { BadRecords = BadRecordHandling.Skip, OnBadRecord = static _ => { }, Csv = run.Options.Source.Csv };
+        var options = new ItemReaderOptions { BadRecords = BadRecordHandling.Skip, OnBadRecord = static _ => { }, Csv = run.Options.Source.Csv, RequestTable = run.Options.Source.RequestTable };
         for (int f = 0; f <= fileIndex && f < split.Files.Count; f++)
         {
             long through = f < fileIndex ? long.MaxValue : line;
