@@ -145,7 +145,7 @@ public static class NativeExport
         }
         catch (JsonException e)
         {
-            throw new FormatException($"{sourceName}: not a valid export summary{JsonPosition.Of(e)}: {e.Message}", e);
+            throw new FormatException($"{sourceName}: not a valid export summary{JsonPosition.Of(e)}: {Json.JsonText.WithoutPosition(e)}", e);
         }
     }
 
@@ -190,7 +190,7 @@ public static class NativeExport
             }
             catch (JsonException e)
             {
-                problem = $"not valid JSON: {e.Message}";
+                problem = $"not valid JSON: {Json.JsonText.WithoutPosition(e)}";
             }
             if (file is not null)
             {
