@@ -144,6 +144,7 @@ internal sealed class JsonItemParser(ItemFileFormat format)
         EnsureEnd(ref reader);
         if (newImage is not null)
         {
+            if (keys is not null) EnsureKeysMatch(keys, newImage);
             return (Remember(newImage), RecordOperation.Put, written);
         }
         if (keys is not null)
@@ -151,6 +152,22 @@ internal sealed class JsonItemParser(ItemFileFormat format)
             return (Remember(keys), RecordOperation.Delete, written);
         }
         throw new AttributePathException("the line has neither \"NewImage\" nor \"Keys\"");
+    }
+
+    /// <summary>A put's <c>Keys</c> are its item's key: each must be in <c>NewImage</c> with the same value, or the line says two things.</summary>
+    private static void EnsureKeysMatch(Dictionary<string, AttributeValue> keys, Dictionary<string, AttributeValue> newImage)
+    {
+        foreach (var (name, key) in keys)
+        {
+            if (!newImage.TryGetValue(name, out var value))
+            {
+                throw new AttributePathException($"\"Keys\" has the key attribute '{Excerpt(name)}', which \"NewImage\" lacks");
+            }
+            if (!ItemComparer.Values.Equals(key, value))
+            {
+                throw new AttributePathException($"\"Keys\" and \"NewImage\" disagree on the key attribute '{Excerpt(name)}'");
+            }
+        }
     }
 
     /// <summary>
