@@ -155,7 +155,7 @@ internal sealed class ImportCommandOptions
         if (result.ItemsDeadLettered > 0)
         {
             await stderr.WriteLineAsync(result.DeadLetterUri is { } uri
-                ? $"{result.ItemsDeadLettered:N0} lines or items set aside in {uri} (JSON lines; fix them and import that folder with --format ddb-json)."
+                ? $"{result.ItemsDeadLettered:N0} lines or items set aside in {uri} (JSON lines: items that could not be written are {{\"Item\":...}} lines, which import again with --format ddb-json; lines that could not be read are kept as {{\"Line\":\"...\"}} with the reason, to fix by hand and import in their own format)."
                 : $"{result.ItemsDeadLettered:N0} lines or items set aside and not kept: pass --dead-letter <folder> (or --checkpoint) to keep them.").ConfigureAwait(false);
         }
         double seconds = Math.Round(result.Elapsed.TotalSeconds, 2);
