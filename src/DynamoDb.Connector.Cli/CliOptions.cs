@@ -85,13 +85,18 @@ internal static class CliOptions
         return null;
     }
 
-    public static Option<ItemFileFormat?> Format(string name = "--format", string description = "The line format: data-pipeline, ddb-json, ddb-json-incremental or csv. Default: detected from the manifest or the content.") =>
+    public static Option<ItemFileFormat?> Format(string name = "--format", string description = "The format: data-pipeline, ddb-json, ddb-json-incremental, csv, json (plain objects, one per line or in an array), ddb-scan ({\"Items\":[...]} or an array of typed items) or ddb-batch-write (BatchWriteItem request file). Default: detected from the manifest or the content.") =>
         new(name)
         {
             Description = description,
             CustomParser = result => result.Tokens.Count == 0 ? null : ParseFormat(result.Tokens[0].Value, result),
-            HelpName = "data-pipeline|ddb-json|ddb-json-incremental|csv",
+            HelpName = string.Join("|", ItemFileFormatNames.All),
         };
+
+    public static Option<string?> RequestTable() => new("--request-table")
+    {
+        Description = "For a BatchWriteItem request file (ddb-batch-write): the table whose requests to read. Default: the file's only table (a file with several is refused).",
+    };
 
     public static Option<CompressionKind> Compression() => new("--compression")
     {
@@ -109,7 +114,7 @@ internal static class CliOptions
 
     public static Option<FileInfo?> CsvSchema() => new("--csv-schema")
     {
-        Description = "A JSON file describing CSV columns and types (see README): needed to read CSV, optional to write it.",
+        Description = "A JSON file describing CSV columns and types (see README): needed to read CSV, optional to write it; for json, the types to force on attributes (N, SS, NS, BS, B).",
     };
 
     public static Option<double?> SplitSize() => Number("--split-size-mb",

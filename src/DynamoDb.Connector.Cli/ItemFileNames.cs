@@ -11,7 +11,7 @@ internal static class ItemFileNames
     /// <summary>The extension a format's files get: <c>.json</c> for DynamoDB JSON, <c>.csv</c>, none for data-pipeline (as EMR writes them).</summary>
     public static string Extension(ItemFileFormat format, CompressionKind compression) => (format switch
     {
-        ItemFileFormat.DynamoDbJson or ItemFileFormat.DynamoDbJsonIncremental => ".json",
+        ItemFileFormat.DynamoDbJson or ItemFileFormat.DynamoDbJsonIncremental or ItemFileFormat.Json => ".json",
         ItemFileFormat.Csv => ".csv",
         _ => "",
     }) + StreamCompression.FileExtension(compression);

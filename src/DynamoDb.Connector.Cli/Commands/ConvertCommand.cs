@@ -23,15 +23,16 @@ internal static class ConvertCommand
     {
         var source = CliOptions.Source();
         var destination = CliOptions.Destination("Where to write: a folder or S3 prefix (one output file per input file), or a file when the source is one file.");
-        var to = CliOptions.Format("--to", "The target format: data-pipeline, ddb-json, ddb-json-incremental or csv.");
+        var to = CliOptions.Format("--to", "The target format: data-pipeline, ddb-json, ddb-json-incremental, csv or json (plain objects: sets become arrays, binary base64).");
         to.Required = true;
+        var requestTable = CliOptions.RequestTable();
         var format = CliOptions.Format();
         var compression = CliOptions.Compression();
         var csvSchema = CliOptions.CsvSchema();
         var json = CliOptions.Json();
         var command = new Command("convert", "Convert item files between formats and compressions.")
         {
-            source, destination, to, format, compression, csvSchema, json,
+            source, destination, to, format, compression, csvSchema, requestTable, json,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -39,12 +40,17 @@ internal static class ConvertCommand
             var stores = services.GetRequiredService<ObjectStores>();
             var reporter = new BadRecordReporter(stderr);
             var target = parse.GetValue(to)!.Value;
+            if (target is ItemFileFormat.DynamoDbScan or ItemFileFormat.DynamoDbBatchWrite)
+            {
+                throw new CliUsageException($"--to {target.ToName()}: that format is read, not written; convert to ddb-json (DynamoDB-typed, one item per line) or json (plain).");
+            }
             var schema = await CsvSchemaFile.LoadAsync(parse.GetValue(csvSchema), cancellationToken).ConfigureAwait(false);
             var sourceOptions = new ImportSourceOptions
             {
                 Source = parse.GetRequiredValue(source),
                 Format = parse.GetValue(format),
                 Csv = schema,
+                RequestTable = parse.GetValue(requestTable),
                 // Convert file by file: never cut a file into ranges.
                 TargetSplitBytes = 64L * 1024 * 1024 * 1024,
             };
@@ -60,13 +66,20 @@ internal static class ConvertCommand
             {
                 throw new CliUsageException($"--destination {destinationUri} is (or is inside) --source {sourceOptions.Source}: converting there would overwrite the files being read; choose another --destination.");
             }
-            var readOptions = new ItemReaderOptions { BadRecords = BadRecordHandling.Skip, OnBadRecord = reporter.Report, Csv = plan.Format == ItemFileFormat.Csv ? schema : null };
+            var readOptions = new ItemReaderOptions
+            {
+                BadRecords = BadRecordHandling.Skip, OnBadRecord = reporter.Report, Csv = plan.Format is ItemFileFormat.Csv or ItemFileFormat.Json ? schema : null, RequestTable = sourceOptions.RequestTable,
+            };
             var writeSchema = target == ItemFileFormat.Csv
                 ? (plan.Format == ItemFileFormat.Csv ? schema : null) ?? schema ?? await InferCsvSchemaAsync(stores, plan, readOptions, cancellationToken).ConfigureAwait(false)
                 : null;
             if (!parse.GetValue(json))
             {
                 await stderr.WriteLineAsync($"Converting {files.Count} file(s) from {plan.Format.ToName()} ({plan.FormatReason}) to {target.ToName()}.").ConfigureAwait(false);
+            }
+            if (target == ItemFileFormat.Json && plan.Format != ItemFileFormat.Json)
+            {
+                await stderr.WriteLineAsync($"Note: {ItemFileFormatNames.JsonLosses}.").ConfigureAwait(false);
             }
 
             var written = new ExportManifestEntry[files.Count];

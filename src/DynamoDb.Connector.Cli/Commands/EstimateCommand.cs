@@ -24,11 +24,12 @@ internal static class EstimateCommand
         var source = CliOptions.Source();
         var format = CliOptions.Format();
         var csvSchema = CliOptions.CsvSchema();
+        var requestTable = CliOptions.RequestTable();
         var capacity = CliOptions.Number("--write-capacity", "Write capacity units per second the import will get; the estimate gives its duration.", 1, DynamoDb.Connector.Capacity.WriteThroughputOptions.MaxWriteUnits);
         var json = CliOptions.Json();
         var command = new Command("estimate", "Count items, bytes and write capacity units of a data set, and how long importing it takes.")
         {
-            source, format, csvSchema, capacity, json,
+            source, format, csvSchema, requestTable, capacity, json,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -39,13 +40,14 @@ internal static class EstimateCommand
                 Source = parse.GetRequiredValue(source),
                 Format = parse.GetValue(format),
                 Csv = await CsvSchemaFile.LoadAsync(parse.GetValue(csvSchema), cancellationToken).ConfigureAwait(false),
+                RequestTable = parse.GetValue(requestTable),
             };
             var plan = await services.GetRequiredService<ImportInputFormat>().PlanAsync(options, cancellationToken).ConfigureAwait(false);
             if (!parse.GetValue(json))
             {
                 await stderr.WriteLineAsync($"Reading {plan.FileCount} file(s), {Bytes(plan.TotalBytes)}, as {plan.Format.ToName()} ({plan.FormatReason}).").ConfigureAwait(false);
             }
-            var estimate = await EstimateAsync(services.GetRequiredService<ObjectStores>(), plan, options.Csv, reporter, cancellationToken).ConfigureAwait(false);
+            var estimate = await EstimateAsync(services.GetRequiredService<ObjectStores>(), plan, options.Csv, reporter, cancellationToken, options.RequestTable).ConfigureAwait(false);
             double? rate = parse.GetValue(capacity);
             string? error = estimate.Items == 0 && reporter.Count > 0 ? ImportCommandOptions.NothingReadable(plan, reporter.Count) : null;
             int exitCode = error is not null ? ExitCodes.Failed : reporter.Count > 0 ? ExitCodes.FinishedWithBadRecords : ExitCodes.Success;
@@ -91,11 +93,11 @@ internal static class EstimateCommand
     }
 
     /// <summary>Reads every split (a few at a time) and adds up item sizes; items DynamoDB would reject count as bad.</summary>
-    internal static async Task<ImportEstimate> EstimateAsync(ObjectStores stores, ImportPlan plan, CsvSchema? csv, BadRecordReporter reporter, CancellationToken cancellationToken)
+    internal static async Task<ImportEstimate> EstimateAsync(ObjectStores stores, ImportPlan plan, CsvSchema? csv, BadRecordReporter reporter, CancellationToken cancellationToken, string? requestTable = null)
     {
         var total = new ImportEstimate();
         var totalLock = new Lock();
-        var options = new ItemReaderOptions { BadRecords = BadRecordHandling.Skip, OnBadRecord = reporter.Report, Csv = csv };
+        var options = new ItemReaderOptions { BadRecords = BadRecordHandling.Skip, OnBadRecord = reporter.Report, Csv = csv, RequestTable = requestTable };
         var files = plan.Splits.SelectMany(s => s.Files);
         await Parallel.ForEachAsync(files, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount, CancellationToken = cancellationToken }, async (file, ct) =>
         {

@@ -7,6 +7,7 @@ using Amazon.DynamoDBv2.Model;
 using DynamoDb.Connector.Capacity;
 using DynamoDb.Connector.Export;
 using DynamoDb.Connector.Formats.Compression;
+using DynamoDb.Connector.Formats.Lines;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 
@@ -23,8 +24,8 @@ internal static partial class ExportCommand
     {
         var table = new Option<string>("--table") { Description = "The table to export.", Required = true };
         var destination = CliOptions.Destination("The export folder: s3://bucket/prefix/, file:///path/ or a local path. Refused when it already holds a complete export, unless --overwrite.");
-        var format = CliOptions.Format(description: "The line format: data-pipeline (EMR, the default) or ddb-json (the native layout's only one).");
-        format.HelpName = "data-pipeline|ddb-json";
+        var format = CliOptions.Format(description: "The line format: data-pipeline (EMR, the default), ddb-json (the native layout's only one) or json (plain objects: sets become arrays, binary base64).");
+        format.HelpName = "data-pipeline|ddb-json|json";
         // Not CliOptions.Compression(): without --compression the layout chooses (none for emr, gzip for native).
         var compression = new Option<CompressionKind?>("--compression")
         {
@@ -110,6 +111,10 @@ internal static partial class ExportCommand
                 throw new CliUsageException(string.Join(" ", e.Failures.Select(InOptionNames)));
             }
 
+            if (options.EffectiveFormat == ItemFileFormat.Json)
+            {
+                await stderr.WriteLineAsync($"Note: {ItemFileFormatNames.JsonLosses}.").ConfigureAwait(false);
+            }
             using var services = CliServices.Create();
             var job = services.GetRequiredService<ExportJob>();
             // Failures and Ctrl-C end in ConnectorCommandLine, which says what to do at the command line.

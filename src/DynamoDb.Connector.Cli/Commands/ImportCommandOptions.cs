@@ -29,6 +29,7 @@ internal sealed class ImportCommandOptions
 
     public Option<string> Table { get; } = new("--table") { Description = "The table to write to.", Required = true };
     public Option<FileInfo?> CsvSchema { get; } = CliOptions.CsvSchema();
+    public Option<string?> RequestTable { get; } = CliOptions.RequestTable();
     public Option<double?> WritePercent { get; } = CliOptions.Number("--write-percent", "The share of the table's write capacity to use, 0.1 to 1.5. Default 0.5. On-demand tables: of their maximum throughput, when they have one.", WriteThroughputOptions.MinWritePercent, WriteThroughputOptions.MaxWritePercent);
     public Option<double?> WriteCapacity { get; } = CliOptions.Number("--write-capacity", "An absolute budget in write capacity units per second, instead of --write-percent.", 1, WriteThroughputOptions.MaxWriteUnits);
     public Option<int?> Workers { get; } = CliOptions.Number("--workers", "Splits read at once, sharing the budget. Default: one per core, at least 2.", 1, 1024);
@@ -63,7 +64,7 @@ internal sealed class ImportCommandOptions
     /// <summary>Adds the options to <paramref name="command"/>, with the rules that bind several of them.</summary>
     public void AddTo(Command command)
     {
-        foreach (var option in new Option[] { Table, CsvSchema, WritePercent, WriteCapacity, Workers, Mode, Condition, Names, Values, DeadLetter, Checkpoint, CheckpointSeconds, ShuffleWindow, CreateTable, Key, Json })
+        foreach (var option in new Option[] { Table, CsvSchema, RequestTable, WritePercent, WriteCapacity, Workers, Mode, Condition, Names, Values, DeadLetter, Checkpoint, CheckpointSeconds, ShuffleWindow, CreateTable, Key, Json })
         {
             command.Options.Add(option);
         }
@@ -91,7 +92,7 @@ internal sealed class ImportCommandOptions
         return new ImportJobOptions
         {
             TableName = parse.GetRequiredValue(Table),
-            Source = new ImportSourceOptions { Csv = await CsvSchemaFile.LoadAsync(parse.GetValue(CsvSchema), cancellationToken).ConfigureAwait(false) },
+            Source = new ImportSourceOptions { Csv = await CsvSchemaFile.LoadAsync(parse.GetValue(CsvSchema), cancellationToken).ConfigureAwait(false), RequestTable = parse.GetValue(RequestTable) },
             Writer = writer,
             Workers = parse.GetValue(Workers),
             CheckpointUri = parse.GetValue(Checkpoint),
@@ -155,7 +156,7 @@ internal sealed class ImportCommandOptions
         if (result.ItemsDeadLettered > 0)
         {
             await stderr.WriteLineAsync(result.DeadLetterUri is { } uri
-                ? $"{result.ItemsDeadLettered:N0} lines or items set aside in {uri} (JSON lines; fix them and import that folder with --format ddb-json)."
+                ? $"{result.ItemsDeadLettered:N0} lines or items set aside in {uri} (JSON lines: items that could not be written are {{\"Item\":...}} lines, which import again with --format ddb-json; lines that could not be read are kept as {{\"Line\":\"...\"}} with the reason, to fix by hand and import in their own format)."
                 : $"{result.ItemsDeadLettered:N0} lines or items set aside and not kept: pass --dead-letter <folder> (or --checkpoint) to keep them.").ConfigureAwait(false);
         }
         double seconds = Math.Round(result.Elapsed.TotalSeconds, 2);

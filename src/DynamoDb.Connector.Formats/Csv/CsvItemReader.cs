@@ -377,11 +377,11 @@ internal sealed partial class CsvItemReader : IItemReader
             }
             if (name.Length == 0)
             {
-                throw HeaderError($"header column {k + 1} has no name");
+                throw HeaderError($"header column {k + 1} has no name{NoHeaderHint}");
             }
             if (!seen.Add(name))
             {
-                throw HeaderError($"header column '{name}' appears twice");
+                throw HeaderError($"header column '{name}' appears twice{NoHeaderHint}");
             }
             names[k] = name;
         }
@@ -392,6 +392,9 @@ internal sealed partial class CsvItemReader : IItemReader
         }
         SetColumns(names);
     }
+
+    /// <summary>What to do when line 1 is data, not a header: an empty or repeated "name" is a cell of a data row.</summary>
+    internal const string NoHeaderHint = "; if the file has no header line (line 1 is data), give the columns in a CSV schema with \"header\": false and \"columns\": [...]";
 
     private void SetColumns(string[] names)
     {

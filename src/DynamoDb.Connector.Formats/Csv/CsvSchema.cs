@@ -144,7 +144,7 @@ public sealed class CsvSchema
         }
         catch (JsonException e)
         {
-            throw new FormatException($"{source}: not valid JSON at line {e.LineNumber + 1}, position {e.BytePositionInLine + 1}: {e.Message}", e);
+            throw new FormatException($"{source}: not valid JSON at line {e.LineNumber + 1}, position {e.BytePositionInLine + 1}: {Json.JsonText.WithoutPosition(e)}", e);
         }
         using (document)
         {

@@ -217,7 +217,8 @@ public sealed class JsonItemFormatter : IDisposable
         _length += 6;
     }
 
-    private void WriteBase64(MemoryStream stream)
+    /// <summary>Writes binary as a quoted base64 string.</summary>
+    public void WriteBase64(MemoryStream stream)
     {
         if (stream.TryGetBuffer(out var segment))
         {
@@ -243,6 +244,14 @@ public sealed class JsonItemFormatter : IDisposable
         Base64.EncodeToUtf8(bytes, GetSpan(Base64.GetMaxEncodedToUtf8Length(bytes.Length)), out _, out int written);
         _length += written;
         WriteByte((byte)'"');
+    }
+
+    /// <summary>Writes ASCII text as it is (a number's digits).</summary>
+    public void WriteAscii(string text)
+    {
+        var span = GetSpan(text.Length);
+        for (int i = 0; i < text.Length; i++) span[i] = (byte)text[i];
+        _length += text.Length;
     }
 
     /// <summary>Writes one byte.</summary>

@@ -146,6 +146,7 @@ public sealed class JsonItemParser(ItemFileFormat format)
         EnsureEnd(ref reader);
         if (newImage is not null)
         {
+            if (keys is not null) EnsureKeysMatch(keys, newImage);
             return (Remember(newImage), RecordOperation.Put, written);
         }
         if (keys is not null)
@@ -153,6 +154,22 @@ public sealed class JsonItemParser(ItemFileFormat format)
             return (Remember(keys), RecordOperation.Delete, written);
         }
         throw new AttributePathException("the line has neither \"NewImage\" nor \"Keys\"");
+    }
+
+    /// <summary>A put's <c>Keys</c> are its item's key: each must be in <c>NewImage</c> with the same value, or the line says two things.</summary>
+    private static void EnsureKeysMatch(Dictionary<string, AttributeValue> keys, Dictionary<string, AttributeValue> newImage)
+    {
+        foreach (var (name, key) in keys)
+        {
+            if (!newImage.TryGetValue(name, out var value))
+            {
+                throw new AttributePathException($"\"Keys\" has the key attribute '{Excerpt(name)}', which \"NewImage\" lacks");
+            }
+            if (!ItemComparer.Values.Equals(key, value))
+            {
+                throw new AttributePathException($"\"Keys\" and \"NewImage\" disagree on the key attribute '{Excerpt(name)}'");
+            }
+        }
     }
 
     /// <summary>
@@ -277,7 +294,7 @@ public sealed class JsonItemParser(ItemFileFormat format)
     {
         if (reader.TokenType != JsonTokenType.StartObject)
         {
-            throw new AttributePathException($"the value is JSON {Describe(reader.TokenType)}, not a typed value such as {{\"S\":\"text\"}}");
+            throw new AttributePathException($"the value is {Describe(reader.TokenType)}, not a typed value such as {{\"S\":\"text\"}} (plain JSON values are read with --format json)");
         }
         if (Next(ref reader) == JsonTokenType.EndObject)
         {
@@ -323,7 +340,7 @@ public sealed class JsonItemParser(ItemFileFormat format)
     {
         if (reader.TokenType != JsonTokenType.String)
         {
-            throw new AttributePathException($"the {KeyName(kind)} value is JSON {Describe(reader.TokenType)}, expected a string");
+            throw new AttributePathException($"the {KeyName(kind)} value is {Describe(reader.TokenType)}, expected a string");
         }
         return JsonText.GetString(ref reader, $"the {KeyName(kind)} value");
     }
@@ -332,7 +349,7 @@ public sealed class JsonItemParser(ItemFileFormat format)
     {
         if (reader.TokenType != JsonTokenType.String)
         {
-            throw new AttributePathException($"the N value is JSON {Describe(reader.TokenType)}, expected a string holding the number's text");
+            throw new AttributePathException($"the N value is {Describe(reader.TokenType)}, expected a string holding the number's text");
         }
         if (!reader.ValueIsEscaped && IsPlainNumber(reader.ValueSpan))
         {
@@ -368,21 +385,21 @@ public sealed class JsonItemParser(ItemFileFormat format)
     {
         JsonTokenType.True => true,
         JsonTokenType.False => false,
-        _ => throw new AttributePathException($"the BOOL value is JSON {Describe(reader.TokenType)}, expected true or false"),
+        _ => throw new AttributePathException($"the BOOL value is {Describe(reader.TokenType)}, expected true or false"),
     };
 
     private static AttributeValue ReadNull(ref Utf8JsonReader reader) => reader.TokenType switch
     {
         JsonTokenType.True => new AttributeValue { NULL = true },
         JsonTokenType.False => throw new AttributePathException("the NULL value is false; DynamoDB only has NULL: true"),
-        _ => throw new AttributePathException($"the NULL value is JSON {Describe(reader.TokenType)}, expected true"),
+        _ => throw new AttributePathException($"the NULL value is {Describe(reader.TokenType)}, expected true"),
     };
 
     private static MemoryStream ReadBinary(ref Utf8JsonReader reader, AttributeKind kind)
     {
         if (reader.TokenType != JsonTokenType.String)
         {
-            throw new AttributePathException($"the {KeyName(kind)} value is JSON {Describe(reader.TokenType)}, expected a base64 string");
+            throw new AttributePathException($"the {KeyName(kind)} value is {Describe(reader.TokenType)}, expected a base64 string");
         }
         byte[]? rented = null;
         try
@@ -423,14 +440,14 @@ public sealed class JsonItemParser(ItemFileFormat format)
     {
         if (reader.TokenType != JsonTokenType.StartArray)
         {
-            throw new AttributePathException($"the {KeyName(kind)} value is JSON {Describe(reader.TokenType)}, expected an array of strings");
+            throw new AttributePathException($"the {KeyName(kind)} value is {Describe(reader.TokenType)}, expected an array of strings");
         }
         var set = new List<string>();
         while (Next(ref reader) != JsonTokenType.EndArray)
         {
             if (reader.TokenType != JsonTokenType.String)
             {
-                throw new AttributePathException($"{KeyName(kind)} element {set.Count} is JSON {Describe(reader.TokenType)}, expected a string");
+                throw new AttributePathException($"{KeyName(kind)} element {set.Count} is {Describe(reader.TokenType)}, expected a string");
             }
             bool plain = kind == AttributeKind.NS && !reader.ValueIsEscaped && IsPlainNumber(reader.ValueSpan);
             string element = JsonText.GetString(ref reader, $"{KeyName(kind)} element {set.Count}");
@@ -452,14 +469,14 @@ public sealed class JsonItemParser(ItemFileFormat format)
     {
         if (reader.TokenType != JsonTokenType.StartArray)
         {
-            throw new AttributePathException($"the BS value is JSON {Describe(reader.TokenType)}, expected an array of base64 strings");
+            throw new AttributePathException($"the BS value is {Describe(reader.TokenType)}, expected an array of base64 strings");
         }
         var set = new List<MemoryStream>();
         while (Next(ref reader) != JsonTokenType.EndArray)
         {
             if (reader.TokenType != JsonTokenType.String)
             {
-                throw new AttributePathException($"BS element {set.Count} is JSON {Describe(reader.TokenType)}, expected a base64 string");
+                throw new AttributePathException($"BS element {set.Count} is {Describe(reader.TokenType)}, expected a base64 string");
             }
             set.Add(ReadBinary(ref reader, AttributeKind.BS));
         }
@@ -475,7 +492,7 @@ public sealed class JsonItemParser(ItemFileFormat format)
     {
         if (reader.TokenType != JsonTokenType.StartArray)
         {
-            throw new AttributePathException($"the L value is JSON {Describe(reader.TokenType)}, expected an array of typed values");
+            throw new AttributePathException($"the L value is {Describe(reader.TokenType)}, expected an array of typed values");
         }
         var list = new List<AttributeValue>();
         while (Next(ref reader) != JsonTokenType.EndArray)
@@ -496,7 +513,7 @@ public sealed class JsonItemParser(ItemFileFormat format)
     {
         if (reader.TokenType != JsonTokenType.StartObject)
         {
-            throw new AttributePathException($"the M value is JSON {Describe(reader.TokenType)}, expected an object of typed values");
+            throw new AttributePathException($"the M value is {Describe(reader.TokenType)}, expected an object of typed values");
         }
         return ReadMap(ref reader, 0);
     }
@@ -563,7 +580,7 @@ public sealed class JsonItemParser(ItemFileFormat format)
     {
         if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
         {
-            throw new AttributePathException($"the line is JSON {Describe(reader.TokenType)}, not an object");
+            throw new AttributePathException($"the line is {Describe(reader.TokenType)}, not a JSON object");
         }
     }
 

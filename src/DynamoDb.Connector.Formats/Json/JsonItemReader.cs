@@ -9,20 +9,26 @@ internal sealed class JsonItemReader : IItemReader
 {
     private readonly Stream _stream;
     private readonly LineReader _lines;
-    private readonly JsonItemParser _parser;
+    private readonly JsonItemParser? _parser;
+    private readonly JsonDocumentParser? _documents;
     private readonly ItemReaderOptions _options;
+    private readonly ItemFileFormat _format;
+    private long _firstLine;
     private bool _disposed;
     private bool _damaged;
 
     /// <param name="stream">The decompressed input, owned by the reader (it leaves the file's stream open or not, as the options say).</param>
     /// <param name="format">A JSON line format.</param>
     /// <param name="options">Validated options.</param>
-    public JsonItemReader(Stream stream, ItemFileFormat format, ItemReaderOptions options)
+    /// <param name="documents">For <c>json</c> lines: the parser of plain objects (then <paramref name="format"/> is only named).</param>
+    public JsonItemReader(Stream stream, ItemFileFormat format, ItemReaderOptions options, JsonDocumentParser? documents = null)
     {
         _stream = stream;
         _options = options;
         _lines = new LineReader(stream, options.MaxLineBytes);
-        _parser = new JsonItemParser(format);
+        _documents = documents;
+        _format = format;
+        _parser = documents is null ? new JsonItemParser(format) : null;
     }
 
     public long LinesRead => _lines.LineNumber;
@@ -76,19 +82,23 @@ internal sealed class JsonItemReader : IItemReader
             {
                 case LineStatus.Line:
                     var line = _lines.Line;
+                    if (_firstLine == 0) _firstLine = _lines.LineNumber;
                     if ((line[0] == (byte)' ' || line[0] == (byte)'\t') && JsonItemParser.IsBlank(line))
                     {
                         continue; // a blank line is not an item
                     }
                     try
                     {
-                        record = _parser.Parse(line, _lines.LineNumber);
+                        record = _parser is not null ? _parser.Parse(line, _lines.LineNumber) : _documents!.Parse(line, _lines.LineNumber);
                         return true;
                     }
                     catch (AttributePathException e)
                     {
                         string text = Encoding.UTF8.GetString(line);
-                        Report(new RecordError(_options.SourceName, _lines.LineNumber, e.Reason, RecordError.ExcerptOf(text), text));
+                        string reason = _lines.LineNumber == _firstLine && line.TrimStart(" \t"u8) is [(byte)'[', ..] && _documents is null
+                            ? $"the line starts a JSON array, and {_format.ToName()} holds one item per line: read a file that is one array with --format json (plain objects) or ddb-scan (DynamoDB-typed items)"
+                            : e.Reason;
+                        Report(new RecordError(_options.SourceName, _lines.LineNumber, reason, RecordError.ExcerptOf(text), text));
                     }
                     continue;
                 case LineStatus.TooLong:

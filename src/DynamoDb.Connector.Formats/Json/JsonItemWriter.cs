@@ -72,6 +72,10 @@ internal sealed class JsonItemWriter : IItemWriter
                 RequirePut(record);
                 _formatter.WriteMap(record.Item);
                 break;
+            case ItemFileFormat.Json:
+                RequirePut(record);
+                PlainJsonFormatter.WriteMap(_formatter, record.Item);
+                break;
             case ItemFileFormat.DynamoDbJson:
                 RequirePut(record);
                 _formatter.WriteRaw("{\"Item\":"u8);

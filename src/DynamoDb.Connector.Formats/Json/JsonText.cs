@@ -45,10 +45,32 @@ internal static class JsonText
         {
             return "the JSON ends before the object is complete (truncated line)";
         }
-        string message = e.Message;
-        int cut = message.IndexOf(" LineNumber:", StringComparison.Ordinal);
-        if (cut >= 0) message = message[..cut];
+        string message = WithoutPosition(e);
         return e.BytePositionInLine is { } position ? $"invalid JSON at byte {position + 1}: {message}" : $"invalid JSON: {message}";
+    }
+
+    /// <summary>The reader's message without its own line and byte counters (<c>LineNumber: 0 | BytePositionInLine: 1</c>), which count from where it started, not from the file's start.</summary>
+    /// <remarks>The deserializer's "could not be converted to System.X" becomes "a value has the wrong JSON type", and its path (<c>$.itemCount</c>) the field's name.</remarks>
+    public static string WithoutPosition(JsonException e)
+    {
+        string message = e.Message;
+        foreach (var counter in (ReadOnlySpan<string>)[" Path:", " LineNumber:", " | "])
+        {
+            int cut = message.IndexOf(counter, StringComparison.Ordinal);
+            if (cut >= 0) message = message[..cut];
+        }
+        message = message.TrimEnd('.', ' ');
+        const string Converted = "The JSON value could not be converted to ";
+        if (message.StartsWith(Converted, StringComparison.Ordinal))
+        {
+            // It names the type being read (often the enclosing object), not what the value should be.
+            message = "a value has the wrong JSON type";
+        }
+        if (e.Path is { Length: > 2 } path && path.StartsWith("$.", StringComparison.Ordinal))
+        {
+            message += $" (field {path[2..]})";
+        }
+        return message;
     }
 
     /// <summary>At most 40 characters of <paramref name="text"/>, for messages.</summary>

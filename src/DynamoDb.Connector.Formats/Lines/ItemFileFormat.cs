@@ -11,16 +11,37 @@ public enum ItemFileFormat
     DynamoDbJsonIncremental,
     /// <summary><c>csv</c>: a header line (or an explicit header) and typed columns.</summary>
     Csv,
+    /// <summary>
+    /// <c>json</c>: plain JSON objects, one per line or in a top-level array (<c>[{...},{...}]</c>, streamed), by
+    /// DynamoDB's document mapping: string S, number N (its text as written), true/false BOOL, null NULL, array L,
+    /// object M. A schema forces other types. Written as one object per line: sets become arrays, B base64 strings.
+    /// </summary>
+    Json,
+    /// <summary><c>ddb-scan</c>: DynamoDB-typed items in an array: <c>aws dynamodb scan</c> output (<c>{"Items":[...]}</c>) or a bare <c>[{"id":{"S":"a"}},...]</c>.</summary>
+    DynamoDbScan,
+    /// <summary><c>ddb-batch-write</c>: a BatchWriteItem request file, <c>{"Table":[{"PutRequest":{"Item":{...}}},{"DeleteRequest":{"Key":{...}}}]}</c>.</summary>
+    DynamoDbBatchWrite,
 }
 
 /// <summary>The command-line names of <see cref="ItemFileFormat"/> values.</summary>
 public static class ItemFileFormatNames
 {
     /// <summary>Every name, in the order of the enum.</summary>
-    public static IReadOnlyList<string> All { get; } = ["data-pipeline", "ddb-json", "ddb-json-incremental", "csv"];
+    public static IReadOnlyList<string> All { get; } = ["data-pipeline", "ddb-json", "ddb-json-incremental", "csv", "json", "ddb-scan", "ddb-batch-write"];
 
-    /// <summary>The name of a format: <c>data-pipeline</c>, <c>ddb-json</c>, <c>ddb-json-incremental</c> or <c>csv</c>.</summary>
+    /// <summary>The name of a format: <c>data-pipeline</c>, <c>ddb-json</c>, <c>ddb-json-incremental</c>, <c>csv</c>, <c>json</c>, <c>ddb-scan</c> or <c>ddb-batch-write</c>.</summary>
     public static string ToName(this ItemFileFormat format) => All[(int)format];
+
+    /// <summary>
+    /// Whether a file of the format can be cut into byte ranges at line ends and each read alone: true for the line
+    /// formats (data-pipeline, ddb-json, ddb-json-incremental); false for CSV (newlines inside quotes) and the JSON
+    /// document formats (an array or an envelope is one JSON text).
+    /// </summary>
+    public static bool CanSplitAtLines(this ItemFileFormat format) =>
+        format is ItemFileFormat.DataPipeline or ItemFileFormat.DynamoDbJson or ItemFileFormat.DynamoDbJsonIncremental;
+
+    /// <summary>What writing <see cref="ItemFileFormat.Json"/> loses, for a notice: plain JSON has no sets and no binary.</summary>
+    public static string JsonLosses => Json.PlainJsonFormatter.Losses;
 
     /// <summary>Parses a format name (case-insensitive).</summary>
     public static bool TryParse(string? name, out ItemFileFormat format)

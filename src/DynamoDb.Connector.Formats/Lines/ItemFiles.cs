@@ -41,6 +41,10 @@ public static class ItemFiles
                 return new JsonItemReader(StreamCompression.OpenRead(stream, options.SourceName, options.LeaveOpen), format, options);
             case ItemFileFormat.Csv:
                 return Csv.CsvFiles.OpenReader(stream, options);
+            case ItemFileFormat.Json:
+            case ItemFileFormat.DynamoDbScan:
+            case ItemFileFormat.DynamoDbBatchWrite:
+                return new JsonDocumentReader(StreamCompression.OpenRead(stream, options.SourceName, options.LeaveOpen), format, options);
             default:
                 throw new ArgumentOutOfRangeException(nameof(format), format, "Unknown item file format.");
         }
@@ -62,8 +66,10 @@ public static class ItemFiles
         options.Validate();
         return format switch
         {
-            ItemFileFormat.DataPipeline or ItemFileFormat.DynamoDbJson or ItemFileFormat.DynamoDbJsonIncremental =>
+            ItemFileFormat.DataPipeline or ItemFileFormat.DynamoDbJson or ItemFileFormat.DynamoDbJsonIncremental or ItemFileFormat.Json =>
                 new JsonItemWriter(stream, format, options),
+            ItemFileFormat.DynamoDbScan or ItemFileFormat.DynamoDbBatchWrite =>
+                throw new NotSupportedException($"Writing {format.ToName()} is not supported: write ddb-json (DynamoDB-typed, one item per line) or json (plain) instead."),
             ItemFileFormat.Csv => Csv.CsvFiles.OpenWriter(stream, options),
             _ => throw new ArgumentOutOfRangeException(nameof(format), format, "Unknown item file format."),
         };
@@ -94,8 +100,10 @@ public static class ItemFiles
         var sample = new byte[64 * 1024];
         int length = 0;
         bool ended = false;
-        // Two lines: a first line that is not JSON may be a bad line of a JSON file rather than a CSV header.
-        while (!ended && length < MaxDetectionBytes && !HasCompleteLines(sample.AsSpan(0, length), 2))
+        // Two lines: a first line that is not JSON may be a bad line of a JSON file rather than a CSV header. An array
+        // or a pretty-printed object: enough of it to hold its first item.
+        while (!ended && length < MaxDetectionBytes && (!HasCompleteLines(sample.AsSpan(0, length), 2)
+            || (length < DocumentDetection.DocumentSampleBytes && DocumentDetection.StartsDocument(Content(sample.AsSpan(0, length))))))
         {
             if (length == sample.Length)
             {
@@ -115,17 +123,29 @@ public static class ItemFiles
             ended = read == 0;
             length += read;
         }
-        var detection = Detect(sample.AsSpan(0, length), ended);
-        return detection with { Compression = decompressed.Kind ?? CompressionKind.None };
+        try
+        {
+            var detection = Detect(sample.AsSpan(0, length), ended);
+            return detection with { Compression = decompressed.Kind ?? CompressionKind.None };
+        }
+        catch (FormatRefusedException e) when (name is not null)
+        {
+            throw new FormatRefusedException($"{name}: {e.Message}", e);
+        }
     }
 
     /// <summary>
     /// Detects the format from the first bytes of a file's decompressed content (at least its first non-empty line,
-    /// or all of a shorter file). Rules, in order: a first line that parses as ddb-json, ddb-json-incremental or
-    /// data-pipeline is that format; a line that does not start with <c>{</c> is the legacy data-pipeline framing when
+    /// or all of a shorter file). Rules, in order: Parquet's magic <c>PAR1</c> is refused (not supported yet); content
+    /// starting with <c>[</c> is an array, ddb-scan when its first item is DynamoDB-typed, json when it is a plain
+    /// object; an object whose first field is an <c>"Items"</c> array is ddb-scan, one whose first field is an array of
+    /// PutRequest/DeleteRequest is ddb-batch-write; another object spread over lines is refused; a first line that
+    /// parses as ddb-json, ddb-json-incremental or data-pipeline is that format, one that is a plain JSON object (some
+    /// value not an object) is json; a line that does not start with <c>{</c> is the legacy data-pipeline framing when
     /// it holds a 0x03 byte, the format of the next line when that is a whole JSON item (a damaged first line), CSV otherwise; an incomplete or invalid JSON line is judged by its first field name.
     /// </summary>
     /// <exception cref="ArgumentException">The bytes are gzip or zstd compressed (use <see cref="DetectFormatAsync(Stream, CancellationToken)"/>).</exception>
+    /// <exception cref="FormatRefusedException">The content cannot be told apart for sure, or is Parquet; the message says which formats were considered.</exception>
     public static FormatDetection DetectFormat(ReadOnlySpan<byte> start)
     {
         if (StreamCompression.Detect(start) is var kind and not CompressionKind.None)
@@ -169,6 +189,10 @@ public static class ItemFiles
 
     private static FormatDetection Detect(ReadOnlySpan<byte> sample, bool ended)
     {
+        if (DocumentDetection.IsParquet(sample))
+        {
+            throw DocumentDetection.ParquetRefused();
+        }
         sample = SkipByteOrderMark(sample);
         int start = sample.IndexOfAnyExcept("\r\n \t"u8);
         if (start < 0)
@@ -176,6 +200,18 @@ public static class ItemFiles
             return new(ItemFileFormat.DataPipeline, CompressionKind.None, "the file has no lines; every JSON format reads it as no items");
         }
         var rest = sample[start..];
+        if (rest[0] == (byte)'[')
+        {
+            return DocumentDetection.DetectArray(rest, ended);
+        }
+        if (rest[0] == (byte)'{' && DocumentDetection.DetectEnvelope(rest, ended) is { } envelope)
+        {
+            return envelope;
+        }
+        if (DocumentDetection.StartsDocument(rest))
+        {
+            throw DocumentDetection.PrettyPrintedObject();
+        }
         int lineEnd = rest.IndexOfAny((byte)'\n', (byte)'\r');
         bool complete = lineEnd >= 0 || ended;
         var line = lineEnd >= 0 ? rest[..lineEnd] : rest;
@@ -203,6 +239,10 @@ public static class ItemFiles
         {
             return new(parsed.Format, CompressionKind.None, parsed.Why);
         }
+        if (complete && DocumentDetection.IsPlainLine(line, ref problem))
+        {
+            return new(ItemFileFormat.Json, CompressionKind.None, "the first line is a plain JSON object (values without DynamoDB type keys, such as {\"id\":\"a\",\"n\":1})");
+        }
         string field = FirstFieldName(line);
         string note = complete ? $" (but it is not a valid item: {problem})" : " (the line is longer than the sample)";
         return field switch
@@ -219,6 +259,13 @@ public static class ItemFiles
         (ItemFileFormat.DynamoDbJsonIncremental, "the first line has \"Keys\"/\"NewImage\", a native incremental export"),
         (ItemFileFormat.DataPipeline, "the first line is an object of typed attributes such as {\"id\":{\"s\":\"...\"}}, the EMR / Data Pipeline format"),
     ];
+
+    private static ReadOnlySpan<byte> Content(ReadOnlySpan<byte> sample)
+    {
+        sample = SkipByteOrderMark(sample);
+        int start = sample.IndexOfAnyExcept("\r\n \t"u8);
+        return start < 0 ? default : sample[start..];
+    }
 
     private static ReadOnlySpan<byte> SkipByteOrderMark(ReadOnlySpan<byte> sample) =>
         sample.StartsWith((ReadOnlySpan<byte>)[0xEF, 0xBB, 0xBF]) ? sample[3..] : sample;

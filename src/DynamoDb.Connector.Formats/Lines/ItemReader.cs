@@ -27,8 +27,18 @@ public sealed class ItemReaderOptions
     /// </summary>
     public int MaxLineBytes { get; set; } = 4 * 1024 * 1024;
 
-    /// <summary>The CSV column layout; required for <see cref="ItemFileFormat.Csv"/>, ignored otherwise.</summary>
+    /// <summary>
+    /// The CSV column layout; required for <see cref="ItemFileFormat.Csv"/>. For <see cref="ItemFileFormat.Json"/>
+    /// its <see cref="Csv.CsvSchema.Columns"/> force the types of top-level attributes (a number kept in a string as
+    /// N, arrays as SS/NS/BS, base64 strings as B); ignored otherwise.
+    /// </summary>
     public Csv.CsvSchema? Csv { get; set; }
+
+    /// <summary>
+    /// For <see cref="ItemFileFormat.DynamoDbBatchWrite"/>: the table whose requests are read. Null (the default): the
+    /// file's only table; a file with several is refused (<see cref="FormatRefusedException"/>) before any is read.
+    /// </summary>
+    public string? RequestTable { get; set; }
 
     /// <summary>Whether disposing the reader leaves the source stream open. Default false: the reader owns the stream.</summary>
     public bool LeaveOpen { get; set; }

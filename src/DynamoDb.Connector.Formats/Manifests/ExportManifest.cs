@@ -73,7 +73,7 @@ public sealed class ExportManifest
         }
         catch (JsonException e)
         {
-            throw new FormatException($"{sourceName}: not a valid export manifest{JsonPosition.Of(e)}: {e.Message}", e);
+            throw new FormatException($"{sourceName}: not a valid export manifest{JsonPosition.Of(e)}: {Json.JsonText.WithoutPosition(e)}", e);
         }
         if (json is null)
         {

@@ -61,7 +61,9 @@ public static class ManifestVerifier
     /// <summary>
     /// Verifies a native export: each file's MD5 against <see cref="NativeExportDataFile.Md5Checksum"/>, its item
     /// count against <see cref="NativeExportDataFile.ItemCount"/>, and the total against
-    /// <see cref="NativeExportSummary.ItemCount"/> (when present).
+    /// <see cref="NativeExportSummary.ItemCount"/> (when present); and, when <paramref name="exportDirectoryUri"/> is
+    /// given, <c>manifest-summary.json</c> and <c>manifest-files.json</c> against the <c>.md5</c> and <c>.checksum</c>
+    /// files beside them, where those exist.
     /// </summary>
     /// <param name="summary">The export's <c>manifest-summary.json</c>.</param>
     /// <param name="files">The lines of <c>manifest-files.json</c>.</param>
@@ -81,6 +83,10 @@ public static class ManifestVerifier
         ArgumentNullException.ThrowIfNull(files);
         var targets = files.Select(f => new Target(summary.ResolveDataFileUri(f.DataFileS3Key, exportDirectoryUri), f.ItemCount, null, f.Md5Checksum, null)).ToList();
         var (verified, mismatches) = await VerifyFilesAsync(targets, openRead, maxParallelism, cancellationToken).ConfigureAwait(false);
+        if (exportDirectoryUri is not null)
+        {
+            mismatches.InsertRange(0, await ManifestChecksums.VerifyAsync(exportDirectoryUri, openRead, cancellationToken).ConfigureAwait(false));
+        }
         var result = new ManifestVerification(verified, mismatches);
         if (summary.ItemCount is { } total && total != result.TotalItems)
         {

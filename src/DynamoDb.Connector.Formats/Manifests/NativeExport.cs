@@ -130,22 +130,31 @@ public static class NativeExport
     /// <summary>The summary manifest's file name: <c>manifest-summary.json</c>.</summary>
     public const string SummaryFileName = "manifest-summary.json";
 
+    /// <summary>The <see cref="NativeExportSummary.OutputView"/> values of incremental exports.</summary>
+    public static IReadOnlyList<string> KnownOutputViews { get; } = ["NEW_AND_OLD_IMAGES", "NEW_IMAGE"];
+
     /// <summary>The files manifest's file name: <c>manifest-files.json</c>.</summary>
     public const string FilesFileName = "manifest-files.json";
 
     /// <summary>Reads <c>manifest-summary.json</c>.</summary>
-    /// <exception cref="FormatException">Not valid JSON, or a field of the wrong type; the message names the file and the field.</exception>
+    /// <exception cref="FormatException">Not valid JSON, a field of the wrong type, or an <c>outputView</c> not in <see cref="KnownOutputViews"/>; the message names the file and the field.</exception>
     public static async Task<NativeExportSummary> ReadSummaryAsync(Stream stream, string sourceName, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(stream);
         try
         {
-            return await JsonSerializer.DeserializeAsync(stream, NativeExportJsonContext.Default.NativeExportSummary, cancellationToken).ConfigureAwait(false)
+            var summary = await JsonSerializer.DeserializeAsync(stream, NativeExportJsonContext.Default.NativeExportSummary, cancellationToken).ConfigureAwait(false)
                 ?? throw new FormatException($"{sourceName}: the file holds JSON null, not an export summary.");
+            // An incremental export's lines mean what its view says: a view not known here could mean something else.
+            if (summary.OutputView is { } view && !KnownOutputViews.Contains(view, StringComparer.OrdinalIgnoreCase))
+            {
+                throw new FormatException($"{sourceName}: the export's outputView is '{view}'; only {string.Join(" and ", KnownOutputViews)} are known, so its lines cannot be read for sure.");
+            }
+            return summary;
         }
         catch (JsonException e)
         {
-            throw new FormatException($"{sourceName}: not a valid export summary{JsonPosition.Of(e)}: {e.Message}", e);
+            throw new FormatException($"{sourceName}: not a valid export summary{JsonPosition.Of(e)}: {Json.JsonText.WithoutPosition(e)}", e);
         }
     }
 
@@ -190,7 +199,7 @@ public static class NativeExport
             }
             catch (JsonException e)
             {
-                problem = $"not valid JSON: {e.Message}";
+                problem = $"not valid JSON: {Json.JsonText.WithoutPosition(e)}";
             }
             if (file is not null)
             {

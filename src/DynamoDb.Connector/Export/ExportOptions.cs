@@ -74,7 +74,8 @@ public sealed class ExportOptions
     public string Destination { get; set; } = "";
 
     /// <summary>
-    /// The line format: <see cref="ItemFileFormat.DataPipeline"/> or <see cref="ItemFileFormat.DynamoDbJson"/>. Default
+    /// The line format: <see cref="ItemFileFormat.DataPipeline"/>, <see cref="ItemFileFormat.DynamoDbJson"/> or
+    /// <see cref="ItemFileFormat.Json"/> (plain objects: sets become arrays and binary base64 strings). Default
     /// null: data-pipeline for <see cref="ExportLayout.Emr"/>, ddb-json (the only one allowed) for <see cref="ExportLayout.Native"/>.
     /// </summary>
     public ItemFileFormat? Format { get; set; }

@@ -269,8 +269,8 @@ public sealed partial class ImportInputFormat
         long groupBytes = 0;
         foreach (var file in files)
         {
-            // CSV records may hold newlines inside quotes, so a CSV file is never cut.
-            if (file.Size > target && format != ItemFileFormat.Csv && !await IsCompressedAsync(file, cancellationToken).ConfigureAwait(false))
+            // CSV records may hold newlines inside quotes, and a JSON array or envelope is one JSON text: never cut.
+            if (file.Size > target && format.CanSplitAtLines() && !await IsCompressedAsync(file, cancellationToken).ConfigureAwait(false))
             {
                 for (long start = 0; start < file.Size; start += target)
                 {

@@ -94,7 +94,7 @@ public sealed class ImportJobOptions
     internal ImportJobOptions ForSource(string source, ItemFileFormat format)
     {
         var copy = (ImportJobOptions)MemberwiseClone();
-        copy.Source = new ImportSourceOptions { Source = source, Format = format, Csv = Source.Csv };
+        copy.Source = new ImportSourceOptions { Source = source, Format = format, Csv = Source.Csv, RequestTable = Source.RequestTable };
         return copy;
     }
 

@@ -36,11 +36,14 @@ public sealed record ImportReadOptions(ItemFileFormat Format)
     /// <summary>The longest line accepted, in bytes; a longer line is a bad record. Default 4 MiB; valid 1 KiB to 1 GiB.</summary>
     public int MaxLineBytes { get; init; } = 4 * 1024 * 1024;
 
+    /// <summary>The table whose requests a BatchWriteItem request file gives (<see cref="ImportSourceOptions.RequestTable"/>); null for the file's only table.</summary>
+    public string? RequestTable { get; init; }
+
     /// <summary>The options to read the splits of <paramref name="plan"/>, planned with <paramref name="source"/>.</summary>
     public static ImportReadOptions For(ImportPlan plan, ImportSourceOptions? source = null)
     {
         ArgumentNullException.ThrowIfNull(plan);
-        return new ImportReadOptions(plan.Format) { Csv = source?.Csv };
+        return new ImportReadOptions(plan.Format) { Csv = source?.Csv, RequestTable = source?.RequestTable };
     }
 }
 

@@ -28,6 +28,9 @@ public sealed class ImportSourceOptions
     /// <summary>The CSV layout; null reads CSV as DynamoDB's native import does: a header line, every column a string.</summary>
     public CsvSchema? Csv { get; set; }
 
+    /// <summary>For a BatchWriteItem request file (ddb-batch-write): the table whose requests are read; null reads the file's only table and refuses a file with several.</summary>
+    public string? RequestTable { get; set; }
+
     /// <summary>How manifest urls are resolved. Default <see cref="ManifestUrlResolution.Auto"/>.</summary>
     public ManifestUrlResolution ManifestUrls { get; set; } = ManifestUrlResolution.Auto;
 

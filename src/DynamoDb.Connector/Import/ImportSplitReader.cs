@@ -118,6 +118,7 @@ public sealed class ImportSplitReader : IAsyncDisposable
             OnBadRecord = _bad.Enqueue, // given as records, in line order, by ReadAsync
             Csv = _options.Csv,
             MaxLineBytes = _options.MaxLineBytes,
+            RequestTable = _options.RequestTable,
         };
         long? offset = _fileIndex == _from.File ? _from.Offset : null;
         var file = await SplitFileReader.OpenAsync(_stores, Split.Files[_fileIndex], _options.Format, readerOptions, offset, cancellationToken).ConfigureAwait(false);

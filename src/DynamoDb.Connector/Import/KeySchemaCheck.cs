@@ -68,13 +68,15 @@ internal static class KeySchemaCheck
     {
         int sampled = 0, mismatched = 0;
         (string Problem, Dictionary<string, AttributeValue> Item)? first = null;
-        var readerOptions = new ItemReaderOptions { BadRecords = BadRecordHandling.Skip, OnBadRecord = static _ => { }, Csv = source.Csv };
+        int bad = 0;
+        RecordError? firstBad = null;
+        var readerOptions = new ItemReaderOptions { BadRecords = BadRecordHandling.Skip, OnBadRecord = e => { bad++; firstBad ??= e; }, Csv = source.Csv, RequestTable = source.RequestTable };
         foreach (var file in plan.Splits.SelectMany(s => s.Files).Where(f => f.End > f.Start).Take(MaxFiles))
         {
             var reader = await SplitFileReader.OpenAsync(stores, file, plan.Format, readerOptions, null, cancellationToken).ConfigureAwait(false);
             await using (reader.ConfigureAwait(false))
             {
-                while (sampled < SampleSize && await reader.ReadAsync(cancellationToken).ConfigureAwait(false) is { } record)
+                while (sampled + bad < SampleSize && await reader.ReadAsync(cancellationToken).ConfigureAwait(false) is { } record)
                 {
                     sampled++;
                     if (ItemRules.ValidateKeys(record.Item, keys, requireOnlyKeys: false) is { } problem)
@@ -84,7 +86,12 @@ internal static class KeySchemaCheck
                     }
                 }
             }
-            if (sampled >= SampleSize) break;
+            if (sampled + bad >= SampleSize) break;
+        }
+        // A format detected from the first line that most records then do not fit: stop, rather than set them all aside.
+        if (source.Format is null && plan.Kind != ImportSourceKind.NativeExport)
+        {
+            FormatMismatch.ThrowIfMostlyBad(sampled, bad, firstBad, plan.Source, plan.Format, plan.FormatReason);
         }
         // A few bad records are set aside one by one as always; most of them is the wrong table.
         if (first is not { } example || mismatched * 2 <= sampled) return;

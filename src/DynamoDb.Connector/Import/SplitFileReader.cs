@@ -87,6 +87,7 @@ internal sealed class SplitFileReader : IItemReader
             OnBadRecord = options.OnBadRecord,
             MaxLineBytes = options.MaxLineBytes,
             Csv = options.Csv,
+            RequestTable = options.RequestTable,
         };
         try
         {

@@ -241,6 +241,16 @@ public class CsvItemReaderTests
         Assert.Contains(reason, error.Error.Reason);
     }
 
+    [Theory]
+    [InlineData("a,1,,x\nb,2,,y\n")]
+    [InlineData("1,1,x\n2,2,y\n")]
+    public async Task ReadAsync_FirstLineThatIsData_SaysHowToReadAFileWithoutAHeader(string csv)
+    {
+        var error = await Assert.ThrowsAsync<RecordFormatException>(() => ReadTextAsync(csv, null));
+
+        Assert.Contains("if the file has no header line (line 1 is data), give the columns in a CSV schema with \"header\": false", error.Error.Reason, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task ReadAsync_EmptyFile_HasNoItems()
     {

@@ -33,20 +33,20 @@ public class BadLineTests
             ("{\"pk\":{\"S\":\"a\"},\"s\":{\"NS\":[\"1\",\"two\"]}}", "NS element 1: 'two' is not a number"),
             ("{\"pk\":{\"S\":\"a\"},\"b\":{\"B\":\"!!!!\"}}", "attribute 'b': '!!!!' is not valid base64"),
             ("{\"pk\":{\"S\":\"a\"},\"b\":{\"B\":\"AQI\"}}", "is not valid base64"),
-            ("{\"pk\":{\"S\":\"a\"},\"n\":{\"N\":12}}", "attribute 'n': the N value is JSON a number, expected a string"),
-            ("{\"pk\":{\"S\":1}}", "the S value is JSON a number, expected a string"),
-            ("{\"pk\":{\"S\":\"a\"},\"s\":{\"SS\":[\"x\",2]}}", "SS element 1 is JSON a number"),
+            ("{\"pk\":{\"S\":\"a\"},\"n\":{\"N\":12}}", "attribute 'n': the N value is a number, expected a string"),
+            ("{\"pk\":{\"S\":1}}", "the S value is a number, expected a string"),
+            ("{\"pk\":{\"S\":\"a\"},\"s\":{\"SS\":[\"x\",2]}}", "SS element 1 is a number"),
             ("{\"pk\":{\"S\":\"a\",\"N\":\"1\"}}", "more than one type key ('S' and 'N')"),
             ("{\"pk\":{}}", "attribute 'pk': the typed value has no type key"),
-            ("{\"pk\":\"a\"}", "attribute 'pk': the value is JSON a string, not a typed value"),
-            ("{\"pk\":null}", "the value is JSON null"),
+            ("{\"pk\":\"a\"}", "attribute 'pk': the value is a string, not a typed value"),
+            ("{\"pk\":null}", "the value is null"),
             ("{\"pk\":{\"S\":\"a\"}} x", "invalid JSON"),
             ("{\"pk\":{\"S\":\"a\"}}{\"pk\":{\"S\":\"b\"}}", "invalid JSON"),
             ("{\"pk\":{\"S\":\"a\"},\"pk\":{\"S\":\"b\"}}", "attribute 'pk': appears twice"),
-            ("{\"pk\":{\"S\":\"a\"},\"ok\":{\"BOOL\":\"true\"}}", "the BOOL value is JSON a string, expected true or false"),
+            ("{\"pk\":{\"S\":\"a\"},\"ok\":{\"BOOL\":\"true\"}}", "the BOOL value is a string, expected true or false"),
             ("{\"pk\":{\"S\":\"a\"},\"z\":{\"NULL\":false}}", "the NULL value is false"),
             ("{\"pk\":{\"S\":\"a\"},\"m\":{\"M\":{\"l\":{\"L\":[{\"S\":\"ok\"},{\"N\":\"x\"}]}}}}", "attribute 'm.l[1]': 'x' is not a number"),
-            ("{\"pk\":{\"S\":\"a\"},\"l\":{\"L\":{\"S\":\"x\"}}}", "the L value is JSON an object"),
+            ("{\"pk\":{\"S\":\"a\"},\"l\":{\"L\":{\"S\":\"x\"}}}", "the L value is an object"),
             ("{}", "the item has no attributes"),
             // An escape of half a surrogate pair decodes to no character: a bad value named by its path, not a reader error.
             ("{\"pk\":{\"S\":\"b\\ud800\"}}", "attribute 'pk': the S value (\"b\\ud800\") has the escape \\ud800, half of a UTF-16 surrogate pair"),
@@ -68,7 +68,7 @@ public class BadLineTests
             }
         }
         data.Add(ItemFileFormat.DataPipeline, "[1]", "the line is neither a JSON object (it does not start with '{') nor a legacy Data Pipeline line");
-        data.Add(ItemFileFormat.DynamoDbJson, "[1]", "the line is JSON an array, not an object");
+        data.Add(ItemFileFormat.DynamoDbJson, "[1]", "the line is an array, not a JSON object");
         data.Add(ItemFileFormat.DataPipeline, "id\u0003{\"s\":\"a\"}\u0002broken", "attribute 2 has no \\x03 between its name and its value");
         data.Add(ItemFileFormat.DataPipeline, "\u0003{\"s\":\"a\"}", "has an empty name");
         data.Add(ItemFileFormat.DataPipeline, "id\u0003{\"s\":\"a\"}\u0002n\u0003{\"n\":\"x1\"}", "attribute 'n': 'x1' is not a number");
