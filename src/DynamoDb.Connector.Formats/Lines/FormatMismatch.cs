@@ -5,7 +5,7 @@ namespace DynamoDb.Connector.Formats.Lines;
 /// read in it, the file is in another format (or not item data at all), and reading on would only set every record
 /// aside one by one. Checked on a sample before anything is written.
 /// </summary>
-internal static class FormatMismatch
+public static class FormatMismatch
 {
     /// <summary>The fewest records looked at before the rule judges: one or two bad lines are a damaged file, not a wrong format.</summary>
     public const int MinimumSample = 3;

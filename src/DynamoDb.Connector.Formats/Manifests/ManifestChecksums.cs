@@ -1,3 +1,4 @@
+using DynamoDb.Connector.Formats.Uris;
 using System.Security.Cryptography;
 
 namespace DynamoDb.Connector.Formats.Manifests;
@@ -20,11 +21,11 @@ internal static class ManifestChecksums
         var problems = new List<ManifestMismatch>();
         foreach (string manifest in Manifests)
         {
-            string manifestUri = ObjectUris.Join(exportDirectoryUri, manifest);
+            string manifestUri = ObjectUri.Combine(exportDirectoryUri, manifest);
             byte[]? content = null;
             foreach (string extension in Extensions)
             {
-                string checksumUri = ObjectUris.Join(exportDirectoryUri, Path.GetFileNameWithoutExtension(manifest) + extension);
+                string checksumUri = ObjectUri.Combine(exportDirectoryUri, Path.GetFileNameWithoutExtension(manifest) + extension);
                 if (await TryReadAllAsync(checksumUri, openRead, cancellationToken).ConfigureAwait(false) is not { } written)
                 {
                     continue;
