@@ -138,6 +138,7 @@ public sealed class ExportJob : IDisposable
 
     private async Task<ExportResult> RunCoreAsync(ExportOptions options, IProgress<ExportProgress>? progress, long startedAt, CancellationToken cancellationToken)
     {
+        using var span = ConnectorActivities.StartExport(options.TableName, options.IndexName);
         var table = await DescribeAsync(options.TableName, cancellationToken).ConfigureAwait(false);
         var (_, _, global) = ExportPlanner.KeysOf(table, options.IndexName);
         // One export per destination at a time: two would write parts into one folder and one manifest over the other's.
@@ -147,6 +148,7 @@ public sealed class ExportJob : IDisposable
         var state = await checkpoint.LoadAsync(cancellationToken).ConfigureAwait(false);
 
         using var budget = new TableReadBudget(_client, table, global ? options.IndexName : null, options.Throughput, _time, _logger, Tracker);
+        using var allotted = _metrics.ReadAllotted.Track(budget, budget.TableName, () => budget.Current.ReadUnitsPerSecond);
         var fresh = ExportPlanner.Plan(state.Job?.Plan.TotalSegments is { } segments && options.TotalSegments is null && options.KeyConditionExpression is null
             ? WithSegments(options, segments) : options, table, budget.Current.ReadUnitsPerSecond);
         ExportCheckpointJob job;
@@ -253,6 +255,7 @@ public sealed class ExportJob : IDisposable
             Splits = plan.SplitCount,
             Elapsed = _time.GetElapsedTime(startedAt),
         };
+        ConnectorActivities.ExportFinished(span, result);
         Log.ExportCompleted(_logger, plan.TableName, result.ItemsExported, result.Files, result.Bytes, result.ConsumedCapacityUnits, result.Elapsed, result.ThrottledRequests, result.ManifestUri);
         return result;
     }
@@ -290,6 +293,7 @@ public sealed class ExportJob : IDisposable
         {
             while (run.Pending.TryDequeue(out int split))
             {
+                using var span = ConnectorActivities.StartExportSplit(run.Plan.TableName, split);
                 var position = run.State.PositionOf(split);
                 var request = run.Plan.CreateRequest(split);
                 while (!position.Done)
@@ -315,6 +319,7 @@ public sealed class ExportJob : IDisposable
                     }
                 }
                 run.OnSplitDone();
+                ConnectorActivities.ExportSplitFinished(span, position.ItemsExported, position.ItemsScanned);
                 if (part is null && positions.Count > 0)
                 {
                     // Nothing left to write for what this worker read: record the splits' ends without a file.
@@ -364,6 +369,7 @@ public sealed class ExportJob : IDisposable
 
     private async Task<Page> ReadPageAsync(Run run, AmazonDynamoDBRequest request, Dictionary<string, AttributeValue>? startKey, int room, CancellationToken cancellationToken)
     {
+        using var span = ConnectorActivities.StartReadPage(run.Plan.TableName, request);
         var retry = run.Options.Retry;
         int failures = 0;
         long firstAttempt = _time.GetTimestamp();
@@ -381,6 +387,7 @@ public sealed class ExportJob : IDisposable
                     scan.ExclusiveStartKey = startKey;
                     var response = await _client.ScanAsync(scan, attempt.Token).ConfigureAwait(false);
                     int scanned = response.ScannedCount ?? response.Items?.Count ?? 0;
+                    ConnectorActivities.PageRead(span, response.Items?.Count ?? 0, scanned);
                     return new Page(response.Items, response.LastEvaluatedKey, scanned, run.Pacer.Settle(permits, response.ConsumedCapacity, scanned, response.Items));
                 }
                 var query = (QueryRequest)request;
@@ -388,6 +395,7 @@ public sealed class ExportJob : IDisposable
                 query.ExclusiveStartKey = startKey;
                 var answer = await _client.QueryAsync(query, attempt.Token).ConfigureAwait(false);
                 int evaluated = answer.ScannedCount ?? answer.Items?.Count ?? 0;
+                ConnectorActivities.PageRead(span, answer.Items?.Count ?? 0, evaluated);
                 return new Page(answer.Items, answer.LastEvaluatedKey, evaluated, run.Pacer.Settle(permits, answer.ConsumedCapacity, evaluated, answer.Items));
             }
             catch (Exception ex) when (ex is not OutOfMemoryException)

@@ -139,6 +139,7 @@ public sealed class ImportJob
     private async Task<ImportResult> RunSplitsAsync(ImportPlan plan, string fingerprint, KeySchema? keys, ImportJobOptions options, CancellationToken cancellationToken, int? planSplits = null)
     {
         long started = _time.GetTimestamp();
+        using var span = ConnectorActivities.StartImport(options.TableName, plan);
         if (options.ShuffleWindow > 0 && plan.Format == ItemFileFormat.DynamoDbJsonIncremental)
         {
             // Shuffling could move a delete before the put it follows (or the reverse) and change the table's end state.
@@ -233,6 +234,7 @@ public sealed class ImportJob
             }
         }
         var result = run.ToResult(_time.GetElapsedTime(started));
+        ConnectorActivities.ImportFinished(span, result);
         options.Progress?.Report(run.Progress(result.Elapsed, remaining: TimeSpan.Zero));
         Log.ImportCompleted(_logger, options.TableName, result.ItemsRead, result.ItemsWritten, result.ItemsDeleted, result.ItemsDeadLettered, result.BadLines,
             result.ItemsFiltered, result.ConsumedCapacityUnits, result.Elapsed, result.ThrottledRequests, result.Retries);

@@ -22,6 +22,7 @@ internal sealed class SplitRunner(ObjectStores stores, IDynamoDbWriterFactory wr
     /// <summary>Runs <paramref name="split"/>; returns false when it stopped before its end (checkpointed where it stopped).</summary>
     public async Task<bool> RunAsync(ImportSplit split, RunState run, CancellationToken stop, CancellationToken abort)
     {
+        using var span = ConnectorActivities.StartImportSplit(run.Options.TableName, split);
         string checkpointName = $"splits/{split.Index:D6}";
         var resume = run.Checkpoints is null ? null : await run.Checkpoints.ReadAsync<SplitCheckpoint>(checkpointName, abort).ConfigureAwait(false);
         // Dead letters an earlier run committed are in the folder too: the result points there even if this run adds none.
@@ -134,6 +135,7 @@ internal sealed class SplitRunner(ObjectStores stores, IDynamoDbWriterFactory wr
             if (split.Files.Count == 0) await CheckpointAsync(0, 0, done: true).ConfigureAwait(false);
             run.SplitDone();
             Log.SplitFinished(logger, split.Index, split.Files.Count, itemsRead);
+            ConnectorActivities.ImportSplitFinished(span, itemsRead);
             return true;
         }
     }

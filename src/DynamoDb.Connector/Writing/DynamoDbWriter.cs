@@ -33,6 +33,7 @@ internal sealed partial class DynamoDbWriter : IDynamoDbWriter
     private readonly CancellationTokenSource _stop = new();
     private readonly long _startedAt;
     private readonly ITimer? _progressTimer;
+    private readonly IDisposable _allotted;
 
     private readonly object _lock = new();
     private readonly Dictionary<ItemKey, BatchFlow> _keysInFlight = [];
@@ -84,6 +85,7 @@ internal sealed partial class DynamoDbWriter : IDynamoDbWriter
         _tracker = tracker;
         _random = random;
         _tableTag = new("table", budget.TableName);
+        _allotted = metrics.WriteAllotted.Track(budget, budget.TableName, () => budget.Current.WriteUnitsPerSecond);
         _open = new List<WriteEntry>(options.BatchSize);
         switch (options.Mode)
         {
@@ -201,6 +203,7 @@ internal sealed partial class DynamoDbWriter : IDynamoDbWriter
             _releaseBudget(_budget);
         }
         await _deadLetters.DisposeAsync().ConfigureAwait(false);
+        _allotted.Dispose();
         _stop.Dispose();
     }
 
@@ -506,6 +509,7 @@ internal sealed partial class DynamoDbWriter : IDynamoDbWriter
     /// <summary>BatchWriteItem: sends the batch, then only what DynamoDB left unprocessed, until all is written or dead-lettered.</summary>
     private async Task SendBatchAsync(BatchFlow flow, List<WriteEntry> pending)
     {
+        using var span = ConnectorActivities.StartBatchWrite(TableName, pending.Count);
         int failures = 0;
         while (pending.Count > 0)
         {
@@ -549,6 +553,7 @@ internal sealed partial class DynamoDbWriter : IDynamoDbWriter
             _budget.Settle(permits, consumed);
             AddConsumed(consumed);
             var unprocessed = UnprocessedOf(response, pending);
+            ConnectorActivities.BatchWriteAnswered(span, consumed.Table, unprocessed?.Count ?? 0);
             if (unprocessed is null) CountApplied(flow, pending);
             else CountApplied(flow, pending.FindAll(e => !unprocessed.Contains(e)));
             if (unprocessed is null || unprocessed.Count == 0) return;
