@@ -216,6 +216,7 @@ public sealed class ExportJob : IDisposable
         {
             await progressTimer.DisposeAsync().ConfigureAwait(false);
             var error = tasks.Select(t => t.Exception?.InnerException).FirstOrDefault(e => e is not null and not OperationCanceledException) ?? ex;
+            ConnectorActivities.Failed(span, error);
             if (error is OperationCanceledException && cancellationToken.IsCancellationRequested)
             {
                 Log.ExportStopped(_logger, plan.TableName, run.Snapshot().ItemsExported, checkpoint.RootUri);

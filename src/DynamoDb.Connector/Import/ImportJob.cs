@@ -199,6 +199,7 @@ public sealed class ImportJob
         {
             // The first worker's own error, not the cancellation it caused in the others.
             var error = tasks.Select(t => t.Exception?.InnerException).FirstOrDefault(e => e is not null and not OperationCanceledException);
+            ConnectorActivities.Failed(span, error ?? ex);
             if (error is null && cancellationToken.IsCancellationRequested)
             {
                 throw new OperationCanceledException($"The import into table '{options.TableName}' was cancelled, and the writes in flight did not end within {options.StopGracePeriod}: they were abandoned{(checkpoints is null ? "" : $"; the last checkpoint in {checkpoints.RootUri} stands, so a rerun with it redoes at most one checkpoint interval")}.", ex, cancellationToken);

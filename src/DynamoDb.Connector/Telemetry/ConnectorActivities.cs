@@ -62,8 +62,9 @@ internal static class ConnectorActivities
 
     public static void ImportSplitFinished(Activity? span, long itemsRead) => span?.SetTag(ItemsReadTag, itemsRead);
 
-    public static Activity? StartBatchWrite(string table, int items) =>
-        Source.StartActivity(BatchWriteSpan, ActivityKind.Client)?
+    /// <summary>A batch's span: the child of the span it runs in (the batch it halves), else of <paramref name="formedIn"/> (batches are sent off the flow that formed them).</summary>
+    public static Activity? StartBatchWrite(string table, int items, ActivityContext formedIn) =>
+        Source.StartActivity(BatchWriteSpan, ActivityKind.Client, Activity.Current?.Context ?? formedIn)?
             .SetTag("table", table).SetTag("items", items).SetTag("db.system.name", "aws.dynamodb").SetTag("db.operation.name", "BatchWriteItem");
 
     /// <summary>One answer to the batch: the units it cost are added up; what it left unprocessed replaces the last count.</summary>

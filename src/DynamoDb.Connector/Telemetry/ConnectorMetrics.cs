@@ -33,7 +33,7 @@ internal sealed class ConnectorMetrics : IDisposable
         ItemsDeadLettered = Meter.CreateCounter<long>(InstrumentNames.ItemsDeadLettered, "{item}", "Items set aside in the dead-letter sink (tags: table, cause invalid|rejected; an outage is never a dead letter).");
         WriteUnitsConsumed = Meter.CreateCounter<double>(InstrumentNames.WriteUnitsConsumed, "{wcu}", "Write capacity units DynamoDB charged (tags: table, resource table|index name).");
         ThrottledRequests = Meter.CreateCounter<long>(InstrumentNames.ThrottledRequests, "{request}", "Write requests throttled in whole or in part (tags: table, reason).");
-        Retries = Meter.CreateCounter<long>(InstrumentNames.Retries, "{request}", "Write requests sent again (tags: table, cause throttled|unprocessed|transient).");
+        Retries = Meter.CreateCounter<long>(InstrumentNames.Retries, "{request}", "Write requests sent again, after a throttle, unprocessed items or a transient error (tags: table).");
         PermitWait = Meter.CreateHistogram<double>(InstrumentNames.PermitWait, "s", "Time a batch waited for write capacity permits.");
         ItemsExported = Meter.CreateCounter<long>(InstrumentNames.ItemsExported, "{item}", "Items read from DynamoDB and written to export files (tags: table).");
         ReadUnitsConsumed = Meter.CreateCounter<double>(InstrumentNames.ReadUnitsConsumed, "{rcu}", "Read capacity units DynamoDB charged for export reads, estimated where it reported none (tags: table).");

@@ -509,7 +509,7 @@ internal sealed partial class DynamoDbWriter : IDynamoDbWriter
     /// <summary>BatchWriteItem: sends the batch, then only what DynamoDB left unprocessed, until all is written or dead-lettered.</summary>
     private async Task SendBatchAsync(BatchFlow flow, List<WriteEntry> pending)
     {
-        using var span = ConnectorActivities.StartBatchWrite(TableName, pending.Count);
+        using var span = ConnectorActivities.StartBatchWrite(TableName, pending.Count, flow.Parent);
         int failures = 0;
         while (pending.Count > 0)
         {

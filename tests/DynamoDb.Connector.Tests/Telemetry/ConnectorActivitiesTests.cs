@@ -14,8 +14,7 @@ public sealed class ConnectorActivitiesTests
     {
         // The source is static and tests run in parallel: a table name no other test uses picks this test's spans.
         string name = $"spans-{Guid.NewGuid():N}";
-        var spans = new List<Activity>();
-        using var listener = Listen(name, spans);
+        using var collector = new SpanCollector(a => a.GetTagItem("table") as string == name);
         using var h = new WriterHarness(new DynamoDbWriterOptions { MaxBatchesInFlight = 1 });
         h.Table(name).WriteCapacityUnits = 100;
         h.Dynamo.Enqueue(Fault.Unprocessed(3));
@@ -23,7 +22,7 @@ public sealed class ConnectorActivitiesTests
 
         var summary = await h.WriteAllAsync(writer, Enumerable.Range(0, 30).Select(i => Items.Of($"secret-key-{i:D2}", ("data", "secret-value"))));
 
-        var batches = spans.Where(s => s.OperationName == ConnectorActivities.BatchWriteSpan).ToList();
+        var batches = collector.Spans.Where(s => s.OperationName == ConnectorActivities.BatchWriteSpan).ToList();
         Assert.Equal(2, batches.Count); // 25 items, then 5: the unprocessed ones are resent inside the first batch's span
         Assert.All(batches, b =>
         {
@@ -70,20 +69,5 @@ public sealed class ConnectorActivitiesTests
         Assert.Single(Observe());
         await second.DisposeAsync();
         Assert.Empty(Observe());
-    }
-
-    private static ActivityListener Listen(string table, List<Activity> spans)
-    {
-        var listener = new ActivityListener
-        {
-            ShouldListenTo = s => s.Name == ConnectorTelemetry.ActivitySourceName,
-            Sample = (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllData,
-            ActivityStopped = a =>
-            {
-                if (a.GetTagItem("table") as string == table) lock (spans) spans.Add(a);
-            },
-        };
-        ActivitySource.AddActivityListener(listener);
-        return listener;
     }
 }
