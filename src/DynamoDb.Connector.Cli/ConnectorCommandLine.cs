@@ -30,6 +30,8 @@ internal static class ConnectorCommandLine
           AWS_REQUEST_CHECKSUM_CALCULATION, AWS_RESPONSE_CHECKSUM_VALIDATION          S3 checksums (when_required for s3rver, MinIO)
           DYNAMODB_CONNECTOR_LOG_LEVEL                   log level on stderr: trace, debug, information, warning (default), error
           DYNAMODB_CONNECTOR_DEBUG=1                     print the stack trace of an unexpected error
+          OTEL_EXPORTER_OTLP_ENDPOINT                    send metrics and traces over OTLP (e.g. http://localhost:4318); unset: none
+          OTEL_EXPORTER_OTLP_PROTOCOL, OTEL_SERVICE_NAME  http/protobuf (default) or grpc; the service name (default dynamodb-connector)
         """;
 
     public static RootCommand Create(TextWriter stdout, TextWriter stderr, TextReader? stdin = null)

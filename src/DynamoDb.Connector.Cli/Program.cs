@@ -18,4 +18,6 @@ using var terminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, contex
     context.Cancel = !cancel.IsCancellationRequested;
     cancel.Cancel();
 });
-return await ConnectorCommandLine.RunAsync(args, Console.Out, Console.Error, Console.In, cancel.Token).ConfigureAwait(false);
+// Metrics and spans over OTLP when OTEL_EXPORTER_OTLP_ENDPOINT is set; disposing flushes them before the exit.
+if (!DynamoDb.Connector.Cli.Telemetry.OtlpExport.TryStart(out var otlp, out string? otlpProblem)) return await ConnectorCommandLine.FailAsync(otlpProblem!, ExitCodes.Usage, args.Contains("--json"), Console.Out, Console.Error).ConfigureAwait(false);
+using (otlp) return await ConnectorCommandLine.RunAsync(args, Console.Out, Console.Error, Console.In, cancel.Token).ConfigureAwait(false);

@@ -5,6 +5,7 @@ using System.Text.Json;
 using System.Text.RegularExpressions;
 using Amazon.DynamoDBv2.Model;
 using DynamoDb.Connector.Capacity;
+using DynamoDb.Connector.Cli.Report;
 using DynamoDb.Connector.Export;
 using DynamoDb.Connector.Formats.Compression;
 using DynamoDb.Connector.Formats.Lines;
@@ -68,10 +69,11 @@ internal static partial class ExportCommand
         var workers = CliOptions.Number("--workers", $"Segments (or queries) read at the same time, 1 to {ExportOptions.WorkersLimit:N0}. Default 8.", 1, ExportOptions.WorkersLimit);
         var overwrite = new Option<bool>("--overwrite") { Description = "Replace a complete export already in the destination." };
         var json = CliOptions.Json();
+        var report = RunReport.Option();
         var command = new Command("export", "Export a table (an index, or what a key condition selects) to files in S3 or a local folder, paced in read capacity and resumable.")
         {
             table, destination, format, compression, readPercent, readCapacity, segments, keyCondition, filter, projection,
-            names, values, index, consistentRead, checkpoint, layout, itemsPerFile, workers, overwrite, json,
+            names, values, index, consistentRead, checkpoint, layout, itemsPerFile, workers, overwrite, json, report,
         };
         command.Validators.Add(r =>
         {
@@ -117,9 +119,11 @@ internal static partial class ExportCommand
             }
             using var services = CliServices.Create();
             var job = services.GetRequiredService<ExportJob>();
+            using var recorder = RunReport.StartRecording(parse.GetValue(report), options.TableName);
             // Failures and Ctrl-C end in ConnectorCommandLine, which says what to do at the command line.
             var result = await ProgressDisplay.RunAsync(stderr, $"export {options.TableName}",
                 progress => job.RunAsync(options, new ExportProgressAdapter(progress), cancellationToken), cancellationToken).ConfigureAwait(false);
+            if (recorder is not null) await RunReport.WriteExportAsync(parse.GetValue(report)!, recorder, options, result, cancellationToken).ConfigureAwait(false);
 
             if (parse.GetValue(json))
             {

@@ -4,6 +4,7 @@ using System.Text.Json;
 using Amazon.DynamoDBv2;
 using Amazon.DynamoDBv2.Model;
 using DynamoDb.Connector.Capacity;
+using DynamoDb.Connector.Cli.Report;
 using DynamoDb.Connector.Formats.Items;
 using DynamoDb.Connector.Formats.Lines;
 using DynamoDb.Connector.Import;
@@ -49,6 +50,7 @@ internal sealed class ImportCommandOptions
     public Option<bool> CreateTable { get; } = new("--create-table") { Description = "Create the table (on-demand) with --key when it does not exist." };
     public Option<string?> Key { get; } = new("--key") { Description = "The key schema for --create-table, e.g. pk:S or pk:S,sk:N." };
     public Option<bool> Json { get; } = CliOptions.Json();
+    public Option<FileInfo?> Report { get; } = RunReport.Option();
 
     public ImportCommandOptions()
     {
@@ -64,7 +66,7 @@ internal sealed class ImportCommandOptions
     /// <summary>Adds the options to <paramref name="command"/>, with the rules that bind several of them.</summary>
     public void AddTo(Command command)
     {
-        foreach (var option in new Option[] { Table, CsvSchema, RequestTable, WritePercent, WriteCapacity, Workers, Mode, Condition, Names, Values, DeadLetter, Checkpoint, CheckpointSeconds, ShuffleWindow, CreateTable, Key, Json })
+        foreach (var option in new Option[] { Table, CsvSchema, RequestTable, WritePercent, WriteCapacity, Workers, Mode, Condition, Names, Values, DeadLetter, Checkpoint, CheckpointSeconds, ShuffleWindow, CreateTable, Key, Json, Report })
         {
             command.Options.Add(option);
         }
@@ -126,6 +128,7 @@ internal sealed class ImportCommandOptions
     /// <summary>Runs the job with the progress display, then prints the result; returns the exit code.</summary>
     public async Task<int> RunAsync(ParseResult parse, ImportJobOptions options, Func<ImportJobOptions, Task<ImportResult>> run, TextWriter stdout, TextWriter stderr, CancellationToken cancellationToken)
     {
+        using var recorder = RunReport.StartRecording(parse.GetValue(Report), options.TableName);
         var result = await ProgressDisplay.RunAsync(stderr, $"import {options.TableName}", progress =>
         {
             options.Progress = new Progress(progress);
@@ -134,6 +137,7 @@ internal sealed class ImportCommandOptions
         // Not one record could be read: the data is not in the format it was read as, rather than a few bad lines.
         string? error = result.ItemsRead == 0 && result.BadLines > 0 ? NothingReadable(result.Plan, result.BadLines) : null;
         int exitCode = error is not null ? ExitCodes.Failed : result.ItemsDeadLettered > 0 ? ExitCodes.FinishedWithBadRecords : ExitCodes.Success;
+        if (recorder is not null) await RunReport.WriteImportAsync(parse.GetValue(Report)!, recorder, options.TableName, result, cancellationToken).ConfigureAwait(false);
         await WriteResultAsync(result, options, parse.GetValue(Json), error, exitCode, stdout, stderr).ConfigureAwait(false);
         return exitCode;
     }

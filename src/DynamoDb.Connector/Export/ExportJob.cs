@@ -123,6 +123,7 @@ public sealed class ExportJob : IDisposable
 
     private async Task<ExportResult> RunCoreAsync(ExportOptions options, IProgress<ExportProgress>? progress, long startedAt, CancellationToken cancellationToken)
     {
+        using var span = ConnectorActivities.StartExport(options.TableName, options.IndexName);
         // The table first: a wrong name fails at once, before anything is written to the destination.
         using var input = await _tables.OpenAsync(options.ToInput(), cancellationToken).ConfigureAwait(false);
         // One export per destination at a time: two would write parts into one folder and one manifest over the other's.
@@ -171,7 +172,7 @@ public sealed class ExportJob : IDisposable
         else if (orphans > 0) Log.ExportOrphansDeleted(_logger, plan.TableName, orphans, output.DataDirectory);
         Log.ExportStarted(_logger, plan.TableName, plan.IndexName is null ? "" : $"(index {plan.IndexName}) ", plan.IsQuery ? "Query" : "Scan", plan.SplitCount, workers, input.BudgetReadUnitsPerSecond, plan.Basis, output.ManifestUri);
 
-        await RunWorkersAsync(run, workers, cancellationToken).ConfigureAwait(false);
+        await RunWorkersAsync(run, workers, span, cancellationToken).ConfigureAwait(false);
 
         var files = await output.WriteManifestAsync(cancellationToken).ConfigureAwait(false);
         await checkpoint.DeleteAsync(cancellationToken).ConfigureAwait(false);
@@ -194,12 +195,13 @@ public sealed class ExportJob : IDisposable
             Splits = plan.SplitCount,
             Elapsed = _time.GetElapsedTime(startedAt),
         };
+        ConnectorActivities.ExportFinished(span, result);
         Log.ExportCompleted(_logger, plan.TableName, result.ItemsExported, result.Files, result.Bytes, result.ConsumedCapacityUnits, result.Elapsed, result.ThrottledRequests, result.ManifestUri);
         return result;
     }
 
     /// <summary>Runs the workers with progress reports; a failure or cancellation becomes the exception that says what is kept and how to resume.</summary>
-    private async Task RunWorkersAsync(ExportRun run, int workers, CancellationToken cancellationToken)
+    private async Task RunWorkersAsync(ExportRun run, int workers, System.Diagnostics.Activity? span, CancellationToken cancellationToken)
     {
         string table = run.Plan.TableName, kept = run.Checkpoint.RootUri;
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
@@ -217,6 +219,7 @@ public sealed class ExportJob : IDisposable
             {
                 await progressTimer.DisposeAsync().ConfigureAwait(false);
                 var error = tasks.Select(t => t.Exception?.InnerException).FirstOrDefault(e => e is not null and not OperationCanceledException) ?? ex;
+                ConnectorActivities.Failed(span, error);
                 if (error is OperationCanceledException && cancellationToken.IsCancellationRequested)
                 {
                     Log.ExportStopped(_logger, table, run.Snapshot().ItemsExported, kept);

@@ -76,6 +76,7 @@ internal sealed class ExportRun
         {
             while (Pending.TryDequeue(out int split))
             {
+                using var span = ConnectorActivities.StartExportSplit(Plan.TableName, split);
                 var reader = Input.OpenReader(Plan, split, State.PositionOf(split));
                 while (!reader.Done)
                 {
@@ -100,6 +101,7 @@ internal sealed class ExportRun
                         part = null;
                     }
                 }
+                ConnectorActivities.ExportSplitFinished(span, reader.Position.ItemsReturned, reader.Position.ItemsScanned);
                 if (part is null && positions.Count > 0)
                 {
                     // Nothing left to write for what this worker read: record the splits' ends without a file.

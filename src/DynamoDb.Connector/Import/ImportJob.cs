@@ -150,6 +150,7 @@ public sealed class ImportJob
     private async Task<ImportResult> RunSplitsAsync(ImportPlan plan, string fingerprint, KeySchema? keys, ImportJobOptions options, CancellationToken cancellationToken, int? planSplits = null)
     {
         long started = _time.GetTimestamp();
+        using var span = ConnectorActivities.StartImport(options.TableName, plan);
         if (options.ShuffleWindow > 0 && plan.Format == ItemFileFormat.DynamoDbJsonIncremental)
         {
             // Shuffling could move a delete before the put it follows (or the reverse) and change the table's end state.
@@ -210,6 +211,7 @@ public sealed class ImportJob
         {
             // The first worker's own error, not the cancellation it caused in the others.
             var error = tasks.Select(t => t.Exception?.InnerException).FirstOrDefault(e => e is not null and not OperationCanceledException);
+            ConnectorActivities.Failed(span, error ?? ex);
             if (error is null && cancellationToken.IsCancellationRequested)
             {
                 throw new OperationCanceledException($"The import into table '{options.TableName}' was cancelled, and the writes in flight did not end within {options.StopGracePeriod}: they were abandoned{(checkpoints is null ? "" : $"; the last checkpoint in {checkpoints.Location} stands, so a rerun with it redoes at most one checkpoint interval")}.", ex, cancellationToken);
@@ -250,6 +252,7 @@ public sealed class ImportJob
             }
         }
         var result = run.ToResult(_time.GetElapsedTime(started));
+        ConnectorActivities.ImportFinished(span, result);
         options.Progress?.Report(run.Progress(result.Elapsed, remaining: TimeSpan.Zero));
         Log.ImportCompleted(_logger, options.TableName, result.ItemsRead, result.ItemsWritten, result.ItemsDeleted, result.ItemsDeadLettered, result.BadLines,
             result.ItemsFiltered, result.ConsumedCapacityUnits, result.Elapsed, result.ThrottledRequests, result.Retries);

@@ -25,6 +25,7 @@ internal sealed class SplitRunner(ImportInputFormat input, TimeProvider time, IL
     /// </summary>
     public async Task<bool> RunAsync(ImportSplit split, RunState run, IDynamoDbWriter writer, SwitchableDeadLetters deadLetterSwitch, CancellationToken stop, CancellationToken abort)
     {
+        using var span = ConnectorActivities.StartImportSplit(run.Options.TableName, split);
         string checkpointName = $"splits/{split.Index:D6}";
         var resume = run.Checkpoints is null ? null : await run.Checkpoints.ReadAsync<SplitCheckpoint>(checkpointName, abort).ConfigureAwait(false);
         // Dead letters an earlier run committed are in the folder too: the result points there even if this run adds none.
@@ -122,6 +123,7 @@ internal sealed class SplitRunner(ImportInputFormat input, TimeProvider time, IL
                 }
                 run.SplitDone();
                 Log.SplitFinished(logger, split.Index, split.Files.Count, reader.RecordsRead);
+                ConnectorActivities.ImportSplitFinished(span, reader.RecordsRead);
                 return true;
             }
         }

@@ -19,6 +19,7 @@ public sealed class TableInput : IDisposable
     private readonly Context _context;
     private readonly TableReadBudget _budget;
     private readonly ExportReadPacer _pacer;
+    private readonly IDisposable _allotted; // the read budget gauge, for as long as the input reads
 
     internal TableInput(Context context, TableInputOptions options, TableDescription table, TableReadBudget budget)
     {
@@ -30,6 +31,7 @@ public sealed class TableInput : IDisposable
         _pacer = new ExportReadPacer(budget, options.ConsistentRead, items > 0 && bytes > 0 ? (double)bytes / items : null, options.ProjectionExpression is not null);
         TableTag = new("table", table.TableName);
         Retry = new RetryPolicy(options.Retry, context.Time, context.Random);
+        _allotted = context.Metrics.ReadAllotted.Track(budget, budget.TableName, () => budget.Current.ReadUnitsPerSecond);
     }
 
     /// <summary>The options the input was opened with (validated; a copy).</summary>
@@ -104,7 +106,11 @@ public sealed class TableInput : IDisposable
     }
 
     /// <summary>Stops the budget's refresh and releases every reader waiting for read units.</summary>
-    public void Dispose() => _budget.Dispose();
+    public void Dispose()
+    {
+        _allotted.Dispose();
+        _budget.Dispose();
+    }
 
     private static string Describe(string table, string? index) => index is null ? $"table {table}" : $"index {index} of table {table}";
 

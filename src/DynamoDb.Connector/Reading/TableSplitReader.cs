@@ -68,6 +68,7 @@ public sealed class TableSplitReader
 
     private async Task<(List<Dictionary<string, AttributeValue>> Items, Dictionary<string, AttributeValue>? LastKey, int Scanned, double Units)> RequestAsync(int maxItems, CancellationToken cancellationToken)
     {
+        using var span = ConnectorActivities.StartReadPage(_input.Table.TableName, _request);
         var services = _input.Services;
         var pacer = _input.Pacer;
         var startKey = Position.LastEvaluatedKey;
@@ -88,6 +89,7 @@ public sealed class TableSplitReader
                     scan.ExclusiveStartKey = startKey;
                     var response = await services.Client.ScanAsync(scan, token).ConfigureAwait(false);
                     int scanned = response.ScannedCount ?? response.Items?.Count ?? 0;
+                    ConnectorActivities.PageRead(span, response.Items?.Count ?? 0, scanned);
                     return (response.Items ?? [], response.LastEvaluatedKey, scanned, pacer.Settle(permits, response.ConsumedCapacity, scanned, response.Items));
                 }
                 var query = (QueryRequest)_request;
@@ -95,6 +97,7 @@ public sealed class TableSplitReader
                 query.ExclusiveStartKey = startKey;
                 var answer = await services.Client.QueryAsync(query, token).ConfigureAwait(false);
                 int evaluated = answer.ScannedCount ?? answer.Items?.Count ?? 0;
+                ConnectorActivities.PageRead(span, answer.Items?.Count ?? 0, evaluated);
                 return (answer.Items ?? [], answer.LastEvaluatedKey, evaluated, pacer.Settle(permits, answer.ConsumedCapacity, evaluated, answer.Items));
             }, (error, failures) =>
             {

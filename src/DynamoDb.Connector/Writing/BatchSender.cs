@@ -14,6 +14,7 @@ internal sealed class BatchSender(WriteAttempts attempts)
 {
     public async Task SendAsync(BatchFlow flow, List<WriteEntry> pending)
     {
+        using var span = ConnectorActivities.StartBatchWrite(attempts.TableName, pending.Count, flow.Parent);
         var budget = attempts.Budget;
         int failures = 0;
         while (pending.Count > 0)
@@ -61,6 +62,7 @@ internal sealed class BatchSender(WriteAttempts attempts)
             budget.Settle(permits, consumed);
             attempts.Statistics.AddConsumed(consumed);
             var unprocessed = UnprocessedOf(response, pending);
+            ConnectorActivities.BatchWriteAnswered(span, consumed.Table, unprocessed?.Count ?? 0);
             if (unprocessed is null) attempts.Statistics.CountApplied(flow, pending);
             else attempts.Statistics.CountApplied(flow, pending.FindAll(e => !unprocessed.Contains(e)));
             if (unprocessed is null || unprocessed.Count == 0) return;

@@ -33,6 +33,7 @@ internal sealed class DynamoDbWriter : IDynamoDbWriter
     private readonly WriteAttempts _attempts;
     private readonly BatchSender _batchSender;
     private readonly ConditionalSender? _conditionalSender;
+    private readonly IDisposable _allotted; // the write budget gauge, while this writer holds the budget
 
     private readonly object _lock = new();
     private string? _failure;
@@ -68,6 +69,7 @@ internal sealed class DynamoDbWriter : IDynamoDbWriter
         _attempts = new WriteAttempts(client, budget, new RetryPolicy(options.Retry, timeProvider, random), deadLetters, _statistics, tracker, timeProvider, logger, Fail, _stop.Token);
         _batchSender = new BatchSender(_attempts);
         _conditionalSender = ConditionalSender.For(options, _attempts);
+        _allotted = metrics.WriteAllotted.Track(budget, budget.TableName, () => budget.Current.WriteUnitsPerSecond);
         // The caller is a flow of its own: working unless it waits inside this writer (see WorkTracker).
         _tracker.Enter();
         if (options.ProgressInterval > TimeSpan.Zero)
@@ -175,6 +177,7 @@ internal sealed class DynamoDbWriter : IDynamoDbWriter
             _releaseBudget(_budget);
         }
         await _deadLetters.DisposeAsync().ConfigureAwait(false);
+        _allotted.Dispose();
         _stop.Dispose();
     }
 

@@ -59,6 +59,9 @@ internal sealed class BatchFlow(List<WriteEntry> entries)
 {
     public List<WriteEntry> Entries { get; } = entries;
 
+    /// <summary>The span the batch was formed in (the split's), the parent of its own: it is sent off that flow.</summary>
+    public System.Diagnostics.ActivityContext Parent { get; } = System.Diagnostics.Activity.Current?.Context ?? default;
+
     /// <summary>Earlier batches in flight holding one of this batch's keys: this one waits for them.</summary>
     public List<BatchFlow>? Dependencies { get; set; }
 
