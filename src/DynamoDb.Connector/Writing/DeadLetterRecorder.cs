@@ -1,19 +1,24 @@
 namespace DynamoDb.Connector.Writing;
 
 /// <summary>
-/// A writer's way to its dead letters: the caller's sink, a sink the writer opens on the first dead letter and
-/// completes with itself, or (neither) a bounded list kept in memory for the summary.
+/// A writer's way to its dead letters: the caller's sink, numbered chunk objects the writer opens on the first dead
+/// letter after each flush and commits at the flush (<see cref="DynamoDbWriterOptions.DeadLetterUri"/>), or (neither)
+/// a bounded list kept in memory for the summary.
 /// </summary>
 internal sealed class DeadLetterRecorder : IAsyncDisposable
 {
     private readonly IDeadLetterSink? _shared;
-    private readonly Func<CancellationToken, Task<JsonLinesDeadLetterSink>>? _open;
+    private readonly Func<int, CancellationToken, Task<JsonLinesDeadLetterSink>>? _open;
     private readonly int _memoryLimit;
     private readonly List<DeadLetter> _memory = [];
     private readonly SemaphoreSlim _opening = new(1, 1);
     private JsonLinesDeadLetterSink? _owned;
+    private int _nextChunk;
 
-    public DeadLetterRecorder(IDeadLetterSink? shared, Func<CancellationToken, Task<JsonLinesDeadLetterSink>>? open, int memoryLimit)
+    /// <param name="shared">The caller's sink, or null.</param>
+    /// <param name="open">Opens chunk number n (from 0) of the writer's own dead letters, or null.</param>
+    /// <param name="memoryLimit">The most dead letters kept in memory when neither is given.</param>
+    public DeadLetterRecorder(IDeadLetterSink? shared, Func<int, CancellationToken, Task<JsonLinesDeadLetterSink>>? open, int memoryLimit)
     {
         _shared = shared;
         _open = open;
@@ -50,16 +55,41 @@ internal sealed class DeadLetterRecorder : IAsyncDisposable
         }
     }
 
-    /// <summary>Makes the dead letters durable: flushes a shared sink, completes (commits) an owned one.</summary>
-    public async ValueTask CompleteAsync(CancellationToken cancellationToken)
+    /// <summary>How many dead letters are kept in memory (the flush reports those past its previous count).</summary>
+    public int InMemoryCount
+    {
+        get { lock (_memory) return _memory.Count; }
+    }
+
+    /// <summary>The dead letters kept in memory from <paramref name="start"/> on.</summary>
+    public IReadOnlyList<DeadLetter> InMemoryFrom(int start)
+    {
+        lock (_memory) return _memory.Count <= start ? [] : _memory.GetRange(start, _memory.Count - start);
+    }
+
+    /// <summary>
+    /// Makes the dead letters recorded so far durable: flushes a shared sink, commits the open chunk (the next dead
+    /// letter opens the next chunk). Called with no dead letter being recorded (the writer is drained).
+    /// </summary>
+    public async ValueTask FlushAsync(CancellationToken cancellationToken)
     {
         if (_shared is not null)
         {
             await _shared.FlushAsync(cancellationToken).ConfigureAwait(false);
+            return;
         }
-        else if (_owned is not null)
+        await _opening.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
         {
+            if (_owned is null) return;
             await _owned.CompleteAsync(cancellationToken).ConfigureAwait(false);
+            await _owned.DisposeAsync().ConfigureAwait(false);
+            _owned = null;
+            _nextChunk++;
+        }
+        finally
+        {
+            _opening.Release();
         }
     }
 
@@ -74,7 +104,7 @@ internal sealed class DeadLetterRecorder : IAsyncDisposable
         await _opening.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            return _owned ??= await _open!(cancellationToken).ConfigureAwait(false);
+            return _owned ??= await _open!(_nextChunk, cancellationToken).ConfigureAwait(false);
         }
         finally
         {

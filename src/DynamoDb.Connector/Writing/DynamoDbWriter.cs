@@ -49,6 +49,8 @@ internal sealed partial class DynamoDbWriter : IDynamoDbWriter
     private int _calls;
     private bool _callerCounted = true;
     private WriteSummary? _summary;
+    private WriteSummary _flushed;
+    private int _flushedInMemory;
 
     private long _written, _deleted, _deduplicated, _skipped, _deadLettered, _abandoned;
     private long _requests, _throttled, _hotKeyRange, _retries, _permitWaitTicks;
@@ -100,6 +102,7 @@ internal sealed partial class DynamoDbWriter : IDynamoDbWriter
         // The caller is a flow of its own: working unless it waits inside this writer (see WorkTracker).
         _tracker.Enter();
         _startedAt = _progressAt = timeProvider.GetTimestamp();
+        _flushed = new WriteSummary { TableName = budget.TableName };
         if (options.ProgressInterval > TimeSpan.Zero)
         {
             _progressTimer = timeProvider.CreateTimer(static state => ((DynamoDbWriter)state!).ReportProgress(), this, options.ProgressInterval, options.ProgressInterval);
@@ -147,7 +150,7 @@ internal sealed partial class DynamoDbWriter : IDynamoDbWriter
                 Dispatch();
             }
             await WaitForDrainAsync(cancellationToken).ConfigureAwait(false);
-            await _deadLetters.CompleteAsync(cancellationToken).ConfigureAwait(false);
+            await _deadLetters.FlushAsync(cancellationToken).ConfigureAwait(false);
             if (_failure is not null)
             {
                 Interlocked.Add(ref _abandoned, _open.Count);
@@ -163,6 +166,48 @@ internal sealed partial class DynamoDbWriter : IDynamoDbWriter
             ReleaseCaller();
             _releaseBudget(_budget);
             return Finish(_summary);
+        }
+        finally
+        {
+            ExitCall();
+        }
+    }
+
+    public async Task<WriteFlush> FlushAsync(CancellationToken cancellationToken = default)
+    {
+        ThrowIfNotAccepting();
+        EnterCall();
+        try
+        {
+            if (_open.Count > 0 && _failure is null && await WaitForSlotAsync(cancellationToken).ConfigureAwait(false))
+            {
+                Dispatch();
+            }
+            await WaitForDrainAsync(cancellationToken).ConfigureAwait(false);
+            if (_failure is not null)
+            {
+                Interlocked.Add(ref _abandoned, _open.Count);
+                _open.Clear();
+                throw FailureException(BuildSummary(), earlier: false);
+            }
+            await _deadLetters.FlushAsync(cancellationToken).ConfigureAwait(false);
+            var now = BuildSummary();
+            var flush = new WriteFlush
+            {
+                ItemsWritten = now.ItemsWritten - _flushed.ItemsWritten,
+                ItemsDeleted = now.ItemsDeleted - _flushed.ItemsDeleted,
+                ItemsDeduplicated = now.ItemsDeduplicated - _flushed.ItemsDeduplicated,
+                ItemsSkippedByCondition = now.ItemsSkippedByCondition - _flushed.ItemsSkippedByCondition,
+                ItemsDeadLettered = now.ItemsDeadLettered - _flushed.ItemsDeadLettered,
+                ConsumedWriteUnits = now.ConsumedWriteUnits - _flushed.ConsumedWriteUnits,
+                Requests = now.Requests - _flushed.Requests,
+                ThrottledRequests = now.ThrottledRequests - _flushed.ThrottledRequests,
+                Retries = now.Retries - _flushed.Retries,
+                DeadLetters = _deadLetters.InMemoryFrom(_flushedInMemory),
+            };
+            _flushed = now;
+            _flushedInMemory += flush.DeadLetters.Count;
+            return flush;
         }
         finally
         {
@@ -186,7 +231,7 @@ internal sealed partial class DynamoDbWriter : IDynamoDbWriter
             {
                 await WaitForDrainAsync(CancellationToken.None).ConfigureAwait(false);
                 // Dead letters recorded so far are kept: they are failures the caller must see.
-                await _deadLetters.CompleteAsync(CancellationToken.None).ConfigureAwait(false);
+                await _deadLetters.FlushAsync(CancellationToken.None).ConfigureAwait(false);
             }
             catch (Exception ex) when (ex is not OutOfMemoryException)
             {

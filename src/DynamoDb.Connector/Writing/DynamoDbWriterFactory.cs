@@ -1,4 +1,5 @@
 using System.Diagnostics.Metrics;
+using System.Globalization;
 using Amazon.DynamoDBv2;
 using DynamoDb.Connector.Capacity;
 using DynamoDb.Connector.DependencyInjection;
@@ -81,7 +82,7 @@ internal sealed class DynamoDbWriterFactory : IDynamoDbWriterFactory, IDisposabl
         var budget = await _budgets.AcquireAsync(_client, tableName, options.Throughput, cancellationToken).ConfigureAwait(false);
         try
         {
-            var deadLetters = new DeadLetterRecorder(options.DeadLetterSink, DeadLetterFileOpener(options.DeadLetterUri), options.MaxDeadLettersInMemory);
+            var deadLetters = new DeadLetterRecorder(options.DeadLetterSink, DeadLetterChunkOpener(tableName, options.DeadLetterUri), options.MaxDeadLettersInMemory);
             return new DynamoDbWriter(_client, budget, _budgets.Release, options, deadLetters, _time, _logger, _metrics, Tracker, _random);
         }
         catch
@@ -112,10 +113,19 @@ internal sealed class DynamoDbWriterFactory : IDynamoDbWriterFactory, IDisposabl
         if (_ownsMetrics) _metrics.Dispose();
     }
 
-    private Func<CancellationToken, Task<JsonLinesDeadLetterSink>>? DeadLetterFileOpener(string? uri)
+    /// <summary>
+    /// Opens the writer's dead-letter chunks in the folder or prefix <paramref name="uri"/>:
+    /// <c>{table}-{created, UTC}-{writer id}-{chunk}.jsonl</c>, one per flush that had dead letters, so writers
+    /// sharing the folder never write the same object.
+    /// </summary>
+    private Func<int, CancellationToken, Task<JsonLinesDeadLetterSink>>? DeadLetterChunkOpener(string tableName, string? uri)
     {
         if (uri is null) return null;
         var store = _stores.For(uri); // fails now, not at the first bad item, when no store handles the uri
-        return cancellationToken => JsonLinesDeadLetterSink.CreateAsync(store, uri, cancellationToken);
+        string folder = ObjectUri.AsDirectory(uri);
+        string writerId = Guid.NewGuid().ToString("N")[..8];
+        string prefix = string.Create(CultureInfo.InvariantCulture, $"{tableName}-{_time.GetUtcNow():yyyyMMdd'T'HHmmss'Z'}-{writerId}");
+        return (chunk, cancellationToken) => JsonLinesDeadLetterSink.CreateAsync(
+            store, ObjectUri.Combine(folder, string.Create(CultureInfo.InvariantCulture, $"{prefix}-{chunk:D4}.jsonl")), cancellationToken);
     }
 }

@@ -131,8 +131,10 @@ public sealed class DynamoDbWriterOptions
     public IDeadLetterSink? DeadLetterSink { get; set; }
 
     /// <summary>
-    /// A file (local path, <c>file://</c> or <c>s3://</c> uri) the writer creates on the first dead letter and completes
-    /// with the writer; give each writer its own. Used when <see cref="DeadLetterSink"/> is null. Default null: dead
+    /// A folder or prefix (local path, <c>file://</c> or <c>s3://</c> uri), as the CLI's <c>--dead-letter</c>, for the
+    /// writer's dead letters: each flush (and the completion) that had any commits them as one object
+    /// <c>{table}-{created, UTC}-{writer id}-{chunk}.jsonl</c>, so writers may share the folder. A registered object store
+    /// must handle it (checked when the writer is created). Used when <see cref="DeadLetterSink"/> is null. Default null: dead
     /// letters are kept in memory and returned in <see cref="WriteSummary.DeadLetters"/> (at most
     /// <see cref="MaxDeadLettersInMemory"/>; past that the writer fails rather than drop any).
     /// </summary>

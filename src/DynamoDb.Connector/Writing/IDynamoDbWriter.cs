@@ -15,7 +15,11 @@ namespace DynamoDb.Connector.Writing;
 /// <para>Order: writes of one key apply in the order they were given. A write of a key that is still waiting in the
 /// unsent batch replaces it (counted as deduplicated; in conditional modes the batch is sent first instead), and a
 /// batch holding a key that is in a batch in flight waits for that batch.</para>
-/// <para>Completion: <see cref="CompleteAsync"/> sends everything and returns the summary. Disposing without it
+/// <para>Checkpoints: <see cref="FlushAsync"/> sends what is open, waits for what is in flight, makes the dead letters
+/// durable and returns what was acknowledged since the previous flush; the writer stays open and keeps its hold on the
+/// table's budget and what its pacing learned. A checkpoint is a flush, then storing the position after the last item
+/// accepted. Keep one writer per worker for the whole run rather than one per checkpoint.</para>
+/// <para>Completion: <see cref="CompleteAsync"/> (once, at the end) sends everything and returns the summary. Disposing without it
 /// abandons what was not yet sent, cancels what is in flight (requests already sent may or may not apply) and logs a
 /// warning with the counts: there is no silent half-commit.</para>
 /// </remarks>
@@ -49,8 +53,23 @@ public interface IDynamoDbWriter : IAsyncDisposable
     WriteProgress GetProgress();
 
     /// <summary>
+    /// Sends the open batch, waits for every batch in flight, makes the dead letters durable (flushes the caller's
+    /// sink, or commits the chunk written to <see cref="DynamoDbWriterOptions.DeadLetterUri"/>) and returns what was
+    /// acknowledged since the previous flush or the writer's creation. When it returns, every item accepted before the
+    /// call is written, skipped by its condition, or durably dead-lettered: the caller may store a position after the
+    /// last item it gave. The writer stays open and keeps the table's budget and its learned pacing.
+    /// </summary>
+    /// <exception cref="TableWriteException">The writer failed; the exception carries the summary.</exception>
+    /// <exception cref="DynamoDbUnavailableException">
+    /// DynamoDB stayed unreachable or kept failing past <see cref="RetryOptions"/>; the exception carries the summary.
+    /// </exception>
+    /// <exception cref="InvalidOperationException">The writer is completed.</exception>
+    /// <exception cref="OperationCanceledException">Cancelled while waiting; what was in flight goes on, and a later flush or <see cref="CompleteAsync"/> covers it.</exception>
+    Task<WriteFlush> FlushAsync(CancellationToken cancellationToken = default);
+
+    /// <summary>
     /// Sends everything accepted, waits for it to be written or dead-lettered, flushes the dead-letter sink and
-    /// returns the summary. Calling it again returns the same summary.
+    /// returns the summary (of the writer's whole life, flushes included). Calling it again returns the same summary.
     /// </summary>
     /// <exception cref="TableWriteException">The writer failed; the exception carries the summary.</exception>
     /// <exception cref="DynamoDbUnavailableException">

@@ -58,6 +58,47 @@ public sealed record WriteSummary
     public IReadOnlyList<DeadLetter> DeadLetters { get; init; } = [];
 }
 
+/// <summary>
+/// What a writer acknowledged between two flushes (or its creation and its first flush), returned by
+/// <see cref="IDynamoDbWriter.FlushAsync"/>: every item accepted before the flush is counted in exactly one flush as
+/// written, deleted, deduplicated, skipped by condition or dead-lettered.
+/// </summary>
+public sealed record WriteFlush
+{
+    /// <summary>Items put since the previous flush (including conditional puts whose condition held).</summary>
+    public long ItemsWritten { get; init; }
+
+    /// <summary>Items deleted since the previous flush.</summary>
+    public long ItemsDeleted { get; init; }
+
+    /// <summary>Writes replaced by a later write of the same key before they were sent, since the previous flush.</summary>
+    public long ItemsDeduplicated { get; init; }
+
+    /// <summary>Conditional puts not applied because their condition was false, since the previous flush.</summary>
+    public long ItemsSkippedByCondition { get; init; }
+
+    /// <summary>Items set aside in the dead-letter sink since the previous flush; durable when the flush returns.</summary>
+    public long ItemsDeadLettered { get; init; }
+
+    /// <summary>Write capacity units DynamoDB charged the table since the previous flush.</summary>
+    public double ConsumedWriteUnits { get; init; }
+
+    /// <summary>Requests sent to DynamoDB since the previous flush (retries included).</summary>
+    public long Requests { get; init; }
+
+    /// <summary>Requests throttled in whole or in part since the previous flush.</summary>
+    public long ThrottledRequests { get; init; }
+
+    /// <summary>Requests sent again after a throttle, unprocessed items or a transient fault, since the previous flush.</summary>
+    public long Retries { get; init; }
+
+    /// <summary>
+    /// The dead letters since the previous flush, when the writer keeps them in memory (no sink or uri set; the
+    /// summary's <see cref="WriteSummary.DeadLetters"/> holds them all, within the same limit); empty otherwise.
+    /// </summary>
+    public IReadOnlyList<DeadLetter> DeadLetters { get; init; } = [];
+}
+
 /// <summary>A writer's progress so far, reported every progress interval.</summary>
 /// <param name="TableName">The table.</param>
 /// <param name="ItemsWritten">Items put so far.</param>

@@ -272,7 +272,7 @@ public sealed class WriterAgainstDynaliteTests(LocalServers servers) : IAsyncLif
             .AddSingleton<IObjectStore>(store)
             .AddDynamoDbConnector(o => o.Writer.Throughput.WritePercent = 1)
             .BuildServiceProvider();
-        string uri = $"s3://{bucket}/dead-letters/part-1.json";
+        string uri = $"s3://{bucket}/dead-letters";
         await using var writer = await services.GetRequiredService<IDynamoDbWriterFactory>().CreateAsync(table, new DynamoDbWriterOptions { DeadLetterUri = uri, Throughput = { WritePercent = 1 } });
         var items = Enumerable.Range(0, 30).Select(i => { var item = Item("p", i); item["city"] = new() { S = "c" + i }; return item; }).ToList();
         items[7]["city"] = new() { N = "7" };
@@ -283,7 +283,9 @@ public sealed class WriterAgainstDynaliteTests(LocalServers servers) : IAsyncLif
 
         Assert.Equal(28, summary.ItemsWritten);
         Assert.Equal(2, summary.ItemsDeadLettered);
-        await using var reader = ItemFiles.OpenReader(await store.OpenReadAsync(uri), ItemFileFormat.DynamoDbJson);
+        var chunk = Assert.Single(await store.ListAsync(uri + "/", recursive: true).ToListAsync());
+        Assert.EndsWith("-0000.jsonl", chunk.Uri, StringComparison.Ordinal);
+        await using var reader = ItemFiles.OpenReader(await store.OpenReadAsync(chunk.Uri), ItemFileFormat.DynamoDbJson);
         var back = new List<ItemRecord>();
         while (await reader.ReadAsync() is { } record) back.Add(record);
         Assert.Equal(2, back.Count);

@@ -26,8 +26,8 @@ public sealed class DeadLetterSinkTests : IDisposable
     [Fact]
     public async Task Writer_WithADeadLetterUri_WritesEachBadItemAsALineThatImportsAgain()
     {
-        string path = Path.Combine(_directory.FullName, "out", "dead-letters.json");
-        using var h = new WriterHarness(new DynamoDbWriterOptions { DeadLetterUri = path, MaxBatchesInFlight = 1 }, stores: [new LocalFileObjectStore()]);
+        string folder = Path.Combine(_directory.FullName, "out");
+        using var h = new WriterHarness(new DynamoDbWriterOptions { DeadLetterUri = folder, MaxBatchesInFlight = 1 }, stores: [new LocalFileObjectStore()]);
         h.Table();
         h.Dynamo.RejectItem = item => item.ContainsKey("poison") ? "One or more parameter values were invalid: poisoned" : null;
         var good = Enumerable.Range(0, 20).Select(i => Items.Of($"k{i:D2}", ("text", "é \"q\" \n"))).ToList();
@@ -50,6 +50,8 @@ public sealed class DeadLetterSinkTests : IDisposable
         Assert.Equal(20, summary.ItemsWritten);
         Assert.Equal(2, summary.ItemsDeadLettered);
         Assert.Empty(summary.DeadLetters);
+        string path = Assert.Single(Directory.GetFiles(folder));
+        Assert.Matches(@"^items-20260101T000000Z-[0-9a-f]{8}-0000\.jsonl$", Path.GetFileName(path));
         var back = await ReadBackAsync(path, ItemFileFormat.DynamoDbJson);
         Assert.Equal(2, back.Count);
         Assert.Equal(invalid.Keys.Order(), back[0].Item.Keys.Order());
@@ -69,14 +71,14 @@ public sealed class DeadLetterSinkTests : IDisposable
     [Fact]
     public async Task Writer_WithADeadLetterUri_AndNothingBad_CreatesNoFile()
     {
-        string path = Path.Combine(_directory.FullName, "none.json");
-        using var h = new WriterHarness(new DynamoDbWriterOptions { DeadLetterUri = path }, stores: [new LocalFileObjectStore()]);
+        string folder = Path.Combine(_directory.FullName, "none");
+        using var h = new WriterHarness(new DynamoDbWriterOptions { DeadLetterUri = folder }, stores: [new LocalFileObjectStore()]);
         h.Table();
         await using var writer = await h.Factory.CreateAsync("items");
 
         await h.WriteAllAsync(writer, [Items.Of("a")]);
 
-        Assert.False(File.Exists(path));
+        Assert.True(!Directory.Exists(folder) || Directory.GetFiles(folder).Length == 0);
     }
 
     [Fact]
