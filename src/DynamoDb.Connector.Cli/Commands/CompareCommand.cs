@@ -1,10 +1,10 @@
 using System.CommandLine;
 using System.Text.Json;
-using Amazon.DynamoDBv2;
-using Amazon.DynamoDBv2.Model;
+using DynamoDb.Connector.Capacity;
 using DynamoDb.Connector.Formats.Items;
 using DynamoDb.Connector.Formats.Lines;
 using DynamoDb.Connector.Import;
+using DynamoDb.Connector.Reading;
 using DynamoDb.Connector.Storage;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -14,7 +14,9 @@ namespace DynamoDb.Connector.Cli.Commands;
 /// <c>compare</c>: reads a source (as <c>import</c> would) and a table completely and compares them item for item:
 /// items of the source missing from the table, items of the table not in the source, and items whose attributes differ.
 /// The source side is applied in its plan's order, as an import applies it (a later record of a key replaces an earlier
-/// one; an incremental export's delete removes it); only the key and a 128-bit digest of each item are kept.
+/// one; an incremental export's delete removes it); only the key and a 128-bit digest of each item are kept. The table
+/// is read with <see cref="TableInputFormat"/>, as an export reads it: strongly consistent parallel scan segments,
+/// paced in read capacity units (half of the table's read capacity unless <c>--read-percent</c> or <c>--read-capacity</c> says otherwise).
 /// </summary>
 internal static class CompareCommand
 {
@@ -28,18 +30,30 @@ internal static class CompareCommand
         var csvSchema = CliOptions.CsvSchema();
         var table = new Option<string>("--table") { Description = "The table to compare the source with.", Required = true };
         var segments = CliOptions.Number("--segments", "Parallel scan segments reading the table, 1 to 1,000. Default 4.", 1, 1000, 4);
+        var readPercent = CliOptions.Number("--read-percent",
+            $"The share of the table's read capacity the comparison may use: 0.5 (the default) is half; {ReadThroughputOptions.MinReadPercent} to {ReadThroughputOptions.MaxReadPercent}.",
+            ReadThroughputOptions.MinReadPercent, ReadThroughputOptions.MaxReadPercent);
+        var readCapacity = CliOptions.Number("--read-capacity", "An absolute read budget in RCU per second, instead of --read-percent.", 1, ReadThroughputOptions.MaxReadUnits);
         var json = CliOptions.Json();
         var command = new Command("compare", "Compare a source with a table item for item (exit 0 when they hold the same items, 1 when they differ).")
         {
-            source, format, csvSchema, table, segments, json,
+            source, format, csvSchema, table, segments, readPercent, readCapacity, json,
         };
+        command.Validators.Add(r =>
+        {
+            if (r.GetResult(readPercent) is not null && r.GetResult(readCapacity) is not null)
+                r.AddError("--read-percent and --read-capacity cannot be used together: give a share of the table's capacity or an absolute budget.");
+        });
         command.SetAction(async (parse, cancellationToken) =>
         {
             using var services = CliServices.Create();
-            var dynamoDb = services.GetRequiredService<IAmazonDynamoDB>();
             string tableName = parse.GetRequiredValue(table);
-            var description = (await dynamoDb.DescribeTableAsync(tableName, cancellationToken).ConfigureAwait(false)).Table;
-            var keys = KeySchema.Parse(TableSetup.KeyOf(description));
+            // Strongly consistent: what an import just wrote is what the comparison sees.
+            var reading = new TableInputOptions { TableName = tableName, ConsistentRead = true, TotalSegments = parse.GetValue(segments) };
+            if (parse.GetValue(readPercent) is { } percent) reading.Throughput.ReadPercent = percent;
+            reading.Throughput.ReadUnitsPerSecond = parse.GetValue(readCapacity);
+            using var input = await services.GetRequiredService<TableInputFormat>().OpenAsync(reading, cancellationToken).ConfigureAwait(false);
+            var keys = KeySchema.Parse(TableSetup.KeyOf(input.Table));
             var options = new ImportSourceOptions
             {
                 Source = parse.GetRequiredValue(source),
@@ -50,7 +64,7 @@ internal static class CompareCommand
             var reporter = new BadRecordReporter(stderr);
             var expected = await ReadSourceAsync(services.GetRequiredService<ObjectStores>(), plan, options, keys, reporter, cancellationToken).ConfigureAwait(false);
             int sourceItems = expected.Count; // the comparison consumes the source's digests
-            var result = await CompareWithTableAsync(dynamoDb, tableName, keys, expected.Items, parse.GetValue(segments), cancellationToken).ConfigureAwait(false);
+            var result = await CompareWithTableAsync(input, keys, expected.Items, cancellationToken).ConfigureAwait(false);
 
             bool equal = result.Missing.Count + result.Extra.Count + result.Different.Count == 0;
             int exitCode = !equal ? ExitCodes.Failed : reporter.Count > 0 ? ExitCodes.FinishedWithBadRecords : ExitCodes.Success;
@@ -133,34 +147,29 @@ internal static class CompareCommand
         return new SourceItems(items, duplicates);
     }
 
-    /// <summary>Scans the whole table (strongly consistent, in parallel segments) against the source's digests; what remains of them is missing.</summary>
-    private static async Task<Comparison> CompareWithTableAsync(IAmazonDynamoDB client, string table, KeySchema keys, Dictionary<ItemKeyText, UInt128> expected, int segments, CancellationToken cancellationToken)
+    /// <summary>Reads the whole table (every split of its plan at once) against the source's digests; what remains of them is missing.</summary>
+    private static async Task<Comparison> CompareWithTableAsync(TableInput input, KeySchema keys, Dictionary<ItemKeyText, UInt128> expected, CancellationToken cancellationToken)
     {
         var extra = new List<ItemKeyText>();
         var different = new List<ItemKeyText>();
         var gate = new Lock();
-        long tableItems = 0;
-        await Parallel.ForEachAsync(Enumerable.Range(0, segments), new ParallelOptions { MaxDegreeOfParallelism = segments, CancellationToken = cancellationToken }, async (segment, ct) =>
+        var plan = input.Plan();
+        await Parallel.ForEachAsync(plan.Splits, new ParallelOptions { MaxDegreeOfParallelism = plan.SplitCount, CancellationToken = cancellationToken }, async (split, ct) =>
         {
-            Dictionary<string, AttributeValue>? start = null;
-            do
+            await foreach (var page in input.OpenReader(plan, split.Id).ReadPagesAsync(ct).ConfigureAwait(false))
             {
-                var page = await client.ScanAsync(new ScanRequest { TableName = table, Segment = segment, TotalSegments = segments, ExclusiveStartKey = start, ConsistentRead = true }, ct).ConfigureAwait(false);
-                foreach (var item in page.Items ?? [])
+                foreach (var item in page.Items)
                 {
                     var key = ItemDigest.KeyOf(item, keys);
                     var digest = ItemDigest.Of(item);
                     lock (gate)
                     {
-                        tableItems++;
                         if (!expected.Remove(key, out var wanted)) extra.Add(key);
                         else if (wanted != digest) different.Add(key);
                     }
                 }
-                start = page.LastEvaluatedKey is { Count: > 0 } last ? last : null;
             }
-            while (start is not null);
         }).ConfigureAwait(false);
-        return new Comparison(tableItems, [.. expected.Keys], extra, different);
+        return new Comparison(input.Counters.ItemsReturned, [.. expected.Keys], extra, different);
     }
 }

@@ -15,7 +15,8 @@ public static class ConnectorServiceCollectionExtensions
 {
     /// <summary>
     /// Adds the connector: <see cref="IDynamoDbWriterFactory"/> and its options (validated when the host starts), and
-    /// <see cref="ImportJob"/> and <see cref="Export.ExportJob"/> (their options are given, and validated, per run).
+    /// <see cref="ImportJob"/> and <see cref="Export.ExportJob"/> (their options are given, and validated, per run), and
+    /// the pieces the export is made of: <see cref="Reading.TableInputFormat"/> and <see cref="Export.ExportManifestOutputFormat"/>.
     /// Register an <c>IAmazonDynamoDB</c> yourself (the connector never creates one); a <see cref="TimeProvider"/> is
     /// used when registered, <see cref="TimeProvider.System"/> otherwise; an <c>ILoggerFactory</c> and an
     /// <c>IMeterFactory</c> when registered.
@@ -57,6 +58,8 @@ public static class ConnectorServiceCollectionExtensions
         services.TryAddSingleton<ObjectStores>();
         services.TryAddSingleton<ImportInputFormat>(sp => new ImportInputFormat(sp.GetRequiredService<ObjectStores>(), sp.GetService<ILoggerFactory>()?.CreateLogger<ImportInputFormat>()));
         services.TryAddSingleton<IDynamoDbWriterFactory, DynamoDbWriterFactory>();
+        services.TryAddSingleton<Reading.TableInputFormat>();
+        services.TryAddSingleton<Export.ExportManifestOutputFormat>();
         services.TryAddSingleton<Export.ExportJob>();
         services.TryAddSingleton(sp => new ImportJob(
             sp.GetRequiredService<IDynamoDbWriterFactory>(), sp.GetServices<IObjectStore>(), sp.GetRequiredService<TimeProvider>(), sp.GetService<Microsoft.Extensions.Logging.ILoggerFactory>()));

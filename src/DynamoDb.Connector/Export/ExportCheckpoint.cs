@@ -1,34 +1,9 @@
-using System.Text.Json.Serialization;
-using Amazon.DynamoDBv2.Model;
 using DynamoDb.Connector.Checkpoints;
 using DynamoDb.Connector.Formats.Compression;
 using DynamoDb.Connector.Formats.Lines;
+using DynamoDb.Connector.Reading;
 
 namespace DynamoDb.Connector.Export;
-
-/// <summary>How far one split got, as of a committed part file: what is before this position is in committed files.</summary>
-/// <param name="Id">The split.</param>
-/// <param name="Pages">Pages read up to this position (never decreases, so the latest position of a split is the one with the most pages).</param>
-/// <param name="ItemsScanned">Items DynamoDB evaluated up to this position (before the filter).</param>
-/// <param name="ItemsExported">Items written to committed files up to this position.</param>
-/// <param name="LastEvaluatedKey">Where the next page starts; null when the split is done or has not started.</param>
-/// <param name="Done">Whether the split was read to its end.</param>
-internal sealed record SplitPosition(
-    int Id,
-    long Pages,
-    long ItemsScanned,
-    long ItemsExported,
-    [property: JsonConverter(typeof(AttributeDictionaryJsonConverter))] Dictionary<string, AttributeValue>? LastEvaluatedKey,
-    bool Done)
-{
-    /// <summary>A split not started.</summary>
-    public static SplitPosition Start(int id) => new(id, 0, 0, 0, null, false);
-
-    /// <summary>The position after one more page.</summary>
-    public SplitPosition Next(Dictionary<string, AttributeValue>? lastEvaluatedKey, int scanned, int exported) =>
-        new(Id, Pages + 1, ItemsScanned + scanned, ItemsExported + exported,
-            lastEvaluatedKey is { Count: > 0 } ? lastEvaluatedKey : null, lastEvaluatedKey is not { Count: > 0 });
-}
 
 /// <summary>The checkpoint's job document: what the export reads and writes, fixed for the export's life.</summary>
 internal sealed class ExportCheckpointJob
@@ -60,9 +35,9 @@ internal sealed class ExportCheckpointJob
 /// </summary>
 internal sealed class ExportCheckpointPart
 {
-    public PartFileInfo? File { get; init; }
+    public ExportPartFile? File { get; init; }
 
-    public required List<SplitPosition> Splits { get; init; }
+    public required List<TableSplitPosition> Splits { get; init; }
 }
 
 /// <summary>What the checkpoint says was done: the committed files and each split's latest position.</summary>
@@ -76,9 +51,9 @@ internal sealed class ExportCheckpointState
             if (part.File is { } file) Files.Add(file);
             foreach (var position in part.Splits)
             {
-                if (!Positions.TryGetValue(position.Id, out var known) || position.Pages > known.Pages || (position.Done && !known.Done))
+                if (!Positions.TryGetValue(position.Split, out var known) || position.Pages > known.Pages || (position.Done && !known.Done))
                 {
-                    Positions[position.Id] = position;
+                    Positions[position.Split] = position;
                 }
             }
         }
@@ -92,13 +67,13 @@ internal sealed class ExportCheckpointState
     public ExportCheckpointJob? Job { get; }
 
     /// <summary>Files committed and recorded, by name.</summary>
-    public List<PartFileInfo> Files { get; } = [];
+    public List<ExportPartFile> Files { get; } = [];
 
     /// <summary>Each split's latest recorded position.</summary>
-    public Dictionary<int, SplitPosition> Positions { get; } = [];
+    public Dictionary<int, TableSplitPosition> Positions { get; } = [];
 
     /// <summary>The position <paramref name="split"/> resumes from.</summary>
-    public SplitPosition PositionOf(int split) => Positions.GetValueOrDefault(split) ?? SplitPosition.Start(split);
+    public TableSplitPosition PositionOf(int split) => Positions.GetValueOrDefault(split) ?? TableSplitPosition.Start(split);
 }
 
 /// <summary>The export's checkpoint: a job document and one record per committed part, in a <see cref="CheckpointStore"/>.</summary>

@@ -2,6 +2,7 @@ using Amazon.DynamoDBv2.Model;
 using DynamoDb.Connector.Capacity;
 using DynamoDb.Connector.Formats.Compression;
 using DynamoDb.Connector.Formats.Lines;
+using DynamoDb.Connector.Reading;
 using DynamoDb.Connector.Writing;
 
 namespace DynamoDb.Connector.Export;
@@ -150,46 +151,49 @@ public sealed class ExportOptions
     public TimeSpan ProgressInterval { get; set; } = TimeSpan.FromSeconds(1);
 
     /// <summary>The format in effect: <see cref="Format"/>, or the layout's default.</summary>
-    public ItemFileFormat EffectiveFormat => Format ?? (Layout == ExportLayout.Native ? ItemFileFormat.DynamoDbJson : ItemFileFormat.DataPipeline);
+    public ItemFileFormat EffectiveFormat => ToOutput().EffectiveFormat;
 
     /// <summary>The compression in effect: <see cref="Compression"/>, or the layout's default.</summary>
-    public CompressionKind EffectiveCompression => Compression ?? (Layout == ExportLayout.Native ? CompressionKind.Gzip : CompressionKind.None);
+    public CompressionKind EffectiveCompression => ToOutput().EffectiveCompression;
 
     /// <summary>Every problem with these options, as messages naming the option; empty when they are valid.</summary>
     public IReadOnlyList<string> Validate()
     {
-        var errors = new List<string>();
-        if (string.IsNullOrWhiteSpace(TableName)) errors.Add("TableName is required.");
-        if (string.IsNullOrWhiteSpace(Destination)) errors.Add("Destination is required (s3://bucket/prefix/, file:///path/ or a local path).");
-        if (!Enum.IsDefined(Layout)) errors.Add($"Layout {Layout} is not a layout; use one of: {string.Join(", ", ExportLayoutNames.All)}.");
-        if (EffectiveFormat is not (ItemFileFormat.DataPipeline or ItemFileFormat.DynamoDbJson))
-            errors.Add($"Format {EffectiveFormat.ToName()} cannot be exported; use data-pipeline or ddb-json.");
-        if (!Enum.IsDefined(EffectiveCompression)) errors.Add($"Compression {EffectiveCompression} is not a compression kind; use one of: {string.Join(", ", CompressionKindNames.All)}.");
-        if (Layout == ExportLayout.Native && EffectiveFormat != ItemFileFormat.DynamoDbJson)
-            errors.Add($"The native layout holds ddb-json lines only; Format is {EffectiveFormat.ToName()}.");
-        if (Layout == ExportLayout.Native && EffectiveCompression != CompressionKind.Gzip)
-            errors.Add($"The native layout's data files are gzip (data/*.json.gz); Compression is {EffectiveCompression.ToName()}.");
+        // What is read and what is written are validated by their own options, with the same property names.
+        var errors = new List<string>(ToInput().Validate());
+        errors.AddRange(ToOutput().Validate());
         if (ItemsPerFile is < 1 or > MaxItemsPerFile) errors.Add($"ItemsPerFile is {ItemsPerFile}; it must be between 1 and {MaxItemsPerFile:N0}.");
-        if (TotalSegments is { } segments && segments is < 1 or > MaxTotalSegments)
-            errors.Add($"TotalSegments is {segments}; it must be between 1 and {MaxTotalSegments:N0}.");
-        if (TotalSegments is not null && KeyConditionExpression is not null)
-            errors.Add("TotalSegments applies to a Scan; with a KeyConditionExpression the export runs Queries, which have no segments.");
         if (MaxWorkers is < 1 or > WorkersLimit) errors.Add($"MaxWorkers is {MaxWorkers}; it must be between 1 and {WorkersLimit:N0}.");
-        if (IndexName is not null && string.IsNullOrWhiteSpace(IndexName)) errors.Add("IndexName is empty; leave it null to read the table.");
-        if (KeyConditionExpression is not null && string.IsNullOrWhiteSpace(KeyConditionExpression)) errors.Add("KeyConditionExpression is empty; leave it null to scan.");
-        if (FilterExpression is not null && string.IsNullOrWhiteSpace(FilterExpression)) errors.Add("FilterExpression is empty; leave it null for no filter.");
-        if (ProjectionExpression is not null && string.IsNullOrWhiteSpace(ProjectionExpression)) errors.Add("ProjectionExpression is empty; leave it null to export every attribute.");
-        errors.AddRange(ExportExpressions.Undefined(ExpressionAttributeNames, ExpressionAttributeValues,
-            ("KeyConditionExpression", KeyConditionExpression), ("FilterExpression", FilterExpression), ("ProjectionExpression", ProjectionExpression)));
         if (ProgressInterval < TimeSpan.FromMilliseconds(10) || ProgressInterval > TimeSpan.FromHours(1))
             errors.Add($"ProgressInterval is {ProgressInterval}; it must be between 10 ms and 1 hour.");
         if (CheckpointUri is not null && string.IsNullOrWhiteSpace(CheckpointUri)) errors.Add("CheckpointUri is empty; leave it null for <destination>/_checkpoint/.");
-        if (Throughput is null) errors.Add("Throughput is required.");
-        else errors.AddRange(Throughput.Validate("Throughput."));
-        if (Retry is null) errors.Add("Retry is required.");
-        else errors.AddRange(Retry.Validate("Retry."));
         return errors;
     }
+
+    /// <summary>What the export reads, as <see cref="TableInputFormat"/> options (sharing the dictionaries and nested options).</summary>
+    internal TableInputOptions ToInput() => new()
+    {
+        TableName = TableName,
+        IndexName = IndexName,
+        KeyConditionExpression = KeyConditionExpression,
+        FilterExpression = FilterExpression,
+        ProjectionExpression = ProjectionExpression,
+        ExpressionAttributeNames = ExpressionAttributeNames,
+        ExpressionAttributeValues = ExpressionAttributeValues,
+        ConsistentRead = ConsistentRead,
+        TotalSegments = TotalSegments,
+        Throughput = Throughput,
+        Retry = Retry,
+    };
+
+    /// <summary>Where and how the export writes, as <see cref="ExportManifestOutputFormat"/> options.</summary>
+    internal ExportOutputOptions ToOutput() => new()
+    {
+        Destination = Destination,
+        Layout = Layout,
+        Format = Format,
+        Compression = Compression,
+    };
 
     /// <summary>Copies these options (the dictionaries and nested options too).</summary>
     public ExportOptions Clone()

@@ -1,6 +1,7 @@
 using System.Globalization;
 using Amazon.DynamoDBv2;
 using Amazon.DynamoDBv2.Model;
+using DynamoDb.Connector.Reading;
 
 namespace DynamoDb.Connector.Export;
 
@@ -66,9 +67,9 @@ internal static class ExportPlanner
         return (null, null);
     }
 
-    /// <summary>Plans the export described by valid <paramref name="options"/> of <paramref name="table"/> at <paramref name="readUnitsPerSecond"/>.</summary>
+    /// <summary>Plans the reading described by valid <paramref name="options"/> of <paramref name="table"/> at <paramref name="readUnitsPerSecond"/>.</summary>
     /// <exception cref="ArgumentException">The options do not fit the table: no such index, consistent reads on a global index, a bad IN list.</exception>
-    public static ExportPlan Plan(ExportOptions options, TableDescription table, double readUnitsPerSecond)
+    public static ExportPlan Plan(TableInputOptions options, TableDescription table, double readUnitsPerSecond)
     {
         var (partitionKey, sortKey, global) = KeysOf(table, options.IndexName);
         if (global && options.ConsistentRead)

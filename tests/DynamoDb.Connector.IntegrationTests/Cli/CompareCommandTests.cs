@@ -103,4 +103,28 @@ public sealed class CompareCommandTests : IAsyncLifetime
         Assert.Equal(1, json.RootElement.GetProperty("different").GetInt64());
         Assert.Equal(0, json.RootElement.GetProperty("missing").GetInt64());
     }
+
+    [Fact]
+    public async Task Compare_WithAReadBudget_IsEqual_AndReadPercentWithReadCapacity_IsAUsageError()
+    {
+        var paced = await CliRunner.RunAsync("compare", "--source", Source, "--table", _table, "--read-capacity", "500", "--segments", "2", "--json");
+        var both = await CliRunner.RunAsync("compare", "--source", Source, "--table", _table, "--read-capacity", "500", "--read-percent", "0.5");
+
+        Assert.True(paced.ExitCode == 0, paced.ToString());
+        using var json = JsonDocument.Parse(paced.Stdout);
+        Assert.Equal(200, json.RootElement.GetProperty("tableItems").GetInt64());
+        Assert.True(both.ExitCode == 2, both.ToString());
+        Assert.Contains("--read-percent and --read-capacity cannot be used together", both.Stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Compare_OfAMissingTable_Exits1NamingTheTable()
+    {
+        string missing = LocalServers.UniqueName("missing");
+
+        var run = await CliRunner.RunAsync("compare", "--source", Source, "--table", missing);
+
+        Assert.True(run.ExitCode == 1, run.ToString());
+        Assert.StartsWith($"error: Table '{missing}' does not exist", run.Stderr);
+    }
 }

@@ -2,6 +2,7 @@ using Amazon.DynamoDBv2;
 using Amazon.DynamoDBv2.Model;
 using DynamoDb.Connector.DependencyInjection;
 using DynamoDb.Connector.Export;
+using DynamoDb.Connector.Import;
 using DynamoDb.Connector.Formats.Compression;
 using DynamoDb.Connector.Formats.Items;
 using DynamoDb.Connector.Formats.Manifests;
@@ -108,13 +109,17 @@ public sealed class ExportJobUnitTests
     }
 
     [Fact]
-    public async Task Export_OfAMissingTable_SaysSo()
+    public async Task Export_OfAMissingTable_ThrowsTableDoesNotExist_AsImportDoes_AndWritesNothing()
     {
         using var h = new ExportHarness();
 
-        var error = await Assert.ThrowsAsync<ArgumentException>(() => h.ExportAsync(h.Options()));
+        var error = await Assert.ThrowsAsync<TableDoesNotExistException>(() => h.ExportAsync(h.Options()));
 
+        Assert.Equal("t", error.TableName);
         Assert.Contains("Table 't' does not exist", error.Message);
+        Assert.IsType<ResourceNotFoundException>(error.InnerException);
+        Assert.False(Directory.Exists(h.Destination));
+        await Assert.ThrowsAsync<TableDoesNotExistException>(() => h.Job.PlanAsync(h.Options()));
     }
 
     [Fact]

@@ -7,6 +7,7 @@ using DynamoDb.Connector.Formats.Compression;
 using DynamoDb.Connector.Formats.Items;
 using DynamoDb.Connector.Formats.Lines;
 using DynamoDb.Connector.Formats.Manifests;
+using DynamoDb.Connector.Reading;
 using DynamoDb.Connector.Storage;
 
 namespace DynamoDb.Connector.Tests.Export;
@@ -55,13 +56,29 @@ public sealed class ExportOutputTests : IDisposable
     }
 
     [Fact]
+    public async Task Commit_AddsThePartToFiles_AndAPartOfAnotherOutput_IsRefused()
+    {
+        var output = Emr(CompressionKind.None);
+        var native = Open(ExportLayout.Native, CompressionKind.Gzip, "00000000000001-00000000");
+        var foreign = await native.CreatePartAsync();
+        await foreign.WriteAsync(Item(1));
+
+        var committed = await WritePartAsync(output, 2);
+
+        Assert.Equal([committed], output.Files);
+        Assert.Throws<ArgumentException>(() => output.CommitAsync(foreign).GetAwaiter().GetResult());
+        await foreign.DisposeAsync();
+        Assert.Empty(native.Files);
+    }
+
+    [Fact]
     public async Task WriteManifest_Emr_ListsExactlyTheFilesWithCountsBytesAndSha256_ByteForByte()
     {
         var output = Emr(CompressionKind.None);
         var first = await WritePartAsync(output, 2);
         var second = await WritePartAsync(output, 5);
 
-        await output.WriteManifestAsync([second, first], Native(), CancellationToken.None);
+        await output.WriteManifestAsync([second, first], CancellationToken.None);
 
         string text = await File.ReadAllTextAsync(output.ManifestUri);
         var ordered = new[] { first, second }.OrderBy(f => f.Name, StringComparer.Ordinal).ToList();
@@ -118,12 +135,12 @@ public sealed class ExportOutputTests : IDisposable
     {
         string id = ExportManifestOutputFormat.NewExportId(new DateTimeOffset(2026, 1, 2, 3, 4, 5, TimeSpan.Zero));
         Assert.Matches(@"^\d{14}-[0-9a-f]{8}$", id);
-        var output = new ExportManifestOutputFormat(_store, Destination, ExportLayout.Native, ItemFileFormat.DynamoDbJson, CompressionKind.Gzip, id);
+        var output = Open(ExportLayout.Native, CompressionKind.Gzip, id);
         await output.WriteStartedAsync(CancellationToken.None);
         var first = await WritePartAsync(output, 4);
         var second = await WritePartAsync(output, 1);
 
-        await output.WriteManifestAsync([first, second], Native(), CancellationToken.None);
+        await output.WriteManifestAsync([first, second], CancellationToken.None);
 
         string exportDirectory = Path.Combine(_directory.FullName, "AWSDynamoDB", id);
         Assert.Equal(output.ExportDirectory, exportDirectory + "/");
@@ -160,7 +177,7 @@ public sealed class ExportOutputTests : IDisposable
     [Fact]
     public async Task Native_CleanDeletesEverythingUnrecordedInItsDataFolder()
     {
-        var output = new ExportManifestOutputFormat(_store, Destination, ExportLayout.Native, ItemFileFormat.DynamoDbJson, CompressionKind.Gzip, "00000000000001-00000000");
+        var output = Open(ExportLayout.Native, CompressionKind.Gzip, "00000000000001-00000000");
         var kept = await WritePartAsync(output, 1);
         var orphan = await WritePartAsync(output, 1);
 
@@ -182,15 +199,15 @@ public sealed class ExportOutputTests : IDisposable
     public async Task Checkpoint_RoundTripsPositionsWithKeys_AndTheLatestPositionWins()
     {
         var checkpoint = new ExportCheckpoint(new CheckpointStore(_store, _directory.FullName + "/_checkpoint"));
-        var plan = ExportPlanner.Plan(new ExportOptions { TableName = "items", Destination = Destination, TotalSegments = 3 }, ExportPlannerTests.Table(), 100);
+        var plan = ExportPlanner.Plan(new TableInputOptions { TableName = "items", TotalSegments = 3 }, ExportPlannerTests.Table(), 100);
         await checkpoint.WriteJobAsync(new ExportCheckpointJob
         {
             Plan = plan, Destination = Destination, Layout = ExportLayout.Emr, Format = ItemFileFormat.DataPipeline, Compression = CompressionKind.Gzip, StartTime = DateTimeOffset.UnixEpoch,
         }, CancellationToken.None);
         var key = new Dictionary<string, AttributeValue> { ["pk"] = new AttributeValue { N = "12345678901234567890123456789012345678" }, ["sk"] = new AttributeValue { B = new MemoryStream([0, 1, 255]) } };
-        var file = new PartFileInfo("a", Destination + "a", 10, 100, new string('0', 64), "AAAA", null);
-        var early = SplitPosition.Start(0).Next(key, 10, 10);
-        await checkpoint.RecordAsync(new ExportCheckpointPart { File = file, Splits = [early, SplitPosition.Start(1).Next(key, 5, 0)] }, CancellationToken.None);
+        var file = new ExportPartFile("a", Destination + "a", 10, 100, new string('0', 64), "AAAA", null);
+        var early = TableSplitPosition.Start(0).Next(key, 10, 10);
+        await checkpoint.RecordAsync(new ExportCheckpointPart { File = file, Splits = [early, TableSplitPosition.Start(1).Next(key, 5, 0)] }, CancellationToken.None);
         await checkpoint.RecordAsync(new ExportCheckpointPart { Splits = [early.Next(null, 3, 0)] }, CancellationToken.None);
 
         var state = await checkpoint.LoadAsync(CancellationToken.None);
@@ -204,7 +221,7 @@ public sealed class ExportOutputTests : IDisposable
         var one = state.PositionOf(1);
         Assert.False(one.Done);
         Assert.Null(ItemComparer.Difference(key, one.LastEvaluatedKey));
-        Assert.Equal(SplitPosition.Start(2), state.PositionOf(2));
+        Assert.Equal(TableSplitPosition.Start(2), state.PositionOf(2));
 
         await checkpoint.DeleteAsync(CancellationToken.None);
         Assert.Empty(_directory.GetFiles("*.json", SearchOption.AllDirectories));
@@ -216,13 +233,13 @@ public sealed class ExportOutputTests : IDisposable
     {
         string root = _directory.FullName + "/_checkpoint";
         var checkpoint = new ExportCheckpoint(new CheckpointStore(_store, root));
-        var plan = ExportPlanner.Plan(new ExportOptions { TableName = "items", Destination = Destination, TotalSegments = 1 }, ExportPlannerTests.Table(), 100);
+        var plan = ExportPlanner.Plan(new TableInputOptions { TableName = "items", TotalSegments = 1 }, ExportPlannerTests.Table(), 100);
         await checkpoint.WriteJobAsync(new ExportCheckpointJob
         {
             Plan = plan, Destination = Destination, Layout = ExportLayout.Emr, Format = ItemFileFormat.DataPipeline, Compression = CompressionKind.None, StartTime = DateTimeOffset.UnixEpoch,
         }, CancellationToken.None);
-        var file = new PartFileInfo("a", Destination + "a", 1, 1, new string('0', 64), "AAAA", null);
-        await checkpoint.RecordAsync(new ExportCheckpointPart { File = file, Splits = [SplitPosition.Start(0).Next(null, 1, 1)] }, CancellationToken.None);
+        var file = new ExportPartFile("a", Destination + "a", 1, 1, new string('0', 64), "AAAA", null);
+        await checkpoint.RecordAsync(new ExportCheckpointPart { File = file, Splits = [TableSplitPosition.Start(0).Next(null, 1, 1)] }, CancellationToken.None);
         string broken = Path.Combine(root, "parts", "broken.json");
         await File.WriteAllTextAsync(broken, "{\"file\":{\"name\":");
 
@@ -234,26 +251,34 @@ public sealed class ExportOutputTests : IDisposable
     }
 
     [Fact]
-    public void SplitPosition_Next_EmptyLastEvaluatedKeyMeansDone()
+    public void TableSplitPosition_Next_EmptyLastEvaluatedKeyMeansDone()
     {
-        var position = SplitPosition.Start(4).Next([], 2, 1);
+        var position = TableSplitPosition.Start(4).Next([], 2, 1);
 
         Assert.True(position.Done);
         Assert.Null(position.LastEvaluatedKey);
         Assert.Equal(1, position.Pages);
     }
 
-    private ExportManifestOutputFormat Emr(CompressionKind compression) =>
-        new(_store, Destination, ExportLayout.Emr, ItemFileFormat.DataPipeline, compression, null);
+    private ExportOutput Emr(CompressionKind compression) => Open(ExportLayout.Emr, compression, null);
 
-    private static NativeExportContext Native() =>
-        new("arn:aws:dynamodb:us-east-1:123456789012:table/items", "5c3a1f7e-0b8a-4c6e-9f1d-2a7b3c4d5e6f", DateTimeOffset.UnixEpoch, DateTimeOffset.UnixEpoch.AddHours(1));
+    private ExportOutput Open(ExportLayout layout, CompressionKind compression, string? exportId) =>
+        new ExportManifestOutputFormat([_store], TimeProvider.System).Open(new ExportOutputOptions
+        {
+            Destination = Destination,
+            Layout = layout,
+            Compression = compression,
+            ExportId = exportId,
+            TableArn = "arn:aws:dynamodb:us-east-1:123456789012:table/items",
+            TableId = "5c3a1f7e-0b8a-4c6e-9f1d-2a7b3c4d5e6f",
+            StartTime = DateTimeOffset.UnixEpoch,
+        });
 
-    private static async Task<PartFileInfo> WritePartAsync(ExportManifestOutputFormat output, int items)
+    private static async Task<ExportPartFile> WritePartAsync(ExportOutput output, int items)
     {
-        await using var part = await output.CreatePartAsync(CancellationToken.None);
+        var part = await output.CreatePartAsync(CancellationToken.None);
         for (int i = 0; i < items; i++) await part.WriteAsync(Item(i), CancellationToken.None);
-        return await part.CommitAsync(output.RecordsETags, CancellationToken.None);
+        return await output.CommitAsync(part, CancellationToken.None);
     }
 
     internal static async Task<List<Dictionary<string, AttributeValue>>> ReadItemsAsync(string path, ItemFileFormat format)

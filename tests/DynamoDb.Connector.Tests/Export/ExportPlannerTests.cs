@@ -1,6 +1,7 @@
 using Amazon.DynamoDBv2;
 using Amazon.DynamoDBv2.Model;
 using DynamoDb.Connector.Export;
+using DynamoDb.Connector.Reading;
 
 namespace DynamoDb.Connector.Tests.Export;
 
@@ -215,7 +216,7 @@ public sealed class ExportPlannerTests
         Assert.Contains(expected, Assert.Throws<FormatException>(() => ExportPlan.FromJson(json)).Message);
     }
 
-    private static ExportOptions Options() => new() { TableName = "items", Destination = "/tmp/out" };
+    private static TableInputOptions Options() => new() { TableName = "items" };
 
     /// <summary>Table <c>items</c> (pk, sk) with GSI byCategory (category) and LSI byPrice (pk, price).</summary>
     internal static TableDescription Table(long sizeBytes = 1_000_000, long items = 1000) => new()

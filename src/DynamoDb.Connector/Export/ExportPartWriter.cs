@@ -7,7 +7,7 @@ using Amazon.DynamoDBv2.Model;
 
 namespace DynamoDb.Connector.Export;
 
-/// <summary>A committed part file: where it is and what it holds, as the manifests record it.</summary>
+/// <summary>A committed part file of an export: where it is and what it holds, as the manifests record it (and an export's checkpoint, as JSON).</summary>
 /// <param name="Name">Its path relative to the export's data folder (a file name, or <c>data/x.json.gz</c> in the native layout's export folder).</param>
 /// <param name="Url">Its absolute uri.</param>
 /// <param name="ItemCount">Items (lines) in it.</param>
@@ -15,7 +15,7 @@ namespace DynamoDb.Connector.Export;
 /// <param name="Sha256">SHA-256 of the stored bytes, 64 lower-case hex digits.</param>
 /// <param name="Md5">MD5 of the stored bytes, base64 (as native export manifests record it).</param>
 /// <param name="ETag">The store's entity tag when it reports one (S3), else null.</param>
-internal sealed record PartFileInfo(string Name, string Url, long ItemCount, long Bytes, string Sha256, string Md5, string? ETag);
+public sealed record ExportPartFile(string Name, string Url, long ItemCount, long Bytes, string Sha256, string Md5, string? ETag);
 
 /// <summary>
 /// A write-only stream that hashes (SHA-256 and MD5) and counts every byte on its way to the stream under it, so a
@@ -74,18 +74,20 @@ internal sealed class HashingWriteStream(Stream inner) : WriteOnlyStream
 }
 
 /// <summary>
-/// One part file being written: items go through the line writer and compressor to the object store, hashed on the
-/// way. Nothing is visible at its uri until <see cref="CommitAsync"/> (the store's writer commits atomically: a
-/// local temporary file renamed into place, an S3 upload completed); disposing without committing discards it.
+/// One part file being written, from <see cref="ExportOutput.CreatePartAsync"/>: items go through the line writer and
+/// compressor to the object store, hashed on the way. Nothing is visible at its uri until
+/// <see cref="ExportOutput.CommitAsync"/> commits it (the store's writer commits atomically: a local temporary file
+/// renamed into place, an S3 upload completed); disposing it without a commit discards it. Not thread-safe: one writer
+/// per flow; parts of one output may be written at the same time.
 /// </summary>
-internal sealed class PartFile : IAsyncDisposable
+public sealed class ExportPartWriter : IAsyncDisposable
 {
     private readonly IObjectStore _store;
     private readonly IObjectWriter _object;
     private readonly HashingWriteStream _hashing;
     private readonly IItemWriter _items;
 
-    private PartFile(IObjectStore store, string name, string url, IObjectWriter @object, HashingWriteStream hashing, IItemWriter items)
+    private ExportPartWriter(IObjectStore store, string name, string url, IObjectWriter @object, HashingWriteStream hashing, IItemWriter items)
     {
         _store = store;
         Name = name;
@@ -105,14 +107,14 @@ internal sealed class PartFile : IAsyncDisposable
     public long ItemCount => _items.ItemsWritten;
 
     /// <summary>Starts a part file at <paramref name="url"/>.</summary>
-    public static async Task<PartFile> CreateAsync(IObjectStore store, string name, string url, ItemFileFormat format, CompressionKind compression, CancellationToken cancellationToken)
+    internal static async Task<ExportPartWriter> CreateAsync(IObjectStore store, string name, string url, ItemFileFormat format, CompressionKind compression, CancellationToken cancellationToken)
     {
         var @object = await store.CreateAsync(url, cancellationToken).ConfigureAwait(false);
         try
         {
             var hashing = new HashingWriteStream(@object.Stream);
             var items = ItemFiles.OpenWriter(hashing, format, new ItemWriterOptions { Compression = compression, LeaveOpen = true });
-            return new PartFile(store, name, url, @object, hashing, items);
+            return new ExportPartWriter(store, name, url, @object, hashing, items);
         }
         catch
         {
@@ -122,13 +124,16 @@ internal sealed class PartFile : IAsyncDisposable
     }
 
     /// <summary>Writes one item as a line.</summary>
-    public ValueTask WriteAsync(Dictionary<string, AttributeValue> item, CancellationToken cancellationToken) =>
-        _items.WriteAsync(new ItemRecord(item, 0), cancellationToken);
+    public ValueTask WriteAsync(Dictionary<string, AttributeValue> item, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(item);
+        return _items.WriteAsync(new ItemRecord(item, 0), cancellationToken);
+    }
 
     /// <summary>Finishes the file (compression frame included), commits it and returns what the manifests record.</summary>
     /// <param name="withETag">Ask the store for the committed object's entity tag (the native layout records it).</param>
     /// <param name="cancellationToken">Cancels the commit.</param>
-    public async Task<PartFileInfo> CommitAsync(bool withETag, CancellationToken cancellationToken)
+    internal async Task<ExportPartFile> CommitAsync(bool withETag, CancellationToken cancellationToken)
     {
         await _items.CompleteAsync(cancellationToken).ConfigureAwait(false);
         await _hashing.FlushAsync(cancellationToken).ConfigureAwait(false);
@@ -139,7 +144,7 @@ internal sealed class PartFile : IAsyncDisposable
             throw new IOException($"{Url}: the store committed {stored} bytes, but {_hashing.BytesWritten} were written.");
         }
         string? etag = withETag ? (await _store.GetInfoAsync(Url, cancellationToken).ConfigureAwait(false))?.ETag?.Trim('"') : null;
-        return new PartFileInfo(Name, Url, _items.ItemsWritten, stored, Convert.ToHexStringLower(sha256), Convert.ToBase64String(md5), etag);
+        return new ExportPartFile(Name, Url, _items.ItemsWritten, stored, Convert.ToHexStringLower(sha256), Convert.ToBase64String(md5), etag);
     }
 
     /// <summary>Releases the file; without a commit first, discards it.</summary>
