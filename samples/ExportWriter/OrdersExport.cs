@@ -1,7 +1,9 @@
+#region usings
 using System.Collections.Concurrent;
 using System.Globalization;
 using Amazon.DynamoDBv2.Model;
 using DynamoDb.Connector.Export;
+#endregion
 
 namespace ExportWriterSample;
 
@@ -22,6 +24,7 @@ internal sealed class OrdersExport(ExportManifestOutputFormat outputs)
             throw new InvalidOperationException($"{output.ManifestUri} exists: the export in {output.Destination} is complete already.");
         }
         await output.CleanAsync([], cancellationToken); // what an earlier run that failed half way left
+        await output.WriteStartedAsync(cancellationToken); // the native layout's _started marker (none in the EMR layout)
         var parts = new ConcurrentBag<ExportPartFile>();
         var chunks = Orders(settings.Orders).Chunk(settings.OrdersPerPart);
         await Parallel.ForEachAsync(chunks, new ParallelOptions { MaxDegreeOfParallelism = 2, CancellationToken = cancellationToken }, async (orders, ct) =>

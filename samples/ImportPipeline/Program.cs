@@ -21,13 +21,26 @@ builder.Services.AddAWSService<IAmazonS3>((config, _) =>
     ((AmazonS3Config)config).ForcePathStyle = !string.IsNullOrEmpty(builder.Configuration["AWS_ENDPOINT_URL_S3"]));
 builder.Services.AddDynamoDbConnector(builder.Configuration.GetSection(DynamoDbConnectorOptions.SectionName));
 builder.Services.AddSingleton<ImportPipeline>();
+#endregion
 
 using IHost host = builder.Build();
-await host.StartAsync(); // validates the connector's options
-var settings = PipelineSettings.From(builder.Configuration);
-var pipeline = host.Services.GetRequiredService<ImportPipeline>();
 var stopping = host.Services.GetRequiredService<IHostApplicationLifetime>().ApplicationStopping; // Ctrl-C
-PipelineResult result = await pipeline.RunAsync(settings, stopping);
-Console.WriteLine(result);
-await host.StopAsync();
-#endregion
+try
+{
+    var settings = PipelineSettings.From(builder.Configuration);
+    await host.StartAsync(stopping); // validates the connector's options
+    PipelineResult result = await host.Services.GetRequiredService<ImportPipeline>().RunAsync(settings, stopping);
+    Console.WriteLine(result);
+    await host.StopAsync();
+    return 0;
+}
+catch (OperationCanceledException) when (stopping.IsCancellationRequested)
+{
+    Console.Error.WriteLine("Stopped: a rerun resumes after the last checkpoint.");
+    return 130;
+}
+catch (Exception e)
+{
+    Console.Error.WriteLine($"error: {e.Message} ({e.GetType().Name})");
+    return 1;
+}

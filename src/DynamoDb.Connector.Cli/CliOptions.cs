@@ -6,6 +6,7 @@ using Amazon.DynamoDBv2.Model;
 using DynamoDb.Connector.Export;
 using DynamoDb.Connector.Formats.Compression;
 using DynamoDb.Connector.Formats.Lines;
+using DynamoDb.Connector.Formats.Uris;
 
 namespace DynamoDb.Connector.Cli;
 
@@ -29,10 +30,10 @@ internal static class CliOptions
                 r.AddError($"{option.Name} is empty: give a local path, file:// or s3://bucket/prefix uri.");
                 return;
             }
-            if (DynamoDb.Connector.Storage.ObjectUri.KindOf(value) != DynamoDb.Connector.Storage.ObjectUriKind.S3) return;
+            if (ObjectUri.KindOf(value) != ObjectUriKind.S3) return;
             try
             {
-                DynamoDb.Connector.Storage.ObjectUri.ParseS3(value);
+                ObjectUri.ParseS3(value);
             }
             catch (ArgumentException)
             {

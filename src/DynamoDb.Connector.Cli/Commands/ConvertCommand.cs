@@ -4,6 +4,7 @@ using DynamoDb.Connector.Formats.Compression;
 using DynamoDb.Connector.Formats.Csv;
 using DynamoDb.Connector.Formats.Lines;
 using DynamoDb.Connector.Formats.Manifests;
+using DynamoDb.Connector.Formats.Uris;
 using DynamoDb.Connector.Import;
 using DynamoDb.Connector.Storage;
 using Microsoft.Extensions.DependencyInjection;

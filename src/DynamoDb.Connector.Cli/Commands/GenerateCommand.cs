@@ -3,6 +3,7 @@ using System.Text.Json;
 using DynamoDb.Connector.Formats.Csv;
 using DynamoDb.Connector.Formats.Lines;
 using DynamoDb.Connector.Formats.Manifests;
+using DynamoDb.Connector.Formats.Uris;
 using DynamoDb.Connector.Storage;
 using Microsoft.Extensions.DependencyInjection;
 

@@ -2,6 +2,7 @@ using System.Text;
 using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using DynamoDb.Connector.Formats.Uris;
 
 namespace DynamoDb.Connector.Formats.Manifests;
 
@@ -151,9 +152,9 @@ public sealed class ExportManifest
         {
             return this;
         }
-        string original = ObjectUris.CommonDirectory(Entries.Select(e => e.Url))
+        string original = ObjectUri.CommonDirectory(Entries.Select(e => e.Url))
             ?? throw new FormatException($"{manifestUri}: the manifest's entries share no directory (they span buckets or schemes), so they cannot be resolved relative to the manifest.");
-        string directory = ObjectUris.DirectoryOf(manifestUri);
+        string directory = ObjectUri.DirectoryOf(manifestUri);
         return new ExportManifest(Entries.Select(e => e with { Url = directory + e.Url[original.Length..] }));
     }
 

@@ -3,6 +3,7 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using DynamoDb.Connector.Formats.Lines;
+using DynamoDb.Connector.Formats.Uris;
 
 namespace DynamoDb.Connector.Formats.Manifests;
 
@@ -111,8 +112,7 @@ public sealed class NativeExportSummary
         {
             throw new InvalidOperationException("manifest-summary.json has no manifestFilesS3Key, so the export's original directory is unknown.");
         }
-        string original = ObjectUris.DirectoryOf(ManifestFilesS3Key);
-        return ObjectUris.Join(exportDirectoryUri, ObjectUris.Relative(original, dataFileS3Key));
+        return ObjectUri.Rebase(dataFileS3Key, ObjectUri.DirectoryOf(ManifestFilesS3Key), exportDirectoryUri);
     }
 }
 

@@ -1,28 +1,37 @@
 using Amazon.S3;
+using DynamoDb.Connector.DependencyInjection;
+using DynamoDb.Connector.Export;
 using DynamoDb.Connector.Import;
+using DynamoDb.Connector.Reading;
 using DynamoDb.Connector.Storage;
 using DynamoDb.Connector.Writing;
 using Microsoft.Extensions.Configuration;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
-using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 
-namespace DynamoDb.Connector.DependencyInjection;
+// In the namespace of IServiceCollection, as Microsoft.Extensions.* and AWSSDK.Extensions.NETCore.Setup put theirs, so
+// services.AddDynamoDbConnector() is found without a using of its own.
+namespace Microsoft.Extensions.DependencyInjection;
 
 /// <summary>Registers the connector.</summary>
 public static class ConnectorServiceCollectionExtensions
 {
     /// <summary>
-    /// Adds the connector: <see cref="IDynamoDbWriterFactory"/> and its options (validated when the host starts), and
-    /// <see cref="ImportJob"/> and <see cref="Export.ExportJob"/> (their options are given, and validated, per run), and
-    /// the pieces the export is made of: <see cref="Reading.TableInputFormat"/> and <see cref="Export.ExportManifestOutputFormat"/>.
-    /// Register an <c>IAmazonDynamoDB</c> yourself (the connector never creates one); a <see cref="TimeProvider"/> is
-    /// used when registered, <see cref="TimeProvider.System"/> otherwise; an <c>ILoggerFactory</c> and an
-    /// <c>IMeterFactory</c> when registered.
+    /// Adds the connector: <see cref="IDynamoDbWriterFactory"/> and its options (validated when the host starts),
+    /// <see cref="ImportInputFormat"/>, <see cref="ImportJob"/> and <see cref="ExportJob"/> (their options are given,
+    /// and validated, per run), and <see cref="ObjectStores"/>, which picks the store for a uri (local paths and
+    /// <c>file://</c> always; <c>s3://</c> through the registered <see cref="IAmazonS3"/>).
+    /// The connector never creates an AWS client: register an <c>IAmazonDynamoDB</c> (and an <see cref="IAmazonS3"/>
+    /// for <c>s3://</c> uris) yourself, for example with AWSSDK.Extensions.NETCore.Setup's
+    /// <c>services.AddDefaultAWSOptions(configuration.GetAWSOptions()).AddAWSService&lt;IAmazonDynamoDB&gt;().AddAWSService&lt;IAmazonS3&gt;()</c>.
+    /// A <see cref="TimeProvider"/> is used when registered, <see cref="TimeProvider.System"/> otherwise; an
+    /// <c>ILoggerFactory</c> and an <c>IMeterFactory</c> when registered. Also the pieces the export is made of:
+    /// <see cref="TableInputFormat"/> and <see cref="ExportManifestOutputFormat"/>.
     /// </summary>
     /// <param name="services">The services.</param>
     /// <param name="configure">Sets the options in code; default none (the defaults).</param>
+    /// <returns><paramref name="services"/>, to chain calls.</returns>
     public static IServiceCollection AddDynamoDbConnector(this IServiceCollection services, Action<DynamoDbConnectorOptions>? configure = null)
     {
         ArgumentNullException.ThrowIfNull(services);
@@ -58,11 +67,11 @@ public static class ConnectorServiceCollectionExtensions
         services.TryAddSingleton<ObjectStores>();
         services.TryAddSingleton<ImportInputFormat>(sp => new ImportInputFormat(sp.GetRequiredService<ObjectStores>(), sp.GetService<ILoggerFactory>()?.CreateLogger<ImportInputFormat>()));
         services.TryAddSingleton<IDynamoDbWriterFactory, DynamoDbWriterFactory>();
-        services.TryAddSingleton<Reading.TableInputFormat>();
-        services.TryAddSingleton<Export.ExportManifestOutputFormat>();
-        services.TryAddSingleton<Export.ExportJob>();
+        services.TryAddSingleton<TableInputFormat>();
+        services.TryAddSingleton<ExportManifestOutputFormat>();
+        services.TryAddSingleton<ExportJob>();
         services.TryAddSingleton(sp => new ImportJob(
-            sp.GetRequiredService<IDynamoDbWriterFactory>(), sp.GetServices<IObjectStore>(), sp.GetRequiredService<TimeProvider>(), sp.GetService<Microsoft.Extensions.Logging.ILoggerFactory>()));
+            sp.GetRequiredService<IDynamoDbWriterFactory>(), sp.GetServices<IObjectStore>(), sp.GetRequiredService<TimeProvider>(), sp.GetService<ILoggerFactory>()));
         return services;
     }
 }

@@ -1,7 +1,11 @@
 namespace DynamoDb.Connector.Storage;
 
-/// <summary>Picks, among the registered <see cref="IObjectStore"/>s, the one that handles a uri.</summary>
-internal sealed class ObjectStores
+/// <summary>
+/// Picks, among the registered <see cref="IObjectStore"/>s, the one that handles a uri: how a host reads and writes
+/// the same <c>s3://</c> uris, <c>file://</c> uris and local paths the connector does. Registered by
+/// <c>AddDynamoDbConnector</c> (resolve it from the service provider), or created over stores of your own.
+/// </summary>
+public sealed class ObjectStores
 {
     private readonly IObjectStore[] _stores;
 

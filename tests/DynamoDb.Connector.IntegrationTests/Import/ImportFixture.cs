@@ -4,7 +4,6 @@ using System.Text.Json;
 using Amazon.DynamoDBv2;
 using Amazon.DynamoDBv2.Model;
 using Amazon.S3;
-using DynamoDb.Connector.DependencyInjection;
 using DynamoDb.Connector.Formats.Compression;
 using DynamoDb.Connector.Formats.Csv;
 using DynamoDb.Connector.Formats.Lines;

@@ -5,6 +5,7 @@ using DynamoDb.Connector.Checkpoints;
 using DynamoDb.Connector.Export;
 using DynamoDb.Connector.Formats.Compression;
 using DynamoDb.Connector.Formats.Lines;
+using DynamoDb.Connector.Formats.Uris;
 using DynamoDb.Connector.Import;
 using DynamoDb.Connector.IntegrationTests.Export;
 using DynamoDb.Connector.IntegrationTests.Import;

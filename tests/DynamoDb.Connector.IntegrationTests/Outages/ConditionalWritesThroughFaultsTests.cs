@@ -1,6 +1,5 @@
 using System.Text.Json;
 using Amazon.DynamoDBv2.Model;
-using DynamoDb.Connector.DependencyInjection;
 using DynamoDb.Connector.IntegrationTests.Cli;
 using DynamoDb.Connector.IntegrationTests.Infrastructure;
 using DynamoDb.Connector.Writing;

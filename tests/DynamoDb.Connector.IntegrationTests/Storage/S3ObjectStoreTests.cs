@@ -1,5 +1,6 @@
 using Amazon.S3;
 using Amazon.S3.Model;
+using DynamoDb.Connector.Formats.Uris;
 using DynamoDb.Connector.IntegrationTests.Infrastructure;
 using DynamoDb.Connector.Storage;
 using DynamoDb.Connector.Tests.Storage;

@@ -1,6 +1,5 @@
 using Amazon.DynamoDBv2;
 using Amazon.DynamoDBv2.Model;
-using DynamoDb.Connector.DependencyInjection;
 using DynamoDb.Connector.Formats.Lines;
 using DynamoDb.Connector.IntegrationTests.Infrastructure;
 using DynamoDb.Connector.Storage;

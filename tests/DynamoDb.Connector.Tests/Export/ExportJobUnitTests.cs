@@ -1,6 +1,5 @@
 using Amazon.DynamoDBv2;
 using Amazon.DynamoDBv2.Model;
-using DynamoDb.Connector.DependencyInjection;
 using DynamoDb.Connector.Export;
 using DynamoDb.Connector.Import;
 using DynamoDb.Connector.Formats.Compression;

@@ -1,4 +1,5 @@
 using System.Text;
+using DynamoDb.Connector.Formats.Uris;
 using DynamoDb.Connector.Storage;
 
 namespace DynamoDb.Connector.Tests.Storage;

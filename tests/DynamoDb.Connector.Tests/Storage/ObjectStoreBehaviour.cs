@@ -1,5 +1,6 @@
 using System.IO.Compression;
 using System.Text;
+using DynamoDb.Connector.Formats.Uris;
 using DynamoDb.Connector.Storage;
 
 namespace DynamoDb.Connector.Tests.Storage;

@@ -1,6 +1,6 @@
-using DynamoDb.Connector.Storage;
+using DynamoDb.Connector.Formats.Uris;
 
-namespace DynamoDb.Connector.Tests.Storage;
+namespace DynamoDb.Connector.Formats.Tests.Uris;
 
 public sealed class ObjectUriTests
 {
@@ -188,4 +188,57 @@ public sealed class ObjectUriTests
         var utf8Sorted = keys.OrderBy(k => Convert.ToHexString(System.Text.Encoding.UTF8.GetBytes(k)), StringComparer.Ordinal);
         Assert.Equal(utf8Sorted, keys);
     }
+    [Theory]
+    [InlineData("file:///a%20b", "a%20b")]
+    [InlineData("file:///tmp/my%20data/x.json", "x.json")]
+    [InlineData("file:///C:/data/x.json", "x.json")]
+    public void FileName_OfAnEscapedFileUri_IsItsLastSegmentAsWritten(string uri, string expected) =>
+        Assert.Equal(expected, ObjectUri.FileName(uri));
+
+    [Theory]
+    [InlineData("file:///a%20b/c", "file:///a%20b/")]
+    [InlineData("file:///C:/data/x.json", "file:///C:/data/")]
+    public void Parent_OfAnEscapedFileUri_KeepsItsEscapes(string uri, string expected) =>
+        Assert.Equal(expected, ObjectUri.Parent(uri));
+
+    [Theory]
+    [InlineData("s3://b/a/x.json", "s3://b/a/")]
+    [InlineData("s3://b/a/", "s3://b/a/")]
+    [InlineData("s3://b", "s3://b")]
+    [InlineData("hdfs://host/dir/x", "hdfs://host/dir/")]
+    [InlineData("file:///mnt/x", "file:///mnt/")]
+    [InlineData("/x", "/")]
+    [InlineData("dir/x.json", "dir/")]
+    [InlineData("x.json", "")]
+    [InlineData("", "")]
+    public void DirectoryOf_IsEverythingUpToTheLastSeparator(string uri, string expected) =>
+        Assert.Equal(expected, ObjectUri.DirectoryOf(uri));
+
+    [Theory]
+    [InlineData("s3://b/p/x|s3://b/p/y", "s3://b/p/")]
+    [InlineData("s3://b/p/x|s3://b/p/sub/y", "s3://b/p/")]
+    [InlineData("s3://b/pa/x|s3://b/pb/y", "s3://b/")]
+    [InlineData("x|y", "")]
+    [InlineData("s3://b1/x|s3://b2/x", null)]
+    [InlineData("s3://one/x|s3://two/x", null)]
+    [InlineData("s3://b/x|/b/x", null)]
+    public void CommonDirectory_IsTheLongestSharedDirectory_OrNoneAcrossRoots(string joined, string? expected) =>
+        Assert.Equal(expected, ObjectUri.CommonDirectory(joined.Split('|')));
+
+    [Fact]
+    public void CommonDirectory_OfNothing_IsNull() => Assert.Null(ObjectUri.CommonDirectory([]));
+
+    [Theory]
+    [InlineData("exp/AWSDynamoDB/01/data/a.gz", "exp/AWSDynamoDB/01/", "s3://copy/x/", "s3://copy/x/data/a.gz")]
+    [InlineData("exp/AWSDynamoDB/data/a.gz", "exp/AWSDynamoDB/01/", "s3://copy/x/AWSDynamoDB/01/", "s3://copy/x/AWSDynamoDB/data/a.gz")]
+    [InlineData("s3://old/p/sub/a.json", "s3://old/p/", "/restore", "/restore/sub/a.json")]
+    [InlineData("a.json", "", "file:///mnt/r/", "file:///mnt/r/a.json")]
+    public void Rebase_KeepsThePathRelativeToTheOldDirectory(string uri, string from, string to, string expected) =>
+        Assert.Equal(expected, ObjectUri.Rebase(uri, from, to));
+
+    [Theory]
+    [InlineData("a/data/x", "a/b/c/", "s3://bucket/only/")]
+    [InlineData("s3://other/x", "s3://old/p/", "/restore/")]
+    public void Rebase_AboveTheRootOrAcrossRoots_IsAFormatError(string uri, string from, string to) =>
+        Assert.Throws<FormatException>(() => ObjectUri.Rebase(uri, from, to));
 }

@@ -1,7 +1,7 @@
-namespace DynamoDb.Connector.Storage;
+namespace DynamoDb.Connector.Formats.Uris;
 
 /// <summary>Which store a uri belongs to.</summary>
-internal enum ObjectUriKind
+public enum ObjectUriKind
 {
     /// <summary>A scheme no store here handles (<c>hdfs://</c>, <c>https://</c>, ...).</summary>
     Unsupported,
@@ -14,7 +14,8 @@ internal enum ObjectUriKind
 /// <summary>
 /// The one place that parses and builds object uris: <c>s3://bucket/key</c> (<c>s3n://</c> and <c>s3a://</c> read as
 /// <c>s3://</c>), <c>file:///abs/path</c> (also <c>file:/abs/path</c> and <c>file://localhost/abs/path</c>), and plain
-/// absolute or relative paths, Windows-style ones included.
+/// absolute or relative paths, Windows-style ones included. Pure string logic, no I/O: the manifests resolve their
+/// entries with it, the connector's object stores and jobs everything else, and a host may use it for the same uris.
 /// </summary>
 /// <remarks>
 /// S3 uris and plain paths are paths with a scheme, as Hadoop and the EMR connector write them, not RFC 3986 uris:
@@ -23,7 +24,7 @@ internal enum ObjectUriKind
 /// <c>/tmp/my data/</c>), and a name appended to one has its <c>%</c> escaped (<see cref="EscapeForFileUri"/>).
 /// Directory-like uris end with a separator; the helpers accept a directory with or without it.
 /// </remarks>
-internal static class ObjectUri
+public static class ObjectUri
 {
     /// <summary>The canonical S3 scheme prefix.</summary>
     public const string S3Prefix = "s3://";
@@ -214,6 +215,105 @@ internal static class ObjectUri
         return target[prefix.Length..];
     }
 
+    /// <summary>
+    /// The directory part of <paramref name="uri"/> as written: everything up to and including its last separator, so a
+    /// uri ending with a separator is its own directory (<c>s3://b/a/x.json</c> and <c>s3://b/a/</c> give <c>s3://b/a/</c>).
+    /// A root gives itself, a bare name "". Unlike <see cref="Parent"/> it never throws and takes any scheme
+    /// (<c>hdfs://host/dir/x</c> gives <c>hdfs://host/dir/</c>) and keys without one (<c>dir/x.json</c> gives <c>dir/</c>).
+    /// </summary>
+    public static string DirectoryOf(string uri)
+    {
+        ArgumentNullException.ThrowIfNull(uri);
+        if (uri.Length == 0) return "";
+        int root = RootLength(uri);
+        bool backslashSeparates = BackslashSeparates(uri);
+        int end = uri.Length;
+        while (end > root && !IsSeparator(uri[end - 1], backslashSeparates)) end--;
+        return uri[..end];
+    }
+
+    /// <summary>
+    /// The longest directory (ending with a separator) that holds every one of <paramref name="uris"/>, compared as
+    /// written; "" when all are bare names; null when they share none (two buckets, two schemes) or there are none.
+    /// </summary>
+    public static string? CommonDirectory(IEnumerable<string> uris)
+    {
+        ArgumentNullException.ThrowIfNull(uris);
+        string? common = null;
+        foreach (var uri in uris)
+        {
+            string directory = DirectoryOf(uri);
+            if (common is null)
+            {
+                common = directory;
+                continue;
+            }
+            int length = 0, max = Math.Min(common.Length, directory.Length);
+            while (length < max && common[length] == directory[length]) length++;
+            // Cut back to the last separator both share; above a root (s3://one/ and s3://two/) they share nothing.
+            string shared = DirectoryOf(common[..length] + "x");
+            if (shared.Length < RootLength(common) || (shared.Length > 0 && !IsSeparator(shared, shared[^1]))) return null;
+            common = shared;
+        }
+        return common;
+    }
+
+    /// <summary>
+    /// Where <paramref name="uri"/> is once the tree under <paramref name="fromDirectory"/> has been copied to
+    /// <paramref name="toDirectory"/>: its path relative to <paramref name="fromDirectory"/>, with <c>../</c> steps
+    /// where it lies beside rather than under it, joined to <paramref name="toDirectory"/>. Both sides may be uris or
+    /// bare keys (<c>exports/AWSDynamoDB/01/</c>); '/' separates. How a copied export's manifest finds its files.
+    /// </summary>
+    /// <exception cref="FormatException">
+    /// <paramref name="uri"/> and <paramref name="fromDirectory"/> share no root (another bucket or scheme), or the
+    /// <c>../</c> steps climb above the root of <paramref name="toDirectory"/>.
+    /// </exception>
+    public static string Rebase(string uri, string fromDirectory, string toDirectory)
+    {
+        ArgumentNullException.ThrowIfNull(uri);
+        ArgumentNullException.ThrowIfNull(fromDirectory);
+        ArgumentNullException.ThrowIfNull(toDirectory);
+        string from = fromDirectory.Length == 0 || fromDirectory[^1] == '/' ? fromDirectory : fromDirectory + "/";
+        int common = 0;
+        for (int i = 0; i < Math.Min(from.Length, uri.Length) && from[i] == uri[i]; i++)
+        {
+            if (from[i] == '/') common = i + 1;
+        }
+        if (common < RootLength(from))
+        {
+            throw new FormatException($"'{uri}' and '{fromDirectory}' share no root, so '{uri}' has no path relative to it.");
+        }
+        int steps = from.AsSpan(common).Count('/');
+        string directory = toDirectory.Length == 0 ? "" : AsDirectory(toDirectory);
+        int root = RootLength(directory);
+        for (int i = 0; i < steps; i++)
+        {
+            if (directory.Length <= root)
+            {
+                throw new FormatException($"'{uri}' lies {steps} folder(s) above '{fromDirectory}', which climbs above the root of '{toDirectory}'.");
+            }
+            directory = DirectoryOf(directory[..^1]);
+        }
+        return directory + uri[common..];
+    }
+
+    /// <summary>
+    /// The length of the part of <paramref name="uri"/> that <c>..</c> never climbs above and <see cref="DirectoryOf"/>
+    /// never cuts: <c>s3://bucket/</c>, <c>scheme://host/</c>, <c>file:///</c>, <c>/</c>, <c>C:\</c>, or nothing.
+    /// </summary>
+    private static int RootLength(string uri)
+    {
+        if (uri.Length == 0) return 0;
+        int scheme = SchemeLength(uri);
+        if (KindOf(uri) == ObjectUriKind.Local) return LocalRootLength(uri);
+        if (uri.AsSpan(scheme).StartsWith("://"))
+        {
+            int slash = uri.IndexOf('/', scheme + 3);
+            return slash < 0 ? uri.Length : slash + 1;
+        }
+        return scheme + 1;
+    }
+
     /// <summary>Where the last segment of <paramref name="uri"/> starts and ends (a single trailing separator excluded).</summary>
     private static int NameStart(string uri, out int end)
     {
@@ -241,12 +341,28 @@ internal static class ObjectUri
     /// <summary>Length of the part of a local uri that is its root: <c>file:///</c>, <c>/</c>, <c>C:\</c>, or nothing for a relative path.</summary>
     private static int LocalRootLength(string uri)
     {
-        int schemeEnd = uri.StartsWith(FilePrefix, StringComparison.OrdinalIgnoreCase) ? uri.Length - ToLocalPath(uri).Length : 0;
+        int schemeEnd = FileSchemeLength(uri);
         var path = uri.AsSpan(schemeEnd);
-        if (IsDriveLetterPath(path)) return schemeEnd + 3;
-        if (path.Length == 2 && IsDriveLetter(path)) return schemeEnd + 2;
+        // file:///C:/data: the drive is part of the root.
+        if (schemeEnd > 0 && path.Length >= 3 && path[0] == '/' && IsDriveLetter(path[1..])) path = path[1..];
+        int skipped = uri.Length - schemeEnd - path.Length;
+        if (IsDriveLetterPath(path)) return schemeEnd + skipped + 3;
+        if (path.Length == 2 && IsDriveLetter(path)) return schemeEnd + skipped + 2;
         if (path.StartsWith(@"\\")) return schemeEnd + 2;
         return path.Length > 0 && path[0] == '/' ? schemeEnd + 1 : schemeEnd;
+    }
+
+    /// <summary>
+    /// The length of a <c>file:</c> uri's prefix before its path (<c>file://</c>, <c>file://localhost</c>, <c>file:</c>),
+    /// counted on the uri as written (its escapes are decoded only in <see cref="ToLocalPath"/>); 0 for a plain path.
+    /// </summary>
+    private static int FileSchemeLength(string uri)
+    {
+        if (!uri.StartsWith(FilePrefix, StringComparison.OrdinalIgnoreCase)) return 0;
+        var rest = uri.AsSpan(FilePrefix.Length);
+        if (rest.StartsWith("///")) return FilePrefix.Length + 2;
+        if (rest.StartsWith("//localhost/", StringComparison.OrdinalIgnoreCase)) return FilePrefix.Length + "//localhost".Length;
+        return FilePrefix.Length;
     }
 
     /// <summary>
