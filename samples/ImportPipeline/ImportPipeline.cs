@@ -110,6 +110,8 @@ internal sealed class ImportPipeline(ImportInputFormat input, IDynamoDbWriterFac
         WriteFlush flush = await writer.FlushAsync(cancellationToken);
         await checkpoints.WriteAsync(name, JsonSerializer.Serialize(position), cancellationToken);
         run.Flushed(flush);
+        // Without a DeadLetterUri the writer keeps its dead letters in memory: the log is where they last.
+        foreach (var dead in flush.DeadLetters) logger.LogWarning("Not written: {Source}:{Line}: {Reason}", dead.Source, dead.Line, dead.Reason);
     }
     #endregion
 
@@ -138,7 +140,7 @@ internal sealed class ImportPipeline(ImportInputFormat input, IDynamoDbWriterFac
         {
             throw new InvalidOperationException(
                 $"The checkpoints in {checkpoints.Location} belong to another plan of {plan.Source} (its files changed since): " +
-                "give a new --Checkpoints location to import it again.");
+                "resuming would start at the wrong lines; give another --Checkpoints table to import it again.");
         }
     }
 }

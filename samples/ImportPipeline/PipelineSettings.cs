@@ -3,6 +3,9 @@ using Microsoft.Extensions.Configuration;
 namespace ImportPipelineSample;
 
 /// <summary>What to import where, from the command line (<c>--Source ... --Table ...</c>) or any other configuration source.</summary>
+/// <param name="Source">What to import: a folder, prefix, manifest or file (local path, file:// or s3:// uri).</param>
+/// <param name="Table">The table to write to.</param>
+/// <param name="Checkpoints">The DynamoDB table the positions are kept in (created when missing).</param>
 internal sealed record PipelineSettings(string Source, string Table, string Checkpoints)
 {
     /// <summary>Workers, each with one writer for the whole run; writers of one table share its budget.</summary>
@@ -17,8 +20,8 @@ internal sealed record PipelineSettings(string Source, string Table, string Chec
     /// <summary>The share of the table's write capacity the writers take together (0.5: half).</summary>
     public double WritePercent { get; init; } = 0.5;
 
-    /// <summary>Where items DynamoDB refuses go (a folder or prefix); default <c>dead-letters/</c> beside the checkpoints.</summary>
-    public string DeadLetters { get; init; } = "";
+    /// <summary>Where items DynamoDB refuses go (a folder or prefix), as re-importable JSON lines; null: they are logged at each checkpoint.</summary>
+    public string? DeadLetters { get; init; }
 
     /// <summary>Stop (checkpointed) after this many items in this run; a rerun goes on from there. Null: import everything.</summary>
     public long? MaxItems { get; init; }
@@ -27,11 +30,10 @@ internal sealed record PipelineSettings(string Source, string Table, string Chec
     {
         string Required(string name) => configuration[name] is { Length: > 0 } value
             ? value
-            : throw new ArgumentException($"--{name} is required (usage: --Source <uri> --Table <name> --Checkpoints <uri> [--Workers n] [--CheckpointEvery n] [--SplitBytes n] [--WritePercent p] [--DeadLetters <uri>] [--MaxItems n]).");
-        string checkpoints = Required("Checkpoints");
-        var settings = new PipelineSettings(Required("Source"), Required("Table"), checkpoints)
+            : throw new ArgumentException($"--{name} is required (usage: --Source <uri> --Table <name> --Checkpoints <table> [--Workers n] [--CheckpointEvery n] [--SplitBytes n] [--WritePercent p] [--DeadLetters <uri>] [--MaxItems n]).");
+        var settings = new PipelineSettings(Required("Source"), Required("Table"), Required("Checkpoints"))
         {
-            DeadLetters = configuration["DeadLetters"] is { Length: > 0 } deadLetters ? deadLetters : checkpoints.TrimEnd('/') + "/dead-letters/",
+            DeadLetters = configuration["DeadLetters"] is { Length: > 0 } deadLetters ? deadLetters : null,
             Workers = configuration.GetValue("Workers", 2),
             CheckpointEvery = configuration.GetValue("CheckpointEvery", 1_000),
             SplitBytes = configuration.GetValue("SplitBytes", 256L * 1024 * 1024),

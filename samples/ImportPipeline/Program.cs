@@ -1,12 +1,13 @@
 // An import pipeline a host builds from the connector's public pieces: plan a source into splits, read each split's
 // items with their positions, transform them, write them with one long-lived writer per worker, and checkpoint (flush
 // the writer, then store the position), so a rerun resumes where the last checkpoint was.
-//   dotnet run --project samples/ImportPipeline -- --Source s3://bucket/backup/ --Table items --Checkpoints s3://bucket/pipeline/
+//   dotnet run --project samples/ImportPipeline -- --Source s3://bucket/backup/ --Table items --Checkpoints pipeline-checkpoints
 // Endpoints, region and credentials come from the standard AWS configuration (AWS_REGION, AWS_PROFILE,
 // AWS_ENDPOINT_URL_DYNAMODB, AWS_ENDPOINT_URL_S3, ...), as the dynamodb-connector tool reads them.
 #region usings
 using Amazon.DynamoDBv2;
 using Amazon.S3;
+using DynamoDb.Connector.Checkpoints;
 using DynamoDb.Connector.DependencyInjection;
 using ImportPipelineSample;
 using Microsoft.Extensions.DependencyInjection;
@@ -23,12 +24,16 @@ builder.Services.AddDynamoDbConnector(builder.Configuration.GetSection(DynamoDbC
 builder.Services.AddSingleton<ImportPipeline>();
 #endregion
 
-using IHost host = builder.Build();
-var stopping = host.Services.GetRequiredService<IHostApplicationLifetime>().ApplicationStopping; // Ctrl-C
+CancellationToken stopping = default;
 try
 {
     var settings = PipelineSettings.From(builder.Configuration);
+    builder.Services.AddSingleton<ICheckpointStore>(sp =>
+        new TableCheckpointStore(sp.GetRequiredService<IAmazonDynamoDB>(), settings.Checkpoints, job: $"{settings.Source} -> {settings.Table}"));
+    using IHost host = builder.Build();
+    stopping = host.Services.GetRequiredService<IHostApplicationLifetime>().ApplicationStopping; // Ctrl-C
     await host.StartAsync(stopping); // validates the connector's options
+    await TableCheckpointStore.CreateTableIfMissingAsync(host.Services.GetRequiredService<IAmazonDynamoDB>(), settings.Checkpoints, stopping);
     PipelineResult result = await host.Services.GetRequiredService<ImportPipeline>().RunAsync(settings, stopping);
     Console.WriteLine(result);
     await host.StopAsync();
