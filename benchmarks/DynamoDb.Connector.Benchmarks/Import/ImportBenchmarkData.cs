@@ -28,7 +28,7 @@ public sealed class ImportRig : IDisposable
     {
         Client = DynamoDbDouble.CreateClient(latency);
         _writers = new DynamoDbWriterFactory(Client, new DynamoDbWriterOptions(), TimeProvider.System, NullLoggerFactory.Instance, _metrics, [], Random.Shared.NextDouble);
-        Job = new ImportJob(_writers, [new LocalFileObjectStore()], TimeProvider.System);
+        Job = new ImportJob(new ImportInputFormat([new LocalFileObjectStore()]), _writers, TimeProvider.System);
     }
 
     /// <summary>The client of the double, for a baseline that calls DynamoDB itself.</summary>

@@ -4,6 +4,8 @@ using DynamoDb.Connector.Formats.Items;
 using DynamoDb.Connector.Writing;
 using FormatKeyType = DynamoDb.Connector.Formats.Items.KeyType;
 
+using DynamoDb.Connector.Retry;
+
 namespace DynamoDb.Connector.Capacity;
 
 /// <summary>What DescribeTable says about a table's key and write capacity, and that of its global secondary indexes.</summary>
@@ -31,7 +33,7 @@ internal sealed record TableCapacity(string TableName, KeySchema Keys, bool OnDe
             var response = await client.DescribeTableAsync(new DescribeTableRequest { TableName = tableName }, cancellationToken).ConfigureAwait(false);
             return response.Table;
         }
-        catch (Exception ex) when (ex is not OutOfMemoryException && WriteError.Classify(ex, cancellationToken) is { Kind: WriteErrorKind.Transient } error)
+        catch (Exception ex) when (ex is not OutOfMemoryException && RequestError.Classify(ex, cancellationToken) is { Kind: RequestErrorKind.Transient } error)
         {
             throw DynamoDbUnavailableException.For(client, $"could not describe table '{tableName}'", error.Reason, ex);
         }

@@ -5,9 +5,12 @@ namespace DynamoDb.Connector.Capacity;
 
 /// <summary>
 /// The write budgets of this process, one per table (and client): the first writer of a table describes it and
-/// creates its budget, the next ones share it, and the last one to finish releases it.
+/// creates its budget, the next ones share it, and the last one to finish releases it. A released budget is kept for
+/// a grace period (<see cref="WriteThroughputOptions.RefreshInterval"/>): a writer that follows with the same options
+/// (the next split of an ordered plan, a host's next batch job) takes it over with what its pacing learned, instead of
+/// describing the table again and learning its rate from scratch.
 /// </summary>
-internal sealed class WriteBudgetRegistry(TimeProvider timeProvider, ILoggerFactory loggerFactory, WorkTracker tracker)
+internal sealed class WriteBudgetRegistry(TimeProvider timeProvider, ILoggerFactory loggerFactory, WorkTracker tracker) : IDisposable
 {
     private readonly object _lock = new();
     private readonly Dictionary<(IAmazonDynamoDB Client, string Table), Entry> _budgets = [];
@@ -19,8 +22,15 @@ internal sealed class WriteBudgetRegistry(TimeProvider timeProvider, ILoggerFact
     {
         Entry entry;
         bool create = false;
+        Entry? replaced = null;
         lock (_lock)
         {
+            if (_budgets.TryGetValue((client, tableName), out var idle) && idle.References == 0 && !idle.Options.SameAs(options))
+            {
+                // Released and no writer holds it: other options replace it.
+                _budgets.Remove((client, tableName));
+                replaced = idle;
+            }
             if (_budgets.TryGetValue((client, tableName), out var existing))
             {
                 if (!existing.Options.SameAs(options))
@@ -29,6 +39,8 @@ internal sealed class WriteBudgetRegistry(TimeProvider timeProvider, ILoggerFact
                         $"Table '{tableName}' already has writers in this process with other throughput options: writers of one table share one budget, so their WriteThroughputOptions must be equal.");
                 }
                 existing.References++;
+                existing.Expiry?.Dispose();
+                existing.Expiry = null;
                 entry = existing;
             }
             else
@@ -38,6 +50,7 @@ internal sealed class WriteBudgetRegistry(TimeProvider timeProvider, ILoggerFact
                 create = true;
             }
         }
+        replaced?.DisposeBudget();
         if (create)
         {
             // Described outside the lock, with the first writer's token: writers arriving meanwhile wait for it.
@@ -72,7 +85,7 @@ internal sealed class WriteBudgetRegistry(TimeProvider timeProvider, ILoggerFact
         }
     }
 
-    /// <summary>The budget of a table held by writers now, or null.</summary>
+    /// <summary>The budget of a table held by writers now (or released within the grace period), or null.</summary>
     public TableWriteBudget? Find(IAmazonDynamoDB client, string tableName)
     {
         lock (_lock)
@@ -81,10 +94,12 @@ internal sealed class WriteBudgetRegistry(TimeProvider timeProvider, ILoggerFact
         }
     }
 
-    /// <summary>A writer is done with its table's budget; the last one disposes it.</summary>
+    /// <summary>
+    /// A writer is done with its table's budget. After the last one the budget is kept for the grace period, then
+    /// disposed unless a writer took it over.
+    /// </summary>
     public void Release(TableWriteBudget budget)
     {
-        bool last = false;
         lock (_lock)
         {
             foreach (var (key, entry) in _budgets)
@@ -93,15 +108,43 @@ internal sealed class WriteBudgetRegistry(TimeProvider timeProvider, ILoggerFact
                 {
                     if (--entry.References == 0)
                     {
-                        _budgets.Remove(key);
-                        last = true;
+                        entry.Expiry = timeProvider.CreateTimer(
+                            static state => ((Expiring)state!).Registry.Expire(((Expiring)state).Key, ((Expiring)state).Entry),
+                            new Expiring(this, key, entry), entry.Options.RefreshInterval, Timeout.InfiniteTimeSpan);
                     }
-                    break;
+                    return;
                 }
             }
         }
-        if (last) budget.Dispose();
+        budget.Dispose(); // not (or no longer) registered: nobody else can hold it
     }
+
+    /// <summary>Disposes the budgets no writer holds (those held are disposed by their last writer's release, at once).</summary>
+    public void Dispose()
+    {
+        var idle = new List<Entry>();
+        lock (_lock)
+        {
+            foreach (var (key, entry) in _budgets.Where(p => p.Value.References == 0).ToList())
+            {
+                _budgets.Remove(key);
+                idle.Add(entry);
+            }
+        }
+        foreach (var entry in idle) entry.DisposeBudget();
+    }
+
+    private void Expire((IAmazonDynamoDB Client, string Table) key, Entry entry)
+    {
+        lock (_lock)
+        {
+            if (entry.References != 0 || !_budgets.TryGetValue(key, out var current) || current != entry) return;
+            _budgets.Remove(key);
+        }
+        entry.DisposeBudget();
+    }
+
+    private sealed record Expiring(WriteBudgetRegistry Registry, (IAmazonDynamoDB Client, string Table) Key, Entry Entry);
 
     private sealed class Entry(WriteThroughputOptions options)
     {
@@ -110,5 +153,14 @@ internal sealed class WriteBudgetRegistry(TimeProvider timeProvider, ILoggerFact
         public TaskCompletionSource<TableWriteBudget> Created { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
         public int References { get; set; } = 1;
+
+        /// <summary>The grace period's timer while no writer holds the budget.</summary>
+        public ITimer? Expiry { get; set; }
+
+        public void DisposeBudget()
+        {
+            Expiry?.Dispose();
+            if (Created.Task.IsCompletedSuccessfully) Created.Task.Result.Dispose();
+        }
     }
 }

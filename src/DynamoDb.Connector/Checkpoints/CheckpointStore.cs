@@ -1,4 +1,3 @@
-using System.Text.Json;
 using DynamoDb.Connector.Storage;
 
 namespace DynamoDb.Connector.Checkpoints;
@@ -8,11 +7,10 @@ namespace DynamoDb.Connector.Checkpoints;
 /// resumes instead of starting over. One object per unit of work (a split, a scan segment): workers in one process or
 /// in many processes never contend for the same object, and each write replaces its object atomically (a temporary
 /// file renamed into place locally; a single PUT on S3), so a crash or kill -9 leaves the previous checkpoint intact.
+/// The default <see cref="ICheckpointStore"/>.
 /// </summary>
-internal sealed class CheckpointStore
+internal sealed class CheckpointStore : ICheckpointStore
 {
-    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { WriteIndented = false };
-
     private readonly IObjectStore _store;
     private readonly string _rootUri;
 
@@ -27,9 +25,19 @@ internal sealed class CheckpointStore
     /// <summary>Where the checkpoints live.</summary>
     public string RootUri => _rootUri;
 
+    /// <inheritdoc/>
+    public string Location => _rootUri;
+
     /// <summary>Reads the document <paramref name="name"/>, or null when it was never written.</summary>
-    public async Task<T?> ReadAsync<T>(string name, CancellationToken cancellationToken)
-        where T : class
+    public Task<T?> ReadAsync<T>(string name, CancellationToken cancellationToken)
+        where T : class => CheckpointDocuments.ReadAsync<T>(this, name, cancellationToken);
+
+    /// <summary>Replaces the document <paramref name="name"/> atomically.</summary>
+    public Task WriteAsync<T>(string name, T value, CancellationToken cancellationToken) =>
+        CheckpointDocuments.WriteAsync(this, name, value, cancellationToken);
+
+    /// <inheritdoc/>
+    public async Task<string?> ReadAsync(string name, CancellationToken cancellationToken = default)
     {
         string uri = UriOf(name);
         if (await _store.GetInfoAsync(uri, cancellationToken).ConfigureAwait(false) is null)
@@ -39,30 +47,24 @@ internal sealed class CheckpointStore
         var stream = await _store.OpenReadAsync(uri, cancellationToken: cancellationToken).ConfigureAwait(false);
         await using (stream.ConfigureAwait(false))
         {
-            try
-            {
-                return await JsonSerializer.DeserializeAsync<T>(stream, Json, cancellationToken).ConfigureAwait(false);
-            }
-            catch (JsonException e)
-            {
-                throw new InvalidDataException($"Checkpoint {uri} is not valid: {e.Message}. Delete it to start that part over.", e);
-            }
+            using var text = new StreamReader(stream, System.Text.Encoding.UTF8);
+            return await text.ReadToEndAsync(cancellationToken).ConfigureAwait(false);
         }
     }
 
-    /// <summary>Replaces the document <paramref name="name"/> atomically.</summary>
-    public async Task WriteAsync<T>(string name, T value, CancellationToken cancellationToken)
+    /// <inheritdoc/>
+    public async Task WriteAsync(string name, string json, CancellationToken cancellationToken = default)
     {
         var writer = await _store.CreateAsync(UriOf(name), cancellationToken).ConfigureAwait(false);
         await using (writer.ConfigureAwait(false))
         {
-            await JsonSerializer.SerializeAsync(writer.Stream, value, Json, cancellationToken).ConfigureAwait(false);
+            await writer.Stream.WriteAsync(System.Text.Encoding.UTF8.GetBytes(json), cancellationToken).ConfigureAwait(false);
             await writer.CommitAsync(cancellationToken).ConfigureAwait(false);
         }
     }
 
     /// <summary>Deletes the document <paramref name="name"/>; deleting one that was never written is not an error.</summary>
-    public Task DeleteAsync(string name, CancellationToken cancellationToken) => _store.DeleteAsync(UriOf(name), cancellationToken);
+    public Task DeleteAsync(string name, CancellationToken cancellationToken = default) => _store.DeleteAsync(UriOf(name), cancellationToken);
 
     /// <summary>
     /// Removes <paramref name="folder"/> (relative to the root; "" for the root itself) when it is an empty folder on a

@@ -71,7 +71,7 @@ public static class ConnectorServiceCollectionExtensions
         services.TryAddSingleton<ExportManifestOutputFormat>();
         services.TryAddSingleton<ExportJob>();
         services.TryAddSingleton(sp => new ImportJob(
-            sp.GetRequiredService<IDynamoDbWriterFactory>(), sp.GetServices<IObjectStore>(), sp.GetRequiredService<TimeProvider>(), sp.GetService<ILoggerFactory>()));
+            sp.GetRequiredService<ImportInputFormat>(), sp.GetRequiredService<IDynamoDbWriterFactory>(), sp.GetRequiredService<TimeProvider>(), sp.GetService<ILoggerFactory>()));
         return services;
     }
 }

@@ -42,14 +42,17 @@ public sealed class ImportJob
     private readonly ILogger _logger;
     private readonly ConnectorMetrics _metrics;
 
-    /// <summary>Creates the job over <paramref name="writers"/> (for the table) and <paramref name="stores"/> (for the files, checkpoints and dead letters).</summary>
-    public ImportJob(IDynamoDbWriterFactory writers, IEnumerable<IObjectStore> stores, TimeProvider timeProvider, ILoggerFactory? loggerFactory = null)
+    /// <summary>
+    /// Creates the job: <paramref name="inputFormat"/> plans and reads the files (its object stores also hold the
+    /// checkpoints and dead letters), <paramref name="writers"/> write the table.
+    /// </summary>
+    public ImportJob(ImportInputFormat inputFormat, IDynamoDbWriterFactory writers, TimeProvider timeProvider, ILoggerFactory? loggerFactory = null)
     {
+        ArgumentNullException.ThrowIfNull(inputFormat);
         ArgumentNullException.ThrowIfNull(writers);
-        ArgumentNullException.ThrowIfNull(stores);
         ArgumentNullException.ThrowIfNull(timeProvider);
-        _stores = new ObjectStores(stores);
-        _inputFormat = new ImportInputFormat(_stores, loggerFactory?.CreateLogger<ImportInputFormat>());
+        _stores = inputFormat.Stores;
+        _inputFormat = inputFormat;
         _writers = writers;
         _time = timeProvider;
         _logger = (loggerFactory ?? NullLoggerFactory.Instance).CreateLogger<ImportJob>();
@@ -153,10 +156,11 @@ public sealed class ImportJob
         {
             await KeySchemaCheck.EnsureMatchesAsync(_stores, plan, options.TableName, keys, options.Source, cancellationToken).ConfigureAwait(false);
         }
-        var checkpoints = options.CheckpointUri is { } checkpointUri ? new CheckpointStore(_stores.For(checkpointUri), checkpointUri) : null;
+        var checkpoints = options.CheckpointStore
+            ?? (options.CheckpointUri is { } checkpointUri ? new CheckpointStore(_stores.For(checkpointUri), checkpointUri) : null);
         // One whole import per checkpoint at a time; the splits of a fanned-out plan (RunSplitAsync) share theirs.
-        await using var lease = checkpoints is not null && planSplits is null
-            ? await JobLease.AcquireAsync(_stores, checkpoints.RootUri, JobLease.ImportLeaseName, $"import of {plan.Source} into {options.TableName}", _time, _logger, Tracker, cancellationToken).ConfigureAwait(false)
+        await using var lease = options.CheckpointUri is { } leaseFolder && planSplits is null
+            ? await JobLease.AcquireAsync(_stores, leaseFolder.TrimEnd('/'), JobLease.ImportLeaseName, $"import of {plan.Source} into {options.TableName}", _time, _logger, Tracker, cancellationToken).ConfigureAwait(false)
             : null;
         if (checkpoints is not null)
         {
@@ -187,7 +191,7 @@ public sealed class ImportJob
             Log.ImportStopping(_logger, options.TableName, options.StopGracePeriod);
             failed.CancelAfter(options.StopGracePeriod);
         });
-        var runner = new SplitRunner(_stores, _writers, _time, _logger, Tracker);
+        var runner = new SplitRunner(_inputFormat, _writers, _time, _logger, Tracker);
         int next = -1;
         var all = Tracker.RunAllAsync(workers, RunWorkerAsync, out var tasks);
         try
@@ -200,7 +204,7 @@ public sealed class ImportJob
             var error = tasks.Select(t => t.Exception?.InnerException).FirstOrDefault(e => e is not null and not OperationCanceledException);
             if (error is null && cancellationToken.IsCancellationRequested)
             {
-                throw new OperationCanceledException($"The import into table '{options.TableName}' was cancelled, and the writes in flight did not end within {options.StopGracePeriod}: they were abandoned{(checkpoints is null ? "" : $"; the last checkpoint in {checkpoints.RootUri} stands, so a rerun with it redoes at most one checkpoint interval")}.", ex, cancellationToken);
+                throw new OperationCanceledException($"The import into table '{options.TableName}' was cancelled, and the writes in flight did not end within {options.StopGracePeriod}: they were abandoned{(checkpoints is null ? "" : $"; the last checkpoint in {checkpoints.Location} stands, so a rerun with it redoes at most one checkpoint interval")}.", ex, cancellationToken);
             }
             ExceptionDispatchInfo.Throw(error ?? ex);
         }
@@ -211,7 +215,7 @@ public sealed class ImportJob
         }
         if (cancellationToken.IsCancellationRequested)
         {
-            throw new OperationCanceledException($"The import into table '{options.TableName}' was cancelled; what was read is written{(checkpoints is null ? "" : $" and checkpointed in {checkpoints.RootUri}: rerun with the same checkpoint to go on from there")}.", cancellationToken);
+            throw new OperationCanceledException($"The import into table '{options.TableName}' was cancelled; what was read is written{(checkpoints is null ? "" : $" and checkpointed in {checkpoints.Location}: rerun with the same checkpoint to go on from there")}.", cancellationToken);
         }
 
         // Each worker takes the next split until none is left or one of them failed.
@@ -257,7 +261,7 @@ public sealed class ImportJob
         }
     }
 
-    private static async Task CheckPlanAsync(CheckpointStore checkpoints, string fingerprint, string source, int splits, CancellationToken cancellationToken)
+    private static async Task CheckPlanAsync(ICheckpointStore checkpoints, string fingerprint, string source, int splits, CancellationToken cancellationToken)
     {
         var existing = await checkpoints.ReadAsync<PlanCheckpoint>("plan", cancellationToken).ConfigureAwait(false);
         if (existing is null)
@@ -267,7 +271,7 @@ public sealed class ImportJob
         else if (existing.Fingerprint != fingerprint)
         {
             throw new InvalidOperationException(
-                $"The checkpoint at {checkpoints.RootUri} belongs to another import (of {existing.Source}, {existing.Splits} splits): the files or options changed since. Use a new checkpoint location, or delete this one to start over.");
+                $"The checkpoint at {checkpoints.Location} belongs to another import (of {existing.Source}, {existing.Splits} splits): the files or options changed since. Use a new checkpoint location, or delete this one to start over.");
         }
     }
 

@@ -41,6 +41,14 @@ public sealed class ImportJobOptions
     /// </summary>
     public string? CheckpointUri { get; set; }
 
+    /// <summary>
+    /// Where progress is recorded when it is not under <see cref="CheckpointUri"/>: a store of the host's own (a
+    /// table, a database). Null (the default): the objects under <see cref="CheckpointUri"/>, if set. Set one or the
+    /// other. Without <see cref="CheckpointUri"/> no lease guards against a second import running at once with the same
+    /// store, and dead letters go where <see cref="DeadLetterUri"/> says (only counted and sampled when it is null).
+    /// </summary>
+    public Checkpoints.ICheckpointStore? CheckpointStore { get; set; }
+
     /// <summary>How often a split records its progress. Default 10 s; valid 1 s to 1 h. Each checkpoint waits for the split's writes in flight.</summary>
     public TimeSpan CheckpointInterval { get; set; } = TimeSpan.FromSeconds(10);
 
@@ -95,6 +103,7 @@ public sealed class ImportJobOptions
         if (StopGracePeriod < TimeSpan.Zero || StopGracePeriod > TimeSpan.FromMinutes(10)) problems.Add($"the stop grace period must be between 0 and 10 min (was {StopGracePeriod})");
         if (ShuffleWindow is < 0 or > 1_000_000) problems.Add($"the shuffle window must be between 0 and 1,000,000 (was {ShuffleWindow})");
         if (CheckpointUri is not null && string.IsNullOrWhiteSpace(CheckpointUri)) problems.Add("the checkpoint location is empty (null for no checkpoints)");
+        if (CheckpointUri is not null && CheckpointStore is not null) problems.Add("set a checkpoint location or a checkpoint store, not both");
         if (DeadLetterUri is not null && string.IsNullOrWhiteSpace(DeadLetterUri)) problems.Add("the dead-letter location is empty (null for the default)");
         if (Writer is null) problems.Add("the writer options are required");
         else

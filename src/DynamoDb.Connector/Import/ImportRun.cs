@@ -9,20 +9,31 @@ using DynamoDb.Connector.Writing;
 namespace DynamoDb.Connector.Import;
 
 /// <summary>
-/// A split's checkpoint: files before <c>FileIndex</c> are done, and lines up to <c>Line</c> of that file;
-/// <c>DeadLetterChunks</c> dead-letter chunks were committed.
+/// A split's checkpoint: files before <c>FileIndex</c> are done, and lines up to <c>Line</c> of that file (the next
+/// starting at byte <c>Offset</c> when the reader could tell); <c>DeadLetterChunks</c> dead-letter chunks were committed.
 /// </summary>
-internal sealed record SplitCheckpoint(string Plan, int FileIndex, long Line, bool Done, int DeadLetterChunks);
+internal sealed record SplitCheckpoint(string Plan, int FileIndex, long Line, bool Done, int DeadLetterChunks, long? Offset = null)
+{
+    /// <summary>Where a rerun reads on from.</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public ImportPosition Position => new(FileIndex, Line, Offset);
+
+    /// <summary>The checkpoint at <paramref name="position"/>; a finished split's names its last file, as it always has.</summary>
+    public static SplitCheckpoint At(string plan, ImportSplit split, ImportPosition position, bool done, int deadLetterChunks) => done
+        ? new SplitCheckpoint(plan, Math.Max(0, split.Files.Count - 1), 0, true, deadLetterChunks)
+        : new SplitCheckpoint(plan, position.File, position.Line, false, deadLetterChunks, position.Offset);
+}
 
 /// <summary>The plan a checkpoint folder belongs to.</summary>
 internal sealed record PlanCheckpoint(string Fingerprint, string Source, int Splits);
 
 /// <summary>The counters and shared pieces of one run, updated by every worker.</summary>
-internal sealed class RunState(ImportPlan plan, ImportJobOptions options, CheckpointStore? checkpoints, string? deadLetterFolder, string fingerprint, ConnectorMetrics metrics)
+internal sealed class RunState(ImportPlan plan, ImportJobOptions options, ICheckpointStore? checkpoints, string? deadLetterFolder, string fingerprint, ConnectorMetrics metrics)
 {
     private readonly KeyValuePair<string, object?> _tableTag = new("table", options.TableName);
     private readonly Lock _lock = new();
     private readonly List<CheckpointedWriter> _live = [];
+    private readonly Dictionary<ImportSplitReader, (long Items, long Bad, long Bytes)> _readers = [];
     private long _itemsRead, _itemsFiltered, _itemsSuperseded, _badLines, _bytesRead;
     private int _splitsRun, _splitsSkipped;
     private long _written, _deleted, _deadLettered, _deduplicated, _skippedByCondition, _throttled, _retries;
@@ -30,11 +41,10 @@ internal sealed class RunState(ImportPlan plan, ImportJobOptions options, Checkp
 
     public ImportPlan Plan { get; } = plan;
     public ImportJobOptions Options { get; } = options;
-    public CheckpointStore? Checkpoints { get; } = checkpoints;
+    public ICheckpointStore? Checkpoints { get; } = checkpoints;
     public string? DeadLetterFolder { get; } = deadLetterFolder;
     public DeadLetterSamples Samples { get; } = new();
     public string Fingerprint { get; } = fingerprint;
-    public long BytesRead => Interlocked.Read(ref _bytesRead);
     public bool DeadLettersCommitted { get; set; }
 
     /// <summary>The table's key schema, when the writers tell it.</summary>
@@ -46,31 +56,62 @@ internal sealed class RunState(ImportPlan plan, ImportJobOptions options, Checkp
     /// <summary>Each worker's share of <see cref="DynamoDbWriterOptions.MaxBatchesInFlight"/> (at least 1).</summary>
     public int WriterBatchesInFlight { get; set; } = options.Writer.MaxBatchesInFlight;
 
-    public void ItemRead()
-    {
-        Interlocked.Increment(ref _itemsRead);
-        metrics.ImportItemsRead.Add(1, _tableTag);
-    }
-
     public void ItemFiltered() => Interlocked.Increment(ref _itemsFiltered);
 
     public void ItemSuperseded() => Interlocked.Increment(ref _itemsSuperseded);
 
-    public void BadLine()
+    /// <summary>Counts <paramref name="reader"/>'s records and bytes from now on (the bytes before its position as read, so progress reaches the total).</summary>
+    public void Attach(ImportSplitReader reader)
     {
-        Interlocked.Increment(ref _badLines);
-        metrics.ImportBadLines.Add(1, _tableTag);
+        lock (_lock)
+        {
+            _readers.Add(reader, (0, 0, 0));
+            _bytesRead += reader.BytesSkipped;
+        }
     }
 
-    public void AddBytesRead(int bytes)
+    /// <summary>Adds what <paramref name="reader"/> read since the last time to the meter.</summary>
+    public void ReaderCheckpointed(ImportSplitReader reader)
     {
-        Interlocked.Add(ref _bytesRead, bytes);
-        metrics.ImportBytesRead.Add(bytes, _tableTag);
+        lock (_lock) Meter(reader);
     }
 
+    /// <summary>Adds <paramref name="reader"/>'s counts to the run's and stops reading them from it.</summary>
+    public void Detach(ImportSplitReader reader)
+    {
+        lock (_lock)
+        {
+            Meter(reader);
+            _readers.Remove(reader);
+            _itemsRead += reader.RecordsRead;
+            _badLines += reader.BadRecords;
+            _bytesRead += reader.BytesRead;
+        }
+    }
 
-    /// <summary>Counts as read the bytes of files a checkpoint shows as done, which are not read again.</summary>
-    public void AddBytesSkipped(long bytes) => Interlocked.Add(ref _bytesRead, bytes);
+    private void Meter(ImportSplitReader reader)
+    {
+        var (items, bad, bytes) = _readers[reader];
+        var now = (reader.RecordsRead, reader.BadRecords, reader.BytesRead);
+        metrics.ImportItemsRead.Add(now.RecordsRead - items, _tableTag);
+        metrics.ImportBadLines.Add(now.BadRecords - bad, _tableTag);
+        metrics.ImportBytesRead.Add(now.BytesRead - bytes, _tableTag);
+        _readers[reader] = now;
+    }
+
+    /// <summary>Records, bad records and bytes read so far, by the readers done and those reading. Call under the lock.</summary>
+    private (long Items, long Bad, long Bytes) Read()
+    {
+        long items = _itemsRead, bad = _badLines, bytes = _bytesRead;
+        foreach (var reader in _readers.Keys)
+        {
+            items += reader.RecordsRead;
+            bad += reader.BadRecords;
+            bytes += reader.BytesRead;
+        }
+        return (items, bad, bytes);
+    }
+
     public void SplitDone()
     {
         Interlocked.Increment(ref _splitsRun);
@@ -80,7 +121,7 @@ internal sealed class RunState(ImportPlan plan, ImportJobOptions options, Checkp
     public void SplitSkipped(ImportSplit split)
     {
         Interlocked.Increment(ref _splitsSkipped);
-        Interlocked.Add(ref _bytesRead, split.Bytes);
+        lock (_lock) _bytesRead += split.Bytes;
     }
 
     public void Attach(CheckpointedWriter writer) { lock (_lock) _live.Add(writer); }
@@ -118,7 +159,8 @@ internal sealed class RunState(ImportPlan plan, ImportJobOptions options, Checkp
                 throttled += live.ThrottledRequests;
                 unitsPerSecond += live.WriteUnitsPerSecond;
             }
-            return new ImportProgress(Interlocked.Read(ref _itemsRead), written, deadLettered + Interlocked.Read(ref _badLines), BytesRead, Plan.TotalBytes,
+            var (items, bad, bytes) = Read();
+            return new ImportProgress(items, written, deadLettered + bad, bytes, Plan.TotalBytes,
                 unitsPerSecond, throttled, _splitsRun + _splitsSkipped, Plan.Splits.Count, elapsed, remaining);
         }
     }
@@ -127,14 +169,15 @@ internal sealed class RunState(ImportPlan plan, ImportJobOptions options, Checkp
     {
         lock (_lock)
         {
+            var (items, bad, _) = Read();
             return new ImportResult
             {
                 Plan = Plan,
-                ItemsRead = Interlocked.Read(ref _itemsRead),
+                ItemsRead = items,
                 ItemsWritten = _written,
                 ItemsDeleted = _deleted,
-                ItemsDeadLettered = _deadLettered + Interlocked.Read(ref _badLines),
-                BadLines = Interlocked.Read(ref _badLines),
+                ItemsDeadLettered = _deadLettered + bad,
+                BadLines = bad,
                 ItemsDeduplicated = _deduplicated,
                 ItemsSkippedByCondition = _skippedByCondition,
                 ItemsFiltered = Interlocked.Read(ref _itemsFiltered),

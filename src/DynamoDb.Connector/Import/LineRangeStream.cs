@@ -6,7 +6,8 @@ namespace DynamoDb.Connector.Import;
 /// The lines of a file that start inside the byte range [start, end): skips the partial line before the range and
 /// continues past <c>end</c> to the end of the line that crosses it. Every line of the file belongs to exactly one of a
 /// set of adjoining ranges. The inner stream must start at byte <c>start - 1</c> (or 0 when <c>start</c> is 0), so
-/// the reader can tell whether <c>start</c> is itself the start of a line.
+/// the reader can tell whether <c>start</c> is itself the start of a line; or, when <c>start</c> is known to be a line's
+/// start (a reader resuming at a byte offset it recorded), at <c>start</c> itself.
 /// </summary>
 internal sealed class LineRangeStream : ReadOnlyStream
 {
@@ -16,20 +17,24 @@ internal sealed class LineRangeStream : ReadOnlyStream
     private bool _skipping;
     private bool _done;
 
-    public LineRangeStream(Stream inner, long start, long end)
+    public LineRangeStream(Stream inner, long start, long end, bool atLineStart = false)
     {
         ArgumentNullException.ThrowIfNull(inner);
         ArgumentOutOfRangeException.ThrowIfNegative(start);
         ArgumentOutOfRangeException.ThrowIfLessThan(end, start);
         _inner = inner;
         _end = end;
-        _position = start == 0 ? 0 : start - 1;
-        _skipping = start > 0;
+        _position = InnerOffset(start, atLineStart);
+        _skipping = start > 0 && !atLineStart;
         _done = start == end;
+        FirstLineStart = atLineStart ? start : -1;
     }
 
     /// <summary>The offset the inner stream has to begin at for a range starting at <paramref name="start"/>.</summary>
-    public static long InnerOffset(long start) => start == 0 ? 0 : start - 1;
+    public static long InnerOffset(long start, bool atLineStart = false) => start == 0 || atLineStart ? start : start - 1;
+
+    /// <summary>The offset in the file of the first byte this stream returns; -1 until it is known (the first read).</summary>
+    public long FirstLineStart { get; private set; }
 
     public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
     {
@@ -71,6 +76,7 @@ internal sealed class LineRangeStream : ReadOnlyStream
                 }
             }
             if (count == 0) continue;
+            if (FirstLineStart < 0) FirstLineStart = chunkStart + from;
             if (from > 0) span.Slice(from, count).CopyTo(buffer.Span);
             return count;
         }

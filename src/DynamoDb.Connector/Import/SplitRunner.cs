@@ -1,6 +1,6 @@
 using DynamoDb.Connector.Capacity;
+using DynamoDb.Connector.Checkpoints;
 using DynamoDb.Connector.Formats.Lines;
-using DynamoDb.Connector.Storage;
 using DynamoDb.Connector.Telemetry;
 using DynamoDb.Connector.Writing;
 using Microsoft.Extensions.Logging;
@@ -8,8 +8,9 @@ using Microsoft.Extensions.Logging;
 namespace DynamoDb.Connector.Import;
 
 /// <summary>
-/// Runs one split of an import: resumes after its checkpoint, reads its files in order through one writer (with the
-/// shuffle window and the transform), sets bad lines aside, checkpoints when due, and on a stop request (Ctrl-C)
+/// Runs one split of an import: resumes at its checkpoint's position, reads its records with the public reader
+/// (<see cref="ImportInputFormat.OpenAsync"/>), sets bad records aside, passes the rest through the shuffle window and
+/// the transform to the writer, checkpoints when due (flush, then store the position), and on a stop request (Ctrl-C)
 /// stops reading, writes what it handed over and checkpoints there, so a rerun redoes nothing.
 /// </summary>
 /// <remarks>
@@ -17,7 +18,7 @@ namespace DynamoDb.Connector.Import;
 /// worker, or the caller's cancellation once <see cref="ImportJobOptions.StopGracePeriod"/> has passed). What was read
 /// before a stop is still written and checkpointed under <c>abort</c> alone.
 /// </remarks>
-internal sealed class SplitRunner(ObjectStores stores, IDynamoDbWriterFactory writers, TimeProvider time, ILogger logger, WorkTracker tracker)
+internal sealed class SplitRunner(ImportInputFormat input, IDynamoDbWriterFactory writers, TimeProvider time, ILogger logger, WorkTracker tracker)
 {
     /// <summary>Runs <paramref name="split"/>; returns false when it stopped before its end (checkpointed where it stopped).</summary>
     public async Task<bool> RunAsync(ImportSplit split, RunState run, CancellationToken stop, CancellationToken abort)
@@ -26,23 +27,23 @@ internal sealed class SplitRunner(ObjectStores stores, IDynamoDbWriterFactory wr
         var resume = run.Checkpoints is null ? null : await run.Checkpoints.ReadAsync<SplitCheckpoint>(checkpointName, abort).ConfigureAwait(false);
         // Dead letters an earlier run committed are in the folder too: the result points there even if this run adds none.
         if (resume?.DeadLetterChunks > 0 && run.DeadLetterFolder is not null) run.DeadLettersCommitted = true;
+        var readOptions = new ImportReadOptions(run.Plan.Format) { Csv = run.Options.Source.Csv };
         if (resume?.Done == true)
         {
             // An incremental export's later splits need the timestamps of this one's changes: read them again, writing nothing.
-            if (run.Timestamps is not null) await RederiveTimestampsAsync(split, split.Files.Count, 0, run, abort).ConfigureAwait(false);
+            if (run.Timestamps is not null) await RederiveTimestampsAsync(split, readOptions, null, run.Timestamps, abort).ConfigureAwait(false);
             run.SplitSkipped(split);
             return true;
         }
-        if (resume is not null)
+        var from = resume?.Position;
+        if (from is { } position)
         {
-            Log.SplitResumed(logger, split.Index, resume.FileIndex + 1, split.Files.Count, resume.Line);
-            if (run.Timestamps is not null) await RederiveTimestampsAsync(split, resume.FileIndex, resume.Line, run, abort).ConfigureAwait(false);
-            // The files the checkpoint shows as done are not read again: count their bytes, so progress reaches the total.
-            run.AddBytesSkipped(split.Files.Take(resume.FileIndex).Sum(f => f.End - f.Start));
+            Log.SplitResumed(logger, split.Index, position.File + 1, split.Files.Count, position.Line);
+            if (run.Timestamps is not null) await RederiveTimestampsAsync(split, readOptions, position, run.Timestamps, abort).ConfigureAwait(false);
         }
 
         var chunks = run.DeadLetterFolder is { } folder
-            ? new SplitDeadLetters(stores, folder, run.Fingerprint, split.Index, resume?.DeadLetterChunks ?? 0, run.Samples)
+            ? new SplitDeadLetters(input.Stores, folder, run.Fingerprint, split.Index, resume?.DeadLetterChunks ?? 0, run.Samples)
             : null;
         IDeadLetterSink deadLetters = chunks is null ? run.Samples : chunks;
         var writer = new CheckpointedWriter(writers, run, deadLetters, tracker);
@@ -54,12 +55,9 @@ internal sealed class SplitRunner(ObjectStores stores, IDynamoDbWriterFactory wr
             var shuffle = run.Options.ShuffleWindow > 0
                 ? new ShuffleBuffer<(ItemRecord Record, string Source)>(run.Options.ShuffleWindow, new Random(split.Index), keys is null ? null : r => KeyOf(r.Record, keys))
                 : null;
-            var badLines = new List<RecordError>();
-            var readerOptions = new ItemReaderOptions { BadRecords = BadRecordHandling.Skip, OnBadRecord = badLines.Add, Csv = run.Options.Source.Csv };
-            long itemsRead = 0;
 
-            // Everything up to the given line is written or set aside, and only then does the checkpoint say so.
-            async Task CheckpointAsync(int fileIndex, long line, bool done)
+            // Everything up to the given position is written or set aside, and only then does the checkpoint say so.
+            async Task CheckpointAsync(ImportSplitReader reader, ImportPosition position, bool done)
             {
                 if (shuffle is not null)
                 {
@@ -71,70 +69,59 @@ internal sealed class SplitRunner(ObjectStores stores, IDynamoDbWriterFactory wr
                     await chunks.CommitAsync(abort).ConfigureAwait(false);
                     if (chunks.HasCommitted) run.DeadLettersCommitted = true;
                 }
+                run.ReaderCheckpointed(reader);
                 if (run.Checkpoints is not null)
                 {
-                    await run.Checkpoints.WriteAsync(checkpointName, new SplitCheckpoint(run.Fingerprint, fileIndex, line, done, chunks?.NextChunk ?? 0), abort).ConfigureAwait(false);
+                    await run.Checkpoints.WriteAsync(checkpointName, SplitCheckpoint.At(run.Fingerprint, split, position, done, chunks?.NextChunk ?? 0), abort).ConfigureAwait(false);
                 }
             }
 
-            long lastCheckpoint = time.GetTimestamp();
-            for (int f = resume?.FileIndex ?? 0; f < split.Files.Count; f++)
+            var reader = await input.OpenAsync(split, readOptions, from, abort).ConfigureAwait(false);
+            await using (reader.ConfigureAwait(false))
             {
-                var file = split.Files[f];
-                long skipThrough = f == resume?.FileIndex ? resume.Line : 0;
-                long position = skipThrough; // lines handed to the writer (or set aside) so far
-                if (!stop.IsCancellationRequested)
+                run.Attach(reader);
+                try
                 {
-                    var reader = await SplitFileReader.OpenAsync(stores, file, run.Plan.Format, readerOptions, run.AddBytesRead, abort).ConfigureAwait(false);
-                    await using (reader.ConfigureAwait(false))
+                    long lastCheckpoint = time.GetTimestamp();
+                    try
                     {
-                        try
+                        await foreach (var read in reader.ReadAsync(stop).ConfigureAwait(false))
                         {
-                            while (!stop.IsCancellationRequested && await reader.ReadAsync(stop).ConfigureAwait(false) is { } record)
+                            if (read.IsBad)
                             {
-                                await SetAsideAsync(badLines, skipThrough, run, deadLetters, abort).ConfigureAwait(false);
-                                if (record.Line > skipThrough) // else written before the last checkpoint
-                                {
-                                    run.ItemRead();
-                                    itemsRead++;
-                                    if (run.Timestamps?.TryApply(record) == false) run.ItemSuperseded();
-                                    else await WriteAsync(record, file.DisplayName, run, writer, shuffle, abort).ConfigureAwait(false);
-                                }
-                                position = Math.Max(position, reader.LinesRead);
-                                if (time.GetElapsedTime(lastCheckpoint) >= run.Options.CheckpointInterval)
-                                {
-                                    await CheckpointAsync(f, position, done: false).ConfigureAwait(false);
-                                    lastCheckpoint = time.GetTimestamp();
-                                }
+                                Log.BadLineSetAside(logger, read.Error.Source, read.Error.Line, read.Error.Reason);
+                                await deadLetters.WriteAsync(DeadLetter.ForBadLine(read.Error), abort).ConfigureAwait(false);
+                            }
+                            else if (run.Timestamps?.TryApply(read.Record) == false) run.ItemSuperseded();
+                            else await WriteAsync(read.Record, read.Source, run, writer, shuffle, abort).ConfigureAwait(false);
+                            if (stop.IsCancellationRequested) break;
+                            if (time.GetElapsedTime(lastCheckpoint) >= run.Options.CheckpointInterval)
+                            {
+                                await CheckpointAsync(reader, read.Next, done: false).ConfigureAwait(false);
+                                lastCheckpoint = time.GetTimestamp();
                             }
                         }
-                        catch (OperationCanceledException) when (stop.IsCancellationRequested && !abort.IsCancellationRequested)
-                        {
-                            // Stopped inside a read: the lines it read past the last record are read again by the rerun.
-                        }
-                        if (stop.IsCancellationRequested) badLines.Clear();
-                        else await SetAsideAsync(badLines, skipThrough, run, deadLetters, abort).ConfigureAwait(false);
                     }
+                    catch (OperationCanceledException) when (stop.IsCancellationRequested && !abort.IsCancellationRequested)
+                    {
+                        // Stopped inside a read: the lines it read past the last record are read again by the rerun.
+                    }
+                    if (!reader.IsComplete)
+                    {
+                        await CheckpointAsync(reader, reader.Position, done: false).ConfigureAwait(false);
+                        Log.SplitStopped(logger, split.Index, reader.Position.File + 1, split.Files.Count, reader.Position.Line);
+                        return false;
+                    }
+                    await CheckpointAsync(reader, reader.Position, done: true).ConfigureAwait(false);
                 }
-                if (stop.IsCancellationRequested)
+                finally
                 {
-                    await CheckpointAsync(f, position, done: false).ConfigureAwait(false);
-                    Log.SplitStopped(logger, split.Index, f + 1, split.Files.Count, position);
-                    return false;
+                    run.Detach(reader);
                 }
-                // Between files only when one is due: a checkpoint completes the writer, a round trip with nothing in
-                // flight, which at every end of a small file halved the speed (ImportWorkersBenchmarks, 1 worker).
-                bool last = f == split.Files.Count - 1;
-                if (last || time.GetElapsedTime(lastCheckpoint) >= run.Options.CheckpointInterval)
-                {
-                    await CheckpointAsync(last ? f : f + 1, 0, done: last).ConfigureAwait(false);
-                    lastCheckpoint = time.GetTimestamp();
-                }
+                run.SplitDone();
+                Log.SplitFinished(logger, split.Index, split.Files.Count, reader.RecordsRead);
+                return true;
             }
-            if (split.Files.Count == 0) await CheckpointAsync(0, 0, done: true).ConfigureAwait(false);
-            run.SplitDone();
-            Log.SplitFinished(logger, split.Index, split.Files.Count, itemsRead);
-            return true;
         }
     }
 
@@ -168,37 +155,20 @@ internal sealed class SplitRunner(ObjectStores stores, IDynamoDbWriterFactory wr
     }
 
     /// <summary>
-    /// Reads the files before <paramref name="fileIndex"/>, and that file through <paramref name="line"/>, for their
-    /// timestamps alone: the map a resumed run starts from (bad lines were set aside by the run that read them).
+    /// Reads the records before <paramref name="until"/> (all of them when null) for their timestamps alone: the map a
+    /// resumed run starts from (bad lines were set aside by the run that read them).
     /// </summary>
-    private async Task RederiveTimestampsAsync(ImportSplit split, int fileIndex, long line, RunState run, CancellationToken cancellationToken)
+    private async Task RederiveTimestampsAsync(ImportSplit split, ImportReadOptions options, ImportPosition? until, WriteTimestamps timestamps, CancellationToken cancellationToken)
     {
-        var options = new ItemReaderOptions { BadRecords = BadRecordHandling.Skip, OnBadRecord = static _ => { }, Csv = run.Options.Source.Csv };
-        for (int f = 0; f <= fileIndex && f < split.Files.Count; f++)
+        if (until is { File: 0, Line: 0 }) return;
+        var reader = await input.OpenAsync(split, options, null, cancellationToken).ConfigureAwait(false);
+        await using (reader.ConfigureAwait(false))
         {
-            long through = f < fileIndex ? long.MaxValue : line;
-            if (through == 0) break;
-            var reader = await SplitFileReader.OpenAsync(stores, split.Files[f], run.Plan.Format, options, null, cancellationToken).ConfigureAwait(false);
-            await using (reader.ConfigureAwait(false))
+            await foreach (var read in reader.ReadAsync(cancellationToken).ConfigureAwait(false))
             {
-                while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false) is { } record && record.Line <= through)
-                {
-                    run.Timestamps!.TryApply(record);
-                }
+                if (until is { } end && !end.IsAtOrAfter(read.Next)) break;
+                if (!read.IsBad) timestamps.TryApply(read.Record);
             }
         }
-    }
-
-    private async Task SetAsideAsync(List<RecordError> badLines, long skipThrough, RunState run, IDeadLetterSink deadLetters, CancellationToken cancellationToken)
-    {
-        if (badLines.Count == 0) return;
-        foreach (var error in badLines)
-        {
-            if (error.Line <= skipThrough) continue; // set aside before the last checkpoint
-            run.BadLine();
-            Log.BadLineSetAside(logger, error.Source, error.Line, error.Reason);
-            await deadLetters.WriteAsync(DeadLetter.ForBadLine(error), cancellationToken).ConfigureAwait(false);
-        }
-        badLines.Clear();
     }
 }

@@ -82,7 +82,8 @@ internal sealed class DynamoDbWriterFactory : IDynamoDbWriterFactory, IDisposabl
         var budget = await _budgets.AcquireAsync(_client, tableName, options.Throughput, cancellationToken).ConfigureAwait(false);
         try
         {
-            var deadLetters = new DeadLetterRecorder(options.DeadLetterSink, DeadLetterChunkOpener(tableName, options.DeadLetterUri), options.MaxDeadLettersInMemory);
+            var opener = options.DeadLetterSink is null ? await DeadLetterChunkOpenerAsync(tableName, options.DeadLetterUri, cancellationToken).ConfigureAwait(false) : null;
+            var deadLetters = new DeadLetterRecorder(options.DeadLetterSink, opener, options.MaxDeadLettersInMemory);
             return new DynamoDbWriter(_client, budget, _budgets.Release, options, deadLetters, _time, _logger, _metrics, Tracker, _random);
         }
         catch
@@ -108,8 +109,30 @@ internal sealed class DynamoDbWriterFactory : IDynamoDbWriterFactory, IDisposabl
         return WriteBudget.Compute(capacity, throughput, WriteBudget.OnDemandStart(capacity));
     }
 
+    /// <summary>Checks now, not at the first bad item, that dead letters can be written under <paramref name="folder"/>.</summary>
+    private static async Task CheckDeadLetterFolderAsync(IObjectStore store, string uri, string folder, CancellationToken cancellationToken)
+    {
+        try
+        {
+            if (ObjectUri.KindOf(folder) == ObjectUriKind.Local)
+            {
+                string path = ObjectUri.ToLocalPath(folder);
+                if (File.Exists(Path.TrimEndingDirectorySeparator(path))) throw new IOException("it is a file, not a folder");
+                Directory.CreateDirectory(path);
+            }
+            // Lists the folder: a bucket that does not exist or cannot be read fails here.
+            await using var listing = store.ListAsync(folder, recursive: false, cancellationToken).GetAsyncEnumerator(cancellationToken);
+            await listing.MoveNextAsync().ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        {
+            throw new ArgumentException($"DeadLetterUri '{uri}' cannot take dead letters: {ex.Message}", "options", ex);
+        }
+    }
+
     public void Dispose()
     {
+        _budgets.Dispose();
         if (_ownsMetrics) _metrics.Dispose();
     }
 
@@ -118,11 +141,14 @@ internal sealed class DynamoDbWriterFactory : IDynamoDbWriterFactory, IDisposabl
     /// <c>{table}-{created, UTC}-{writer id}-{chunk}.jsonl</c>, one per flush that had dead letters, so writers
     /// sharing the folder never write the same object.
     /// </summary>
-    private Func<int, CancellationToken, Task<JsonLinesDeadLetterSink>>? DeadLetterChunkOpener(string tableName, string? uri)
+    /// <exception cref="NotSupportedException">No registered store handles <paramref name="uri"/>.</exception>
+    /// <exception cref="ArgumentException"><paramref name="uri"/> cannot take dead letters (a file, a folder that cannot be created, a bucket that cannot be listed).</exception>
+    private async Task<Func<int, CancellationToken, Task<JsonLinesDeadLetterSink>>?> DeadLetterChunkOpenerAsync(string tableName, string? uri, CancellationToken cancellationToken)
     {
         if (uri is null) return null;
         var store = _stores.For(uri); // fails now, not at the first bad item, when no store handles the uri
         string folder = ObjectUri.AsDirectory(uri);
+        await CheckDeadLetterFolderAsync(store, uri, folder, cancellationToken).ConfigureAwait(false);
         string writerId = Guid.NewGuid().ToString("N")[..8];
         string prefix = string.Create(CultureInfo.InvariantCulture, $"{tableName}-{_time.GetUtcNow():yyyyMMdd'T'HHmmss'Z'}-{writerId}");
         return (chunk, cancellationToken) => JsonLinesDeadLetterSink.CreateAsync(

@@ -69,12 +69,8 @@ public sealed class RetryOptions
     /// <summary>Copies these options.</summary>
     public RetryOptions Clone() => (RetryOptions)MemberwiseClone();
 
-    /// <summary>The backoff before the <paramref name="failures"/>-th retry in a row: full jitter, <paramref name="random"/> (0 to 1) x min(MaxDelay, BaseDelay x 2^(n-1)).</summary>
-    internal TimeSpan DelayBefore(int failures, double random)
-    {
-        double ceiling = Math.Min(MaxDelay.Ticks, BaseDelay.Ticks * Math.Pow(2, Math.Min(failures - 1, 40)));
-        return TimeSpan.FromTicks((long)(ceiling * random));
-    }
+    /// <summary>The backoff before the <paramref name="failures"/>-th retry in a row (see <see cref="Retry.RetryPolicy.DelayBefore(RetryOptions, int, double)"/>).</summary>
+    internal TimeSpan DelayBefore(int failures, double random) => Retry.RetryPolicy.DelayBefore(this, failures, random);
 
     internal IEnumerable<string> Validate(string prefix)
     {

@@ -89,7 +89,10 @@ public interface IDynamoDbWriterFactory
     /// <param name="tableName">The table.</param>
     /// <param name="options">This writer's options; default the configured <c>DynamoDbConnectorOptions.Writer</c>.</param>
     /// <param name="cancellationToken">Cancels the table description.</param>
-    /// <exception cref="ArgumentException">The options are invalid (the message lists every problem).</exception>
+    /// <exception cref="ArgumentException">
+    /// The options are invalid (the message lists every problem), or <see cref="DynamoDbWriterOptions.DeadLetterUri"/>
+    /// cannot take dead letters (a file rather than a folder, a folder that cannot be created, a bucket that cannot be listed).
+    /// </exception>
     /// <exception cref="InvalidOperationException">The table already has writers in this process with different throughput options.</exception>
     /// <exception cref="NotSupportedException">No registered object store handles <see cref="DynamoDbWriterOptions.DeadLetterUri"/>.</exception>
     /// <exception cref="DynamoDbUnavailableException">DynamoDB could not be reached to describe the table.</exception>

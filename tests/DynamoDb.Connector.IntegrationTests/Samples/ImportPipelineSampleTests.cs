@@ -109,14 +109,12 @@ public sealed partial class ImportPipelineSampleTests : IAsyncLifetime
         Assert.True(first.ExitCode == 0, first.ToString());
         var export = await CliRunner.RunAsync("export", "--table", _sourceTable, "--destination", Source, "--items-per-file", "700", "--overwrite");
         Assert.True(export.ExitCode == 0, export.ToString());
-        await _client.DeleteTableAsync(_table);
-        await TestTables.CreateTableAsync(_client, _table, indexes: false);
 
         var run = await RunSampleAsync();
 
         Assert.Equal(1, run.ExitCode);
         Assert.Contains("belong to another plan", run.Stderr, StringComparison.Ordinal);
-        Assert.Empty(await TestTables.ScanAsync(_client, _table));
+        Assert.Equal(10, (await TestTables.ScanAsync(_client, _table)).Count); // only what the first run wrote
     }
 
     /// <summary>The counts the sample prints.</summary>

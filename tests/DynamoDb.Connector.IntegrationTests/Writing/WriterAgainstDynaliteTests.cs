@@ -291,4 +291,22 @@ public sealed class WriterAgainstDynaliteTests(LocalServers servers) : IAsyncLif
         Assert.Null(Formats.Items.ItemComparer.Difference(items[7], back[0].Item));
         Assert.Null(Formats.Items.ItemComparer.Difference(items[21], back[1].Item));
     }
+
+    [Fact]
+    public async Task CreateAsync_DeadLettersToABucketThatDoesNotExist_FailsBeforeAnyItem()
+    {
+        string table = await CreateTableAsync();
+        using var s3 = servers.CreateS3Client();
+        var store = new S3ObjectStore(s3, Microsoft.Extensions.Options.Options.Create(new S3ObjectStoreOptions()));
+        await using var services = new ServiceCollection()
+            .AddSingleton<IAmazonDynamoDB>(_client)
+            .AddSingleton<IObjectStore>(store)
+            .AddDynamoDbConnector(o => o.Writer.Throughput.WritePercent = 1)
+            .BuildServiceProvider();
+        string uri = $"s3://{LocalServers.UniqueName("missing")}/dead-letters/";
+
+        var error = await Assert.ThrowsAsync<ArgumentException>(() => services.GetRequiredService<IDynamoDbWriterFactory>().CreateAsync(table, new DynamoDbWriterOptions { DeadLetterUri = uri, Throughput = { WritePercent = 1 } }));
+
+        Assert.Contains(uri, error.Message, StringComparison.Ordinal);
+    }
 }

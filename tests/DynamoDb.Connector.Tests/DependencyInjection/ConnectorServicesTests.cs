@@ -85,7 +85,7 @@ public sealed class ConnectorServicesTests
         var time = new FakeTimeProvider();
         using var dynamo = new FakeDynamoDb(time);
         dynamo.AddTable("items", Formats.Items.KeySchema.Parse("pk:S"));
-        string path = Path.Combine(Path.GetTempPath(), $"dead-{Guid.NewGuid():N}.json");
+        string path = Path.Combine(Path.GetTempPath(), $"dead-{Guid.NewGuid():N}");
         await using var provider = new ServiceCollection()
             .AddSingleton<IAmazonDynamoDB>(dynamo.CreateClient())
             .AddDynamoDbConnector(o => o.Writer.DeadLetterUri = path)
@@ -97,11 +97,11 @@ public sealed class ConnectorServicesTests
             var summary = await writer.CompleteAsync();
 
             Assert.Equal(1, summary.ItemsDeadLettered);
-            Assert.Contains("partition key 'pk' is missing", await File.ReadAllTextAsync(path), StringComparison.Ordinal);
+            Assert.Contains("partition key 'pk' is missing", await File.ReadAllTextAsync(Assert.Single(Directory.GetFiles(path))), StringComparison.Ordinal);
         }
         finally
         {
-            File.Delete(path);
+            if (Directory.Exists(path)) Directory.Delete(path, recursive: true);
         }
     }
 }

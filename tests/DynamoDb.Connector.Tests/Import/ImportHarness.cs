@@ -21,7 +21,7 @@ internal sealed class ImportHarness : IDisposable
         Store = new RecordingStore(new LocalFileObjectStore());
         Writers = new WriterHarness(stores: [Store]);
         Table = Writers.Table("items");
-        Job = new ImportJob(Writers.Factory, [Store], Writers.Time, Writers.LoggerFactory);
+        Job = new ImportJob(new ImportInputFormat([Store]), Writers.Factory, Writers.Time, Writers.LoggerFactory);
     }
 
     public WriterHarness Writers { get; }

@@ -93,6 +93,32 @@ public sealed class DeadLetterSinkTests : IDisposable
     }
 
     [Fact]
+    public async Task CreateAsync_DeadLetterUriIsAFile_IsRefusedAtOnce_NotAtTheFirstBadItem()
+    {
+        string file = Path.Combine(_directory.FullName, "dead.json");
+        await File.WriteAllTextAsync(file, "");
+        using var h = new WriterHarness(new DynamoDbWriterOptions { DeadLetterUri = file }, stores: [new LocalFileObjectStore()]);
+        h.Table();
+
+        var error = await Assert.ThrowsAsync<ArgumentException>(() => h.Factory.CreateAsync("items"));
+
+        Assert.Contains(file, error.Message, StringComparison.Ordinal);
+        Assert.Contains("not a folder", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task CreateAsync_DeadLetterFolderThatDoesNotExistYet_IsCreated()
+    {
+        string folder = Path.Combine(_directory.FullName, "a", "b");
+        using var h = new WriterHarness(new DynamoDbWriterOptions { DeadLetterUri = folder }, stores: [new LocalFileObjectStore()]);
+        h.Table();
+
+        await using var writer = await h.Factory.CreateAsync("items");
+
+        Assert.True(Directory.Exists(folder));
+    }
+
+    [Fact]
     public async Task Sink_ADelete_IsWrittenAsKeys_SoItImportsAsADeleteAndNeverAsAnItem()
     {
         var stream = new MemoryStream();

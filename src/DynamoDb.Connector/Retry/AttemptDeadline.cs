@@ -1,4 +1,6 @@
-namespace DynamoDb.Connector.Writing;
+using DynamoDb.Connector.Writing;
+
+namespace DynamoDb.Connector.Retry;
 
 /// <summary>
 /// One request's cancellation: the caller's token, cancelled too when the request outlasts
@@ -28,10 +30,10 @@ internal sealed class AttemptDeadline : IDisposable
     public CancellationToken Token { get; }
 
     /// <summary>Classifies a failed request: a timeout (transient: it may have applied) when this deadline cut it short.</summary>
-    public WriteError Classify(Exception exception, CancellationToken cancellationToken) =>
+    public RequestError Classify(Exception exception, CancellationToken cancellationToken) =>
         _expiry?.IsCancellationRequested == true && !cancellationToken.IsCancellationRequested
-            ? new WriteError(WriteErrorKind.Transient, $"no answer within {_timeout:g} (the attempt timeout)")
-            : WriteError.Classify(exception, cancellationToken);
+            ? new RequestError(RequestErrorKind.Transient, $"no answer within {_timeout:g} (the attempt timeout)")
+            : RequestError.Classify(exception, cancellationToken);
 
     public void Dispose()
     {

@@ -3,10 +3,10 @@ using System.Net.Sockets;
 using Amazon.DynamoDBv2.Model;
 using Amazon.Runtime;
 
-namespace DynamoDb.Connector.Writing;
+namespace DynamoDb.Connector.Retry;
 
-/// <summary>What to do about a failed write request.</summary>
-internal enum WriteErrorKind
+/// <summary>What to do about a failed request to DynamoDB (a read or a write).</summary>
+internal enum RequestErrorKind
 {
     /// <summary>DynamoDB refused for lack of capacity: back off, slow down, send again.</summary>
     Throttled,
@@ -16,9 +16,9 @@ internal enum WriteErrorKind
     Rejected,
     /// <summary>A conditional put's condition was false: the item is skipped.</summary>
     ConditionFailed,
-    /// <summary>The writer is being disposed.</summary>
+    /// <summary>The caller stopped (the writer or job is being disposed or cancelled).</summary>
     Cancelled,
-    /// <summary>Nothing retrying can fix (missing table, denied access): the writer fails.</summary>
+    /// <summary>Nothing retrying can fix (missing table, denied access): the writer or job fails.</summary>
     Fatal,
 }
 
@@ -26,13 +26,13 @@ internal enum WriteErrorKind
 /// <param name="Kind">What to do.</param>
 /// <param name="Reason">DynamoDB's (or the network's) message, for logs and dead letters.</param>
 /// <param name="HotKeyRange">Throttled because of a hot key range (every throttling reason is a <c>KeyRangeThroughputExceeded</c>).</param>
-internal readonly record struct WriteError(WriteErrorKind Kind, string Reason, bool HotKeyRange = false)
+internal readonly record struct RequestError(RequestErrorKind Kind, string Reason, bool HotKeyRange = false)
 {
-    public static WriteError Classify(Exception exception, CancellationToken writerToken)
+    public static RequestError Classify(Exception exception, CancellationToken stopToken)
     {
-        if (exception is OperationCanceledException && writerToken.IsCancellationRequested)
+        if (exception is OperationCanceledException && stopToken.IsCancellationRequested)
         {
-            return new(WriteErrorKind.Cancelled, "the writer was disposed");
+            return new(RequestErrorKind.Cancelled, "stopped by its caller");
         }
         switch (exception)
         {
@@ -43,31 +43,31 @@ internal readonly record struct WriteError(WriteErrorKind Kind, string Reason, b
             case RequestLimitExceededException e:
                 return Throttle(e, e.ThrottlingReasons);
             case ConditionalCheckFailedException e:
-                return new(WriteErrorKind.ConditionFailed, Describe(e));
+                return new(RequestErrorKind.ConditionFailed, Describe(e));
             case ItemCollectionSizeLimitExceededException e:
-                return new(WriteErrorKind.Rejected, Describe(e));
+                return new(RequestErrorKind.Rejected, Describe(e));
             case TransactionConflictException e:
-                return new(WriteErrorKind.Transient, Describe(e));
+                return new(RequestErrorKind.Transient, Describe(e));
             case AmazonServiceException e when e.ErrorCode is "ProvisionedThroughputExceededException" or "ThrottlingException" or "Throttling" or "RequestLimitExceeded" or "RequestLimitExceededException":
-                return new(WriteErrorKind.Throttled, Describe(e));
+                return new(RequestErrorKind.Throttled, Describe(e));
             case AmazonServiceException e when e.ErrorCode is "ValidationException" or "SerializationException":
-                return new(WriteErrorKind.Rejected, Describe(e));
+                return new(RequestErrorKind.Rejected, Describe(e));
             case AmazonServiceException e when (int)e.StatusCode >= 500:
-                return new(WriteErrorKind.Transient, Describe(e));
+                return new(RequestErrorKind.Transient, Describe(e));
         }
         if (IsNetworkFailure(exception))
         {
-            return new(WriteErrorKind.Transient, $"{exception.GetType().Name}: {exception.Message}");
+            return new(RequestErrorKind.Transient, $"{exception.GetType().Name}: {exception.Message}");
         }
-        return new(WriteErrorKind.Fatal, exception is AmazonServiceException service ? Describe(service) : $"{exception.GetType().Name}: {exception.Message}");
+        return new(RequestErrorKind.Fatal, exception is AmazonServiceException service ? Describe(service) : $"{exception.GetType().Name}: {exception.Message}");
     }
 
-    private static WriteError Throttle(AmazonServiceException exception, List<ThrottlingReason>? reasons)
+    private static RequestError Throttle(AmazonServiceException exception, List<ThrottlingReason>? reasons)
     {
         bool hot = reasons is { Count: > 0 } && reasons.TrueForAll(r => r.Reason?.EndsWith("KeyRangeThroughputExceeded", StringComparison.Ordinal) == true);
         string text = Describe(exception);
         if (reasons is { Count: > 0 }) text += $" [{string.Join(", ", reasons.ConvertAll(r => r.Reason))}]";
-        return new(WriteErrorKind.Throttled, text, hot);
+        return new(RequestErrorKind.Throttled, text, hot);
     }
 
     private static string Describe(AmazonServiceException exception) =>
