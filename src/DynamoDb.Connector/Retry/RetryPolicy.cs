@@ -8,7 +8,7 @@ namespace DynamoDb.Connector.Retry;
 /// throttled and transient errors are retried; rejected, failed conditions and fatal errors are not), full-jitter
 /// exponential backoff, a deadline per attempt (<see cref="RetryOptions.AttemptTimeout"/>) and limits per operation
 /// (<see cref="RetryOptions.MaxAttempts"/>, <see cref="RetryOptions.MaxRetryTime"/>). The writer uses its parts (its
-/// batches also retry what DynamoDB left unprocessed); a read uses <see cref="ExecuteAsync{T}"/>. Thread-safe.
+/// batches also retry what DynamoDB left unprocessed); a read uses <c>ExecuteAsync</c>. Thread-safe.
 /// </summary>
 internal sealed class RetryPolicy(RetryOptions options, TimeProvider timeProvider, Func<double> random)
 {
@@ -45,15 +45,17 @@ internal sealed class RetryPolicy(RetryOptions options, TimeProvider timeProvide
     /// <summary>
     /// Runs <paramref name="attempt"/> (given its attempt's token) until it succeeds, retrying throttled and transient
     /// errors with backoff. Before each retry <paramref name="onRetry"/> sees the error and the failures so far (to
-    /// refund permits, slow the pacing down, log). Errors that are not retried are rethrown as they were. The backoff
-    /// waits as a flow of <paramref name="tracker"/> when one is given (so a test's fake clock advances meanwhile).
+    /// refund permits, slow the pacing down, log). Errors that are not retried are rethrown as they were.
     /// </summary>
     /// <exception cref="RetriesExhaustedException">Retryable errors outlasted the limits: DynamoDB is unavailable.</exception>
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
     public Task<T> ExecuteAsync<T>(Func<CancellationToken, Task<T>> attempt, Func<RequestError, int, ValueTask>? onRetry, CancellationToken cancellationToken) =>
         ExecuteAsync(attempt, onRetry, null, cancellationToken);
 
-    /// <inheritdoc cref="ExecuteAsync{T}(Func{CancellationToken, Task{T}}, Func{RequestError, int, ValueTask}?, CancellationToken)"/>
+    /// <summary>
+    /// As the overload without <paramref name="tracker"/>; the backoff waits as a flow of <paramref name="tracker"/>
+    /// when one is given (so a test's fake clock advances meanwhile).
+    /// </summary>
     public async Task<T> ExecuteAsync<T>(Func<CancellationToken, Task<T>> attempt, Func<RequestError, int, ValueTask>? onRetry, Capacity.WorkTracker? tracker, CancellationToken cancellationToken)
     {
         int failures = 0;
