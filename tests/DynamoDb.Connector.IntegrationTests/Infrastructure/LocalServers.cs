@@ -16,6 +16,7 @@ public sealed class LocalServers : IAsyncLifetime
     public const string Region = "us-east-1";
 
     private readonly List<Process> _processes = [];
+    private volatile bool _disposing;
     private string? _s3Directory;
 
     public Uri DynamoDbEndpoint { get; private set; } = null!;
@@ -50,6 +51,7 @@ public sealed class LocalServers : IAsyncLifetime
 
     public Task DisposeAsync()
     {
+        _disposing = true;
         foreach (var process in _processes)
         {
             try
@@ -140,13 +142,31 @@ public sealed class LocalServers : IAsyncLifetime
         var start = new ProcessStartInfo("node") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         // s3rver's ListObjectsV2 continuation tokens use DES, which Node 17+ (OpenSSL 3) offers only with the legacy provider:
         // without it every request for a second page answers 500.
-        start.Environment["NODE_OPTIONS"] = "--openssl-legacy-provider";
+        // dynalite keeps every table of the whole suite in memory: room for it, so it never dies of a full heap mid-run.
+        start.Environment["NODE_OPTIONS"] = "--openssl-legacy-provider --max-old-space-size=8192";
         start.ArgumentList.Add(script);
         foreach (var arg in args) start.ArgumentList.Add(arg);
         var process = Process.Start(start) ?? throw new InvalidOperationException($"could not start node {script}");
-        // Drain output so a chatty server never blocks on a full pipe.
+        // Drain output so a chatty server never blocks on a full pipe; keep its last lines, and say when it dies, in a
+        // log beside the test assembly: a server gone mid-suite fails many tests with nothing but "connection refused".
+        string log = Path.Combine(AppContext.BaseDirectory, $"local-server-{Path.GetFileNameWithoutExtension(script)}-{System.Environment.ProcessId}.log");
+        var tail = new Queue<string>();
         process.OutputDataReceived += (_, _) => { };
-        process.ErrorDataReceived += (_, _) => { };
+        process.ErrorDataReceived += (_, e) =>
+        {
+            if (e.Data is null) return;
+            lock (tail)
+            {
+                tail.Enqueue(e.Data);
+                if (tail.Count > 200) tail.Dequeue();
+            }
+        };
+        process.EnableRaisingEvents = true;
+        process.Exited += (_, _) =>
+        {
+            if (_disposing) return;
+            lock (tail) File.WriteAllLines(log, [$"{DateTime.UtcNow:O} {script} exited with code {process.ExitCode}; its last stderr lines:", .. tail]);
+        };
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
         _processes.Add(process);
