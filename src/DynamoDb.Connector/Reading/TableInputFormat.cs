@@ -71,7 +71,8 @@ public sealed class TableInputFormat : IDisposable
     /// Plans the reading without reading any item: describes the table, computes the read budget and the splits
     /// (segments or Queries).
     /// </summary>
-    /// <exception cref="ArgumentException">The options are invalid (the message lists every problem) or do not fit the table (no such index, consistent reads on a global index, a bad <c>IN</c> list).</exception>
+    /// <exception cref="Microsoft.Extensions.Options.OptionsValidationException">The options are invalid (its <c>Failures</c> list every problem).</exception>
+    /// <exception cref="ArgumentException">The options do not fit the table (no such index, consistent reads on a global index, a bad <c>IN</c> list).</exception>
     /// <exception cref="TableDoesNotExistException">The table does not exist (or this identity cannot see it).</exception>
     /// <exception cref="Writing.DynamoDbUnavailableException">DynamoDB could not be reached.</exception>
     public async Task<ExportPlan> PlanAsync(TableInputOptions options, CancellationToken cancellationToken = default)

@@ -68,7 +68,7 @@ public sealed class ImportCheckpointStoreTests
     {
         var options = new DynamoDb.Connector.Import.ImportJobOptions { Source = { Source = "in/" }, TableName = "t", CheckpointUri = "cp", CheckpointStore = new MemoryCheckpoints() };
 
-        var error = Assert.Throws<ArgumentException>(options.Validate);
+        var error = Assert.Throws<Microsoft.Extensions.Options.OptionsValidationException>(options.Validate);
 
         Assert.Contains("not both", error.Message, StringComparison.Ordinal);
     }

@@ -52,7 +52,7 @@ public sealed class TableInputTests
         using var h = new ExportHarness();
         using var tables = new TableInputFormat(h.Client, h.Time);
 
-        var error = await Assert.ThrowsAsync<ArgumentException>(() => tables.OpenAsync(new TableInputOptions { TotalSegments = 0, FilterExpression = "a = :v" }));
+        var error = await Assert.ThrowsAsync<Microsoft.Extensions.Options.OptionsValidationException>(() => tables.OpenAsync(new TableInputOptions { TotalSegments = 0, FilterExpression = "a = :v" }));
 
         Assert.Contains("TableName is required", error.Message);
         Assert.Contains("TotalSegments is 0", error.Message);
