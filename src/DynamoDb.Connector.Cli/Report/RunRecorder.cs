@@ -13,8 +13,8 @@ internal sealed class RunRecorder : IDisposable
     // The instruments the report shows; the per-item ones (items read) are left alone, so the listener costs a call per batch.
     private static readonly HashSet<string> Instruments =
     [
-        ConnectorTelemetryNames.WriteUnitsConsumed, ConnectorTelemetryNames.ReadUnitsConsumed, ConnectorTelemetryNames.WriteAllotted, ConnectorTelemetryNames.ReadAllotted, ConnectorTelemetryNames.ThrottledRequests, ConnectorTelemetryNames.ReadThrottledRequests,
-        ConnectorTelemetryNames.Retries, ConnectorTelemetryNames.ItemsWritten, ConnectorTelemetryNames.ItemsExported, ConnectorTelemetryNames.ItemsDeadLettered, ConnectorTelemetryNames.ImportBadLines,
+        InstrumentNames.WriteUnitsConsumed, InstrumentNames.ReadUnitsConsumed, InstrumentNames.WriteAllotted, InstrumentNames.ReadAllotted, InstrumentNames.ThrottledRequests, InstrumentNames.ReadThrottledRequests,
+        InstrumentNames.Retries, InstrumentNames.ItemsWritten, InstrumentNames.ItemsExported, InstrumentNames.ItemsDeadLettered, InstrumentNames.ImportBadLines,
     ];
 
     private readonly string _table;
@@ -45,7 +45,7 @@ internal sealed class RunRecorder : IDisposable
         {
             ShouldListenTo = source => source.Name == ConnectorTelemetry.ActivitySourceName,
             Sample = (ref ActivityCreationOptions<ActivityContext> o) =>
-                o.Name is ConnectorTelemetryNames.ImportSplitSpan or ConnectorTelemetryNames.ExportSplitSpan ? ActivitySamplingResult.AllData : ActivitySamplingResult.None,
+                o.Name is SpanNames.ImportSplit or SpanNames.ExportSplit ? ActivitySamplingResult.AllData : ActivitySamplingResult.None,
             ActivityStopped = OnSplitStopped,
         };
         ActivitySource.AddActivityListener(_spans);
@@ -99,34 +99,34 @@ internal sealed class RunRecorder : IDisposable
             newSecond = _seconds.Count > before;
             switch (instrument)
             {
-                case ConnectorTelemetryNames.WriteUnitsConsumed when resource is null or "table":
-                case ConnectorTelemetryNames.ReadUnitsConsumed:
+                case InstrumentNames.WriteUnitsConsumed when resource is null or "table":
+                case InstrumentNames.ReadUnitsConsumed:
                     second.Consumed += value;
                     break;
-                case ConnectorTelemetryNames.WriteAllotted:
-                case ConnectorTelemetryNames.ReadAllotted:
+                case InstrumentNames.WriteAllotted:
+                case InstrumentNames.ReadAllotted:
                     second.Allotted = Math.Max(second.Allotted ?? 0, value);
                     break;
-                case ConnectorTelemetryNames.ThrottledRequests:
-                case ConnectorTelemetryNames.ReadThrottledRequests:
+                case InstrumentNames.ThrottledRequests:
+                case InstrumentNames.ReadThrottledRequests:
                     second.Throttled += (long)value;
                     break;
-                case ConnectorTelemetryNames.Retries:
+                case InstrumentNames.Retries:
                     second.Retries += (long)value;
                     break;
-                case ConnectorTelemetryNames.ItemsWritten:
-                case ConnectorTelemetryNames.ItemsExported:
+                case InstrumentNames.ItemsWritten:
+                case InstrumentNames.ItemsExported:
                     second.Items += (long)value;
                     break;
-                case ConnectorTelemetryNames.ItemsDeadLettered:
+                case InstrumentNames.ItemsDeadLettered:
                     Count(cause == "rejected" ? "rejected by DynamoDB" : "invalid item", (long)value);
                     break;
-                case ConnectorTelemetryNames.ImportBadLines:
+                case InstrumentNames.ImportBadLines:
                     Count("unreadable line", (long)value);
                     break;
             }
         }
-        if (newSecond && instrument is not (ConnectorTelemetryNames.WriteAllotted or ConnectorTelemetryNames.ReadAllotted)) _meters.RecordObservableInstruments();
+        if (newSecond && instrument is not (InstrumentNames.WriteAllotted or InstrumentNames.ReadAllotted)) _meters.RecordObservableInstruments();
     }
 
     private void Count(string reason, long value) => _deadLetters[reason] = _deadLetters.GetValueOrDefault(reason) + value;
@@ -141,9 +141,9 @@ internal sealed class RunRecorder : IDisposable
 
     private void OnSplitStopped(Activity span)
     {
-        if (span.GetTagItem("table") as string != _table || span.GetTagItem(ConnectorTelemetryNames.SplitTag) is not int split) return;
-        long items = span.GetTagItem(ConnectorTelemetryNames.ItemsReadTag) as long? ?? span.GetTagItem(ConnectorTelemetryNames.ItemsExportedTag) as long? ?? 0;
-        bool finished = span.GetTagItem(ConnectorTelemetryNames.ItemsReadTag) is not null || span.GetTagItem(ConnectorTelemetryNames.ItemsExportedTag) is not null;
+        if (span.GetTagItem("table") as string != _table || span.GetTagItem(SpanNames.SplitTag) is not int split) return;
+        long items = span.GetTagItem(SpanNames.ItemsReadTag) as long? ?? span.GetTagItem(SpanNames.ItemsExportedTag) as long? ?? 0;
+        bool finished = span.GetTagItem(SpanNames.ItemsReadTag) is not null || span.GetTagItem(SpanNames.ItemsExportedTag) is not null;
         lock (_lock)
         {
             _splits[split] = new SplitSample(split, items, Math.Round(span.Duration.TotalSeconds, 3), finished);
