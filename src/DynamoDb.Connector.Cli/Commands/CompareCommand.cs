@@ -62,7 +62,7 @@ internal static class CompareCommand
             };
             var plan = await services.GetRequiredService<ImportInputFormat>().PlanAsync(options, cancellationToken).ConfigureAwait(false);
             var reporter = new BadRecordReporter(stderr);
-            var expected = await ReadSourceAsync(services.GetRequiredService<ObjectStores>(), plan, options, keys, reporter, cancellationToken).ConfigureAwait(false);
+            var expected = await ReadSourceAsync(services.GetRequiredService<ImportInputFormat>(), plan, options, keys, reporter, cancellationToken).ConfigureAwait(false);
             int sourceItems = expected.Count; // the comparison consumes the source's digests
             var result = await CompareWithTableAsync(input, keys, expected.Items, cancellationToken).ConfigureAwait(false);
 
@@ -114,18 +114,23 @@ internal static class CompareCommand
     private sealed record Comparison(long TableItems, List<ItemKeyText> Missing, List<ItemKeyText> Extra, List<ItemKeyText> Different);
 
     /// <summary>Every record of the source, in the plan's order: the last record of a key is the one the table should hold.</summary>
-    private static async Task<SourceItems> ReadSourceAsync(ObjectStores stores, ImportPlan plan, ImportSourceOptions source, KeySchema keys, BadRecordReporter reporter, CancellationToken cancellationToken)
+    private static async Task<SourceItems> ReadSourceAsync(ImportInputFormat input, ImportPlan plan, ImportSourceOptions source, KeySchema keys, BadRecordReporter reporter, CancellationToken cancellationToken)
     {
         var items = new Dictionary<ItemKeyText, UInt128>();
         long duplicates = 0;
-        var readOptions = new ItemReaderOptions { BadRecords = BadRecordHandling.Skip, OnBadRecord = reporter.Report, Csv = source.Csv };
+        var readOptions = new ImportReadOptions(plan.Format) { Csv = source.Csv };
         foreach (var file in plan.Splits.SelectMany(s => s.Files))
         {
-            var reader = await SplitFileReader.OpenAsync(stores, file, plan.Format, readOptions, null, cancellationToken).ConfigureAwait(false);
+            var reader = await input.OpenAsync(new ImportSplit(0, [file]), readOptions, null, cancellationToken).ConfigureAwait(false);
             await using (reader.ConfigureAwait(false))
             {
-                while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false) is { } record)
+                await foreach (var read in reader.ReadAsync(cancellationToken).ConfigureAwait(false))
                 {
+                    if (read.Record is not { } record)
+                    {
+                        reporter.Report(read.Error!);
+                        continue;
+                    }
                     bool delete = record.Operation == RecordOperation.Delete;
                     // What the import would reject cannot be in the table: a bad record, not a difference.
                     if ((delete ? ItemRules.ValidateKeys(record.Item, keys, requireOnlyKeys: false) : ItemRules.Validate(record.Item, keys)) is { } problem)

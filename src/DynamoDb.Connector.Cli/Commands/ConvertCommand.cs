@@ -54,7 +54,8 @@ internal static class ConvertCommand
                 // Convert file by file: never cut a file into ranges.
                 TargetSplitBytes = 64L * 1024 * 1024 * 1024,
             };
-            var plan = await services.GetRequiredService<ImportInputFormat>().PlanAsync(sourceOptions, cancellationToken).ConfigureAwait(false);
+            var input = services.GetRequiredService<ImportInputFormat>();
+            var plan = await input.PlanAsync(sourceOptions, cancellationToken).ConfigureAwait(false);
             var kind = parse.GetValue(compression);
             string destinationUri = parse.GetRequiredValue(destination);
             var files = plan.Splits.SelectMany(s => s.Files).Select(f => f.Uri).Distinct().ToList();
@@ -66,12 +67,12 @@ internal static class ConvertCommand
             {
                 throw new CliUsageException($"--destination {destinationUri} is (or is inside) --source {sourceOptions.Source}: converting there would overwrite the files being read; choose another --destination.");
             }
-            var readOptions = new ItemReaderOptions
+            var readOptions = new ImportReadOptions(plan.Format)
             {
-                BadRecords = BadRecordHandling.Skip, OnBadRecord = reporter.Report, Csv = plan.Format is ItemFileFormat.Csv or ItemFileFormat.Json ? schema : null, RequestTable = sourceOptions.RequestTable,
+                Csv = plan.Format is ItemFileFormat.Csv or ItemFileFormat.Json ? schema : null, RequestTable = sourceOptions.RequestTable,
             };
             var writeSchema = target == ItemFileFormat.Csv
-                ? (plan.Format == ItemFileFormat.Csv ? schema : null) ?? schema ?? await InferCsvSchemaAsync(stores, plan, readOptions, cancellationToken).ConfigureAwait(false)
+                ? (plan.Format == ItemFileFormat.Csv ? schema : null) ?? schema ?? await InferCsvSchemaAsync(input, plan, readOptions, cancellationToken).ConfigureAwait(false)
                 : null;
             if (!parse.GetValue(json))
             {
@@ -87,7 +88,7 @@ internal static class ConvertCommand
             await Parallel.ForEachAsync(Enumerable.Range(0, files.Count), new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount, CancellationToken = cancellationToken }, async (i, ct) =>
             {
                 string output = OutputOf(files[i]);
-                var (count, size) = await ConvertFileAsync(stores, files[i], plan.Format, readOptions, output, target, new ItemWriterOptions { Compression = kind, Csv = writeSchema, LeaveOpen = true }, reporter, ct).ConfigureAwait(false);
+                var (count, size) = await ConvertFileAsync(stores, input, files[i], readOptions, output, target, new ItemWriterOptions { Compression = kind, Csv = writeSchema, LeaveOpen = true }, reporter, ct).ConfigureAwait(false);
                 written[i] = new ExportManifestEntry(output) { ItemCount = count, Bytes = size };
                 Interlocked.Add(ref items, count);
                 Interlocked.Add(ref bytes, size);
@@ -118,10 +119,10 @@ internal static class ConvertCommand
         return command;
     }
 
-    private static async Task<(long Items, long Bytes)> ConvertFileAsync(ObjectStores stores, string sourceUri, ItemFileFormat from, ItemReaderOptions readOptions, string destinationUri, ItemFileFormat to, ItemWriterOptions writeOptions, BadRecordReporter reporter, CancellationToken cancellationToken)
+    private static async Task<(long Items, long Bytes)> ConvertFileAsync(ObjectStores stores, ImportInputFormat input, string sourceUri, ImportReadOptions readOptions, string destinationUri, ItemFileFormat to, ItemWriterOptions writeOptions, BadRecordReporter reporter, CancellationToken cancellationToken)
     {
         var info = await stores.For(sourceUri).GetInfoAsync(sourceUri, cancellationToken).ConfigureAwait(false) ?? throw new FileNotFoundException($"{sourceUri} disappeared.", sourceUri);
-        var reader = await SplitFileReader.OpenAsync(stores, new SplitFile(sourceUri, info.Size, 0, info.Size), from, readOptions, null, cancellationToken).ConfigureAwait(false);
+        var reader = await input.OpenAsync(new ImportSplit(0, [new SplitFile(sourceUri, info.Size, 0, info.Size)]), readOptions, null, cancellationToken).ConfigureAwait(false);
         await using (reader.ConfigureAwait(false))
         {
             var output = await stores.For(destinationUri).CreateAsync(destinationUri, cancellationToken).ConfigureAwait(false);
@@ -130,8 +131,13 @@ internal static class ConvertCommand
                 var writer = ItemFiles.OpenWriter(output.Stream, to, writeOptions);
                 await using (writer.ConfigureAwait(false))
                 {
-                    while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false) is { } record)
+                    await foreach (var read in reader.ReadAsync(cancellationToken).ConfigureAwait(false))
                     {
+                        if (read.Record is not { } record)
+                        {
+                            reporter.Report(read.Error!);
+                            continue;
+                        }
                         try
                         {
                             await writer.WriteAsync(record, cancellationToken).ConfigureAwait(false);
@@ -151,19 +157,21 @@ internal static class ConvertCommand
     }
 
     /// <summary>Infers CSV columns from the first items of the source (a CSV file needs its header before its first row).</summary>
-    private static async Task<CsvSchema> InferCsvSchemaAsync(ObjectStores stores, ImportPlan plan, ItemReaderOptions readOptions, CancellationToken cancellationToken)
+    private static async Task<CsvSchema> InferCsvSchemaAsync(ImportInputFormat input, ImportPlan plan, ImportReadOptions readOptions, CancellationToken cancellationToken)
     {
         const int sampleSize = 1000;
         var sample = new List<IReadOnlyDictionary<string, Amazon.DynamoDBv2.Model.AttributeValue>>(sampleSize);
-        var quiet = new ItemReaderOptions { BadRecords = BadRecordHandling.Skip, Csv = readOptions.Csv };
+        // Bad records are left out of the sample, not reported: the conversion reads (and reports) them.
+        var quiet = new ImportReadOptions(plan.Format) { Csv = readOptions.Csv };
         foreach (var file in plan.Splits.SelectMany(s => s.Files))
         {
-            var reader = await SplitFileReader.OpenAsync(stores, file, plan.Format, quiet, null, cancellationToken).ConfigureAwait(false);
+            var reader = await input.OpenAsync(new ImportSplit(0, [file]), quiet, null, cancellationToken).ConfigureAwait(false);
             await using (reader.ConfigureAwait(false))
             {
-                while (sample.Count < sampleSize && await reader.ReadAsync(cancellationToken).ConfigureAwait(false) is { } record)
+                await foreach (var read in reader.ReadAsync(cancellationToken).ConfigureAwait(false))
                 {
-                    sample.Add(record.Item);
+                    if (read.Record is { } record) sample.Add(record.Item);
+                    if (sample.Count >= sampleSize) break;
                 }
             }
             if (sample.Count >= sampleSize) break;

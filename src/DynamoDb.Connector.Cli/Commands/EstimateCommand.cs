@@ -47,7 +47,7 @@ internal static class EstimateCommand
             {
                 await stderr.WriteLineAsync($"Reading {plan.FileCount} file(s), {Bytes(plan.TotalBytes)}, as {plan.Format.ToName()} ({plan.FormatReason}).").ConfigureAwait(false);
             }
-            var estimate = await EstimateAsync(services.GetRequiredService<ObjectStores>(), plan, options.Csv, reporter, cancellationToken, options.RequestTable).ConfigureAwait(false);
+            var estimate = await EstimateAsync(services.GetRequiredService<ImportInputFormat>(), plan, options.Csv, reporter, cancellationToken, options.RequestTable).ConfigureAwait(false);
             double? rate = parse.GetValue(capacity);
             string? error = estimate.Items == 0 && reporter.Count > 0 ? ImportCommandOptions.NothingReadable(plan, reporter.Count) : null;
             int exitCode = error is not null ? ExitCodes.Failed : reporter.Count > 0 ? ExitCodes.FinishedWithBadRecords : ExitCodes.Success;
@@ -93,20 +93,25 @@ internal static class EstimateCommand
     }
 
     /// <summary>Reads every split (a few at a time) and adds up item sizes; items DynamoDB would reject count as bad.</summary>
-    internal static async Task<ImportEstimate> EstimateAsync(ObjectStores stores, ImportPlan plan, CsvSchema? csv, BadRecordReporter reporter, CancellationToken cancellationToken, string? requestTable = null)
+    internal static async Task<ImportEstimate> EstimateAsync(ImportInputFormat input, ImportPlan plan, CsvSchema? csv, BadRecordReporter reporter, CancellationToken cancellationToken, string? requestTable = null)
     {
         var total = new ImportEstimate();
         var totalLock = new Lock();
-        var options = new ItemReaderOptions { BadRecords = BadRecordHandling.Skip, OnBadRecord = reporter.Report, Csv = csv, RequestTable = requestTable };
+        var options = new ImportReadOptions(plan.Format) { Csv = csv, RequestTable = requestTable };
         var files = plan.Splits.SelectMany(s => s.Files);
         await Parallel.ForEachAsync(files, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount, CancellationToken = cancellationToken }, async (file, ct) =>
         {
             var estimate = new ImportEstimate();
-            var reader = await SplitFileReader.OpenAsync(stores, file, plan.Format, options, null, ct).ConfigureAwait(false);
+            var reader = await input.OpenAsync(new ImportSplit(0, [file]), options, null, ct).ConfigureAwait(false);
             await using (reader.ConfigureAwait(false))
             {
-                while (await reader.ReadAsync(ct).ConfigureAwait(false) is { } record)
+                await foreach (var read in reader.ReadAsync(ct).ConfigureAwait(false))
                 {
+                    if (read.Record is not { } record)
+                    {
+                        reporter.Report(read.Error!);
+                        continue;
+                    }
                     int size = ItemSize.Of(record.Item);
                     if (record.Operation == RecordOperation.Put && ItemRules.Validate(record.Item, keys: null, size) is { } problem)
                     {

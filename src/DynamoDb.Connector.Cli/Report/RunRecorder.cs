@@ -45,7 +45,7 @@ internal sealed class RunRecorder : IDisposable
         {
             ShouldListenTo = source => source.Name == ConnectorTelemetry.ActivitySourceName,
             Sample = (ref ActivityCreationOptions<ActivityContext> o) =>
-                o.Name is ConnectorActivities.ImportSplitSpan or ConnectorActivities.ExportSplitSpan ? ActivitySamplingResult.AllData : ActivitySamplingResult.None,
+                o.Name is SpanNames.ImportSplit or SpanNames.ExportSplit ? ActivitySamplingResult.AllData : ActivitySamplingResult.None,
             ActivityStopped = OnSplitStopped,
         };
         ActivitySource.AddActivityListener(_spans);
@@ -141,9 +141,9 @@ internal sealed class RunRecorder : IDisposable
 
     private void OnSplitStopped(Activity span)
     {
-        if (span.GetTagItem("table") as string != _table || span.GetTagItem(ConnectorActivities.SplitTag) is not int split) return;
-        long items = span.GetTagItem(ConnectorActivities.ItemsReadTag) as long? ?? span.GetTagItem(ConnectorActivities.ItemsExportedTag) as long? ?? 0;
-        bool finished = span.GetTagItem(ConnectorActivities.ItemsReadTag) is not null || span.GetTagItem(ConnectorActivities.ItemsExportedTag) is not null;
+        if (span.GetTagItem("table") as string != _table || span.GetTagItem(SpanNames.SplitTag) is not int split) return;
+        long items = span.GetTagItem(SpanNames.ItemsReadTag) as long? ?? span.GetTagItem(SpanNames.ItemsExportedTag) as long? ?? 0;
+        bool finished = span.GetTagItem(SpanNames.ItemsReadTag) is not null || span.GetTagItem(SpanNames.ItemsExportedTag) is not null;
         lock (_lock)
         {
             _splits[split] = new SplitSample(split, items, Math.Round(span.Duration.TotalSeconds, 3), finished);

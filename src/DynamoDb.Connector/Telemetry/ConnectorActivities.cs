@@ -25,19 +25,15 @@ namespace DynamoDb.Connector.Telemetry;
 /// </remarks>
 internal static class ConnectorActivities
 {
-    public const string ImportSpan = "dynamodb.connector.import";
-    public const string ImportSplitSpan = "dynamodb.connector.import.split";
-    public const string BatchWriteSpan = "dynamodb.connector.batch_write";
-    public const string ExportSpan = "dynamodb.connector.export";
-    public const string ExportSplitSpan = "dynamodb.connector.export.split";
-    public const string ReadPageSpan = "dynamodb.connector.read_page";
-
-    /// <summary>The index of a split, on split spans.</summary>
-    public const string SplitTag = "split";
-
-    /// <summary>Items a split read (import) or exported (export), on split spans at their end.</summary>
-    public const string ItemsReadTag = "items.read";
-    public const string ItemsExportedTag = "items.exported";
+    public const string ImportSpan = SpanNames.Import;
+    public const string ImportSplitSpan = SpanNames.ImportSplit;
+    public const string BatchWriteSpan = SpanNames.BatchWrite;
+    public const string ExportSpan = SpanNames.Export;
+    public const string ExportSplitSpan = SpanNames.ExportSplit;
+    public const string ReadPageSpan = SpanNames.ReadPage;
+    public const string SplitTag = SpanNames.SplitTag;
+    public const string ItemsReadTag = SpanNames.ItemsReadTag;
+    public const string ItemsExportedTag = SpanNames.ItemsExportedTag;
 
     private const string CapacityUnitsTag = "capacity_units";
 
