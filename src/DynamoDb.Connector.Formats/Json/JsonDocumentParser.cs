@@ -291,7 +291,8 @@ internal sealed class JsonDocumentParser
         ? reader.TokenType
         : throw new AttributePathException("the JSON ends in the middle of the object (truncated)");
 
-    private static string Name(AttributeKind kind) => kind switch
+    /// <summary>A type's key as DynamoDB's JSON writes it: "S", "BOOL", "NULL".</summary>
+    internal static string Name(AttributeKind kind) => kind switch
     {
         AttributeKind.Bool => "BOOL",
         AttributeKind.Null => "NULL",

@@ -90,7 +90,7 @@ public sealed class JsonItemParser(ItemFileFormat format)
             }
             if (Next(ref reader) != JsonTokenType.StartObject)
             {
-                throw new AttributePathException($"\"Item\" is a JSON {Describe(reader.TokenType)}, not an object of attributes");
+                throw new AttributePathException($"\"Item\" is a JSON {JsonDocumentParser.Describe(reader.TokenType)}, not an object of attributes");
             }
             item = ReadMap(ref reader, _capacityHint);
         }
@@ -129,7 +129,7 @@ public sealed class JsonItemParser(ItemFileFormat format)
             }
             if (token != JsonTokenType.StartObject)
             {
-                throw new AttributePathException($"\"{field}\" is a JSON {Describe(token)}, not an object of attributes");
+                throw new AttributePathException($"\"{field}\" is a JSON {JsonDocumentParser.Describe(token)}, not an object of attributes");
             }
             Dictionary<string, AttributeValue> map;
             try
@@ -294,7 +294,7 @@ public sealed class JsonItemParser(ItemFileFormat format)
     {
         if (reader.TokenType != JsonTokenType.StartObject)
         {
-            throw new AttributePathException($"the value is {Describe(reader.TokenType)}, not a typed value such as {{\"S\":\"text\"}} (plain JSON values are read with --format json)");
+            throw new AttributePathException($"the value is {JsonDocumentParser.Describe(reader.TokenType)}, not a typed value such as {{\"S\":\"text\"}} (plain JSON values are read with --format json)");
         }
         if (Next(ref reader) == JsonTokenType.EndObject)
         {
@@ -317,7 +317,7 @@ public sealed class JsonItemParser(ItemFileFormat format)
         };
         if (Next(ref reader) != JsonTokenType.EndObject)
         {
-            throw new AttributePathException($"the typed value has more than one type key ('{KeyName(kind)}' and '{Excerpt(JsonText.GetString(ref reader, "its second type key"))}')");
+            throw new AttributePathException($"the typed value has more than one type key ('{JsonDocumentParser.Name(kind)}' and '{Excerpt(JsonText.GetString(ref reader, "its second type key"))}')");
         }
         return value;
     }
@@ -340,16 +340,16 @@ public sealed class JsonItemParser(ItemFileFormat format)
     {
         if (reader.TokenType != JsonTokenType.String)
         {
-            throw new AttributePathException($"the {KeyName(kind)} value is {Describe(reader.TokenType)}, expected a string");
+            throw new AttributePathException($"the {JsonDocumentParser.Name(kind)} value is {JsonDocumentParser.Describe(reader.TokenType)}, expected a string");
         }
-        return JsonText.GetString(ref reader, $"the {KeyName(kind)} value");
+        return JsonText.GetString(ref reader, $"the {JsonDocumentParser.Name(kind)} value");
     }
 
     private static string ReadNumber(ref Utf8JsonReader reader)
     {
         if (reader.TokenType != JsonTokenType.String)
         {
-            throw new AttributePathException($"the N value is {Describe(reader.TokenType)}, expected a string holding the number's text");
+            throw new AttributePathException($"the N value is {JsonDocumentParser.Describe(reader.TokenType)}, expected a string holding the number's text");
         }
         if (!reader.ValueIsEscaped && IsPlainNumber(reader.ValueSpan))
         {
@@ -385,21 +385,21 @@ public sealed class JsonItemParser(ItemFileFormat format)
     {
         JsonTokenType.True => true,
         JsonTokenType.False => false,
-        _ => throw new AttributePathException($"the BOOL value is {Describe(reader.TokenType)}, expected true or false"),
+        _ => throw new AttributePathException($"the BOOL value is {JsonDocumentParser.Describe(reader.TokenType)}, expected true or false"),
     };
 
     private static AttributeValue ReadNull(ref Utf8JsonReader reader) => reader.TokenType switch
     {
         JsonTokenType.True => new AttributeValue { NULL = true },
         JsonTokenType.False => throw new AttributePathException("the NULL value is false; DynamoDB only has NULL: true"),
-        _ => throw new AttributePathException($"the NULL value is {Describe(reader.TokenType)}, expected true"),
+        _ => throw new AttributePathException($"the NULL value is {JsonDocumentParser.Describe(reader.TokenType)}, expected true"),
     };
 
     private static MemoryStream ReadBinary(ref Utf8JsonReader reader, AttributeKind kind)
     {
         if (reader.TokenType != JsonTokenType.String)
         {
-            throw new AttributePathException($"the {KeyName(kind)} value is {Describe(reader.TokenType)}, expected a base64 string");
+            throw new AttributePathException($"the {JsonDocumentParser.Name(kind)} value is {JsonDocumentParser.Describe(reader.TokenType)}, expected a base64 string");
         }
         byte[]? rented = null;
         try
@@ -440,17 +440,17 @@ public sealed class JsonItemParser(ItemFileFormat format)
     {
         if (reader.TokenType != JsonTokenType.StartArray)
         {
-            throw new AttributePathException($"the {KeyName(kind)} value is {Describe(reader.TokenType)}, expected an array of strings");
+            throw new AttributePathException($"the {JsonDocumentParser.Name(kind)} value is {JsonDocumentParser.Describe(reader.TokenType)}, expected an array of strings");
         }
         var set = new List<string>();
         while (Next(ref reader) != JsonTokenType.EndArray)
         {
             if (reader.TokenType != JsonTokenType.String)
             {
-                throw new AttributePathException($"{KeyName(kind)} element {set.Count} is {Describe(reader.TokenType)}, expected a string");
+                throw new AttributePathException($"{JsonDocumentParser.Name(kind)} element {set.Count} is {JsonDocumentParser.Describe(reader.TokenType)}, expected a string");
             }
             bool plain = kind == AttributeKind.NS && !reader.ValueIsEscaped && IsPlainNumber(reader.ValueSpan);
-            string element = JsonText.GetString(ref reader, $"{KeyName(kind)} element {set.Count}");
+            string element = JsonText.GetString(ref reader, $"{JsonDocumentParser.Name(kind)} element {set.Count}");
             if (kind == AttributeKind.NS && !plain && !NumberText.IsValid(element, out var reason))
             {
                 throw new AttributePathException($"NS element {set.Count}: {reason}");
@@ -460,7 +460,7 @@ public sealed class JsonItemParser(ItemFileFormat format)
         // DynamoDB compares set numbers by value: "1.5" and "1.50" are the same element.
         if (FindDuplicate(set, numbers: kind == AttributeKind.NS) is int duplicate)
         {
-            throw new AttributePathException($"the {KeyName(kind)} set has the element '{Excerpt(set[duplicate])}' twice; set elements must be distinct");
+            throw new AttributePathException($"the {JsonDocumentParser.Name(kind)} set has the element '{Excerpt(set[duplicate])}' twice; set elements must be distinct");
         }
         return set;
     }
@@ -469,14 +469,14 @@ public sealed class JsonItemParser(ItemFileFormat format)
     {
         if (reader.TokenType != JsonTokenType.StartArray)
         {
-            throw new AttributePathException($"the BS value is {Describe(reader.TokenType)}, expected an array of base64 strings");
+            throw new AttributePathException($"the BS value is {JsonDocumentParser.Describe(reader.TokenType)}, expected an array of base64 strings");
         }
         var set = new List<MemoryStream>();
         while (Next(ref reader) != JsonTokenType.EndArray)
         {
             if (reader.TokenType != JsonTokenType.String)
             {
-                throw new AttributePathException($"BS element {set.Count} is {Describe(reader.TokenType)}, expected a base64 string");
+                throw new AttributePathException($"BS element {set.Count} is {JsonDocumentParser.Describe(reader.TokenType)}, expected a base64 string");
             }
             set.Add(ReadBinary(ref reader, AttributeKind.BS));
         }
@@ -492,7 +492,7 @@ public sealed class JsonItemParser(ItemFileFormat format)
     {
         if (reader.TokenType != JsonTokenType.StartArray)
         {
-            throw new AttributePathException($"the L value is {Describe(reader.TokenType)}, expected an array of typed values");
+            throw new AttributePathException($"the L value is {JsonDocumentParser.Describe(reader.TokenType)}, expected an array of typed values");
         }
         var list = new List<AttributeValue>();
         while (Next(ref reader) != JsonTokenType.EndArray)
@@ -513,7 +513,7 @@ public sealed class JsonItemParser(ItemFileFormat format)
     {
         if (reader.TokenType != JsonTokenType.StartObject)
         {
-            throw new AttributePathException($"the M value is {Describe(reader.TokenType)}, expected an object of typed values");
+            throw new AttributePathException($"the M value is {JsonDocumentParser.Describe(reader.TokenType)}, expected an object of typed values");
         }
         return ReadMap(ref reader, 0);
     }
@@ -580,7 +580,7 @@ public sealed class JsonItemParser(ItemFileFormat format)
     {
         if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
         {
-            throw new AttributePathException($"the line is {Describe(reader.TokenType)}, not a JSON object");
+            throw new AttributePathException($"the line is {JsonDocumentParser.Describe(reader.TokenType)}, not a JSON object");
         }
     }
 
@@ -595,24 +595,6 @@ public sealed class JsonItemParser(ItemFileFormat format)
             throw new AttributePathException("there is more JSON after the object");
         }
     }
-
-    private static string KeyName(AttributeKind kind) => kind switch
-    {
-        AttributeKind.Bool => "BOOL",
-        AttributeKind.Null => "NULL",
-        _ => kind.ToString(),
-    };
-
-    private static string Describe(JsonTokenType token) => token switch
-    {
-        JsonTokenType.String => "a string",
-        JsonTokenType.Number => "a number",
-        JsonTokenType.True or JsonTokenType.False => "a boolean",
-        JsonTokenType.Null => "null",
-        JsonTokenType.StartObject => "an object",
-        JsonTokenType.StartArray => "an array",
-        _ => "nothing",
-    };
 
     private static string Excerpt(string text) => JsonText.Excerpt(text);
 }
