@@ -1,5 +1,4 @@
 using System.Globalization;
-using Amazon.DynamoDBv2;
 using Amazon.DynamoDBv2.Model;
 
 namespace DynamoDb.Connector.Capacity;
@@ -19,40 +18,36 @@ internal sealed record ReadBudget(string TableName, string? IndexName, double Re
     /// <summary>The read request units per second a new on-demand table sustains (DynamoDB's documented start).</summary>
     public const double NewOnDemandTableReadUnits = 12_000;
 
-    /// <summary>The read capacity of the table, or of <paramref name="globalIndex"/>: provisioned units, on-demand maximum, warm throughput.</summary>
-    internal static (double Provisioned, double? OnDemandMax, double? Warm, bool OnDemand) CapacityOf(TableDescription table, string? globalIndex)
-    {
-        bool onDemand = table.BillingModeSummary?.BillingMode == BillingMode.PAY_PER_REQUEST;
-        ProvisionedThroughputDescription? provisioned = table.ProvisionedThroughput;
-        long? max = table.OnDemandThroughput?.MaxReadRequestUnits;
-        long? warm = table.WarmThroughput?.ReadUnitsPerSecond;
-        if (globalIndex is not null && table.GlobalSecondaryIndexes?.Find(i => i.IndexName == globalIndex) is { } index)
-        {
-            provisioned = index.ProvisionedThroughput;
-            max = index.OnDemandThroughput?.MaxReadRequestUnits;
-            warm = index.WarmThroughput?.ReadUnitsPerSecond;
-        }
-        double units = Math.Max(0, provisioned?.ReadCapacityUnits ?? 0);
-        // A provisioned table has at least 1 RCU; 0 without a billing summary is how emulators describe on-demand.
-        onDemand |= table.BillingModeSummary is null && units <= 0;
-        return (units, max > 0 ? max : null, warm > 0 ? warm : null, onDemand);
-    }
-
     /// <summary>Where an on-demand ramp starts: <see cref="ReadThroughputOptions.ReadPercent"/> x what the table takes at once.</summary>
-    internal static double OnDemandStart(TableDescription table, string? globalIndex, ReadThroughputOptions options) =>
-        Math.Max(1, (CapacityOf(table, globalIndex).Warm ?? NewOnDemandTableReadUnits) * options.ReadPercent);
+    internal static double OnDemandStart(TableCapacity table, string? globalIndex, ReadThroughputOptions options) =>
+        Math.Max(1, (table.Of(CapacityUnitKind.Read, globalIndex).Warm ?? NewOnDemandTableReadUnits) * options.ReadPercent);
+
+    /// <inheritdoc cref="Compute(TableCapacity, string?, ReadThroughputOptions, double?)"/>
+    internal static ReadBudget Compute(TableDescription table, string? globalIndex, ReadThroughputOptions options, double? onDemandLevel = null) =>
+        Compute(TableCapacity.From(table), globalIndex, options, onDemandLevel);
 
     /// <summary>Computes the budget; <paramref name="onDemandLevel"/> is where an on-demand ramp stands now (null: its start).</summary>
-    internal static ReadBudget Compute(TableDescription table, string? globalIndex, ReadThroughputOptions options, double? onDemandLevel = null)
+    internal static ReadBudget Compute(TableCapacity table, string? globalIndex, ReadThroughputOptions options, double? onDemandLevel = null)
+    {
+        var whole = ComputeWhole(table, globalIndex, options, onDemandLevel);
+        return BudgetShare.IsWhole(options.ProcessShare) ? whole : whole with
+        {
+            ReadUnitsPerSecond = BudgetShare.Of(whole.ReadUnitsPerSecond, options.ProcessShare),
+            CeilingReadUnitsPerSecond = whole.CeilingReadUnitsPerSecond * options.ProcessShare,
+            Basis = BudgetShare.Describe(whole.Basis, options.ProcessShare),
+        };
+    }
+
+    private static ReadBudget ComputeWhole(TableCapacity table, string? globalIndex, ReadThroughputOptions options, double? onDemandLevel)
     {
         string what = globalIndex is null ? "table" : $"index {globalIndex}";
         if (options.ReadUnitsPerSecond is { } absolute)
         {
             return new ReadBudget(table.TableName, globalIndex, absolute, false, absolute, $"{Format(absolute)} RCU/s set explicitly");
         }
-        var capacity = CapacityOf(table, globalIndex);
+        var capacity = table.Of(CapacityUnitKind.Read, globalIndex);
         double percent = options.ReadPercent;
-        if (!capacity.OnDemand)
+        if (!table.OnDemand)
         {
             double units = Math.Max(1, capacity.Provisioned * percent);
             return new ReadBudget(table.TableName, globalIndex, units, false, units, $"{what} provisioned {Format(capacity.Provisioned)} RCU x {Format(percent)}");
@@ -69,4 +64,20 @@ internal sealed record ReadBudget(string TableName, string? IndexName, double Re
     }
 
     private static string Format(double value) => value.ToString("0.##", CultureInfo.InvariantCulture);
+}
+
+/// <summary>
+/// A process's share of a budget, for a job fanned out over processes that run at once (each takes 1/N of the
+/// table's budget, its ceiling and its indexes'), for reads and writes alike.
+/// </summary>
+internal static class BudgetShare
+{
+    /// <summary>Whether <paramref name="share"/> is the whole budget (nothing to scale).</summary>
+    public static bool IsWhole(double share) => share >= 1;
+
+    /// <summary><paramref name="units"/> x <paramref name="share"/>, at least 1 unit per second.</summary>
+    public static double Of(double units, double share) => Math.Max(1, units * share);
+
+    /// <summary>The basis of a budget scaled to <paramref name="share"/>.</summary>
+    public static string Describe(string basis, double share) => $"{basis}; this process's share: {share.ToString("0.##", CultureInfo.InvariantCulture)}";
 }

@@ -14,7 +14,7 @@ namespace DynamoDb.Connector.Capacity;
 /// the table's <c>OnDemandThroughput.MaxReadRequestUnits</c> when it has one; otherwise no ceiling. The readers start
 /// at <see cref="ReadPercent"/> x what the table takes at once (its warm throughput, else the 12,000 reads/s of a new
 /// on-demand table) and double every 30 minutes in which they used the level they had. Throttling cuts the rate
-/// (AIMD) and it climbs back.</para>
+/// (AIMD) and it climbs back. <see cref="ProcessShare"/> then takes this process's part of it.</para>
 /// <para>The table is described again every <see cref="RefreshInterval"/>, so a capacity raised by autoscaling is
 /// used within one interval.</para>
 /// </remarks>
@@ -50,6 +50,14 @@ public sealed class ReadThroughputOptions
     [Between(1, MaxReadUnits)]
     public double? OnDemandMaxReadUnitsPerSecond { get; set; }
 
+    /// <summary>
+    /// This process's share of the budget computed above, for an export fanned out over several processes that read
+    /// at once: with N of them, 1/N each, so together they keep to the table's budget. Scales the budget and the
+    /// on-demand ceiling alike. Default 1; valid above 0 up to 1.
+    /// </summary>
+    [Between(double.Epsilon, 1, Rule = "it must be above 0 and at most 1.")]
+    public double ProcessShare { get; set; } = 1;
+
     /// <summary>How often the table is described again to follow capacity changes. Default 30 s; valid 1 s to 1 h.</summary>
     [DurationBetween("00:00:01", "01:00:00", Rule = "it must be between 1 second and 1 hour.")]
     public TimeSpan RefreshInterval { get; set; } = TimeSpan.FromSeconds(30);
@@ -63,6 +71,11 @@ public sealed class ReadThroughputOptions
 
     /// <summary>Copies these options.</summary>
     public ReadThroughputOptions Clone() => (ReadThroughputOptions)MemberwiseClone();
+
+    internal bool SameAs(ReadThroughputOptions other) =>
+        ReadPercent == other.ReadPercent && ReadUnitsPerSecond == other.ReadUnitsPerSecond &&
+        OnDemandMaxReadUnitsPerSecond == other.OnDemandMaxReadUnitsPerSecond &&
+        RefreshInterval == other.RefreshInterval && BurstSeconds == other.BurstSeconds && ProcessShare == other.ProcessShare;
 
     /// <summary>Every problem with these options, each prefixed with <paramref name="prefix"/>; empty when they are valid.</summary>
     internal IEnumerable<string> Validate(string prefix) => OptionsValidation.Annotations(this, prefix);

@@ -8,14 +8,27 @@ using DynamoDb.Connector.Retry;
 
 namespace DynamoDb.Connector.Capacity;
 
-/// <summary>What DescribeTable says about a table's key and write capacity, and that of its global secondary indexes.</summary>
+/// <summary>What DescribeTable says about a table's key and its read and write capacity, and those of its global secondary indexes.</summary>
 /// <param name="TableName">The table.</param>
 /// <param name="Keys">The primary key.</param>
 /// <param name="OnDemand">Whether the table is on-demand (PAY_PER_REQUEST); its provisioned capacity is then 0.</param>
 /// <param name="Write">The table's own write capacity.</param>
-/// <param name="Indexes">Each global secondary index's write capacity.</param>
-internal sealed record TableCapacity(string TableName, KeySchema Keys, bool OnDemand, WriteCapacity Write, IReadOnlyList<IndexCapacity> Indexes)
+/// <param name="Indexes">Each global secondary index's capacity.</param>
+internal sealed record TableCapacity(string TableName, KeySchema Keys, bool OnDemand, UnitCapacity Write, IReadOnlyList<IndexCapacity> Indexes)
 {
+    /// <summary>The table's own read capacity.</summary>
+    public UnitCapacity Read { get; init; }
+
+    /// <summary>The capacity of the table (<paramref name="globalIndex"/> null) or of one of its global secondary indexes, of one kind.</summary>
+    public UnitCapacity Of(CapacityUnitKind kind, string? globalIndex = null)
+    {
+        if (globalIndex is not null && Indexes.FirstOrDefault(i => i.Name == globalIndex) is { } index)
+        {
+            return kind == CapacityUnitKind.Read ? index.Read : index.Write;
+        }
+        return kind == CapacityUnitKind.Read ? Read : Write;
+    }
+
     /// <summary>Reads the table's description.</summary>
     /// <exception cref="DynamoDbUnavailableException">DynamoDB could not be reached or answered with a server error.</exception>
     public static async Task<TableCapacity> ReadAsync(IAmazonDynamoDB client, string tableName, CancellationToken cancellationToken) =>
@@ -47,12 +60,16 @@ internal sealed record TableCapacity(string TableName, KeySchema Keys, bool OnDe
         var indexes = new List<IndexCapacity>();
         foreach (var index in table.GlobalSecondaryIndexes ?? [])
         {
-            indexes.Add(new IndexCapacity(index.IndexName, WriteCapacity.From(index.ProvisionedThroughput?.WriteCapacityUnits, index.OnDemandThroughput?.MaxWriteRequestUnits, index.WarmThroughput?.WriteUnitsPerSecond)));
+            indexes.Add(new IndexCapacity(index.IndexName, UnitCapacity.From(index.ProvisionedThroughput?.WriteCapacityUnits, index.OnDemandThroughput?.MaxWriteRequestUnits, index.WarmThroughput?.WriteUnitsPerSecond))
+            {
+                Read = UnitCapacity.From(index.ProvisionedThroughput?.ReadCapacityUnits, index.OnDemandThroughput?.MaxReadRequestUnits, index.WarmThroughput?.ReadUnitsPerSecond),
+            });
         }
-        var write = WriteCapacity.From(table.ProvisionedThroughput?.WriteCapacityUnits, table.OnDemandThroughput?.MaxWriteRequestUnits, table.WarmThroughput?.WriteUnitsPerSecond);
+        var write = UnitCapacity.From(table.ProvisionedThroughput?.WriteCapacityUnits, table.OnDemandThroughput?.MaxWriteRequestUnits, table.WarmThroughput?.WriteUnitsPerSecond);
+        var read = UnitCapacity.From(table.ProvisionedThroughput?.ReadCapacityUnits, table.OnDemandThroughput?.MaxReadRequestUnits, table.WarmThroughput?.ReadUnitsPerSecond);
         // A provisioned table always has at least 1 WCU; 0 with no billing summary is how old emulators describe on-demand.
         onDemand |= table.BillingModeSummary is null && write.Provisioned <= 0;
-        return new TableCapacity(table.TableName, KeysOf(table), onDemand, write, indexes);
+        return new TableCapacity(table.TableName, KeysOf(table), onDemand, write, indexes) { Read = read };
     }
 
     private static KeySchema KeysOf(TableDescription table)
@@ -77,17 +94,30 @@ internal sealed record TableCapacity(string TableName, KeySchema Keys, bool OnDe
     }
 }
 
-/// <summary>A global secondary index's write capacity.</summary>
+/// <summary>A global secondary index's capacity.</summary>
 /// <param name="Name">The index name.</param>
 /// <param name="Write">Its write capacity.</param>
-internal sealed record IndexCapacity(string Name, WriteCapacity Write);
-
-/// <summary>Write capacity as DescribeTable reports it.</summary>
-/// <param name="Provisioned">Provisioned write capacity units (0 for on-demand).</param>
-/// <param name="OnDemandMax">The on-demand maximum write request units per second, when one is set.</param>
-/// <param name="Warm">The warm throughput in write units per second (what the table takes at once), when reported.</param>
-internal readonly record struct WriteCapacity(double Provisioned, double? OnDemandMax, double? Warm)
+internal sealed record IndexCapacity(string Name, UnitCapacity Write)
 {
-    public static WriteCapacity From(long? provisioned, long? onDemandMax, long? warm) =>
+    /// <summary>Its read capacity.</summary>
+    public UnitCapacity Read { get; init; }
+}
+
+/// <summary>Read or write capacity.</summary>
+internal enum CapacityUnitKind
+{
+    /// <summary>Read capacity units (one 4 KB strongly consistent read, or two eventually consistent ones).</summary>
+    Read,
+    /// <summary>Write capacity units (one 1 KB write).</summary>
+    Write,
+}
+
+/// <summary>Read or write capacity as DescribeTable reports it (<c>ProvisionedThroughput</c>, <c>OnDemandThroughput</c>, <c>WarmThroughput</c>).</summary>
+/// <param name="Provisioned">Provisioned capacity units (0 for on-demand).</param>
+/// <param name="OnDemandMax">The on-demand maximum request units per second, when one is set.</param>
+/// <param name="Warm">The warm throughput in units per second (what the table takes at once), when reported.</param>
+internal readonly record struct UnitCapacity(double Provisioned, double? OnDemandMax, double? Warm)
+{
+    public static UnitCapacity From(long? provisioned, long? onDemandMax, long? warm) =>
         new(Math.Max(0, provisioned ?? 0), onDemandMax > 0 ? onDemandMax : null, warm > 0 ? warm : null);
 }

@@ -6,83 +6,35 @@ using Microsoft.Extensions.Logging;
 namespace DynamoDb.Connector.Capacity;
 
 /// <summary>
-/// The live write budget of one table in this process: one shared <see cref="WriteCapacityLimiter"/> that every
-/// writer of the table acquires from (so writers share the budget by taking turns, whatever their number), kept in
-/// step with the table by re-reading DescribeTable every refresh interval, with AIMD on throttling, the on-demand
-/// ramp, and reconciliation of each estimate with what DynamoDB charged.
+/// The live write budget of one table in this process (<see cref="TableBudget{TBudget}"/> in write units). What only
+/// writes have: each global secondary index bounds the budget too, so a write is charged the larger of what it costs
+/// the table and what it costs each index scaled to that index's limit, and the permits a write needs are estimated
+/// from what writes were seen to cost each index.
 /// </summary>
-internal sealed class TableWriteBudget : IDisposable
+internal sealed class TableWriteBudget : TableBudget<WriteBudget>
 {
     private const double RatioSmoothing = 0.2;
 
-    private readonly IAmazonDynamoDB _client;
-    private readonly WriteThroughputOptions _options;
-    private readonly TimeProvider _time;
-    private readonly ILogger _logger;
-    private readonly object _lock = new();
-    private readonly PeriodicRefresh _refresh;
+    private readonly object _indexLock = new();
     private readonly Dictionary<string, double> _indexRatios = new(StringComparer.Ordinal);
-    private TableCapacity _capacity;
-    private WriteBudget _budget;
-    private double _permitFactor = 1;
-    private readonly AimdRate _aimd;
-    private readonly OnDemandRamp _ramp;
-    private double _appliedRate;
-    private double _appliedBucket;
-    private long _rateVersion;
+    private PermitFactor _factor = new(null, 1);
 
     public TableWriteBudget(IAmazonDynamoDB client, TableCapacity capacity, WriteThroughputOptions options, TimeProvider timeProvider, ILogger logger, WorkTracker tracker)
+        : base(client, capacity, new WriteUnits(options), timeProvider, logger, tracker)
     {
-        _client = client;
-        _options = options;
-        _time = timeProvider;
-        _logger = logger;
-        _capacity = capacity;
-        _aimd = new AimdRate(timeProvider);
-        _ramp = new OnDemandRamp(WriteBudget.OnDemandStart(capacity), timeProvider);
-        _budget = WriteBudget.Compute(capacity, options, _ramp.Level);
-        UpdatePermitFactor();
-        _appliedRate = _budget.WriteUnitsPerSecond;
-        _appliedBucket = BucketFor(_budget);
-        Limiter = new WriteCapacityLimiter(_appliedRate, _appliedBucket, timeProvider);
-        Log.WriteBudgetComputed(logger, capacity.TableName, _budget.WriteUnitsPerSecond, _budget.Basis);
-        _refresh = new PeriodicRefresh(timeProvider, options.RefreshInterval, tracker, RefreshAsync);
+        Options = options;
     }
 
-    public string TableName => _capacity.TableName;
+    public KeySchema Keys => Table.Keys;
 
-    public KeySchema Keys
-    {
-        get { lock (_lock) return _capacity.Keys; }
-    }
-
-    public WriteThroughputOptions Options => _options;
-
-    /// <summary>The budget now.</summary>
-    public WriteBudget Current
-    {
-        get { lock (_lock) return _budget; }
-    }
-
-    /// <summary>The pacing rate now: the budget, less what throttling took off it.</summary>
-    public double PacingRate => Limiter.Rate;
-
-    /// <summary>The limiter every writer of the table acquires from.</summary>
-    public WriteCapacityLimiter Limiter { get; }
-
-    /// <summary>The most permits one batch should carry: the bucket's size.</summary>
-    public double PermitCeiling => Limiter.Capacity;
+    public WriteThroughputOptions Options { get; }
 
     /// <summary>The permits to acquire for writes that cost the table <paramref name="tableWriteUnits"/>, indexes included.</summary>
     public int EstimatePermits(long tableWriteUnits)
     {
-        double factor;
-        lock (_lock) factor = _permitFactor;
+        double factor = FactorFor(Current);
         return (int)Math.Min(int.MaxValue, Math.Max(1, Math.Ceiling(tableWriteUnits * factor)));
     }
-
-    /// <summary>Gives back permits a request did not use (it was rejected whole, so DynamoDB charged nothing).</summary>
-    public void Refund(int permits) => Limiter.Adjust(-permits);
 
     /// <summary>
     /// Reconciles <paramref name="acquiredPermits"/> with what DynamoDB charged: the difference is refunded or
@@ -90,122 +42,78 @@ internal sealed class TableWriteBudget : IDisposable
     /// </summary>
     public void Settle(int acquiredPermits, in ConsumedWrite consumed)
     {
-        double charge;
-        (double Rate, double Bucket, long Version)? rate;
-        lock (_lock)
+        if (!consumed.Reported)
         {
-            _aimd.Climb();
-            if (!consumed.Reported)
-            {
-                rate = RateChangeLocked();
-                Apply(rate);
-                return;
-            }
-            charge = consumed.Table;
-            foreach (var (index, limit) in _budget.IndexWriteUnitsPerSecond)
+            Reconcile(acquiredPermits, null, null);
+            return;
+        }
+        var budget = Current;
+        double charge = consumed.Table;
+        lock (_indexLock)
+        {
+            foreach (var (index, limit) in budget.IndexWriteUnitsPerSecond)
             {
                 double used = consumed.IndexUnits(index);
-                charge = Math.Max(charge, used * _budget.WriteUnitsPerSecond / limit);
+                charge = Math.Max(charge, used * budget.WriteUnitsPerSecond / limit);
                 if (consumed.Table > 0)
                 {
                     double ratio = _indexRatios.GetValueOrDefault(index, 1);
                     _indexRatios[index] = ratio + RatioSmoothing * (used / consumed.Table - ratio);
                 }
             }
-            UpdatePermitFactor();
-            _ramp.Track(consumed.Table);
-            rate = RateChangeLocked();
+            if (budget.IndexWriteUnitsPerSecond.Count > 0) _factor = ComputeFactor(budget);
         }
-        Apply(rate);
-        Limiter.Adjust(charge - acquiredPermits);
+        Reconcile(acquiredPermits, consumed.Table, charge);
     }
 
-    /// <summary>
-    /// DynamoDB throttled a request. Cuts the pacing rate (<see cref="AimdRate"/>: gently for a hot key range), at most once per cooldown
-    /// since concurrent batches report the same overload. Returns whether the rate was cut.
-    /// </summary>
-    public bool OnThrottled(bool hotKeyRange)
+    // Read on every item a batch takes: lock-free unless the budget changed since the factor was computed.
+    private double FactorFor(WriteBudget budget)
     {
-        double before, after;
-        (double Rate, double Bucket, long Version)? rate;
-        lock (_lock)
-        {
-            if (!_aimd.Cut(hotKeyRange, out before, out after))
-            {
-                return false;
-            }
-            rate = RateChangeLocked();
-        }
-        Apply(rate);
-        Log.PacingRateCut(_logger, TableName, before * 100, after * 100, hotKeyRange);
-        return true;
+        var factor = Volatile.Read(ref _factor);
+        if (ReferenceEquals(factor.Budget, budget)) return factor.Value;
+        lock (_indexLock) return (_factor = ComputeFactor(budget)).Value;
     }
 
-    /// <summary>Reads the table's capacity again and applies it (the refresh timer calls this every interval).</summary>
-    internal async Task RefreshAsync(CancellationToken cancellationToken)
-    {
-        TableCapacity capacity;
-        try
-        {
-            capacity = await TableCapacity.ReadAsync(_client, TableName, cancellationToken).ConfigureAwait(false);
-        }
-        catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
-        {
-            Log.WriteBudgetRefreshFailed(_logger, TableName, ex);
-            return;
-        }
-        WriteBudget before, after;
-        (double Rate, double Bucket, long Version)? rate;
-        lock (_lock)
-        {
-            _capacity = capacity;
-            if (capacity.OnDemand)
-            {
-                _ramp.Refresh(WriteBudget.OnDemandStart(capacity));
-            }
-            before = _budget;
-            _budget = WriteBudget.Compute(capacity, _options, _ramp.Level);
-            after = _budget;
-            UpdatePermitFactor();
-            _aimd.Climb();
-            rate = RateChangeLocked();
-        }
-        Apply(rate);
-        if (before.WriteUnitsPerSecond != after.WriteUnitsPerSecond || before.Basis != after.Basis)
-        {
-            Log.WriteBudgetChanged(_logger, TableName, before.WriteUnitsPerSecond, after.WriteUnitsPerSecond, after.Basis);
-        }
-    }
-
-    public void Dispose()
-    {
-        _refresh.Dispose();
-        Limiter.Dispose();
-    }
-
-    private double BucketFor(WriteBudget budget) => Math.Max(1, budget.WriteUnitsPerSecond * _options.BurstSeconds);
-
-    private void UpdatePermitFactor()
+    private PermitFactor ComputeFactor(WriteBudget budget)
     {
         double factor = 1;
-        foreach (var (index, limit) in _budget.IndexWriteUnitsPerSecond)
+        foreach (var (index, limit) in budget.IndexWriteUnitsPerSecond)
         {
-            factor = Math.Max(factor, _indexRatios.GetValueOrDefault(index, 1) * _budget.WriteUnitsPerSecond / limit);
+            factor = Math.Max(factor, _indexRatios.GetValueOrDefault(index, 1) * budget.WriteUnitsPerSecond / limit);
         }
-        _permitFactor = factor;
+        return new PermitFactor(budget, factor);
     }
 
-    // The limiter is changed outside this budget's lock: it may wake waiting batches, which run on from there.
-    private (double Rate, double Bucket, long Version)? RateChangeLocked()
-    {
-        double rate = _budget.WriteUnitsPerSecond * _aimd.Fraction;
-        double bucket = BucketFor(_budget);
-        // Small drifts of the climb are applied in steps, not on every response.
-        return Math.Abs(rate - _appliedRate) > 0.001 * rate || bucket != _appliedBucket ? (_appliedRate = rate, _appliedBucket = bucket, ++_rateVersion) : null;
-    }
+    /// <summary>Permits per table write unit, for one budget.</summary>
+    private sealed record PermitFactor(WriteBudget? Budget, double Value);
 
-    private void Apply((double Rate, double Bucket, long Version)? change)
+    /// <summary>Write units: the table's and its indexes' write capacity, a bucket sized to the budget.</summary>
+    private sealed class WriteUnits(WriteThroughputOptions options) : CapacityKind<WriteBudget>
     {
-        if (change is { } c) Limiter.SetRate(c.Rate, c.Bucket, c.Version);
+        public override TimeSpan RefreshInterval => options.RefreshInterval;
+
+        // A batch's success climbs for all the time since the last one: writers keep many batches in flight.
+        public override TimeSpan? ClimbPerSuccess => null;
+
+        public override double OnDemandStart(TableCapacity table) => WriteBudget.OnDemandStart(table);
+
+        public override WriteBudget Compute(TableCapacity table, double onDemandLevel) => WriteBudget.Compute(table, options, onDemandLevel);
+
+        public override double UnitsPerSecond(WriteBudget budget) => budget.WriteUnitsPerSecond;
+
+        public override string Basis(WriteBudget budget) => budget.Basis;
+
+        // Sized to the budget, not the pacing rate: batches are at most 25 items, and the bucket only bounds them.
+        public override double BucketFor(WriteBudget budget, double pacingRate) => Math.Max(1, budget.WriteUnitsPerSecond * options.BurstSeconds);
+
+        public override void LogComputed(ILogger logger, string table, WriteBudget budget) => Log.WriteBudgetComputed(logger, table, budget.WriteUnitsPerSecond, budget.Basis);
+
+        public override void LogChanged(ILogger logger, string table, WriteBudget before, WriteBudget after) =>
+            Log.WriteBudgetChanged(logger, table, before.WriteUnitsPerSecond, after.WriteUnitsPerSecond, after.Basis);
+
+        public override void LogRefreshFailed(ILogger logger, string table, Exception exception) => Log.WriteBudgetRefreshFailed(logger, table, exception);
+
+        public override void LogCut(ILogger logger, string table, double beforePercent, double afterPercent, bool hotKeyRange) =>
+            Log.PacingRateCut(logger, table, beforePercent, afterPercent, hotKeyRange);
     }
 }

@@ -42,15 +42,15 @@ public sealed record WriteBudget(
     {
         var whole = ComputeWhole(table, options, onDemandLevel) with { Keys = table.Keys };
         double share = options.ProcessShare;
-        if (share >= 1) return whole;
+        if (BudgetShare.IsWhole(share)) return whole;
         // A process running part of a fanned-out job takes its share of everything: the table, each index, the ceiling.
-        var indexes = whole.IndexWriteUnitsPerSecond.ToDictionary(p => p.Key, p => Math.Max(1, p.Value * share), StringComparer.Ordinal);
+        var indexes = whole.IndexWriteUnitsPerSecond.ToDictionary(p => p.Key, p => BudgetShare.Of(p.Value, share), StringComparer.Ordinal);
         return whole with
         {
-            WriteUnitsPerSecond = Math.Max(1, whole.WriteUnitsPerSecond * share),
+            WriteUnitsPerSecond = BudgetShare.Of(whole.WriteUnitsPerSecond, share),
             IndexWriteUnitsPerSecond = indexes,
             CeilingWriteUnitsPerSecond = whole.CeilingWriteUnitsPerSecond * share,
-            Basis = $"{whole.Basis}; this process's share: {Format(share)}",
+            Basis = BudgetShare.Describe(whole.Basis, share),
         };
     }
 

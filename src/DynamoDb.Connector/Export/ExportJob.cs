@@ -109,6 +109,7 @@ public sealed class ExportJob : IDisposable
     /// <inheritdoc />
     public void Dispose()
     {
+        _tables.Dispose();
         if (_ownsMetrics) _metrics.Dispose();
     }
 

@@ -18,11 +18,14 @@ public sealed class TableInput : IDisposable
 {
     private readonly Context _context;
     private readonly TableReadBudget _budget;
+    private readonly Action<TableReadBudget> _release;
+    private int _disposed;
     private readonly ExportReadPacer _pacer;
     private readonly IDisposable _allotted; // the read budget gauge, for as long as the input reads
 
-    internal TableInput(Context context, TableInputOptions options, TableDescription table, TableReadBudget budget)
+    internal TableInput(Context context, TableInputOptions options, TableDescription table, TableReadBudget budget, Action<TableReadBudget> release)
     {
+        _release = release;
         _context = context;
         Options = options;
         Table = table;
@@ -105,11 +108,12 @@ public sealed class TableInput : IDisposable
         return new TableSplitReader(this, plan, plan.Splits[split], plan.CreateRequest(split), from ?? TableSplitPosition.Start(split));
     }
 
-    /// <summary>Stops the budget's refresh and releases every reader waiting for read units.</summary>
+    /// <summary>Releases its hold on the table's read budget (kept for a next input of the table for one refresh interval).</summary>
     public void Dispose()
     {
+        if (Interlocked.Exchange(ref _disposed, 1) == 1) return;
         _allotted.Dispose();
-        _budget.Dispose();
+        _release(_budget);
     }
 
     private static string Describe(string table, string? index) => index is null ? $"table {table}" : $"index {index} of table {table}";

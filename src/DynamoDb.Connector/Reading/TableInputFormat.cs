@@ -39,6 +39,7 @@ public sealed class TableInputFormat : IDisposable
     private readonly ConnectorMetrics _metrics;
     private readonly Func<double> _random;
     private readonly bool _ownsMetrics;
+    private readonly ReadBudgetRegistry _budgets;
 
     /// <summary>Creates the input format over the DynamoDB client registered in DI.</summary>
     /// <param name="client">The DynamoDB client.</param>
@@ -62,6 +63,7 @@ public sealed class TableInputFormat : IDisposable
         _metrics = metrics;
         _random = random;
         Tracker = tracker;
+        _budgets = new ReadBudgetRegistry(timeProvider, _logger, tracker);
     }
 
     /// <summary>Counts the readers' busy flows (waits for read units, backoffs), for tests on a fake clock.</summary>
@@ -86,21 +88,25 @@ public sealed class TableInputFormat : IDisposable
 
     /// <summary>
     /// Opens the table for reading: describes it and starts its read budget (kept in step with the table's capacity
-    /// until the input is disposed). Every reader opened from the input shares that budget.
+    /// until the input is disposed). Every reader opened from the input shares that budget, and so do the inputs of
+    /// the same table (or index) open at once; an input opened within the budget's refresh interval after the last
+    /// one was disposed takes over its budget with what its pacing learned.
     /// </summary>
+    /// <exception cref="InvalidOperationException">The table (or index) is open in another input of this format with other throughput options.</exception>
     /// <inheritdoc cref="PlanAsync" path="/exception"/>
     public async Task<TableInput> OpenAsync(TableInputOptions options, CancellationToken cancellationToken = default)
     {
         options = TableInputOptions.Validated(options);
         var table = await DescribeAsync(options.TableName, cancellationToken).ConfigureAwait(false);
         var (_, _, global) = ExportPlanner.KeysOf(table, options.IndexName);
-        var budget = new TableReadBudget(_client, table, global ? options.IndexName : null, options.Throughput, _time, _logger, Tracker);
-        return new TableInput(new TableInput.Context(_client, _time, _logger, _metrics, _random, Tracker), options, table, budget);
+        var budget = await _budgets.AcquireAsync(_client, table.TableName, global ? options.IndexName : null, options.Throughput, TableCapacity.From(table), cancellationToken).ConfigureAwait(false);
+        return new TableInput(new TableInput.Context(_client, _time, _logger, _metrics, _random, Tracker), options, table, budget, _budgets.Release);
     }
 
-    /// <summary>Releases the metrics of its own (when it was created without the export job's).</summary>
+    /// <summary>Releases the read budgets no input holds, and the metrics of its own (when it was created without the export job's).</summary>
     public void Dispose()
     {
+        _budgets.Dispose();
         if (_ownsMetrics) _metrics.Dispose();
     }
 
