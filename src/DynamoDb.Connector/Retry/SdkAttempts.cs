@@ -1,4 +1,5 @@
 using System.Diagnostics.CodeAnalysis;
+using System.Reflection;
 using System.Runtime.CompilerServices;
 using Amazon.DynamoDBv2;
 using Amazon.Runtime;
@@ -14,28 +15,58 @@ namespace DynamoDb.Connector.Retry;
 /// This registers, once per process, a pipeline customizer (the SDK's extension point, as the X-Ray SDK uses) that puts
 /// a handler inside each DynamoDB client's <c>RetryHandler</c>: it sees every attempt and its error, but only inside an
 /// <see cref="Observe"/> scope of the connector (an <see cref="AsyncLocal{T}"/>), so other calls on the client are not
-/// touched. Clients built before the connector's assembly was loaded do not have it (<see cref="Scope.Seen"/> tells).
+/// touched. A client built before that (a host's, built before anything of the connector ran) is given the handler
+/// the first time the connector observes a call on it (<see cref="Observe"/>).
 /// </summary>
 internal static class SdkAttempts
 {
     private static readonly AsyncLocal<Scope?> Current = new();
+
+    // The clients whose pipeline was checked for the handler (weakly: a client the host drops is not kept alive).
+    private static readonly ConditionalWeakTable<IAmazonDynamoDB, object> Checked = [];
+
+    // The SDK customizes a pipeline only while building the client; one built earlier is reached through this
+    // (protected) property, the one the SDK's customizers are given.
+    private static readonly PropertyInfo? PipelineProperty = typeof(AmazonServiceClient).GetProperty("RuntimePipeline", BindingFlags.Instance | BindingFlags.NonPublic);
 
     [ModuleInitializer]
     [SuppressMessage("Usage", "CA2255:The 'ModuleInitializer' attribute should not be used in libraries",
         Justification = "The SDK applies pipeline customizers to clients built after they are registered: registering when the assembly loads covers clients a host builds after AddDynamoDbConnector.")]
     internal static void Register() => RuntimePipelineCustomizerRegistry.Instance.Register(new Customizer());
 
-    /// <summary>Starts counting the attempts of the next call made on this flow (dispose to stop).</summary>
-    public static Scope Observe() => Current.Value = new Scope();
+    /// <summary>Starts counting the attempts of the next call made with <paramref name="client"/> on this flow (dispose to stop).</summary>
+    public static Scope Observe(IAmazonDynamoDB client)
+    {
+        if (!Checked.TryGetValue(client, out _)) Watch(client);
+        return Current.Value = new Scope();
+    }
+
+    /// <summary>Gives <paramref name="client"/> the attempt handler if it was built without it (before <see cref="Register"/>).</summary>
+    /// <returns>Whether the client's pipeline has the handler (false: not an SDK client, or one without a retry handler).</returns>
+    internal static bool Watch(IAmazonDynamoDB client)
+    {
+        bool watched = false;
+        if (client is AmazonServiceClient service && PipelineProperty?.GetValue(service) is RuntimePipeline pipeline)
+        {
+            lock (pipeline)
+            {
+                watched = pipeline.EnumerateHandlers().Any(h => h is AttemptHandler);
+                if (!watched && pipeline.EnumerateHandlers().Any(h => h is RetryHandler))
+                {
+                    pipeline.AddHandlerAfter<RetryHandler>(new AttemptHandler());
+                    watched = true;
+                }
+            }
+        }
+        Checked.AddOrUpdate(client, watched);
+        return watched;
+    }
 
     /// <summary>The attempts of one call: how many, and the error of each that failed (the SDK retried all but the last).</summary>
     internal sealed class Scope : IDisposable
     {
         private readonly List<RequestError> _failures = [];
         private int _attempts;
-
-        /// <summary>Whether the client's pipeline reported any attempt (false: it was built without the handler).</summary>
-        public bool Seen => Volatile.Read(ref _attempts) > 0;
 
         public int Attempts => Volatile.Read(ref _attempts);
 

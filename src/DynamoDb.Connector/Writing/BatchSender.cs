@@ -25,7 +25,7 @@ internal sealed class BatchSender(WriteAttempts attempts)
             attempts.Statistics.CountRequest(pending, failures > 0);
             BatchWriteItemResponse response;
             using var attempt = attempts.StartAttempt();
-            using var sdk = SdkAttempts.Observe();
+            using var sdk = SdkAttempts.Observe(attempts.Client);
             try
             {
                 response = await attempts.Client.BatchWriteItemAsync(BatchRequest(pending), attempt.Token).ConfigureAwait(false);

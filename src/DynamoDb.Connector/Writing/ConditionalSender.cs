@@ -135,7 +135,7 @@ internal sealed class ConditionalSender
     private async Task<SendOutcome> SendOneAsync(WriteEntry entry)
     {
         using var attempt = _attempts.StartAttempt();
-        using var sdk = SdkAttempts.Observe();
+        using var sdk = SdkAttempts.Observe(_attempts.Client);
         try
         {
             if (entry.Operation == RecordOperation.Put)
