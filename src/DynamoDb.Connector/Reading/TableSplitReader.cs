@@ -83,11 +83,13 @@ public sealed class TableSplitReader
                 // The wait for read units is not the attempt's: only the request has a deadline.
                 await pacer.AcquireAsync(wanted, cancellationToken).ConfigureAwait(false);
                 permits = wanted;
+                // The SDK client may retry a throttled page inside the call: those throttles slow the pacing too.
+                using var sdk = SdkAttempts.Observe(services.Client);
                 if (_request is ScanRequest scan)
                 {
                     scan.Limit = limit;
                     scan.ExclusiveStartKey = startKey;
-                    var response = await services.Client.ScanAsync(scan, token).ConfigureAwait(false);
+                    var response = await CountingSdkRetriesAsync(services.Client.ScanAsync(scan, token), sdk).ConfigureAwait(false);
                     int scanned = response.ScannedCount ?? response.Items?.Count ?? 0;
                     ConnectorActivities.PageRead(span, response.Items?.Count ?? 0, scanned);
                     return (response.Items ?? [], response.LastEvaluatedKey, scanned, pacer.Settle(permits, response.ConsumedCapacity, scanned, response.Items));
@@ -95,7 +97,7 @@ public sealed class TableSplitReader
                 var query = (QueryRequest)_request;
                 query.Limit = limit;
                 query.ExclusiveStartKey = startKey;
-                var answer = await services.Client.QueryAsync(query, token).ConfigureAwait(false);
+                var answer = await CountingSdkRetriesAsync(services.Client.QueryAsync(query, token), sdk).ConfigureAwait(false);
                 int evaluated = answer.ScannedCount ?? answer.Items?.Count ?? 0;
                 ConnectorActivities.PageRead(span, answer.Items?.Count ?? 0, evaluated);
                 return (answer.Items ?? [], answer.LastEvaluatedKey, evaluated, pacer.Settle(permits, answer.ConsumedCapacity, evaluated, answer.Items));
@@ -104,12 +106,7 @@ public sealed class TableSplitReader
                 // A retried attempt's permits stay spent. Throttled: DynamoDB charged nothing, but the table had no
                 // room for these units, so the time they stand for passes before the retry, on top of the backoff.
                 // Transient: it may have been charged.
-                if (error.Kind == RequestErrorKind.Throttled)
-                {
-                    pacer.OnThrottled(error.HotKeyRange);
-                    _input.Counters.OnThrottled();
-                    services.Metrics.ReadThrottledRequests.Add(1, _input.TableTag, new("reason", error.Reason.Split(':')[0]));
-                }
+                if (error.Kind == RequestErrorKind.Throttled) OnThrottled(error);
                 Log.ReadRetrying(services.Logger, _plan.TableName, error.Reason, failures, RetryPolicy.DelayBefore(_input.Options.Retry, failures, 1));
                 return ValueTask.CompletedTask;
             }, services.Tracker, cancellationToken).ConfigureAwait(false);
@@ -129,5 +126,32 @@ public sealed class TableSplitReader
             pacer.Refund(permits);
             throw new ExportException($"DynamoDB refused to read {_plan.TableName}: {RequestError.Classify(ex, cancellationToken).Reason}", ex);
         }
+    }
+
+    /// <summary>Awaits a page request, then counts the attempts the SDK client retried on its own within it.</summary>
+    private async Task<T> CountingSdkRetriesAsync<T>(Task<T> call, SdkAttempts.Scope sdk)
+    {
+        bool failed = true;
+        try
+        {
+            var response = await call.ConfigureAwait(false);
+            failed = false;
+            return response;
+        }
+        finally
+        {
+            foreach (var error in sdk.HiddenFailures(failed))
+            {
+                if (error.Kind == RequestErrorKind.Throttled) OnThrottled(error);
+            }
+        }
+    }
+
+    /// <summary>DynamoDB throttled a page: the shared budget's pacing slows down, and it is counted.</summary>
+    private void OnThrottled(RequestError error)
+    {
+        _input.Pacer.OnThrottled(error.HotKeyRange);
+        _input.Counters.OnThrottled();
+        _input.Services.Metrics.ReadThrottledRequests.Add(1, _input.TableTag, new("reason", error.Reason.Split(':')[0]));
     }
 }

@@ -42,9 +42,10 @@ public enum WriteMode
 /// for the connector's own calls. Each throttle the SDK retried slows the pacing and counts in
 /// <see cref="WriteSummary.ThrottledRequests"/>, each hidden attempt counts in <see cref="WriteSummary.Requests"/> and
 /// <see cref="WriteSummary.Retries"/>, and a conditional put whose SDK retry may follow an applied attempt is checked
-/// as one the connector retried. So a client with default retries is correct; a client built before the connector's
-/// assembly was loaded is not seen into, so for those (and for the shortest reaction to throttling) set
-/// <c>MaxErrorRetry = 0</c>, as the CLI does, and let these options govern every retry.</para>
+/// as one the connector retried. So a client with default retries is correct, built before or after the connector's
+/// assembly was loaded (one built before is given the handler at the connector's first call on it). For the
+/// shortest reaction to throttling set <c>MaxErrorRetry = 0</c>, as the CLI does, and let these options govern every
+/// retry.</para>
 /// </remarks>
 public sealed class RetryOptions
 {

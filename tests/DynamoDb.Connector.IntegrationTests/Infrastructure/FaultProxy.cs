@@ -19,7 +19,8 @@ public enum ProxyMode
 /// <summary>
 /// A TCP proxy on a loopback port of its own in front of a real server (dynalite), for outages a real server does
 /// not have: it refuses connections as a stopped server does, resets them, stalls them, or drops a response after
-/// the server acted on the request (the client then cannot know whether its write applied). Point a client's
+/// the server acted on the request (the client then cannot know whether its write applied), or answers a request
+/// itself with a DynamoDB error (<see cref="AnswerWithError"/>: throttling) instead of forwarding it. Point a client's
 /// ServiceURL at <see cref="Endpoint"/>.
 /// </summary>
 internal sealed class FaultProxy : IAsyncDisposable
@@ -31,7 +32,7 @@ internal sealed class FaultProxy : IAsyncDisposable
     private TcpListener? _listener;
     private Task _accepting = Task.CompletedTask;
     private ProxyMode _mode = ProxyMode.Forward;
-    private int _responses, _dropped, _connections;
+    private int _responses, _dropped, _connections, _answered;
 
     public FaultProxy(Uri target)
     {
@@ -53,6 +54,9 @@ internal sealed class FaultProxy : IAsyncDisposable
     /// <summary>Responses dropped so far (the server acted on the request; the client saw its connection reset).</summary>
     public int Dropped => Volatile.Read(ref _dropped);
 
+    /// <summary>Requests answered by <see cref="AnswerWithError"/> with an error, never forwarded to the server.</summary>
+    public int AnsweredWithError => Volatile.Read(ref _answered);
+
     /// <summary>Connections accepted so far.</summary>
     public int Connections => Volatile.Read(ref _connections);
 
@@ -70,6 +74,13 @@ internal sealed class FaultProxy : IAsyncDisposable
     /// before it is forwarded: a test switches modes from here to fail exactly that request.
     /// </summary>
     public Action<string>? OnRequest { get; set; }
+
+    /// <summary>
+    /// Called as each request starts, with its DynamoDB operation: a DynamoDB error type it returns (such as
+    /// <c>ProvisionedThroughputExceededException</c> or <c>ThrottlingException</c>) answers the request with HTTP 400
+    /// and that error, as a throttling DynamoDB does, without forwarding it; null forwards it.
+    /// </summary>
+    public Func<string, string?>? AnswerWithError { get; set; }
 
     public ProxyMode Mode
     {
@@ -174,10 +185,19 @@ internal sealed class FaultProxy : IAsyncDisposable
             int read = await connection.Client.ReceiveAsync(buffer, SocketFlags.None, _disposed.Token).ConfigureAwait(false);
             if (read == 0) return;
             // Bytes from the client after a response mean a new request on this connection.
-            if (Interlocked.Exchange(ref connection.AwaitingResponse, 1) == 0 && OnRequest is { } onRequest)
+            if (Interlocked.Exchange(ref connection.AwaitingResponse, 1) == 0)
             {
-                onRequest(OperationOf(buffer.AsSpan(0, read)));
-                if (Mode != ProxyMode.Forward && Mode != ProxyMode.Stall) return;
+                if (OnRequest is { } onRequest)
+                {
+                    onRequest(OperationOf(buffer.AsSpan(0, read)));
+                    if (Mode != ProxyMode.Forward && Mode != ProxyMode.Stall) return;
+                }
+                if (AnswerWithError?.Invoke(OperationOf(buffer.AsSpan(0, read))) is { } error)
+                {
+                    await AnswerAsync(connection, buffer, read, error).ConfigureAwait(false);
+                    Volatile.Write(ref connection.AwaitingResponse, 0);
+                    continue;
+                }
             }
             await connection.Server!.SendAsync(buffer.AsMemory(0, read), SocketFlags.None, _disposed.Token).ConfigureAwait(false);
         }
@@ -207,6 +227,43 @@ internal sealed class FaultProxy : IAsyncDisposable
             }
             await connection.Client.SendAsync(buffer.AsMemory(0, read), SocketFlags.None, _disposed.Token).ConfigureAwait(false);
         }
+    }
+
+    /// <summary>Reads the rest of the request that starts with <paramref name="read"/> bytes of <paramref name="buffer"/>, then answers it with HTTP 400 and <paramref name="errorType"/>.</summary>
+    private async Task AnswerAsync(Connection connection, byte[] buffer, int read, string errorType)
+    {
+        var request = new List<byte>(buffer.AsSpan(0, read).ToArray());
+        int headEnd;
+        while ((headEnd = IndexOfHeadEnd(request)) < 0)
+        {
+            int more = await connection.Client.ReceiveAsync(buffer, SocketFlags.None, _disposed.Token).ConfigureAwait(false);
+            if (more == 0) return;
+            request.AddRange(buffer.AsSpan(0, more));
+        }
+        string head = System.Text.Encoding.ASCII.GetString([.. request.GetRange(0, headEnd)]);
+        var length = System.Text.RegularExpressions.Regex.Match(head, @"(?im)^content-length:\s*(\d+)");
+        int body = length.Success ? int.Parse(length.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture) : 0;
+        for (int have = request.Count - headEnd - 4; have < body;)
+        {
+            int more = await connection.Client.ReceiveAsync(buffer, SocketFlags.None, _disposed.Token).ConfigureAwait(false);
+            if (more == 0) return;
+            have += more;
+        }
+        int number = Interlocked.Increment(ref _answered);
+        byte[] content = System.Text.Encoding.UTF8.GetBytes(
+            $"{{\"__type\":\"com.amazonaws.dynamodb.v20120810#{errorType}\",\"message\":\"{errorType} from the fault proxy (request {number})\"}}");
+        byte[] response = System.Text.Encoding.ASCII.GetBytes(
+            $"HTTP/1.1 400 Bad Request\r\nx-amzn-RequestId: fault-proxy-{number}\r\nContent-Type: application/x-amz-json-1.0\r\nContent-Length: {content.Length}\r\n\r\n");
+        await connection.Client.SendAsync(response.Concat(content).ToArray(), SocketFlags.None, _disposed.Token).ConfigureAwait(false);
+    }
+
+    private static int IndexOfHeadEnd(List<byte> request)
+    {
+        for (int i = 0; i + 3 < request.Count; i++)
+        {
+            if (request[i] == '\r' && request[i + 1] == '\n' && request[i + 2] == '\r' && request[i + 3] == '\n') return i;
+        }
+        return -1;
     }
 
     private static string OperationOf(ReadOnlySpan<byte> head)
