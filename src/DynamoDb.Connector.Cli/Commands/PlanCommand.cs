@@ -38,6 +38,7 @@ internal static class PlanCommand
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
+            CheckStateMachineOptions(parse, stateMachine, maxConcurrency, functionArn);
             using var services = CliServices.Create();
             var options = new ImportSourceOptions
             {
@@ -110,6 +111,20 @@ internal static class PlanCommand
         return (stateMachine, maxConcurrency, functionArn);
     }
 
+    /// <summary>Refuses, before any planning, <c>--max-concurrency</c> or <c>--function-arn</c> without <c>--state-machine</c>, and an empty ARN.</summary>
+    internal static void CheckStateMachineOptions(ParseResult parse, Option<string?> stateMachine, Option<int?> maxConcurrency, Option<string?> functionArn)
+    {
+        string? arn = parse.GetValue(functionArn);
+        if (parse.GetValue(stateMachine) is null && (parse.GetValue(maxConcurrency) is not null || arn is not null))
+        {
+            throw new CliUsageException("--max-concurrency and --function-arn shape the state machine: give --state-machine file.asl.json too.");
+        }
+        if (arn is not null && string.IsNullOrWhiteSpace(arn))
+        {
+            throw new CliUsageException("--function-arn is empty: give the function's ARN, or leave the option out for the template to substitute it.");
+        }
+    }
+
     /// <summary>The definition's options from the command line; <paramref name="items"/> is how many splits (segments) the plan has.</summary>
     internal static FanOutDefinitionOptions DefinitionOptions(ParseResult parse, Option<int?> maxConcurrency, Option<string?> functionArn, int items)
     {
@@ -117,11 +132,7 @@ internal static class PlanCommand
         {
             MaxConcurrency = parse.GetValue(maxConcurrency) ?? Math.Clamp(items, 1, DefaultMaxConcurrency),
         };
-        if (parse.GetValue(functionArn) is { } arn)
-        {
-            if (string.IsNullOrWhiteSpace(arn)) throw new CliUsageException("--function-arn is empty: give the function's ARN, or leave the option out for the template to substitute it.");
-            options.FunctionArn = arn;
-        }
+        if (parse.GetValue(functionArn) is { } arn) options.FunctionArn = arn;
         return options;
     }
 

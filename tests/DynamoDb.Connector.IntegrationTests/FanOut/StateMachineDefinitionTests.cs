@@ -85,4 +85,16 @@ public sealed class StateMachineDefinitionTests : IDisposable
         Assert.Contains("--max-concurrency", plan.Stderr, StringComparison.Ordinal);
         Assert.False(File.Exists(_temp.Combine("x.json")));
     }
+
+    [Theory]
+    [InlineData("--max-concurrency", "4")]
+    [InlineData("--function-arn", "arn:aws:lambda:eu-west-1:123456789012:function:importer")]
+    public async Task StateMachineOptions_WithoutStateMachine_AreAUsageError_BeforeAnythingIsWritten(string option, string value)
+    {
+        var plan = await CliRunner.RunAsync("plan", "--source", _temp.Path, "--out", _temp.Combine("plan"), option, value);
+
+        Assert.True(plan.ExitCode == 2, plan.ToString());
+        Assert.Contains("--state-machine", plan.Stderr, StringComparison.Ordinal);
+        Assert.False(Directory.Exists(_temp.Combine("plan")));
+    }
 }
