@@ -7,6 +7,7 @@ using DynamoDb.Connector.Capacity;
 using DynamoDb.Connector.Cli.Report;
 using DynamoDb.Connector.Formats.Items;
 using DynamoDb.Connector.Formats.Lines;
+using DynamoDb.Connector.Formats.Uris;
 using DynamoDb.Connector.Import;
 using DynamoDb.Connector.Writing;
 using Microsoft.Extensions.DependencyInjection;
@@ -138,7 +139,7 @@ internal sealed class ImportCommandOptions
         string? error = result.ItemsRead == 0 && result.BadLines > 0 ? NothingReadable(result.Plan, result.BadLines) : null;
         int exitCode = error is not null ? ExitCodes.Failed : result.ItemsDeadLettered > 0 ? ExitCodes.FinishedWithBadRecords : ExitCodes.Success;
         if (recorder is not null) await RunReport.WriteImportAsync(parse.GetValue(Report)!, recorder, options.TableName, result, cancellationToken).ConfigureAwait(false);
-        await WriteResultAsync(result, options, parse.GetValue(Json), error, exitCode, stdout, stderr).ConfigureAwait(false);
+        await WriteResultAsync(result, options, parse.GetValue(Json), error, exitCode, stdout, stderr, parse.GetValue(CsvSchema)?.ToString()).ConfigureAwait(false);
         return exitCode;
     }
 
@@ -146,7 +147,23 @@ internal sealed class ImportCommandOptions
     internal static string NothingReadable(ImportPlan plan, long badRecords) =>
         $"none of the {badRecords:N0} records of {plan.Source} could be read as {plan.Format.ToName()} ({plan.FormatReason}): the format is probably wrong; give the right one with --format {string.Join("|", ItemFileFormatNames.All)}.";
 
-    private static async Task WriteResultAsync(ImportResult result, ImportJobOptions options, bool json, string? error, int exitCode, TextWriter stdout, TextWriter stderr)
+    /// <summary>Where the dead letters are and the command that imports them again, per kind.</summary>
+    internal static string DeadLetterHint(ImportResult result, string uri, string table, string? csvSchemaPath)
+    {
+        string json = $"JSON lines: items that could not be written are {{\"Item\":...}} lines, which import again with --format ddb-json; lines that could not be read are kept as {{\"Line\":\"...\"}} with the reason, to fix by hand and import in their own format";
+        if (result.Plan.Format != ItemFileFormat.Csv || result.BadLines == 0)
+        {
+            return $"{result.ItemsDeadLettered:N0} lines or items set aside in {uri} ({json}).";
+        }
+        string csv = ObjectUri.Combine(ObjectUri.AsDirectory(uri), Writing.DeadLetter.CsvFolder);
+        string schema = csvSchemaPath is null ? "" : $" --csv-schema {Quoted(csvSchemaPath)}";
+        return $"{result.ItemsDeadLettered:N0} lines or items set aside in {uri}. CSV records that could not be read are kept as CSV, under the header of their file, in {csv}: fix them there and import them again with: dynamodb-connector import --source {Quoted(csv)} --table {Quoted(table)} --format csv{schema}" +
+            $". Anything else is in {uri} as {json} (a CSV record too long to keep, or cut short by damage, is a {{\"Line\":\"...\"}} line there).";
+
+        static string Quoted(string text) => text.Any(char.IsWhiteSpace) || text.Contains('\'') ? $"'{text.Replace("'", "'\\''", StringComparison.Ordinal)}'" : text;
+    }
+
+    private static async Task WriteResultAsync(ImportResult result, ImportJobOptions options, bool json, string? error, int exitCode, TextWriter stdout, TextWriter stderr, string? csvSchemaPath)
     {
         foreach (var letter in result.DeadLetterSamples)
         {
@@ -160,7 +177,7 @@ internal sealed class ImportCommandOptions
         if (result.ItemsDeadLettered > 0)
         {
             await stderr.WriteLineAsync(result.DeadLetterUri is { } uri
-                ? $"{result.ItemsDeadLettered:N0} lines or items set aside in {uri} (JSON lines: items that could not be written are {{\"Item\":...}} lines, which import again with --format ddb-json; lines that could not be read are kept as {{\"Line\":\"...\"}} with the reason, to fix by hand and import in their own format)."
+                ? DeadLetterHint(result, uri, options.TableName, csvSchemaPath)
                 : $"{result.ItemsDeadLettered:N0} lines or items set aside and not kept: pass --dead-letter <folder> (or --checkpoint) to keep them.").ConfigureAwait(false);
         }
         double seconds = Math.Round(result.Elapsed.TotalSeconds, 2);

@@ -35,7 +35,7 @@ internal static class CsvCells
     /// <summary>
     /// Reads one cell: its UTF-8 bytes with quotes already removed, and whether it was quoted in the file (a quoted
     /// empty S or B cell is an empty value). True with <paramref name="value"/> null means the attribute is left out
-    /// (an empty cell); false means the cell does not hold its type, and <paramref name="reason"/> says why (without
+    /// (an empty cell, unless <see cref="CsvEmptyCells.Null"/> makes it NULL); false means the cell does not hold its type, and <paramref name="reason"/> says why (without
     /// the column name).
     /// </summary>
     public static bool TryRead(ReadOnlySpan<byte> cell, bool quoted, AttributeKind type, CsvSchema schema, out AttributeValue? value, out string? reason)
@@ -49,6 +49,10 @@ internal static class CsvCells
                 if (type == AttributeKind.S && (quoted || schema.EmptyCells == CsvEmptyCells.EmptyString))
                 {
                     value = new AttributeValue { S = "" };
+                }
+                else if (schema.EmptyCells == CsvEmptyCells.Null)
+                {
+                    value = new AttributeValue { NULL = true };
                 }
                 return true;
             }
@@ -67,6 +71,7 @@ internal static class CsvCells
         var trimmed = cell.Trim(" \t"u8);
         if (trimmed.IsEmpty)
         {
+            if (schema.EmptyCells == CsvEmptyCells.Null) value = new AttributeValue { NULL = true };
             return true;
         }
         switch (type)

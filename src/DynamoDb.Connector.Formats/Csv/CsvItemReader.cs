@@ -42,7 +42,12 @@ internal sealed partial class CsvItemReader : IItemReader
     private readonly List<(int Start, int Length, bool Quoted)> _cellExtents = [];
 
     private string[]? _names;
+    private HashSet<string>? _nameSet;
     private AttributeKind[]? _types;
+    private string? _headerLine;        // the header as read, to set bad records aside as CSV under it
+    private long _headerLineNumber;
+    private bool _headerToCheck;        // the first data row is still to be compared with the header
+    private CsvRecordOrigin? _origin;   // null until the columns are known
 
     private enum ScanState { FieldStart, Unquoted, Quoted, QuoteInQuoted }
 
@@ -90,7 +95,7 @@ internal sealed partial class CsvItemReader : IItemReader
             {
                 // Never parsed: a row cut short can still split into cells of the right types, with a value cut short.
                 _eof = true;
-                Bad(DamagedData.ReasonAfter(_damage, _recordStartLine - 1), RawText());
+                Bad(DamagedData.ReasonAfter(_damage, _recordStartLine - 1), RawText(), whole: false);
                 return null;
             }
             if (_recordLength == 0 && !_recordTooLong && _recordStartLine == _line)
@@ -121,6 +126,10 @@ internal sealed partial class CsvItemReader : IItemReader
             {
                 ReadHeader();
                 continue;
+            }
+            if (_headerToCheck)
+            {
+                RefuseHeaderThatLooksLikeData();
             }
             if (ToItem(out var problem) is { } item)
             {
@@ -291,169 +300,5 @@ internal sealed partial class CsvItemReader : IItemReader
         }
         bytes.CopyTo(_record.AsSpan(_recordLength));
         _recordLength += bytes.Length;
-    }
-
-    /// <summary>Splits <see cref="_record"/> into unquoted cells; returns a problem, or null.</summary>
-    private string? SplitCells()
-    {
-        _cellExtents.Clear();
-        if (_cells.Length < _recordLength)
-        {
-            ArrayPool<byte>.Shared.Return(_cells);
-            _cells = ArrayPool<byte>.Shared.Rent(_recordLength);
-        }
-        var record = _record.AsSpan(0, _recordLength);
-        int i = 0, output = 0;
-        _strayQuoteAt = -1;
-        while (true)
-        {
-            int start = output;
-            bool quoted = i < record.Length && record[i] == Quote;
-            if (quoted)
-            {
-                int opened = i;
-                i++;
-                while (true)
-                {
-                    int close = record[i..].IndexOf(Quote);
-                    if (close < 0)
-                    {
-                        return $"{ColumnName(_cellExtents.Count)}: a quoted field is not closed";
-                    }
-                    record.Slice(i, close).CopyTo(_cells.AsSpan(output));
-                    output += close;
-                    i += close + 1;
-                    if (i < record.Length && record[i] == Quote)
-                    {
-                        _cells[output++] = Quote; // "" is one quote
-                        i++;
-                        continue;
-                    }
-                    break;
-                }
-                if (i < record.Length && record[i] != _delimiter)
-                {
-                    if (record[opened..i].Contains(NewLine))
-                    {
-                        // Text after a quote that closes lines later: most likely that quote was never closed.
-                        _strayQuoteAt = opened;
-                        _strayQuoteClosedAt = i - 1;
-                    }
-                    return $"{ColumnName(_cellExtents.Count)}: unexpected text after the closing quote ('{RecordError.ExcerptOf(Encoding.UTF8.GetString(record.Slice(i, Math.Min(20, record.Length - i))))}'); a quote inside a quoted field is written twice";
-                }
-            }
-            else
-            {
-                int length = record[i..].IndexOf(_delimiter);
-                if (length < 0) length = record.Length - i;
-                record.Slice(i, length).CopyTo(_cells.AsSpan(output));
-                output += length;
-                i += length;
-            }
-            _cellExtents.Add((start, output - start, quoted));
-            if (i >= record.Length)
-            {
-                return null;
-            }
-            i++; // the delimiter
-        }
-    }
-
-    private void ReadHeader()
-    {
-        var names = new string[_cellExtents.Count];
-        var seen = new HashSet<string>(StringComparer.Ordinal);
-        for (int k = 0; k < names.Length; k++)
-        {
-            var (start, length, _) = _cellExtents[k];
-            string name;
-            try
-            {
-                name = new UTF8Encoding(false, true).GetString(_cells, start, length);
-            }
-            catch (DecoderFallbackException)
-            {
-                throw HeaderError($"header column {k + 1} is not valid UTF-8");
-            }
-            if (name.Length == 0)
-            {
-                throw HeaderError($"header column {k + 1} has no name{NoHeaderHint}");
-            }
-            if (!seen.Add(name))
-            {
-                throw HeaderError($"header column '{name}' appears twice{NoHeaderHint}");
-            }
-            names[k] = name;
-        }
-        var missing = _schema.Columns.Where(c => !seen.Contains(c.Name)).Select(c => c.Name).ToList();
-        if (missing.Count > 0)
-        {
-            throw HeaderError($"the CSV schema types column{(missing.Count > 1 ? "s" : "")} {string.Join(", ", missing.Select(m => $"'{m}'"))} but the header has no such column (header: {string.Join(",", names)})");
-        }
-        SetColumns(names);
-    }
-
-    /// <summary>What to do when line 1 is data, not a header: an empty or repeated "name" is a cell of a data row.</summary>
-    internal const string NoHeaderHint = "; if the file has no header line (line 1 is data), give the columns in a CSV schema with \"header\": false and \"columns\": [...]";
-
-    private void SetColumns(string[] names)
-    {
-        _names = names;
-        _types = names.Select(_schema.TypeOf).ToArray();
-    }
-
-    private Dictionary<string, AttributeValue>? ToItem(out string? problem)
-    {
-        var names = _names!;
-        if (_cellExtents.Count != names.Length)
-        {
-            problem = $"record has {_cellExtents.Count} column{(_cellExtents.Count == 1 ? "" : "s")}; the header has {names.Length}";
-            return null;
-        }
-        var item = new Dictionary<string, AttributeValue>(names.Length, StringComparer.Ordinal);
-        for (int k = 0; k < names.Length; k++)
-        {
-            var (start, length, quoted) = _cellExtents[k];
-            var type = _types![k];
-            if (!CsvCells.TryRead(_cells.AsSpan(start, length), quoted, type, _schema, out var value, out var reason))
-            {
-                problem = $"column '{names[k]}' ({CsvCells.TypeName(type)}): {reason}";
-                return null;
-            }
-            if (value is not null)
-            {
-                item[names[k]] = value;
-            }
-        }
-        if (item.Count == 0)
-        {
-            problem = "every cell of the record is empty";
-            return null;
-        }
-        problem = null;
-        return item;
-    }
-
-    private string ColumnName(int index) =>
-        _names is not null && index < _names.Length ? $"column '{_names[index]}'" : $"column {index + 1}";
-
-    private string RawText() => Encoding.UTF8.GetString(_record, 0, _recordLength);
-
-    private RecordFormatException HeaderError(string reason)
-    {
-        string raw = RawText();
-        return new RecordFormatException(new RecordError(_options.SourceName, _recordStartLine, $"bad CSV header: {reason}", RecordError.ExcerptOf(raw), raw));
-    }
-
-    private void Bad(string reason, string? raw)
-    {
-        string excerpt = RecordError.ExcerptOf(raw ?? Encoding.UTF8.GetString(_record, 0, Math.Min(_recordLength, 512)));
-        var error = new RecordError(_options.SourceName, _recordStartLine, reason, excerpt, raw);
-        _badRecords++;
-        if (_options.BadRecords == BadRecordHandling.Fail)
-        {
-            throw new RecordFormatException(error);
-        }
-        _options.OnBadRecord?.Invoke(error);
     }
 }

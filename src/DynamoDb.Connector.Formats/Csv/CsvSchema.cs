@@ -5,15 +5,6 @@ using DynamoDb.Connector.Formats.Items;
 
 namespace DynamoDb.Connector.Formats.Csv;
 
-/// <summary>What a reader makes of an empty cell in a column of type <see cref="AttributeKind.S"/>.</summary>
-public enum CsvEmptyCells
-{
-    /// <summary>An empty cell is an empty string, as DynamoDB's native CSV import does (the default).</summary>
-    EmptyString,
-    /// <summary>An empty cell leaves the attribute out of the item. A quoted empty cell (<c>""</c>) is still an empty string.</summary>
-    Omit,
-}
-
 /// <summary>One CSV column: its name (the attribute name) and the DynamoDB type its cells hold.</summary>
 /// <param name="Name">The attribute name; not empty.</param>
 /// <param name="Type">The type of the cells; any kind but <see cref="AttributeKind.Empty"/>. Default <see cref="AttributeKind.S"/>.</param>
@@ -34,14 +25,14 @@ public sealed record CsvColumn(string Name, AttributeKind Type = AttributeKind.S
 /// <c>L</c>/<c>M</c> plain JSON (an array / an object: string to S, number to N with its exact text, true/false to
 /// BOOL, null to NULL, array to L, object to M).
 /// An empty cell is an empty string in an S column (or omitted, per <see cref="EmptyCells"/>); in every other
-/// column it leaves the attribute out. A quoted empty cell (<c>""</c>) is always an empty string in an S column and
+/// column it leaves the attribute out; with <see cref="CsvEmptyCells.Null"/> it is NULL in every column. A record with
+/// fewer cells than the header is an error unless <see cref="Ragged"/> pads it; cells past the header's last column are
+/// an error unless <see cref="ExtraCells"/> keeps them. A quoted empty cell (<c>""</c>) is always an empty string in an S column and
 /// empty binary in a B column: that is how the writer keeps "empty" apart from "missing".
 /// </para>
 /// </summary>
-public sealed class CsvSchema
+public sealed partial class CsvSchema
 {
-    private static readonly JsonDocumentOptions JsonOptions = new() { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true };
-    private static readonly string[] PropertyNames = ["header", "delimiter", "listDelimiter", "emptyCells", "columns"];
     private Dictionary<string, AttributeKind>? _types;
 
     /// <summary>Whether the file's first line is the header (default true). False: <see cref="Columns"/> is the header and line 1 is data.</summary>
@@ -56,8 +47,14 @@ public sealed class CsvSchema
     /// </summary>
     public char ListDelimiter { get; init; } = ';';
 
-    /// <summary>What an empty cell in an S column means. Default <see cref="CsvEmptyCells.EmptyString"/>.</summary>
+    /// <summary>What an empty cell means. Default <see cref="CsvEmptyCells.EmptyString"/>.</summary>
     public CsvEmptyCells EmptyCells { get; init; } = CsvEmptyCells.EmptyString;
+
+    /// <summary>What a record with fewer cells than the header means. Default <see cref="CsvRaggedRows.Error"/>.</summary>
+    public CsvRaggedRows Ragged { get; init; } = CsvRaggedRows.Error;
+
+    /// <summary>What the cells past the header's last column mean. Default <see cref="CsvExtraCells.Error"/>.</summary>
+    public CsvExtraCells ExtraCells { get; init; } = CsvExtraCells.Error;
 
     /// <summary>
     /// The typed columns: a type map when <see cref="HasHeaderRow"/>, the explicit header list in file order otherwise
@@ -95,6 +92,14 @@ public sealed class CsvSchema
         {
             return $"CSV empty-cell policy {(int)EmptyCells} is not defined.";
         }
+        if (!Enum.IsDefined(Ragged))
+        {
+            return $"CSV ragged-row policy {(int)Ragged} is not defined.";
+        }
+        if (!Enum.IsDefined(ExtraCells))
+        {
+            return $"CSV extra-cell policy {(int)ExtraCells} is not defined.";
+        }
         if (Columns is null)
         {
             return "CSV columns are null.";
@@ -123,69 +128,6 @@ public sealed class CsvSchema
         return null;
     }
 
-    /// <summary>
-    /// Reads a schema from its JSON form, for example
-    /// <c>{"header":true,"delimiter":",","listDelimiter":";","emptyCells":"omit","columns":[{"name":"pk","type":"S"},{"name":"n","type":"N"}]}</c>.
-    /// Every property is optional (defaults as on this class); <c>type</c> is one of S, N, B, BOOL, NULL, SS, NS, BS,
-    /// L, M (any case; default S); <c>emptyCells</c> is <c>empty-string</c> or <c>omit</c>. Unknown properties are
-    /// errors, so a misspelt option is not silently ignored.
-    /// </summary>
-    /// <param name="json">The schema text.</param>
-    /// <param name="sourceName">The file name used in error messages. Default "CSV schema".</param>
-    /// <exception cref="FormatException">The text is not a valid schema; the message names the file, the place and the problem.</exception>
-    public static CsvSchema Parse(string json, string? sourceName = null)
-    {
-        ArgumentNullException.ThrowIfNull(json);
-        string source = string.IsNullOrEmpty(sourceName) ? "CSV schema" : sourceName;
-        JsonDocument document;
-        try
-        {
-            document = JsonDocument.Parse(json, JsonOptions);
-        }
-        catch (JsonException e)
-        {
-            throw new FormatException($"{source}: not valid JSON at line {e.LineNumber + 1}, position {e.BytePositionInLine + 1}: {Json.JsonText.WithoutPosition(e)}", e);
-        }
-        using (document)
-        {
-            return FromJson(document.RootElement, source);
-        }
-    }
-
-    /// <summary>Reads a schema from a stream holding its JSON form (see <see cref="Parse"/>).</summary>
-    /// <exception cref="FormatException">The text is not a valid schema.</exception>
-    public static async Task<CsvSchema> LoadAsync(Stream stream, string? sourceName = null, CancellationToken cancellationToken = default)
-    {
-        ArgumentNullException.ThrowIfNull(stream);
-        using var reader = new StreamReader(stream, Encoding.UTF8, detectEncodingFromByteOrderMarks: true, leaveOpen: true);
-        string json = await reader.ReadToEndAsync(cancellationToken).ConfigureAwait(false);
-        return Parse(json, sourceName);
-    }
-
-    /// <summary>The schema's JSON form, as <see cref="Parse"/> reads it (indented, every property written).</summary>
-    public string ToJson()
-    {
-        using var buffer = new MemoryStream();
-        using (var writer = new Utf8JsonWriter(buffer, new JsonWriterOptions { Indented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
-        {
-            writer.WriteStartObject();
-            writer.WriteBoolean("header", HasHeaderRow);
-            writer.WriteString("delimiter", Delimiter.ToString());
-            writer.WriteString("listDelimiter", ListDelimiter.ToString());
-            writer.WriteString("emptyCells", EmptyCells == CsvEmptyCells.Omit ? "omit" : "empty-string");
-            writer.WriteStartArray("columns");
-            foreach (var column in Columns)
-            {
-                writer.WriteStartObject();
-                writer.WriteString("name", column.Name);
-                writer.WriteString("type", CsvCells.TypeName(column.Type));
-                writer.WriteEndObject();
-            }
-            writer.WriteEndArray();
-            writer.WriteEndObject();
-        }
-        return Encoding.UTF8.GetString(buffer.GetBuffer(), 0, (int)buffer.Length);
-    }
 
     /// <summary>
     /// Derives a schema that can hold <paramref name="items"/>: a header row, the union of their attribute names in
@@ -223,115 +165,6 @@ public sealed class CsvSchema
         }
         return new CsvSchema { HasHeaderRow = true, EmptyCells = CsvEmptyCells.Omit, Columns = columns };
     }
-
-    private static CsvSchema FromJson(JsonElement root, string source)
-    {
-        if (root.ValueKind != JsonValueKind.Object)
-        {
-            throw new FormatException($"{source}: expected a JSON object with \"columns\", found {Describe(root.ValueKind)}.");
-        }
-        bool header = true;
-        char delimiter = ',', listDelimiter = ';';
-        var emptyCells = CsvEmptyCells.EmptyString;
-        var columns = new List<CsvColumn>();
-        foreach (var property in root.EnumerateObject())
-        {
-            switch (property.Name)
-            {
-                case "header":
-                    header = property.Value.ValueKind switch
-                    {
-                        JsonValueKind.True => true,
-                        JsonValueKind.False => false,
-                        _ => throw new FormatException($"{source}: \"header\" must be true or false, found {Describe(property.Value.ValueKind)}."),
-                    };
-                    break;
-                case "delimiter":
-                    delimiter = SingleChar(property, source);
-                    break;
-                case "listDelimiter":
-                    listDelimiter = SingleChar(property, source);
-                    break;
-                case "emptyCells":
-                    emptyCells = property.Value.ValueKind == JsonValueKind.String ? property.Value.GetString()!.ToLowerInvariant() switch
-                    {
-                        "empty-string" => CsvEmptyCells.EmptyString,
-                        "omit" => CsvEmptyCells.Omit,
-                        var other => throw new FormatException($"{source}: \"emptyCells\" is '{other}'; use \"empty-string\" or \"omit\"."),
-                    } : throw new FormatException($"{source}: \"emptyCells\" must be a string, \"empty-string\" or \"omit\".");
-                    break;
-                case "columns":
-                    if (property.Value.ValueKind != JsonValueKind.Array)
-                    {
-                        throw new FormatException($"{source}: \"columns\" must be an array of {{\"name\":...,\"type\":...}} objects.");
-                    }
-                    int number = 0;
-                    foreach (var element in property.Value.EnumerateArray())
-                    {
-                        number++;
-                        columns.Add(ColumnFromJson(element, number, source));
-                    }
-                    break;
-                default:
-                    throw new FormatException($"{source}: unknown property \"{property.Name}\"; expected one of: {string.Join(", ", PropertyNames)}.");
-            }
-        }
-        var schema = new CsvSchema { HasHeaderRow = header, Delimiter = delimiter, ListDelimiter = listDelimiter, EmptyCells = emptyCells, Columns = columns };
-        if (schema.FindProblem() is { } problem)
-        {
-            throw new FormatException($"{source}: {problem}");
-        }
-        return schema;
-    }
-
-    private static CsvColumn ColumnFromJson(JsonElement element, int number, string source)
-    {
-        if (element.ValueKind != JsonValueKind.Object)
-        {
-            throw new FormatException($"{source}: column {number} must be an object like {{\"name\":\"pk\",\"type\":\"S\"}}.");
-        }
-        string? name = null;
-        var type = AttributeKind.S;
-        foreach (var property in element.EnumerateObject())
-        {
-            switch (property.Name)
-            {
-                case "name":
-                    name = property.Value.ValueKind == JsonValueKind.String
-                        ? property.Value.GetString()
-                        : throw new FormatException($"{source}: column {number}: \"name\" must be a string.");
-                    break;
-                case "type":
-                    string? text = property.Value.ValueKind == JsonValueKind.String ? property.Value.GetString() : null;
-                    type = CsvCells.TryParseTypeName(text, out var kind)
-                        ? kind
-                        : throw new FormatException($"{source}: column {number}{(name is null ? "" : $" '{name}'")}: unknown type '{text ?? property.Value.GetRawText()}'; use one of S, N, B, BOOL, NULL, SS, NS, BS, L, M.");
-                    break;
-                default:
-                    throw new FormatException($"{source}: column {number}: unknown property \"{property.Name}\"; expected \"name\" and \"type\".");
-            }
-        }
-        if (string.IsNullOrEmpty(name))
-        {
-            throw new FormatException($"{source}: column {number} has no \"name\".");
-        }
-        return new CsvColumn(name, type);
-    }
-
-    private static char SingleChar(JsonProperty property, string source) =>
-        property.Value.ValueKind == JsonValueKind.String && property.Value.GetString() is { Length: 1 } text
-            ? text[0]
-            : throw new FormatException($"{source}: \"{property.Name}\" must be a string of exactly one character (use \"\\t\" for tab).");
-
-    private static string Describe(JsonValueKind kind) => kind switch
-    {
-        JsonValueKind.Object => "an object",
-        JsonValueKind.Array => "an array",
-        JsonValueKind.String => "a string",
-        JsonValueKind.Number => "a number",
-        JsonValueKind.True or JsonValueKind.False => "a boolean",
-        _ => "null",
-    };
 
     private static string Show(char c) => char.IsControl(c) ? $"U+{(int)c:X4}" : $"'{c}'";
 }

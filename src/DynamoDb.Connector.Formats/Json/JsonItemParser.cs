@@ -90,7 +90,7 @@ public sealed class JsonItemParser(ItemFileFormat format)
             }
             if (Next(ref reader) != JsonTokenType.StartObject)
             {
-                throw new AttributePathException($"\"Item\" is a JSON {JsonDocumentParser.Describe(reader.TokenType)}, not an object of attributes");
+                throw new AttributePathException($"\"Item\" is {JsonDocumentParser.Describe(reader.TokenType)}, not an object of attributes");
             }
             item = ReadMap(ref reader, _capacityHint);
         }
@@ -129,7 +129,7 @@ public sealed class JsonItemParser(ItemFileFormat format)
             }
             if (token != JsonTokenType.StartObject)
             {
-                throw new AttributePathException($"\"{field}\" is a JSON {JsonDocumentParser.Describe(token)}, not an object of attributes");
+                throw new AttributePathException($"\"{field}\" is {JsonDocumentParser.Describe(token)}, not an object of attributes");
             }
             Dictionary<string, AttributeValue> map;
             try

@@ -48,6 +48,12 @@ public sealed class ItemRecord
 /// <param name="RawLine">The whole line as read (null when it was too long to keep), so it can be fixed and re-imported.</param>
 public sealed record RecordError(string Source, long Line, string Reason, string Excerpt, string? RawLine = null)
 {
+    /// <summary>
+    /// Set when <see cref="RawLine"/> is one whole record of a CSV file: the header it was read under, so it can be set
+    /// aside as CSV that imports again with the same schema. Null for every other bad line.
+    /// </summary>
+    public Csv.CsvRecordOrigin? Csv { get; init; }
+
     /// <summary>Formats the error as <c>file:line: reason</c> plus the excerpt.</summary>
     public override string ToString() => $"{Source}:{Line}: {Reason} (line starts: {Excerpt})";
 

@@ -134,6 +134,14 @@ public static class ManifestVerifier
         return (files, problems.SelectMany(p => p).ToList());
     }
 
+    /// <summary>Why a listed file could not be opened, in plain words (not the exception's type name).</summary>
+    internal static string CannotOpen(Exception e) => e switch
+    {
+        FileNotFoundException or DirectoryNotFoundException => "the file does not exist",
+        UnauthorizedAccessException => $"access to the file is denied ({e.Message.TrimEnd('.')})",
+        _ => e.Message,
+    };
+
     private static async Task<(VerifiedFile, List<ManifestMismatch>)> VerifyFileAsync(Target target, Func<string, CancellationToken, Task<Stream>> openRead, CancellationToken cancellationToken)
     {
         var problems = new List<ManifestMismatch>();
@@ -144,7 +152,7 @@ public static class ManifestVerifier
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
-            problems.Add(new ManifestMismatch(target.Uri, "open", "a readable file", $"{e.GetType().Name}: {e.Message}"));
+            problems.Add(new ManifestMismatch(target.Uri, "open", "a readable file", CannotOpen(e)));
             return (new VerifiedFile(target.Uri, 0, null, null, null), problems);
         }
         long? items = null;

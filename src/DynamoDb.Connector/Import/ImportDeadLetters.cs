@@ -39,7 +39,8 @@ internal sealed class DeadLetterSamples : IDeadLetterSink
 /// committed when the split checkpoints (<see cref="FlushAsync"/>). A crash loses only the chunk of lines the last
 /// checkpoint does not cover, and a rerun reads those lines again. The checkpoint records the next chunk number, so the
 /// rerun rewrites that chunk instead of adding a duplicate, and deletes first any chunk committed after what the
-/// checkpoint records: every bad line and item is set aside exactly once.
+/// checkpoint records: every bad line and item is set aside exactly once. A CSV record that could not be read goes,
+/// whole, to the chunk's CSV part in <c>{folder}/csv/</c> instead (<see cref="CsvDeadLetterChunk"/>), which imports again as CSV.
 /// </summary>
 internal sealed class SplitDeadLetters : IDeadLetterSink, IAsyncDisposable
 {
@@ -49,6 +50,7 @@ internal sealed class SplitDeadLetters : IDeadLetterSink, IAsyncDisposable
     private readonly DeadLetterSamples _samples;
     private readonly SemaphoreSlim _gate = new(1, 1);
     private JsonLinesDeadLetterSink? _chunk;
+    private CsvDeadLetterChunk? _csvChunk;
 
     public SplitDeadLetters(ObjectStores stores, string folderUri, string planFingerprint, int splitIndex, int nextChunk, DeadLetterSamples samples)
     {
@@ -71,6 +73,12 @@ internal sealed class SplitDeadLetters : IDeadLetterSink, IAsyncDisposable
         await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
+            if (letter is { Csv: { } origin, RawLine: { } record })
+            {
+                _csvChunk ??= new CsvDeadLetterChunk(_store, CsvFolderUri, ChunkName(NextChunk));
+                await _csvChunk.WriteAsync(origin, record, cancellationToken).ConfigureAwait(false);
+                return;
+            }
             _chunk ??= await JsonLinesDeadLetterSink.CreateAsync(_store, ChunkUri(NextChunk), cancellationToken).ConfigureAwait(false);
             await _chunk.WriteAsync(letter, cancellationToken).ConfigureAwait(false);
         }
@@ -97,8 +105,10 @@ internal sealed class SplitDeadLetters : IDeadLetterSink, IAsyncDisposable
         for (int chunk = NextChunk; ; chunk++)
         {
             string uri = ChunkUri(chunk);
-            if (await _store.GetInfoAsync(uri, cancellationToken).ConfigureAwait(false) is null) return;
-            await _store.DeleteAsync(uri, cancellationToken).ConfigureAwait(false);
+            bool json = await _store.GetInfoAsync(uri, cancellationToken).ConfigureAwait(false) is not null;
+            if (json) await _store.DeleteAsync(uri, cancellationToken).ConfigureAwait(false);
+            bool csv = await CsvDeadLetterChunk.DeleteAsync(_store, CsvFolderUri, ChunkName(chunk), cancellationToken).ConfigureAwait(false);
+            if (!json && !csv) return;
         }
     }
 
@@ -110,11 +120,14 @@ internal sealed class SplitDeadLetters : IDeadLetterSink, IAsyncDisposable
     private void DiscardTemporaryFiles()
     {
         if (ObjectUri.KindOf(_folderUri) != ObjectUriKind.Local) return;
-        string path = ObjectUri.ToLocalPath(_folderUri);
-        if (!Directory.Exists(path)) return;
-        foreach (var temp in Directory.EnumerateFiles(path, $".{_namePrefix}*{LocalFileObjectStore.TempMarker}*"))
+        foreach (string folder in new[] { _folderUri, CsvFolderUri })
         {
-            File.Delete(temp);
+            string path = ObjectUri.ToLocalPath(folder);
+            if (!Directory.Exists(path)) continue;
+            foreach (var temp in Directory.EnumerateFiles(path, $".{_namePrefix}*{LocalFileObjectStore.TempMarker}*"))
+            {
+                File.Delete(temp);
+            }
         }
     }
 
@@ -124,10 +137,19 @@ internal sealed class SplitDeadLetters : IDeadLetterSink, IAsyncDisposable
         await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            if (_chunk is null) return;
-            await _chunk.CompleteAsync(cancellationToken).ConfigureAwait(false);
-            await _chunk.DisposeAsync().ConfigureAwait(false);
-            _chunk = null;
+            if (_chunk is null && _csvChunk is null) return;
+            if (_chunk is not null)
+            {
+                await _chunk.CompleteAsync(cancellationToken).ConfigureAwait(false);
+                await _chunk.DisposeAsync().ConfigureAwait(false);
+                _chunk = null;
+            }
+            if (_csvChunk is not null)
+            {
+                await _csvChunk.CommitAsync(cancellationToken).ConfigureAwait(false);
+                await _csvChunk.DisposeAsync().ConfigureAwait(false);
+                _csvChunk = null;
+            }
             NextChunk++;
             HasCommitted = true;
         }
@@ -137,12 +159,17 @@ internal sealed class SplitDeadLetters : IDeadLetterSink, IAsyncDisposable
         }
     }
 
-    private string ChunkUri(int chunk) => ObjectUri.Combine(_folderUri, string.Create(CultureInfo.InvariantCulture, $"{_namePrefix}{chunk:D4}.jsonl"));
+    private string ChunkUri(int chunk) => ObjectUri.Combine(_folderUri, $"{ChunkName(chunk)}.jsonl");
+
+    private string ChunkName(int chunk) => string.Create(CultureInfo.InvariantCulture, $"{_namePrefix}{chunk:D4}");
+
+    private string CsvFolderUri => ObjectUri.Combine(_folderUri, CsvDeadLetterChunk.FolderName);
 
     /// <summary>Discards a chunk not committed: its lines are after the last checkpoint and are read again on a rerun.</summary>
     public async ValueTask DisposeAsync()
     {
         if (_chunk is not null) await _chunk.DisposeAsync().ConfigureAwait(false);
+        if (_csvChunk is not null) await _csvChunk.DisposeAsync().ConfigureAwait(false);
         _gate.Dispose();
     }
 }

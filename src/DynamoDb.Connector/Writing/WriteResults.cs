@@ -138,11 +138,20 @@ public sealed record DeadLetter(Dictionary<string, AttributeValue> Item, RecordO
     /// </summary>
     public string? RawLine { get; init; }
 
+    /// <summary>
+    /// The folder, under an import's dead-letter folder, where CSV records that could not be read are kept as CSV
+    /// files (each starting with the header the records were read under), which import again with the same schema.
+    /// </summary>
+    public const string CsvFolder = "csv/";
+
+    /// <summary>Set when <see cref="RawLine"/> is a whole CSV record: the header it was read under (<see cref="RecordError.Csv"/>), to set it aside as CSV.</summary>
+    public Formats.Csv.CsvRecordOrigin? Csv { get; init; }
+
     /// <summary>A dead letter for a line that could not be read: its source, line, reason and text.</summary>
     public static DeadLetter ForBadLine(RecordError error)
     {
         ArgumentNullException.ThrowIfNull(error);
-        return new DeadLetter([], RecordOperation.Put, error.Reason, error.Source, error.Line) { RawLine = error.RawLine ?? error.Excerpt };
+        return new DeadLetter([], RecordOperation.Put, error.Reason, error.Source, error.Line) { RawLine = error.RawLine ?? error.Excerpt, Csv = error.Csv };
     }
 }
 

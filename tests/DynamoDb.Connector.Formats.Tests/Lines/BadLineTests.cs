@@ -75,9 +75,10 @@ public class BadLineTests
         data.Add(ItemFileFormat.DataPipeline, "id\u0003{\"s\":\"a\"} junk", "attribute 'id': invalid JSON");
         data.Add(ItemFileFormat.DataPipeline, "id\u0003{\"s\":\"a\"", "attribute 'id': the JSON ends before the object is complete");
         data.Add(ItemFileFormat.DynamoDbJson, "{\"pk\":{\"S\":\"a\"}}", "the line has no \"Item\" object");
-        data.Add(ItemFileFormat.DynamoDbJson, "{\"Item\":[]}", "\"Item\" is a JSON an array");
+        data.Add(ItemFileFormat.DynamoDbJson, "{\"Item\":[]}", "\"Item\" is an array, not an object of attributes");
         data.Add(ItemFileFormat.DynamoDbJson, "{\"Item\":{\"pk\":{\"S\":\"a\"}},\"Item\":{\"pk\":{\"S\":\"b\"}}}", "two \"Item\" fields");
         data.Add(ItemFileFormat.DynamoDbJsonIncremental, "{\"Metadata\":{\"WriteTimestampMicros\":{\"N\":\"1\"}}}", "neither \"NewImage\" nor \"Keys\"");
+        data.Add(ItemFileFormat.DynamoDbJsonIncremental, "{\"Keys\":[1]}", "\"Keys\" is an array, not an object of attributes");
         data.Add(ItemFileFormat.DynamoDbJsonIncremental, "{\"Keys\":{\"pk\":{\"N\":\"x\"}}}", "attribute 'Keys.pk': 'x' is not a number");
         data.Add(ItemFileFormat.DynamoDbJsonIncremental, "{\"Metadata\":{\"WriteTimestampMicros\":{\"N\":\"soon\"}},\"Keys\":{\"pk\":{\"S\":\"a\"}}}", "\"Metadata\".\"WriteTimestampMicros\" must be {\"N\":\"<microseconds>\"}");
         return data;

@@ -72,6 +72,8 @@ public class ManifestVerifierTests
         Assert.Contains(("corrupt.json.gz", "md5"), checks);
         Assert.Contains(("miscounted.json.gz", "itemCount"), checks);
         Assert.Contains(("missing.json.gz", "open"), checks);
+        // Plain words, not the exception's type name.
+        Assert.Equal("the file does not exist", result.Mismatches.Single(m => m.Check == "open").Actual);
         Assert.Contains(("manifest-summary.json", "itemCount (total)"), checks);
         Assert.DoesNotContain(checks, c => c.Item1 == "good.json.gz");
         Assert.DoesNotContain(checks, c => c is ("miscounted.json.gz", "md5"));
