@@ -92,20 +92,21 @@ internal sealed class SplitRunner(ImportInputFormat input, TimeProvider time, IL
                 try
                 {
                     long lastCheckpoint = time.GetTimestamp();
-                    // What this split handed the writer, against what the writer acknowledged since: what a stop must flush.
-                    long handed = 0, acknowledgedAtStart = run.TimeBox is null ? 0 : TimeBox.Acknowledged(writer);
+                    // Counts what this split hands the writer, which a stop must flush.
+                    var watch = run.TimeBox?.Watch(writer);
                     try
                     {
                         await foreach (var read in reader.ReadAsync(stop).ConfigureAwait(false))
                         {
+                            int items = 0;
                             if (read.IsBad)
                             {
                                 Log.BadLineSetAside(logger, read.Error.Source, read.Error.Line, read.Error.Reason);
                                 await deadLetters.WriteAsync(DeadLetter.ForBadLine(read.Error), abort).ConfigureAwait(false);
                             }
                             else if (run.Timestamps?.TryApply(read.Record) == false) run.ItemSuperseded();
-                            else handed += await WriteAsync(read.Record, read.Source, run, writer, shuffle, abort).ConfigureAwait(false);
-                            run.TimeBox?.Check(writer, handed, acknowledgedAtStart);
+                            else items = await WriteAsync(read.Record, read.Source, run, writer, shuffle, abort).ConfigureAwait(false);
+                            watch?.Handed(items);
                             if (stop.IsCancellationRequested) break;
                             if (time.GetElapsedTime(lastCheckpoint) >= run.Options.CheckpointInterval)
                             {

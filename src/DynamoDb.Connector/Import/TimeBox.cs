@@ -24,7 +24,7 @@ internal sealed class TimeBox : IDisposable
     /// </summary>
     internal static readonly TimeSpan FixedMargin = TimeSpan.FromSeconds(2);
 
-    /// <summary>How often the margin is estimated again (a writer's progress is a snapshot: not free per record).</summary>
+    /// <summary>How often a writer's progress is read again (a snapshot: not free per record).</summary>
     private static readonly TimeSpan Refresh = TimeSpan.FromMilliseconds(100);
 
     private readonly TimeProvider _time;
@@ -33,10 +33,6 @@ internal sealed class TimeBox : IDisposable
     private readonly long _mostHeld;
     private readonly TimeSpan _fixed;
     private readonly CancellationTokenSource _stop;
-    private readonly Lock _lock = new();
-    private long _estimatedAt;
-    private bool _estimated;
-    private TimeSpan _margin;
 
     /// <param name="time">The job's clock.</param>
     /// <param name="started">When the run started (a timestamp of <paramref name="time"/>).</param>
@@ -51,7 +47,6 @@ internal sealed class TimeBox : IDisposable
         _workers = Math.Max(1, workers);
         _mostHeld = mostHeld;
         _fixed = FixedMargin < budget / 4 ? FixedMargin : budget / 4;
-        _margin = _fixed;
         _stop = new CancellationTokenSource(Timeout.InfiniteTimeSpan, time);
     }
 
@@ -63,46 +58,73 @@ internal sealed class TimeBox : IDisposable
 
     private TimeSpan Remaining => Budget - _time.GetElapsedTime(_started);
 
-    /// <summary>What <paramref name="writer"/> has acknowledged in its life: call at a split's start, for <see cref="Check"/>.</summary>
-    public static long Acknowledged(IDynamoDbWriter writer) => Acknowledged(writer.GetProgress());
-
-    private static long Acknowledged(WriteProgress progress) => progress.ItemsWritten + progress.ItemsDeleted + progress.ItemsDeadLettered;
-
-    /// <summary>
-    /// Called after each record is handed to <paramref name="writer"/> (<paramref name="handed"/> items in this split,
-    /// which began when the writer had acknowledged <paramref name="acknowledgedAtStart"/>): stops reading once the
-    /// time left is within the margin. It also sets a timer at that point, which stops a read that waits on its source;
-    /// first set here, after a record, so that every run gets past the lines it skips to its position.
-    /// </summary>
-    public void Check(IDynamoDbWriter writer, long handed, long acknowledgedAtStart)
-    {
-        if (_stop.IsCancellationRequested) return;
-        var remaining = Remaining;
-        if (!_estimated || _time.GetElapsedTime(_estimatedAt) >= Refresh)
-        {
-            lock (_lock)
-            {
-                _margin = Estimate(writer, handed, acknowledgedAtStart);
-                _estimatedAt = _time.GetTimestamp();
-                _estimated = true;
-                if (remaining > _margin) _stop.CancelAfter(remaining - _margin);
-            }
-        }
-        if (remaining <= _margin) _stop.Cancel();
-    }
-
-    /// <summary>The margin now: the fixed part and twice the time to drain what the writer holds.</summary>
-    internal TimeSpan Estimate(IDynamoDbWriter writer, long handed, long acknowledgedAtStart)
-    {
-        var progress = writer.GetProgress();
-        long held = Math.Clamp(handed - (Acknowledged(progress) - acknowledgedAtStart), 0, _mostHeld);
-        long done = progress.ItemsWritten + progress.ItemsDeleted;
-        double unitsPerItem = done > 0 && progress.ConsumedWriteUnits > 0 ? progress.ConsumedWriteUnits / done : 1;
-        double rate = writer.Budget.WriteUnitsPerSecond;
-        if (progress.PacingWriteUnitsPerSecond > 0) rate = Math.Min(rate, progress.PacingWriteUnitsPerSecond);
-        double drainSeconds = held * unitsPerItem / Math.Max(0.01, rate / _workers);
-        return _fixed + TimeSpan.FromSeconds(Math.Min(2 * drainSeconds, TimeSpan.FromDays(7).TotalSeconds));
-    }
+    /// <summary>Starts watching one split run through <paramref name="writer"/> (flushed: it holds nothing of this split yet).</summary>
+    public SplitWatch Watch(IDynamoDbWriter writer) => new(this, writer);
 
     public void Dispose() => _stop.Dispose();
+
+    /// <summary>What the margin needs from a writer's progress: what it acknowledged, the units per item seen so far (1 before any), the rate it is paced at.</summary>
+    private readonly record struct Snapshot(long Acknowledged, double UnitsPerItem, double Rate)
+    {
+        public static Snapshot Of(IDynamoDbWriter writer)
+        {
+            var progress = writer.GetProgress();
+            long done = progress.ItemsWritten + progress.ItemsDeleted;
+            double rate = writer.Budget.WriteUnitsPerSecond;
+            if (progress.PacingWriteUnitsPerSecond > 0) rate = Math.Min(rate, progress.PacingWriteUnitsPerSecond);
+            return new Snapshot(done + progress.ItemsDeadLettered, done > 0 && progress.ConsumedWriteUnits > 0 ? progress.ConsumedWriteUnits / done : 1, rate);
+        }
+    }
+
+    /// <summary>One split's run against the time box: counts what it hands its writer, and stops the run in time.</summary>
+    internal sealed class SplitWatch
+    {
+        private readonly TimeBox _box;
+        private readonly IDynamoDbWriter _writer;
+        private readonly long _acknowledgedAtStart;
+        private Snapshot _snapshot;
+        private long _snapshotAt;
+        private long _handed;
+
+        public SplitWatch(TimeBox box, IDynamoDbWriter writer)
+        {
+            _box = box;
+            _writer = writer;
+            _snapshot = Snapshot.Of(writer);
+            _snapshotAt = box._time.GetTimestamp();
+            _acknowledgedAtStart = _snapshot.Acknowledged;
+        }
+
+        /// <summary>
+        /// Called after each record, with the <paramref name="items"/> it became and were handed to the writer: stops
+        /// reading once the time left is within the margin. It also sets a timer at that point, which stops a read that
+        /// waits on its source; first set here, after a record, so that every run gets past the lines it skips to its position.
+        /// </summary>
+        public void Handed(int items)
+        {
+            _handed += items;
+            if (_box._stop.IsCancellationRequested) return;
+            var time = _box._time;
+            bool refresh = time.GetElapsedTime(_snapshotAt) >= Refresh || _handed == items;
+            if (refresh)
+            {
+                _snapshot = Snapshot.Of(_writer);
+                _snapshotAt = time.GetTimestamp();
+            }
+            // Per record, from the last snapshot (which may count fewer acknowledged: more held, a safe error): the
+            // reader can hand over hundreds of items between two snapshots.
+            var margin = Margin();
+            var remaining = _box.Remaining;
+            if (remaining <= margin) _box._stop.Cancel();
+            else if (refresh) _box._stop.CancelAfter(remaining - margin);
+        }
+
+        /// <summary>The margin now: the fixed part and twice the time to drain what the writer holds.</summary>
+        internal TimeSpan Margin()
+        {
+            long held = Math.Clamp(_handed - (_snapshot.Acknowledged - _acknowledgedAtStart), 0, _box._mostHeld);
+            double drainSeconds = held * _snapshot.UnitsPerItem / Math.Max(0.01, _snapshot.Rate / _box._workers);
+            return _box._fixed + TimeSpan.FromSeconds(Math.Min(2 * drainSeconds, TimeSpan.FromDays(7).TotalSeconds));
+        }
+    }
 }
