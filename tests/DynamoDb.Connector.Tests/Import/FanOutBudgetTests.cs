@@ -100,7 +100,8 @@ public sealed class FanOutBudgetTests(ITestOutputHelper output)
         double throttled = h.Dynamo.Requests.Count(r => r.Fault is not null || r.Unprocessed > 0) / (double)h.Dynamo.Requests.Sum(r => r.Applied.Count);
         output.WriteLine($"{processes} processes: {rate:F1} WCU/s admitted from {from} s to {to:F0} s ({rate / Budget:P0} of the budget); {throttled:F3} throttled requests per admitted item; the longest invocation took {longest.TotalSeconds:F1} s");
         Assert.True(to - from >= 30, $"the window is {to - from:F0} s");
-        Assert.InRange(rate / Budget, 0.9, 1.0);
+        // At most one batch (25 WCU) more: a batch sent at the window's edge counts whole.
+        Assert.InRange(admitted, 0.9 * Budget * (to - from), Budget * (to - from) + 25);
         Assert.Equal(Enumerable.Range(1, processes * ItemsPerSplit).Select(l => ImportHarness.Key(0, l)), h.Table.Items.Keys.Order(StringComparer.Ordinal));
     }
 }
