@@ -85,7 +85,7 @@ internal static class CliOptions
         return null;
     }
 
-    public static Option<ItemFileFormat?> Format(string name = "--format", string description = "The format: data-pipeline, ddb-json, ddb-json-incremental, csv, json (plain objects, one per line or in an array), ddb-scan ({\"Items\":[...]} or an array of typed items) or ddb-batch-write (BatchWriteItem request file). Default: detected from the manifest or the content.") =>
+    public static Option<ItemFileFormat?> Format(string name = "--format", string description = "The format: data-pipeline, ddb-json, ddb-json-incremental, csv, json (plain objects, one per line or in an array), ddb-scan ({\"Items\":[...]} or an array of typed items) ddb-batch-write (BatchWriteItem request file) or parquet (detected by its PAR1 magic; split by row groups). Default: detected from the manifest or the content.") =>
         new(name)
         {
             Description = description,

@@ -6,13 +6,14 @@ namespace DynamoDb.Connector.Cli;
 /// <summary>File names for written item files: the format's extension plus the compression's.</summary>
 internal static class ItemFileNames
 {
-    private static readonly string[] DataExtensions = [".json", ".jsonl", ".csv", ".txt"];
+    private static readonly string[] DataExtensions = [".json", ".jsonl", ".csv", ".txt", ".parquet"];
 
     /// <summary>The extension a format's files get: <c>.json</c> for DynamoDB JSON, <c>.csv</c>, none for data-pipeline (as EMR writes them).</summary>
     public static string Extension(ItemFileFormat format, CompressionKind compression) => (format switch
     {
         ItemFileFormat.DynamoDbJson or ItemFileFormat.DynamoDbJsonIncremental or ItemFileFormat.Json => ".json",
         ItemFileFormat.Csv => ".csv",
+        ItemFileFormat.Parquet => ".parquet",
         _ => "",
     }) + StreamCompression.FileExtension(compression);
 

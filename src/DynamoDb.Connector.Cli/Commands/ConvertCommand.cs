@@ -23,7 +23,7 @@ internal static class ConvertCommand
     {
         var source = CliOptions.Source();
         var destination = CliOptions.Destination("Where to write: a folder or S3 prefix (one output file per input file), or a file when the source is one file.");
-        var to = CliOptions.Format("--to", "The target format: data-pipeline, ddb-json, ddb-json-incremental, csv or json (plain objects: sets become arrays, binary base64).");
+        var to = CliOptions.Format("--to", "The target format: data-pipeline, ddb-json, ddb-json-incremental, csv, json (plain objects: sets become arrays, binary base64) or parquet (a schema inferred from the items; sets become lists, lists and maps DynamoDB JSON text).");
         to.Required = true;
         var requestTable = CliOptions.RequestTable();
         var format = CliOptions.Format();
@@ -81,6 +81,10 @@ internal static class ConvertCommand
             if (target == ItemFileFormat.Json && plan.Format != ItemFileFormat.Json)
             {
                 await stderr.WriteLineAsync($"Note: {ItemFileFormatNames.JsonLosses}.").ConfigureAwait(false);
+            }
+            if (target == ItemFileFormat.Parquet && plan.Format != ItemFileFormat.Parquet)
+            {
+                await stderr.WriteLineAsync($"Note: {ItemFileFormatNames.ParquetLosses}.").ConfigureAwait(false);
             }
 
             var written = new ExportManifestEntry[files.Count];

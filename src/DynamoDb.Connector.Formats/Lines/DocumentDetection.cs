@@ -13,7 +13,7 @@ namespace DynamoDb.Connector.Formats.Lines;
 internal static class DocumentDetection
 {
     /// <summary>The formats detection chooses among, for messages.</summary>
-    public const string Considered = "ddb-json, ddb-json-incremental, data-pipeline, json (plain objects, one per line or in an array), ddb-scan, ddb-batch-write and csv";
+    public const string Considered = "parquet, ddb-json, ddb-json-incremental, data-pipeline, json (plain objects, one per line or in an array), ddb-scan, ddb-batch-write and csv";
 
     /// <summary>How much of an array or a pretty-printed object the sample holds before it is judged (unless the file ends first).</summary>
     public const int DocumentSampleBytes = 64 * 1024;
@@ -30,9 +30,14 @@ internal static class DocumentDetection
     /// <summary>Parquet files start (and end) with the four bytes <c>PAR1</c>.</summary>
     public static bool IsParquet(ReadOnlySpan<byte> sample) => sample.StartsWith("PAR1"u8);
 
-    public static FormatRefusedException ParquetRefused() => new(
-        "it is a Parquet file (it starts with the magic bytes PAR1), and Parquet is not supported yet: " +
-        "convert it to JSON lines or CSV first (for example with DuckDB: COPY (SELECT * FROM 'file.parquet') TO 'file.json'), then pass --format json or csv");
+    /// <summary>
+    /// A file starting with <c>PAR1</c> is Parquet and never read as another format; when the sample holds the whole
+    /// file, it must end with <c>PAR1</c> too (else it is a damaged or cut Parquet file, refused).
+    /// </summary>
+    public static FormatDetection Parquet(ReadOnlySpan<byte> sample, bool ended) =>
+        !ended || Formats.Parquet.ParquetFiles.IsParquet(sample, sample)
+            ? new(ItemFileFormat.Parquet, CompressionKind.None, "the file starts with PAR1, the Parquet magic")
+            : throw new FormatRefusedException("it starts with PAR1, the Parquet magic, but does not end with it: a damaged or incomplete Parquet file (copy it again); it is not read as another format");
 
     /// <summary>A file whose content starts with <c>[</c>: judged by its first element.</summary>
     public static FormatDetection DetectArray(ReadOnlySpan<byte> content, bool ended)

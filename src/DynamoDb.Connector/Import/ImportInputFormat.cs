@@ -269,6 +269,11 @@ public sealed partial class ImportInputFormat
         long groupBytes = 0;
         foreach (var file in files)
         {
+            if (file.Size > target && format == ItemFileFormat.Parquet)
+            {
+                pieces.AddRange(await ParquetPiecesAsync(file, target, cancellationToken).ConfigureAwait(false));
+                continue;
+            }
             // CSV records may hold newlines inside quotes, and a JSON array or envelope is one JSON text: never cut.
             if (file.Size > target && format.CanSplitAtLines() && !await IsCompressedAsync(file, cancellationToken).ConfigureAwait(false))
             {
