@@ -13,7 +13,7 @@ namespace DynamoDb.Connector.Formats.Lines;
 internal static class DocumentDetection
 {
     /// <summary>The formats detection chooses among, for messages.</summary>
-    public const string Considered = "parquet, ddb-json, ddb-json-incremental, data-pipeline, json (plain objects, one per line or in an array), ddb-scan, ddb-batch-write and csv";
+    public const string Considered = "ddb-json, ddb-json-incremental, data-pipeline, json (plain objects, one per line or in an array), ddb-scan, ddb-batch-write and csv";
 
     /// <summary>How much of an array or a pretty-printed object the sample holds before it is judged (unless the file ends first).</summary>
     public const int DocumentSampleBytes = 64 * 1024;
@@ -37,7 +37,7 @@ internal static class DocumentDetection
     public static FormatDetection Parquet(ReadOnlySpan<byte> sample, bool ended) =>
         !ended || Formats.Parquet.ParquetFiles.IsParquet(sample, sample)
             ? new(ItemFileFormat.Parquet, CompressionKind.None, "the file starts with PAR1, the Parquet magic")
-            : throw new FormatRefusedException("it starts with PAR1, the Parquet magic, but does not end with it: a damaged or incomplete Parquet file (copy it again); it is not read as another format");
+            : throw new FormatRefusedException("it starts with PAR1, the Parquet magic, but does not end with it: a damaged or incomplete Parquet file (copy it again); it is never read as another format, so no --format reads it");
 
     /// <summary>A file whose content starts with <c>[</c>: judged by its first element.</summary>
     public static FormatDetection DetectArray(ReadOnlySpan<byte> content, bool ended)

@@ -1,3 +1,4 @@
+using DynamoDb.Connector.Formats.Lines;
 using DynamoDb.Connector.Formats.Parquet;
 
 namespace DynamoDb.Connector.Import;
@@ -5,9 +6,24 @@ namespace DynamoDb.Connector.Import;
 /// <summary>Parquet files cut by row groups: a part is a byte range, and it reads the row groups that start inside it.</summary>
 public sealed partial class ImportInputFormat
 {
+    /// <summary>A Parquet file (by its magic) is never read as another format, even one given: that would be junk items.</summary>
+    private async Task RefuseParquetAsAsync(SplitFile file, ItemFileFormat format, CancellationToken cancellationToken)
+    {
+        var stream = await _stores.For(file.Uri).OpenReadAsync(file.Uri, 0, 4, cancellationToken).ConfigureAwait(false);
+        await using (stream.ConfigureAwait(false))
+        {
+            var head = new byte[4];
+            int read = await stream.ReadAtLeastAsync(head, head.Length, throwOnEndOfStream: false, cancellationToken).ConfigureAwait(false);
+            if (ParquetFiles.IsParquet(head.AsSpan(0, read)))
+            {
+                throw new FormatRefusedException($"{file.Uri}: it is a Parquet file (it starts with PAR1), not {format.ToName()}: pass --format parquet, or leave --format out.");
+            }
+        }
+    }
+
     /// <summary>
-    /// The parts of a Parquet file larger than a split: consecutive row groups, each part about
-    /// <paramref name="target"/> bytes (a row group larger than that is a part alone; never cut inside one).
+    /// The parts of a Parquet file, from its footer: consecutive row groups, each part about <paramref name="target"/>
+    /// bytes (a row group larger than that is a part alone; never cut inside one); one part for a small file.
     /// </summary>
     private async Task<List<List<SplitFile>>> ParquetPiecesAsync(SplitFile file, long target, CancellationToken cancellationToken)
     {
