@@ -143,4 +143,36 @@ public sealed class ParquetCliTests(LocalServers servers) : IDisposable
         Assert.Equal(["a", "b3"], third.GetProperty("tags").EnumerateArray().Select(t => t.GetString()!));
         Assert.Equal("""{"M":{"x":{"S":"y"}}}""", third.GetProperty("nested").GetString());
     }
+
+    [Fact]
+    public async Task Export_ToParquet_DuckDbReadsEveryItemWithItsValues()
+    {
+        string table = LocalServers.UniqueName("export-parquet"), folder = _temp.Combine("out");
+        await TestTables.CreateTableAsync(_dynamoDb, table);
+        await TestTables.PutAllAsync(_dynamoDb, table, TestTables.EveryType());
+
+        var run = await CliProcess.RunAsync(servers, ["export", "--table", table, "--destination", folder, "--format", "parquet", "--segments", "2", "--read-capacity", "2000", "--json"]);
+
+        Assert.True(run.ExitCode == 0, run.ToString());
+        Assert.Contains("sets (SS, NS, BS) become lists", run.Stderr, StringComparison.Ordinal);
+        Assert.NotEmpty(Directory.GetFiles(folder, "*.parquet"));
+        var rows = await DuckDb.RunAsync($"SELECT pk, sk, s, bool, hex(b) AS b, ss, n38, nested, list_transform(bs, x -> hex(x)) AS bs FROM read_parquet({DuckDb.Quote(Path.Combine(folder, "*.parquet"))}, union_by_name = true) ORDER BY sk");
+        Assert.Equal(40, rows.GetArrayLength());
+        var expected = TestTables.EveryType().OrderBy(i => int.Parse(i["sk"].N)).ToList();
+        for (int i = 0; i < 40; i++)
+        {
+            var row = rows[i];
+            var item = expected[i];
+            Assert.Equal(item["pk"].S, row.GetProperty("pk").GetString());
+            Assert.Equal(item["sk"].N, row.GetProperty("sk").ToString());
+            Assert.Equal(item["s"].S, row.GetProperty("s").GetString());
+            Assert.Equal(item["bool"].BOOL, row.GetProperty("bool").GetBoolean());
+            Assert.Equal(Convert.ToHexString(item["b"].B.ToArray()), row.GetProperty("b").GetString());
+            Assert.Equal(item["ss"].SS.Order(), row.GetProperty("ss").EnumerateArray().Select(e => e.GetString()!).Order());
+            Assert.Equal(["01", "0203"], row.GetProperty("bs").EnumerateArray().Select(e => e.GetString()!).Order());
+            // 38 digits do not fit a .NET decimal: the column holds the DynamoDB JSON text, exactly.
+            Assert.Equal($$"""{"N":"{{item["n38"].N}}"}""", row.GetProperty("n38").GetString());
+            Assert.Contains("\"deep\":{\"L\":[{\"BOOL\":false},{\"NULL\":true}]}", row.GetProperty("nested").GetString(), StringComparison.Ordinal);
+        }
+    }
 }
