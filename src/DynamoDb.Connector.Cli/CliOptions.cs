@@ -93,6 +93,22 @@ internal static class CliOptions
             HelpName = string.Join("|", ItemFileFormatNames.All),
         };
 
+    public static Option<string?> Nulls() => new("--nulls")
+    {
+        Description = "For Parquet: what a null becomes: omit (left out of the item, the default) or null (a NULL attribute).",
+        HelpName = "omit|null",
+        DefaultValueFactory = _ => "omit",
+        Validators = { result => { if (result.GetValueOrDefault<string?>() is { } v && ParseNulls(v) is null) result.AddError($"--nulls {v}: use omit or null."); } },
+    };
+
+    /// <summary>The <see cref="Nulls"/> value as the library's enum; null when it is neither omit nor null.</summary>
+    public static DynamoDb.Connector.Formats.Parquet.ParquetNulls? ParseNulls(string? value) => value?.ToLowerInvariant() switch
+    {
+        null or "omit" => DynamoDb.Connector.Formats.Parquet.ParquetNulls.Omit,
+        "null" => DynamoDb.Connector.Formats.Parquet.ParquetNulls.Null,
+        _ => null,
+    };
+
     public static Option<string?> RequestTable() => new("--request-table")
     {
         Description = "For a BatchWriteItem request file (ddb-batch-write): the table whose requests to read. Default: the file's only table (a file with several is refused).",

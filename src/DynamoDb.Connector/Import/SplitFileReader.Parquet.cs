@@ -23,14 +23,15 @@ internal sealed partial class SplitFileReader
 
     /// <summary>
     /// <see cref="OpenAsync(ObjectStores, SplitFile, ItemFileFormat, ItemReaderOptions, long?, CancellationToken)"/>,
-    /// skipping the rows numbered <paramref name="skipThrough"/> or lower; for Parquet without reading the row groups that hold only those.
+    /// skipping the rows numbered <paramref name="skipThrough"/> or lower; for Parquet without reading the row groups
+    /// that hold only those, its nulls as <paramref name="nulls"/> says.
     /// </summary>
-    public static Task<SplitFileReader> OpenAsync(ObjectStores stores, SplitFile file, ItemFileFormat format, ItemReaderOptions options, long? offset, long skipThrough, CancellationToken cancellationToken) =>
+    public static Task<SplitFileReader> OpenAsync(ObjectStores stores, SplitFile file, ItemFileFormat format, ItemReaderOptions options, long? offset, long skipThrough, ParquetNulls nulls, CancellationToken cancellationToken) =>
         format == ItemFileFormat.Parquet
-            ? OpenParquetAsync(stores, file, options, skipThrough, cancellationToken)
+            ? OpenParquetAsync(stores, file, options, skipThrough, nulls, cancellationToken)
             : OpenAsync(stores, file, format, options, offset, cancellationToken);
 
-    private static Task<SplitFileReader> OpenParquetAsync(ObjectStores stores, SplitFile file, ItemReaderOptions options, long skipThrough, CancellationToken cancellationToken)
+    private static Task<SplitFileReader> OpenParquetAsync(ObjectStores stores, SplitFile file, ItemReaderOptions options, long skipThrough, ParquetNulls nulls, CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
         var random = new RandomAccessObjectStream(stores.For(file.Uri), file.Uri, file.Size);
@@ -41,7 +42,7 @@ internal sealed partial class SplitFileReader
             OnBadRecord = options.OnBadRecord,
             MaxLineBytes = options.MaxLineBytes,
         };
-        var reader = ParquetFiles.OpenReader(random, readerOptions, ParquetNulls.Omit, file.Start, file.IsWholeFile ? long.MaxValue : file.End, skipThrough);
+        var reader = ParquetFiles.OpenReader(random, readerOptions, nulls, file.Start, file.IsWholeFile ? long.MaxValue : file.End, skipThrough);
         return Task.FromResult(new SplitFileReader(reader, random, file.Uri));
     }
 }

@@ -1,5 +1,6 @@
 using DynamoDb.Connector.Formats.Compression;
 using DynamoDb.Connector.Formats.Lines;
+using DynamoDb.Connector.Formats.Parquet;
 using DynamoDb.Connector.Formats.Streams;
 using DynamoDb.Connector.Storage;
 
@@ -59,7 +60,7 @@ internal sealed partial class SplitFileReader : IItemReader
     /// </summary>
     public static async Task<SplitFileReader> OpenAsync(ObjectStores stores, SplitFile file, ItemFileFormat format, ItemReaderOptions options, long? offset, CancellationToken cancellationToken)
     {
-        if (format == ItemFileFormat.Parquet) return await OpenParquetAsync(stores, file, options, skipThrough: 0, cancellationToken).ConfigureAwait(false);
+        if (format == ItemFileFormat.Parquet) return await OpenParquetAsync(stores, file, options, skipThrough: 0, ParquetNulls.Omit, cancellationToken).ConfigureAwait(false);
         var store = stores.For(file.Uri);
         long start = file.Start;
         if (offset is { } at)

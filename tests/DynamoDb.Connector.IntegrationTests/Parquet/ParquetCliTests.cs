@@ -70,6 +70,21 @@ public sealed class ParquetCliTests(LocalServers servers) : IDisposable
     }
 
     [Fact]
+    public async Task Convert_WithNullsNull_WritesNullAttributes_AndByDefaultLeavesThemOut()
+    {
+        string file = await EveryTypeFileAsync(), asNull = _temp.Combine("null.json"), omitted = _temp.Combine("omit.json");
+
+        var withNull = await CliRunner.RunAsync("convert", "--source", file, "--destination", asNull, "--to", "ddb-json", "--nulls", "null");
+        var byDefault = await CliRunner.RunAsync("convert", "--source", file, "--destination", omitted, "--to", "ddb-json");
+
+        Assert.True(withNull.ExitCode == 0, withNull.ToString());
+        Assert.True(byDefault.ExitCode == 0, byDefault.ToString());
+        string second = (await File.ReadAllLinesAsync(asNull))[1];
+        Assert.Contains("\"odd\":{\"NULL\":true}", second, StringComparison.Ordinal);
+        Assert.DoesNotContain("\"odd\"", (await File.ReadAllLinesAsync(omitted))[1], StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Estimate_FileNamedJson_IsDetectedAsParquetByItsMagic()
     {
         string file = await EveryTypeFileAsync();
