@@ -15,7 +15,7 @@ internal static class ItemFileNames
         ItemFileFormat.Csv => ".csv",
         ItemFileFormat.Parquet => ".parquet",
         _ => "",
-    }) + StreamCompression.FileExtension(compression);
+    }) + (format == ItemFileFormat.Parquet ? "" : StreamCompression.FileExtension(compression)); // Parquet compresses inside the file
 
     /// <summary><paramref name="sourceName"/> without its compression and data extensions, with those of the target.</summary>
     public static string Convert(string sourceName, ItemFileFormat format, CompressionKind compression)
