@@ -85,13 +85,29 @@ internal static class CliOptions
         return null;
     }
 
-    public static Option<ItemFileFormat?> Format(string name = "--format", string description = "The format: data-pipeline, ddb-json, ddb-json-incremental, csv, json (plain objects, one per line or in an array), ddb-scan ({\"Items\":[...]} or an array of typed items) or ddb-batch-write (BatchWriteItem request file). Default: detected from the manifest or the content.") =>
+    public static Option<ItemFileFormat?> Format(string name = "--format", string description = "The format: data-pipeline, ddb-json, ddb-json-incremental, csv, json (plain objects, one per line or in an array), ddb-scan ({\"Items\":[...]} or an array of typed items) ddb-batch-write (BatchWriteItem request file) or parquet (detected by its PAR1 magic; split by row groups). Default: detected from the manifest or the content.") =>
         new(name)
         {
             Description = description,
             CustomParser = result => result.Tokens.Count == 0 ? null : ParseFormat(result.Tokens[0].Value, result),
             HelpName = string.Join("|", ItemFileFormatNames.All),
         };
+
+    public static Option<string?> Nulls() => new("--nulls")
+    {
+        Description = "For Parquet: what a null becomes: omit (left out of the item, the default) or null (a NULL attribute).",
+        HelpName = "omit|null",
+        DefaultValueFactory = _ => "omit",
+        Validators = { result => { if (result.GetValueOrDefault<string?>() is { } v && ParseNulls(v) is null) result.AddError($"--nulls {v}: use omit or null."); } },
+    };
+
+    /// <summary>The <see cref="Nulls"/> value as the library's enum; null when it is neither omit nor null.</summary>
+    public static DynamoDb.Connector.Formats.Parquet.ParquetNulls? ParseNulls(string? value) => value?.ToLowerInvariant() switch
+    {
+        null or "omit" => DynamoDb.Connector.Formats.Parquet.ParquetNulls.Omit,
+        "null" => DynamoDb.Connector.Formats.Parquet.ParquetNulls.Null,
+        _ => null,
+    };
 
     public static Option<string?> RequestTable() => new("--request-table")
     {

@@ -23,16 +23,17 @@ internal static class ConvertCommand
     {
         var source = CliOptions.Source();
         var destination = CliOptions.Destination("Where to write: a folder or S3 prefix (one output file per input file), or a file when the source is one file.");
-        var to = CliOptions.Format("--to", "The target format: data-pipeline, ddb-json, ddb-json-incremental, csv or json (plain objects: sets become arrays, binary base64).");
+        var to = CliOptions.Format("--to", "The target format: data-pipeline, ddb-json, ddb-json-incremental, csv, json (plain objects: sets become arrays, binary base64) or parquet (a schema inferred from the items; sets become lists, lists and maps DynamoDB JSON text).");
         to.Required = true;
         var requestTable = CliOptions.RequestTable();
+        var nulls = CliOptions.Nulls();
         var format = CliOptions.Format();
         var compression = CliOptions.Compression();
         var csvSchema = CliOptions.CsvSchema();
         var json = CliOptions.Json();
         var command = new Command("convert", "Convert item files between formats and compressions.")
         {
-            source, destination, to, format, compression, csvSchema, requestTable, json,
+            source, destination, to, format, compression, csvSchema, requestTable, nulls, json,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -51,6 +52,7 @@ internal static class ConvertCommand
                 Format = parse.GetValue(format),
                 Csv = schema,
                 RequestTable = parse.GetValue(requestTable),
+                ParquetNulls = CliOptions.ParseNulls(parse.GetValue(nulls))!.Value,
                 // Convert file by file: never cut a file into ranges.
                 TargetSplitBytes = 64L * 1024 * 1024 * 1024,
             };
@@ -70,6 +72,7 @@ internal static class ConvertCommand
             var readOptions = new ImportReadOptions(plan.Format)
             {
                 Csv = plan.Format is ItemFileFormat.Csv or ItemFileFormat.Json ? schema : null, RequestTable = sourceOptions.RequestTable,
+                ParquetNulls = sourceOptions.ParquetNulls,
             };
             var writeSchema = target == ItemFileFormat.Csv
                 ? (plan.Format == ItemFileFormat.Csv ? schema : null) ?? schema ?? await InferCsvSchemaAsync(input, plan, readOptions, cancellationToken).ConfigureAwait(false)
@@ -81,6 +84,10 @@ internal static class ConvertCommand
             if (target == ItemFileFormat.Json && plan.Format != ItemFileFormat.Json)
             {
                 await stderr.WriteLineAsync($"Note: {ItemFileFormatNames.JsonLosses}.").ConfigureAwait(false);
+            }
+            if (target == ItemFileFormat.Parquet && plan.Format != ItemFileFormat.Parquet)
+            {
+                await stderr.WriteLineAsync($"Note: {ItemFileFormatNames.ParquetLosses}.").ConfigureAwait(false);
             }
 
             var written = new ExportManifestEntry[files.Count];

@@ -117,6 +117,10 @@ internal static partial class ExportCommand
             {
                 await stderr.WriteLineAsync($"Note: {ItemFileFormatNames.JsonLosses}.").ConfigureAwait(false);
             }
+            if (options.EffectiveFormat == ItemFileFormat.Parquet)
+            {
+                await stderr.WriteLineAsync($"Note: {ItemFileFormatNames.ParquetLosses}.").ConfigureAwait(false);
+            }
             using var services = CliServices.Create();
             var job = services.GetRequiredService<ExportJob>();
             using var recorder = RunReport.StartRecording(parse.GetValue(report), options.TableName);

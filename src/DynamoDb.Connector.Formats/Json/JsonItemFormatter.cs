@@ -77,7 +77,7 @@ public sealed class JsonItemFormatter : IDisposable
         WriteByte((byte)'}');
     }
 
-    private void WriteValue(AttributeValue value)
+    internal void WriteValue(AttributeValue value)
     {
         if (value is null)
         {

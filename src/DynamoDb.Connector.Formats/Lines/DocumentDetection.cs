@@ -30,9 +30,14 @@ internal static class DocumentDetection
     /// <summary>Parquet files start (and end) with the four bytes <c>PAR1</c>.</summary>
     public static bool IsParquet(ReadOnlySpan<byte> sample) => sample.StartsWith("PAR1"u8);
 
-    public static FormatRefusedException ParquetRefused() => new(
-        "it is a Parquet file (it starts with the magic bytes PAR1), and Parquet is not supported yet: " +
-        "convert it to JSON lines or CSV first (for example with DuckDB: COPY (SELECT * FROM 'file.parquet') TO 'file.json'), then pass --format json or csv");
+    /// <summary>
+    /// A file starting with <c>PAR1</c> is Parquet and never read as another format; when the sample holds the whole
+    /// file, it must end with <c>PAR1</c> too (else it is a damaged or cut Parquet file, refused).
+    /// </summary>
+    public static FormatDetection Parquet(ReadOnlySpan<byte> sample, bool ended) =>
+        !ended || Formats.Parquet.ParquetFiles.IsParquet(sample, sample)
+            ? new(ItemFileFormat.Parquet, CompressionKind.None, "the file starts with PAR1, the Parquet magic")
+            : throw new FormatRefusedException("it starts with PAR1, the Parquet magic, but does not end with it: a damaged or incomplete Parquet file (copy it again); it is never read as another format, so no --format reads it");
 
     /// <summary>A file whose content starts with <c>[</c>: judged by its first element.</summary>
     public static FormatDetection DetectArray(ReadOnlySpan<byte> content, bool ended)

@@ -21,15 +21,20 @@ public enum ItemFileFormat
     DynamoDbScan,
     /// <summary><c>ddb-batch-write</c>: a BatchWriteItem request file, <c>{"Table":[{"PutRequest":{"Item":{...}}},{"DeleteRequest":{"Key":{...}}}]}</c>.</summary>
     DynamoDbBatchWrite,
+    /// <summary>
+    /// <c>parquet</c>: an Apache Parquet file (what Spark, Glue and Athena's UNLOAD write), read one row group at a time
+    /// with the Parquet schema's types (<see cref="Parquet.ParquetFiles"/>); written with a schema inferred from the items.
+    /// </summary>
+    Parquet,
 }
 
 /// <summary>The command-line names of <see cref="ItemFileFormat"/> values.</summary>
 public static class ItemFileFormatNames
 {
     /// <summary>Every name, in the order of the enum.</summary>
-    public static IReadOnlyList<string> All { get; } = ["data-pipeline", "ddb-json", "ddb-json-incremental", "csv", "json", "ddb-scan", "ddb-batch-write"];
+    public static IReadOnlyList<string> All { get; } = ["data-pipeline", "ddb-json", "ddb-json-incremental", "csv", "json", "ddb-scan", "ddb-batch-write", "parquet"];
 
-    /// <summary>The name of a format: <c>data-pipeline</c>, <c>ddb-json</c>, <c>ddb-json-incremental</c>, <c>csv</c>, <c>json</c>, <c>ddb-scan</c> or <c>ddb-batch-write</c>.</summary>
+    /// <summary>The name of a format: <c>data-pipeline</c>, <c>ddb-json</c>, <c>ddb-json-incremental</c>, <c>csv</c>, <c>json</c>, <c>ddb-scan</c>, <c>ddb-batch-write</c> or <c>parquet</c>.</summary>
     public static string ToName(this ItemFileFormat format) => All[(int)format];
 
     /// <summary>
@@ -42,6 +47,9 @@ public static class ItemFileFormatNames
 
     /// <summary>What writing <see cref="ItemFileFormat.Json"/> loses, for a notice: plain JSON has no sets and no binary.</summary>
     public static string JsonLosses => Json.PlainJsonFormatter.Losses;
+
+    /// <summary>What writing <see cref="ItemFileFormat.Parquet"/> loses, for a notice (<see cref="Parquet.ParquetFiles.Losses"/>).</summary>
+    public static string ParquetLosses => Parquet.ParquetFiles.Losses;
 
     /// <summary>Parses a format name (case-insensitive).</summary>
     public static bool TryParse(string? name, out ItemFileFormat format)

@@ -45,6 +45,8 @@ public static class ItemFiles
             case ItemFileFormat.DynamoDbScan:
             case ItemFileFormat.DynamoDbBatchWrite:
                 return new JsonDocumentReader(StreamCompression.OpenRead(stream, options.SourceName, options.LeaveOpen), format, options);
+            case ItemFileFormat.Parquet:
+                return Parquet.ParquetFiles.OpenReader(stream, options);
             default:
                 throw new ArgumentOutOfRangeException(nameof(format), format, "Unknown item file format.");
         }
@@ -71,6 +73,8 @@ public static class ItemFiles
             ItemFileFormat.DynamoDbScan or ItemFileFormat.DynamoDbBatchWrite =>
                 throw new NotSupportedException($"Writing {format.ToName()} is not supported: write ddb-json (DynamoDB-typed, one item per line) or json (plain) instead."),
             ItemFileFormat.Csv => Csv.CsvFiles.OpenWriter(stream, options),
+            // Parquet compresses inside the file (column chunks): Compression does not apply.
+            ItemFileFormat.Parquet => Parquet.ParquetFiles.OpenWriter(stream, null, options.LeaveOpen),
             _ => throw new ArgumentOutOfRangeException(nameof(format), format, "Unknown item file format."),
         };
     }
@@ -136,7 +140,7 @@ public static class ItemFiles
 
     /// <summary>
     /// Detects the format from the first bytes of a file's decompressed content (at least its first non-empty line,
-    /// or all of a shorter file). Rules, in order: Parquet's magic <c>PAR1</c> is refused (not supported yet); content
+    /// or all of a shorter file). Rules, in order: Parquet's magic <c>PAR1</c> is parquet (never another format; a whole file must end with it too); content
     /// starting with <c>[</c> is an array, ddb-scan when its first item is DynamoDB-typed, json when it is a plain
     /// object; an object whose first field is an <c>"Items"</c> array is ddb-scan, one whose first field is an array of
     /// PutRequest/DeleteRequest is ddb-batch-write; another object spread over lines is refused; a first line that
@@ -145,7 +149,7 @@ public static class ItemFiles
     /// it holds a 0x03 byte, the format of the next line when that is a whole JSON item (a damaged first line), CSV otherwise; an incomplete or invalid JSON line is judged by its first field name.
     /// </summary>
     /// <exception cref="ArgumentException">The bytes are gzip or zstd compressed (use <see cref="DetectFormatAsync(Stream, CancellationToken)"/>).</exception>
-    /// <exception cref="FormatRefusedException">The content cannot be told apart for sure, or is Parquet; the message says which formats were considered.</exception>
+    /// <exception cref="FormatRefusedException">The content cannot be told apart for sure, or starts like Parquet but does not end like it; the message says which formats were considered.</exception>
     public static FormatDetection DetectFormat(ReadOnlySpan<byte> start)
     {
         if (StreamCompression.Detect(start) is var kind and not CompressionKind.None)
@@ -191,7 +195,7 @@ public static class ItemFiles
     {
         if (DocumentDetection.IsParquet(sample))
         {
-            throw DocumentDetection.ParquetRefused();
+            return DocumentDetection.Parquet(sample, ended);
         }
         sample = SkipByteOrderMark(sample);
         int start = sample.IndexOfAnyExcept("\r\n \t"u8);

@@ -130,10 +130,12 @@ public sealed partial class ExportOutput
     /// <summary>Starts a new part file under a fresh random name; nothing is visible at its uri until <see cref="CommitAsync"/>.</summary>
     public Task<ExportPartWriter> CreatePartAsync(CancellationToken cancellationToken = default)
     {
-        var compression = _options.EffectiveCompression;
+        // Parquet compresses inside the file, by column chunk: the part is not compressed again.
+        bool parquet = _options.EffectiveFormat == ItemFileFormat.Parquet;
+        var compression = parquet ? CompressionKind.None : _options.EffectiveCompression;
         string name = _options.Layout == ExportLayout.Native
             ? $"{Guid.NewGuid():N}.json{StreamCompression.FileExtension(compression)}"
-            : $"{Guid.NewGuid():D}{StreamCompression.FileExtension(compression)}";
+            : $"{Guid.NewGuid():D}{(parquet ? ".parquet" : StreamCompression.FileExtension(compression))}";
         return ExportPartWriter.CreateAsync(_store, name, ObjectUri.Combine(DataDirectory, name), _options.EffectiveFormat, compression, cancellationToken);
     }
 

@@ -65,8 +65,8 @@ public sealed class ExportOutputOptions
         var errors = OptionsValidation.Annotations(this).ToList();
         if (string.IsNullOrWhiteSpace(Destination)) errors.Add("Destination is required (s3://bucket/prefix/, file:///path/ or a local path).");
         if (!Enum.IsDefined(Layout)) errors.Add($"Layout {Layout} is not a layout; use one of: {string.Join(", ", ExportLayoutNames.All)}.");
-        if (EffectiveFormat is not (ItemFileFormat.DataPipeline or ItemFileFormat.DynamoDbJson or ItemFileFormat.Json))
-            errors.Add($"Format {EffectiveFormat.ToName()} cannot be exported; use data-pipeline, ddb-json or json.");
+        if (EffectiveFormat is not (ItemFileFormat.DataPipeline or ItemFileFormat.DynamoDbJson or ItemFileFormat.Json or ItemFileFormat.Parquet))
+            errors.Add($"Format {EffectiveFormat.ToName()} cannot be exported; use data-pipeline, ddb-json, json or parquet.");
         if (!Enum.IsDefined(EffectiveCompression)) errors.Add($"Compression {EffectiveCompression} is not a compression kind; use one of: {string.Join(", ", CompressionKindNames.All)}.");
         if (Layout == ExportLayout.Native && EffectiveFormat != ItemFileFormat.DynamoDbJson)
             errors.Add($"The native layout holds ddb-json lines only; Format is {EffectiveFormat.ToName()}.");

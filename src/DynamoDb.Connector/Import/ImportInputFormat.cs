@@ -100,6 +100,7 @@ public sealed partial class ImportInputFormat
         var (format, reason) = options.Format is { } given
             ? (given, "given")
             : found.Format ?? await DetectFormatAsync(found.Files, cancellationToken).ConfigureAwait(false);
+        if (options.Format is { } named && named != ItemFileFormat.Parquet) await RefuseParquetAsAsync(found.Files[0], named, cancellationToken).ConfigureAwait(false);
         var splits = await CutAsync(found.Files, format, options, cancellationToken).ConfigureAwait(false);
         var (ordering, orderingReason) = ImportOrderingRules.Decide(found.Kind, format, found.TableExport, options.KeysUniqueAcrossFiles, splits.Count);
         foreach (var warning in found.Warnings) Log.PlanWarning(_logger, options.Source, warning);
@@ -269,6 +270,12 @@ public sealed partial class ImportInputFormat
         long groupBytes = 0;
         foreach (var file in files)
         {
+            // Parquet: the footer is read (a damaged file is refused here, before anything is written), a big file cut by row groups.
+            if (format == ItemFileFormat.Parquet && await ParquetPiecesAsync(file, target, cancellationToken).ConfigureAwait(false) is { Count: > 1 } parts)
+            {
+                pieces.AddRange(parts);
+                continue;
+            }
             // CSV records may hold newlines inside quotes, and a JSON array or envelope is one JSON text: never cut.
             if (file.Size > target && format.CanSplitAtLines() && !await IsCompressedAsync(file, cancellationToken).ConfigureAwait(false))
             {

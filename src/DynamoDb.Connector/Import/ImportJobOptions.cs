@@ -108,7 +108,7 @@ public sealed class ImportJobOptions
     internal ImportJobOptions ForSource(string source, ItemFileFormat format)
     {
         var copy = (ImportJobOptions)MemberwiseClone();
-        copy.Source = new ImportSourceOptions { Source = source, Format = format, Csv = Source.Csv, RequestTable = Source.RequestTable };
+        copy.Source = new ImportSourceOptions { Source = source, Format = format, Csv = Source.Csv, RequestTable = Source.RequestTable, ParquetNulls = Source.ParquetNulls };
         return copy;
     }
 

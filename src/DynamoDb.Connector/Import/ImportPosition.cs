@@ -39,11 +39,14 @@ public sealed record ImportReadOptions(ItemFileFormat Format)
     /// <summary>The table whose requests a BatchWriteItem request file gives (<see cref="ImportSourceOptions.RequestTable"/>); null for the file's only table.</summary>
     public string? RequestTable { get; init; }
 
+    /// <summary>For Parquet: nulls left out (the default) or <c>NULL</c> (<see cref="ImportSourceOptions.ParquetNulls"/>).</summary>
+    public Formats.Parquet.ParquetNulls ParquetNulls { get; init; }
+
     /// <summary>The options to read the splits of <paramref name="plan"/>, planned with <paramref name="source"/>.</summary>
     public static ImportReadOptions For(ImportPlan plan, ImportSourceOptions? source = null)
     {
         ArgumentNullException.ThrowIfNull(plan);
-        return new ImportReadOptions(plan.Format) { Csv = source?.Csv, RequestTable = source?.RequestTable };
+        return new ImportReadOptions(plan.Format) { Csv = source?.Csv, RequestTable = source?.RequestTable, ParquetNulls = source?.ParquetNulls ?? default };
     }
 }
 

@@ -1,3 +1,4 @@
+using DynamoDb.Connector.Formats.Parquet;
 using DynamoDb.Connector.DependencyInjection;
 using DynamoDb.Connector.Formats.Csv;
 using DynamoDb.Connector.Formats.Lines;
@@ -30,6 +31,9 @@ public sealed class ImportSourceOptions
 
     /// <summary>For a BatchWriteItem request file (ddb-batch-write): the table whose requests are read; null reads the file's only table and refuses a file with several.</summary>
     public string? RequestTable { get; set; }
+
+    /// <summary>For Parquet: a null is left out of the item (<see cref="ParquetNulls.Omit"/>, the default) or is <c>NULL</c>.</summary>
+    public ParquetNulls ParquetNulls { get; set; }
 
     /// <summary>How manifest urls are resolved. Default <see cref="ManifestUrlResolution.Auto"/>.</summary>
     public ManifestUrlResolution ManifestUrls { get; set; } = ManifestUrlResolution.Auto;

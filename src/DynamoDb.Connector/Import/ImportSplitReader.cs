@@ -121,7 +121,8 @@ public sealed class ImportSplitReader : IAsyncDisposable
             RequestTable = _options.RequestTable,
         };
         long? offset = _fileIndex == _from.File ? _from.Offset : null;
-        var file = await SplitFileReader.OpenAsync(_stores, Split.Files[_fileIndex], _options.Format, readerOptions, offset, cancellationToken).ConfigureAwait(false);
+        long skipThrough = _fileIndex == _from.File ? _from.Line : 0; // Parquet: row groups before it are not read
+        var file = await SplitFileReader.OpenAsync(_stores, Split.Files[_fileIndex], _options.Format, readerOptions, offset, skipThrough, _options.ParquetNulls, cancellationToken).ConfigureAwait(false);
         Volatile.Write(ref _file, file);
     }
 

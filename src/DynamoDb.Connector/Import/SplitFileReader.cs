@@ -1,5 +1,6 @@
 using DynamoDb.Connector.Formats.Compression;
 using DynamoDb.Connector.Formats.Lines;
+using DynamoDb.Connector.Formats.Parquet;
 using DynamoDb.Connector.Formats.Streams;
 using DynamoDb.Connector.Storage;
 
@@ -10,7 +11,7 @@ namespace DynamoDb.Connector.Import;
 /// the store's stream, the range, decompression, the line format; and, for an uncompressed JSON-lines file, the offset
 /// where the line after the last one read starts, so a reader can resume there without reading what came before.
 /// </summary>
-internal sealed class SplitFileReader : IItemReader
+internal sealed partial class SplitFileReader : IItemReader
 {
     private readonly StoredBytesStream _stored;
     private readonly LineRangeStream? _range;
@@ -34,7 +35,7 @@ internal sealed class SplitFileReader : IItemReader
     public IItemReader Reader { get; }
 
     /// <summary>Bytes read from the store so far (as stored, compressed or not).</summary>
-    public long StoredBytesRead => _stored.BytesRead;
+    public long StoredBytesRead => _random?.BytesFetched ?? _stored.BytesRead;
 
     /// <summary>
     /// The offset in the file where the line after the last one <see cref="Reader"/> returned starts, when it can be
@@ -59,6 +60,7 @@ internal sealed class SplitFileReader : IItemReader
     /// </summary>
     public static async Task<SplitFileReader> OpenAsync(ObjectStores stores, SplitFile file, ItemFileFormat format, ItemReaderOptions options, long? offset, CancellationToken cancellationToken)
     {
+        if (format == ItemFileFormat.Parquet) return await OpenParquetAsync(stores, file, options, skipThrough: 0, ParquetNulls.Omit, cancellationToken).ConfigureAwait(false);
         var store = stores.For(file.Uri);
         long start = file.Start;
         if (offset is { } at)

@@ -27,7 +27,7 @@ public class DocumentDetectionTests
     }
 
     [Theory]
-    [InlineData("PAR1\u0015\u0004\u0015", "Parquet")]
+    [InlineData("PAR1\u0015\u0004\u0015", "Parquet magic, but does not end with it")]
     [InlineData("{\n  \"id\": \"a\",\n  \"n\": 1\n}\n", "spread over several lines")]
     [InlineData("[\"a\",\"b\"]", "first element is a string")]
     [InlineData("[{\"id\":{\"X\":\"a\"}}]", "Considered: ddb-json")]
