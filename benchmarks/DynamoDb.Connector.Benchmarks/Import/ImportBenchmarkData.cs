@@ -122,12 +122,15 @@ public sealed class PeakMemory : IDisposable
 {
     private readonly Thread _sampler;
     private readonly string _file;
+    private readonly TimeSpan _cpuAtStart;
     private volatile bool _stop;
-    private long _peakHeap, _peakCommitted;
+    private long _peakHeap, _peakCommitted, _items;
 
     private PeakMemory(string file)
     {
         _file = file;
+        using var process = Process.GetCurrentProcess();
+        _cpuAtStart = process.TotalProcessorTime;
         _sampler = new Thread(Sample) { IsBackground = true, Name = "peak-memory" };
     }
 
@@ -164,18 +167,34 @@ public sealed class PeakMemory : IDisposable
         }
     }
 
-    /// <summary>Stops and writes the peaks.</summary>
+    /// <summary>Counts items processed since the start (call after each invocation), for the CPU time per item.</summary>
+    public void CountItems(long items) => Interlocked.Add(ref _items, items);
+
+    /// <summary>Stops and writes the peaks, and the process's CPU time (every thread, the GC's included) per item counted.</summary>
     public void Dispose()
     {
         _stop = true;
         _sampler.Join();
         using var process = Process.GetCurrentProcess();
         process.Refresh();
-        File.WriteAllText(_file, JsonSerializer.Serialize(new PeakMemoryResult(process.PeakWorkingSet64, _peakHeap, _peakCommitted)));
+        double cpuMicrosPerItem = _items == 0 ? 0 : (process.TotalProcessorTime - _cpuAtStart).TotalMicroseconds / _items;
+        File.WriteAllText(_file, JsonSerializer.Serialize(new PeakMemoryResult(process.PeakWorkingSet64, _peakHeap, _peakCommitted, cpuMicrosPerItem)));
     }
 }
 
-public sealed record PeakMemoryResult(long PeakWorkingSet, long PeakGcHeap, long PeakGcCommitted);
+public sealed record PeakMemoryResult(long PeakWorkingSet, long PeakGcHeap, long PeakGcCommitted, double CpuMicrosPerItem = 0);
+
+/// <summary>The CPU time per item over every invocation (pilot and warmup included), all threads, from <see cref="PeakMemory"/>.</summary>
+public sealed class CpuPerItemColumn(Func<BenchmarkCase, string> benchmark)
+    : CustomColumn(nameof(CpuPerItemColumn), "CPU us/item", "Process CPU time (user + system, every thread, GC included) per item over all invocations, in microseconds", priority: 9)
+{
+    public override string GetValue(Summary summary, BenchmarkCase benchmarkCase)
+    {
+        string file = PeakMemory.FileOf(benchmark(benchmarkCase));
+        if (!File.Exists(file) || JsonSerializer.Deserialize<PeakMemoryResult>(File.ReadAllText(file)) is not { CpuMicrosPerItem: > 0 } result) return "-";
+        return result.CpuMicrosPerItem.ToString("F2", CultureInfo.InvariantCulture);
+    }
+}
 
 /// <summary>Items per second and input MB/s, from the median time per operation (an operation is one item, or the whole run when <c>PerRun</c>).</summary>
 public sealed class ImportRateColumn(string name, bool megabytes, Func<BenchmarkCase, ImportDataSet?> dataSet, bool perRun)

@@ -61,12 +61,18 @@ public class ImportBenchmarks
     }
 
     [Benchmark(Baseline = true, OperationsPerInvoke = Items, Description = "Naive: ReadLines, JsonDocument, BatchWriteItem(25) one at a time")]
-    public long NaiveReadLinesAndBatchWrite() => NaiveImport.Run(_rig.Client, _data.Folder, TableName);
+    public long NaiveReadLinesAndBatchWrite()
+    {
+        long written = NaiveImport.Run(_rig.Client, _data.Folder, TableName);
+        _peak?.CountItems(written);
+        return written;
+    }
 
     [Benchmark(OperationsPerInvoke = Items)]
     public async Task<long> ConnectorImportJob()
     {
         var result = await _rig.Job.RunAsync(Options(_data.Folder));
+        _peak?.CountItems(result.ItemsWritten);
         return result.ItemsWritten == Items ? result.ItemsWritten : throw new InvalidOperationException($"wrote {result.ItemsWritten} of {Items} items");
     }
 
@@ -92,6 +98,7 @@ public sealed class ImportBenchmarkConfig : ManualConfig
         AddColumn(StatisticColumn.Median);
         AddColumn(new ImportRateColumn("items/s", false, DataSet, perRun: false), new ImportRateColumn("MB/s", true, DataSet, perRun: false));
         AddColumn(PeakMemoryColumn.All(ImportBenchmarkNames.Of));
+        AddColumn(new CpuPerItemColumn(ImportBenchmarkNames.Of));
     }
 
     private static ImportDataSet? DataSet(BenchmarkDotNet.Running.BenchmarkCase benchmarkCase) =>

@@ -41,9 +41,9 @@ public static class ItemRules
             {
                 return "attribute name is empty";
             }
-            if (ValidateValue(value, name, depth: 0) is { } problem)
+            if (ProblemOf(value, depth: 0) is { } problem)
             {
-                return problem;
+                return $"attribute '{name}{problem.Path}'{problem.Reason}";
             }
         }
         int size = knownSize ?? ItemSize.Of(item);
@@ -106,42 +106,46 @@ public static class ItemRules
         return null;
     }
 
-    private static string? ValidateValue(AttributeValue? value, string path, int depth)
+    /// <summary>
+    /// Why DynamoDB would refuse <paramref name="value"/>, as the path below it and the reason after its name, or
+    /// null. The path is built only for a problem: a valid item costs no strings.
+    /// </summary>
+    private static Problem? ProblemOf(AttributeValue? value, int depth)
     {
         if (value is null)
         {
-            return $"attribute '{path}' is null";
+            return new Problem("", " is null");
         }
         switch (AttributeValues.KindOf(value))
         {
             case AttributeKind.Empty:
-                return $"attribute '{path}' has no type";
+                return new Problem("", " has no type");
             case AttributeKind.N:
-                return NumberText.IsValid(value.N, out var reason) ? null : $"attribute '{path}': {reason}";
+                return NumberText.IsValid(value.N, out var reason) ? null : new Problem("", $": {reason}");
             case AttributeKind.SS:
-                return ValidateSet(value.SS, path, "string", StringComparer.Ordinal, null);
+                return SetProblemOf(value.SS, "string", numbers: false);
             case AttributeKind.NS:
-                return ValidateSet(value.NS, path, "number", NumberComparer.Instance, n => NumberText.IsValid(n, out var r) ? null : r);
+                return SetProblemOf(value.NS, "number", numbers: true);
             case AttributeKind.BS:
-                return ValidateSet(value.BS.ConvertAll(b => Convert.ToBase64String(AttributeValues.BytesOf(b))), path, "binary", StringComparer.Ordinal, null);
+                return SetProblemOf(value.BS.ConvertAll(b => Convert.ToBase64String(AttributeValues.BytesOf(b))), "binary", numbers: false);
             case AttributeKind.L:
             case AttributeKind.M:
                 if (depth + 1 > MaxNestingDepth)
                 {
-                    return $"attribute '{path}' nests deeper than {MaxNestingDepth} levels";
+                    return new Problem("", $" nests deeper than {MaxNestingDepth} levels");
                 }
                 if (value.IsLSet)
                 {
                     for (int i = 0; i < value.L.Count; i++)
                     {
-                        if (ValidateValue(value.L[i], $"{path}[{i}]", depth + 1) is { } problem) return problem;
+                        if (ProblemOf(value.L[i], depth + 1) is { } problem) return problem with { Path = $"[{i}]{problem.Path}" };
                     }
                 }
                 else
                 {
                     foreach (var (name, element) in value.M)
                     {
-                        if (ValidateValue(element, $"{path}.{name}", depth + 1) is { } problem) return problem;
+                        if (ProblemOf(element, depth + 1) is { } problem) return problem with { Path = $".{name}{problem.Path}" };
                     }
                 }
                 return null;
@@ -150,36 +154,23 @@ public static class ItemRules
         }
     }
 
-    private static string? ValidateSet(List<string> set, string path, string type, IEqualityComparer<string> comparer, Func<string, string?>? element)
+    /// <summary>An empty set, an invalid number in a number set, or a duplicate element (numbers compare by value).</summary>
+    private static Problem? SetProblemOf(List<string> set, string type, bool numbers)
     {
         if (set.Count == 0)
         {
-            return $"attribute '{path}' is an empty {type} set; DynamoDB does not store empty sets";
+            return new Problem("", $" is an empty {type} set; DynamoDB does not store empty sets");
         }
-        var seen = new HashSet<string>(comparer);
-        foreach (var value in set)
+        if (numbers)
         {
-            if (element?.Invoke(value) is { } problem)
+            foreach (var value in set)
             {
-                return $"attribute '{path}': {problem}";
-            }
-            if (!seen.Add(value))
-            {
-                return $"attribute '{path}' is a {type} set with a duplicate value";
+                if (!NumberText.IsValid(value, out var reason)) return new Problem("", $": {reason}");
             }
         }
-        return null;
+        return Json.JsonItemParser.FindDuplicate(set, numbers) is null ? null : new Problem("", $" is a {type} set with a duplicate value");
     }
 
-    /// <summary>Numbers compare by value: "1.50" and "1.5" are the same set element to DynamoDB.</summary>
-    private sealed class NumberComparer : IEqualityComparer<string>
-    {
-        public static readonly NumberComparer Instance = new();
-
-        public bool Equals(string? x, string? y) => x is not null && y is not null && Canonical(x) == Canonical(y);
-
-        public int GetHashCode(string obj) => Canonical(obj).GetHashCode(StringComparison.Ordinal);
-
-        private static string Canonical(string text) => NumberText.Canonical(text);
-    }
+    /// <summary>A problem with a value: the path from the attribute to it ("" for the attribute itself, ".a[2]") and the reason.</summary>
+    private readonly record struct Problem(string Path, string Reason);
 }

@@ -522,7 +522,7 @@ public sealed class JsonItemParser(ItemFileFormat format)
     /// The index of the first element equal to an earlier one, or null. Strings compare by ordinal; numbers by value,
     /// as DynamoDB compares set elements ("1.5" and "1.50" are the same).
     /// </summary>
-    private static int? FindDuplicate(List<string> set, bool numbers)
+    internal static int? FindDuplicate(List<string> set, bool numbers)
     {
         if (set.Count <= SmallSet)
         {

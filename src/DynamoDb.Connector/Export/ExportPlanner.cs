@@ -7,8 +7,8 @@ namespace DynamoDb.Connector.Export;
 
 /// <summary>
 /// Plans an export's splits from the table's description: parallel scan segments (as many as the user set, or one per
-/// GiB of data and one per 100 RCU of budget, as the EMR connector does), or Queries for a key condition, one per
-/// value of an <c>IN</c> list on the partition key.
+/// GiB of data and one per 100 RCU of budget, as the EMR connector does, but never smaller than a few pages of data),
+/// or Queries for a key condition, one per value of an <c>IN</c> list on the partition key.
 /// </summary>
 internal static class ExportPlanner
 {
@@ -17,6 +17,30 @@ internal static class ExportPlanner
 
     /// <summary>Read budget per segment when the segments are derived: 100 RCU/s.</summary>
     public const double ReadUnitsPerSegment = 100;
+
+    /// <summary>
+    /// The least data a derived segment covers: 4 MiB, four Scan pages (a page is at most 1 MB). Smaller segments cost a
+    /// request and a part file each for a few items (at 1,000,000 RCU the EMR count gives a 100 MB table 10,000
+    /// segments of 10 items) and read no faster: the whole table is then a few pages per segment.
+    /// </summary>
+    public const long MinBytesPerSegment = 4L << 20;
+
+    /// <summary>
+    /// The most derived segments when the description reports no size: 64. DynamoDB refreshes TableSizeBytes about
+    /// every six hours (a table loaded since says 0), so 0 does not mean small; 64 segments (8 per default worker) still
+    /// read at a high budget, and a table that is really empty costs 64 requests, not thousands.
+    /// </summary>
+    public const int SegmentsWhenSizeUnknown = 64;
+
+    /// <summary>
+    /// The default segment count: <see cref="SegmentsFor"/> (what the budget asks for), but no more than one per
+    /// <see cref="MinBytesPerSegment"/> of data, or <see cref="SegmentsWhenSizeUnknown"/> when the size is reported as 0.
+    /// </summary>
+    public static int DefaultSegmentsFor(long tableSizeBytes, double readUnitsPerSecond)
+    {
+        long byData = tableSizeBytes > 0 ? Math.Max(1, tableSizeBytes / MinBytesPerSegment) : SegmentsWhenSizeUnknown;
+        return (int)Math.Min(SegmentsFor(tableSizeBytes, readUnitsPerSecond), byData);
+    }
 
     /// <summary>
     /// The EMR connector's segment count: max(table bytes / 1 GiB, floor(read budget) / 100), both divisions whole,
@@ -93,9 +117,12 @@ internal static class ExportPlanner
         }
         else
         {
-            segments = SegmentsFor(bytes ?? 0, readUnitsPerSecond);
+            long size = bytes ?? 0;
+            segments = DefaultSegmentsFor(size, readUnitsPerSecond);
+            string bound = SegmentsFor(size, readUnitsPerSecond) == segments ? ""
+                : size > 0 ? ", at most one per 4 MiB of data" : $", at most {SegmentsWhenSizeUnknown} while the table reports no size";
             basis = string.Create(CultureInfo.InvariantCulture,
-                $"{segments} segments: max({bytes ?? 0:N0} bytes / 1 GiB, {Math.Floor(readUnitsPerSecond):0} RCU/s / 100) within 1..1,000,000");
+                $"{segments} segments: max({size:N0} bytes / 1 GiB, {Math.Floor(readUnitsPerSecond):0} RCU/s / 100) within 1..1,000,000{bound}");
         }
         return new ExportPlan
         {

@@ -81,6 +81,25 @@ public class ItemRulesTests
     }
 
     [Fact]
+    public void Validate_ProblemInsideListsAndMaps_NamesThePathToIt()
+    {
+        var nested = new AttributeValue { M = new() { ["ok"] = new() { S = "x" }, ["lines"] = new() { L = [new() { S = "a" }, new() { M = new() { ["qty"] = new() { N = "1x" } } }] } } };
+        Assert.StartsWith("attribute 'order.lines[1].qty': ", ItemRules.Validate(Item(("order", nested)), Keys));
+        Assert.Equal("attribute 'l[0].s' is an empty string set; DynamoDB does not store empty sets",
+            ItemRules.Validate(Item(("l", new AttributeValue { L = [new() { M = new() { ["s"] = new() { SS = [] } } }] })), Keys));
+        Assert.Equal("attribute 'm.x' is null", ItemRules.Validate(Item(("m", new AttributeValue { M = new() { ["x"] = null! } })), Keys));
+    }
+
+    [Fact]
+    public void Validate_NumberSets_InvalidElementAndDuplicatesByValue()
+    {
+        Assert.StartsWith("attribute 'ns': ", ItemRules.Validate(Item(("ns", new AttributeValue { NS = ["1", "x"] })), Keys));
+        var many = Enumerable.Range(0, 40).Select(i => i.ToString(System.Globalization.CultureInfo.InvariantCulture)).Append("7.0").ToList();
+        Assert.Equal("attribute 'ns' is a number set with a duplicate value", ItemRules.Validate(Item(("ns", new AttributeValue { NS = many })), Keys));
+        Assert.Null(ItemRules.Validate(Item(("ns", new AttributeValue { NS = many.SkipLast(1).ToList() })), Keys));
+    }
+
+    [Fact]
     public void Validate_ValueWithNoType_IsRejected() =>
         Assert.Contains("has no type", ItemRules.Validate(Item(("x", new AttributeValue())), Keys));
 

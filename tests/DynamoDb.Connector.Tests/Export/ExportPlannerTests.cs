@@ -37,6 +37,37 @@ public sealed class ExportPlannerTests
         Assert.Equal(1000, plan.TableItemCount);
     }
 
+    [Theory]
+    [InlineData(100_000_000, 1_000_000, 23)] // 100 MB at 1M RCU: EMR says 10,000 segments of 10 items; 23 of 4 MiB
+    [InlineData(100_000_000, 40_000, 23)] // EMR: 400
+    [InlineData(1_000_000, 1_000_000, 1)] // a 1 MB table is one page: one segment at any budget
+    [InlineData(50 * GiB, 2000, 50)] // big table, small budget: the EMR count stands
+    [InlineData(1000 * GiB, 1_000_000, 10_000)] // big table, huge budget: as many segments as the budget asks
+    [InlineData(0, 1_000_000, 64)] // no size reported (DynamoDB refreshes it every ~6 hours): at most 64
+    [InlineData(0, 2000, 20)]
+    public void DefaultSegmentsFor_NoSegmentSmallerThanFourPagesOfData_StillAsManyAsTheBudgetAsks(long bytes, double units, int expected)
+    {
+        Assert.Equal(expected, ExportPlanner.DefaultSegmentsFor(bytes, units));
+    }
+
+    [Fact]
+    public void Plan_Scan_SmallTableAtHugeBudget_IsFewSegmentsAndSaysWhy()
+    {
+        var plan = ExportPlanner.Plan(Options(), Table(sizeBytes: 100_000_000, items: 100_000), 1_000_000);
+
+        Assert.Equal(23, plan.TotalSegments);
+        Assert.Contains("at most one per 4 MiB of data", plan.Basis);
+    }
+
+    [Fact]
+    public void Plan_Scan_BigTableAtHugeBudget_IsManySegments()
+    {
+        var plan = ExportPlanner.Plan(Options(), Table(sizeBytes: 2000 * GiB, items: 2_000_000_000), 1_000_000);
+
+        Assert.Equal(10_000, plan.TotalSegments);
+        Assert.DoesNotContain("at most", plan.Basis);
+    }
+
     [Fact]
     public void Plan_Scan_UserSegmentsWin()
     {
