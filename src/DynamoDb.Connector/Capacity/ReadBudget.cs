@@ -45,6 +45,20 @@ internal sealed record ReadBudget(string TableName, string? IndexName, double Re
     /// <summary>Computes the budget; <paramref name="onDemandLevel"/> is where an on-demand ramp stands now (null: its start).</summary>
     internal static ReadBudget Compute(TableDescription table, string? globalIndex, ReadThroughputOptions options, double? onDemandLevel = null)
     {
+        var whole = ComputeWhole(table, globalIndex, options, onDemandLevel);
+        double share = options.ProcessShare;
+        if (share >= 1) return whole;
+        // A process running part of a fanned-out export takes its share of the budget and of the ceiling.
+        return whole with
+        {
+            ReadUnitsPerSecond = Math.Max(1, whole.ReadUnitsPerSecond * share),
+            CeilingReadUnitsPerSecond = whole.CeilingReadUnitsPerSecond * share,
+            Basis = $"{whole.Basis}; this process's share: {Format(share)}",
+        };
+    }
+
+    private static ReadBudget ComputeWhole(TableDescription table, string? globalIndex, ReadThroughputOptions options, double? onDemandLevel)
+    {
         string what = globalIndex is null ? "table" : $"index {globalIndex}";
         if (options.ReadUnitsPerSecond is { } absolute)
         {

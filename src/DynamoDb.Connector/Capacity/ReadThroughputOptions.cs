@@ -50,6 +50,15 @@ public sealed class ReadThroughputOptions
     [Between(1, MaxReadUnits)]
     public double? OnDemandMaxReadUnitsPerSecond { get; set; }
 
+    /// <summary>
+    /// This process's share of the budget computed above, for an export fanned out over processes that run at once
+    /// (<c>dynamodb-connector run-export-segment</c> in containers or Lambda invocations): with N of them, 1/N each,
+    /// so together they keep to the table's budget. Scales the budget and the on-demand ceiling alike. Default 1;
+    /// valid above 0 up to 1.
+    /// </summary>
+    [Between(double.Epsilon, 1, Rule = "it must be above 0 and at most 1.")]
+    public double ProcessShare { get; set; } = 1;
+
     /// <summary>How often the table is described again to follow capacity changes. Default 30 s; valid 1 s to 1 h.</summary>
     [DurationBetween("00:00:01", "01:00:00", Rule = "it must be between 1 second and 1 hour.")]
     public TimeSpan RefreshInterval { get; set; } = TimeSpan.FromSeconds(30);
