@@ -28,6 +28,12 @@ internal sealed class SplitRunner(ImportInputFormat input, TimeProvider time, IL
         using var span = ConnectorActivities.StartImportSplit(run.Options.TableName, split);
         string checkpointName = $"splits/{split.Index:D6}";
         var resume = run.Checkpoints is null ? null : await run.Checkpoints.ReadAsync<SplitCheckpoint>(checkpointName, abort).ConfigureAwait(false);
+        // A continuation and the checkpoint agree, unless a run went further after the continuation was made (an
+        // invocation retried with an older one): the one further along stands, with its dead-letter chunk count.
+        if (run.Document?.From is { } continued && resume is not { Done: true } && (resume is null || !resume.Position.IsAtOrAfter(continued)))
+        {
+            resume = new SplitCheckpoint(run.Fingerprint, continued.File, continued.Line, continued.File >= split.Files.Count, run.Document.DeadLetterChunks, continued.Offset);
+        }
         // Dead letters an earlier run committed are in the folder too: the result points there even if this run adds none.
         if (resume?.DeadLetterChunks > 0 && run.DeadLetterFolder is not null) run.DeadLettersCommitted = true;
         var readOptions = new ImportReadOptions(run.Plan.Format) { Csv = run.Options.Source.Csv, RequestTable = run.Options.Source.RequestTable };
@@ -86,6 +92,8 @@ internal sealed class SplitRunner(ImportInputFormat input, TimeProvider time, IL
                 try
                 {
                     long lastCheckpoint = time.GetTimestamp();
+                    // What this split handed the writer, against what the writer acknowledged since: what a stop must flush.
+                    long handed = 0, acknowledgedAtStart = run.TimeBox is null ? 0 : TimeBox.Acknowledged(writer);
                     try
                     {
                         await foreach (var read in reader.ReadAsync(stop).ConfigureAwait(false))
@@ -96,7 +104,8 @@ internal sealed class SplitRunner(ImportInputFormat input, TimeProvider time, IL
                                 await deadLetters.WriteAsync(DeadLetter.ForBadLine(read.Error), abort).ConfigureAwait(false);
                             }
                             else if (run.Timestamps?.TryApply(read.Record) == false) run.ItemSuperseded();
-                            else await WriteAsync(read.Record, read.Source, run, writer, shuffle, abort).ConfigureAwait(false);
+                            else handed += await WriteAsync(read.Record, read.Source, run, writer, shuffle, abort).ConfigureAwait(false);
+                            run.TimeBox?.Check(writer, handed, acknowledgedAtStart);
                             if (stop.IsCancellationRequested) break;
                             if (time.GetElapsedTime(lastCheckpoint) >= run.Options.CheckpointInterval)
                             {
@@ -112,6 +121,7 @@ internal sealed class SplitRunner(ImportInputFormat input, TimeProvider time, IL
                     if (!reader.IsComplete)
                     {
                         await CheckpointAsync(reader, reader.Position, done: false).ConfigureAwait(false);
+                        run.SplitStopped(reader.Position, chunks?.NextChunk ?? 0);
                         Log.SplitStopped(logger, split.Index, reader.Position.File + 1, split.Files.Count, reader.Position.Line);
                         return false;
                     }
@@ -129,9 +139,11 @@ internal sealed class SplitRunner(ImportInputFormat input, TimeProvider time, IL
         }
     }
 
-    private static async ValueTask WriteAsync(ItemRecord record, string source, RunState run, IDynamoDbWriter writer, ShuffleBuffer<(ItemRecord Record, string Source)>? shuffle, CancellationToken cancellationToken)
+    /// <summary>Hands what <paramref name="record"/> becomes to the writer (or the shuffle window); returns how many items that is.</summary>
+    private static async ValueTask<int> WriteAsync(ItemRecord record, string source, RunState run, IDynamoDbWriter writer, ShuffleBuffer<(ItemRecord Record, string Source)>? shuffle, CancellationToken cancellationToken)
     {
-        foreach (var output in Transform(run, record))
+        var outputs = Transform(run, record);
+        foreach (var output in outputs)
         {
             if (shuffle is null)
             {
@@ -142,13 +154,14 @@ internal sealed class SplitRunner(ImportInputFormat input, TimeProvider time, IL
                 await writer.WriteAsync(released.Record, released.Source, cancellationToken).ConfigureAwait(false);
             }
         }
+        return outputs.Count;
     }
 
     /// <summary>The key of a record, or null when it has no valid key (the writer sets it aside).</summary>
     private static ItemKey? KeyOf(ItemRecord record, Formats.Items.KeySchema keys) =>
         Formats.Items.ItemRules.ValidateKeys(record.Item, keys, requireOnlyKeys: false) is null ? ItemKey.Of(record.Item, keys) : null;
 
-    private static IEnumerable<ItemRecord> Transform(RunState run, ItemRecord record)
+    private static IReadOnlyCollection<ItemRecord> Transform(RunState run, ItemRecord record)
     {
         if (run.Options.Transform is not { } transform) return [record];
         // Called once per record: a transform may have side effects, and an iterator would run twice if enumerated twice.
