@@ -1,14 +1,18 @@
 using System.CommandLine;
 using System.Globalization;
+using DynamoDb.Connector.FanOut;
+using DynamoDb.Connector.Formats.Uris;
 using DynamoDb.Connector.Formats.Lines;
 using DynamoDb.Connector.Import;
+using DynamoDb.Connector.Storage;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace DynamoDb.Connector.Cli.Commands;
 
 /// <summary>
 /// <c>plan</c>: shows how an import would read a source (how the files were found, the format, the splits), and with
-/// <c>--out</c> writes one JSON file per split for <c>run-split</c>.
+/// <c>--out</c> writes one JSON file per split for <c>run-split</c> and the <c>items.json</c> a Step Functions
+/// Distributed Map reads; with <c>--state-machine</c>, the fan-out's Amazon States Language definition.
 /// </summary>
 internal static class PlanCommand
 {
@@ -22,11 +26,15 @@ internal static class PlanCommand
         var keysUnique = CliOptions.KeysUnique();
         var allowOutside = CliOptions.AllowOutsideSource();
         var allowIncomplete = CliOptions.AllowIncomplete();
-        var output = new Option<DirectoryInfo?>("--out") { Description = "A local folder to write one split-NNNNNN.json per split into, for run-split." };
-        var json = CliOptions.Json();
-        var command = new Command("plan", "Show the splits an import of a source would run; optionally write them out for run-split.")
+        var output = CliOptions.Location(new Option<string?>("--out")
         {
-            source, format, csvSchema, splitSize, verify, keysUnique, allowOutside, allowIncomplete, output, json,
+            Description = "A folder (local, file:// or s3://bucket/prefix/) to write one split-NNNNNN.json per split into, for run-split, and items.json listing them for a Step Functions Distributed Map.",
+        });
+        var (stateMachine, maxConcurrency, functionArn) = StateMachineOptions("split");
+        var json = CliOptions.Json();
+        var command = new Command("plan", "Show the splits an import of a source would run; optionally write them out for run-split or a Step Functions fan-out.")
+        {
+            source, format, csvSchema, splitSize, verify, keysUnique, allowOutside, allowIncomplete, output, stateMachine, maxConcurrency, functionArn, json,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -43,15 +51,20 @@ internal static class PlanCommand
             options.AllowEntriesOutsideSource = parse.GetValue(allowOutside);
             options.AllowIncompleteExport = parse.GetValue(allowIncomplete);
             var plan = await services.GetRequiredService<ImportInputFormat>().PlanAsync(options, cancellationToken).ConfigureAwait(false);
+            var stores = services.GetRequiredService<ObjectStores>();
             if (parse.GetValue(output) is { } folder)
             {
-                folder.Create();
-                for (int i = 0; i < plan.Splits.Count; i++)
+                await DistributedMapItems.WriteImportPlanAsync(stores, plan, folder, cancellationToken).ConfigureAwait(false);
+                await stderr.WriteLineAsync($"Wrote {plan.Splits.Count} split files and {DistributedMapItems.ItemsUri(folder)} (the Distributed Map's items).").ConfigureAwait(false);
+                if (ObjectUri.KindOf(folder) == ObjectUriKind.S3)
                 {
-                    string path = Path.Combine(folder.FullName, string.Create(CultureInfo.InvariantCulture, $"split-{i:D6}.json"));
-                    await File.WriteAllTextAsync(path, plan.SplitToJson(i), cancellationToken).ConfigureAwait(false);
+                    await stderr.WriteLineAsync($"Execution input (set the table, add write options to \"invocation\"): {FanOutStateMachine.ImportExecutionInput(folder, "TABLE")}").ConfigureAwait(false);
                 }
-                await stderr.WriteLineAsync($"Wrote {plan.Splits.Count} split files to {folder.FullName}.").ConfigureAwait(false);
+            }
+            if (parse.GetValue(stateMachine) is { } definitionUri)
+            {
+                var definition = DefinitionOptions(parse, maxConcurrency, functionArn, plan.Splits.Count);
+                await WriteStateMachineAsync(stores, definitionUri, FanOutStateMachine.ForImport(definition), definition, plan.Splits.Count, "split", stderr, cancellationToken).ConfigureAwait(false);
             }
             if (parse.GetValue(json))
             {
@@ -72,5 +85,61 @@ internal static class PlanCommand
             return ExitCodes.Success;
         });
         return command;
+    }
+
+    /// <summary>The default concurrency when none is given: every split at once, up to this many.</summary>
+    internal const int DefaultMaxConcurrency = 10;
+
+    /// <summary>
+    /// <c>--state-machine</c>, <c>--max-concurrency</c> and <c>--function-arn</c>, for <c>plan</c> and <c>plan-export</c>
+    /// (<paramref name="noun"/>: what the map runs, "split" or "segment").
+    /// </summary>
+    internal static (Option<string?> StateMachine, Option<int?> MaxConcurrency, Option<string?> FunctionArn) StateMachineOptions(string noun)
+    {
+        var stateMachine = CliOptions.Location(new Option<string?>("--state-machine")
+        {
+            Description = $"Write the Step Functions definition (Amazon States Language JSON) that fans the {noun}s out over the Lambda function to this file (local or s3://).",
+        });
+        var maxConcurrency = CliOptions.Number("--max-concurrency",
+            $"How many {noun}s the state machine runs at once (1-10000); each invocation takes 1/N of the table's budget. Default: the plan's {noun} count, at most {DefaultMaxConcurrency}.",
+            1, FanOutDefinitionOptions.MaxDistributedConcurrency);
+        var functionArn = new Option<string?>("--function-arn")
+        {
+            Description = $"The function the state machine invokes. Default: {FanOutDefinitionOptions.FunctionArnPlaceholder}, which deploy/template.yaml substitutes with the function it deploys.",
+        };
+        return (stateMachine, maxConcurrency, functionArn);
+    }
+
+    /// <summary>The definition's options from the command line; <paramref name="items"/> is how many splits (segments) the plan has.</summary>
+    internal static FanOutDefinitionOptions DefinitionOptions(ParseResult parse, Option<int?> maxConcurrency, Option<string?> functionArn, int items)
+    {
+        var options = new FanOutDefinitionOptions
+        {
+            MaxConcurrency = parse.GetValue(maxConcurrency) ?? Math.Clamp(items, 1, DefaultMaxConcurrency),
+        };
+        if (parse.GetValue(functionArn) is { } arn)
+        {
+            if (string.IsNullOrWhiteSpace(arn)) throw new CliUsageException("--function-arn is empty: give the function's ARN, or leave the option out for the template to substitute it.");
+            options.FunctionArn = arn;
+        }
+        return options;
+    }
+
+    /// <summary>Writes a definition and says on <paramref name="stderr"/> what its concurrency means for the table's budget.</summary>
+    internal static async Task WriteStateMachineAsync(ObjectStores stores, string uri, string definition, FanOutDefinitionOptions options, int items, string noun, TextWriter stderr, CancellationToken cancellationToken)
+    {
+        await DistributedMapItems.WriteTextAsync(stores, uri, definition, cancellationToken).ConfigureAwait(false);
+        int n = options.MaxConcurrency;
+        await stderr.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
+            $"Wrote the state machine to {uri}: at most {n} {noun}(s) at once, each invocation taking 1/{n} of the table's budget (maxConcurrency {n} in its payload).")).ConfigureAwait(false);
+        if (items < n)
+        {
+            await stderr.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
+                $"The plan has {items} {noun}(s): at most {items} run at once, using {items}/{n} of the budget; --max-concurrency {items} would use all of it.")).ConfigureAwait(false);
+        }
+        if (options.FunctionArn == FanOutDefinitionOptions.FunctionArnPlaceholder)
+        {
+            await stderr.WriteLineAsync($"It invokes {FanOutDefinitionOptions.FunctionArnPlaceholder}: deploy it with deploy/template.yaml (DefinitionSubstitutions fills in the function), or give --function-arn.").ConfigureAwait(false);
+        }
     }
 }
