@@ -1,5 +1,5 @@
 using System.Globalization;
-using System.Text.Json;
+using DynamoDb.Connector.FanOut;
 using DynamoDb.Connector.Reading;
 using DynamoDb.Connector.Storage;
 using DynamoDb.Connector.Telemetry;
@@ -13,9 +13,6 @@ public sealed partial class ExportJob
 {
     /// <summary>The name of segment <paramref name="index"/>'s document in a plan folder: <c>segment-0003.json</c>.</summary>
     public static string SegmentFileName(int index) => string.Create(CultureInfo.InvariantCulture, $"segment-{index:D4}.json");
-
-    /// <summary>The name of a plan folder's map items: <c>items.json</c>.</summary>
-    public const string ItemsFileName = "items.json";
 
     /// <summary>
     /// Plans a fanned-out export: describes the table, plans its segments (or Queries), records the export in its
@@ -65,21 +62,20 @@ public sealed partial class ExportJob
             await output.WriteStartedAsync(cancellationToken).ConfigureAwait(false);
         }
 
-        string folder = ObjectUri.AsDirectory(ObjectUri.Normalize(planUri));
-        var store = _stores.For(folder);
+        string folder = PlanFolder(planUri);
         var segments = new List<ExportSegmentDocument>(job.Plan.SplitCount);
         var uris = new List<string>(job.Plan.SplitCount);
         foreach (var split in job.Plan.Splits)
         {
             var segment = SegmentOf(job, checkpointUri, split);
             string uri = ObjectUri.Combine(folder, SegmentFileName(split.Id));
-            await ExportOutput.WriteObjectAsync(store, uri, System.Text.Encoding.UTF8.GetBytes(segment.ToJson()), cancellationToken).ConfigureAwait(false);
+            await DistributedMapItems.WriteTextAsync(_stores, uri, segment.ToJson(), cancellationToken).ConfigureAwait(false);
             segments.Add(segment);
             uris.Add(uri);
         }
-        string itemsUri = ObjectUri.Combine(folder, ItemsFileName);
-        var items = uris.Select((uri, index) => new ExportSegmentItem(uri, index)).ToList();
-        await ExportOutput.WriteObjectAsync(store, itemsUri, JsonSerializer.SerializeToUtf8Bytes(items, ExportJsonContext.Default.ListExportSegmentItem), cancellationToken).ConfigureAwait(false);
+        // items.json last, so a listed segment always exists.
+        string itemsUri = DistributedMapItems.ItemsUri(folder);
+        await DistributedMapItems.WriteTextAsync(_stores, itemsUri, DistributedMapItems.ForExport(uris), cancellationToken).ConfigureAwait(false);
         Log.ExportSegmentsPlanned(_logger, job.Plan.TableName, segments.Count, folder, checkpoint.RootUri);
         return new ExportSegmentPlan(job.Plan, segments, uris, itemsUri, existing is not null);
     }
@@ -162,7 +158,7 @@ public sealed partial class ExportJob
     public async Task<ExportSegmentRunSummary> FinishSegmentsAsync(string planUri, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(planUri);
-        string first = ObjectUri.Combine(ObjectUri.AsDirectory(ObjectUri.Normalize(planUri)), SegmentFileName(0));
+        string first = ObjectUri.Combine(PlanFolder(planUri), SegmentFileName(0));
         return await FinishSegmentsAsync(await ExportSegmentDocument.ReadAsync(_stores, first, cancellationToken).ConfigureAwait(false), cancellationToken).ConfigureAwait(false);
     }
 
@@ -198,6 +194,9 @@ public sealed partial class ExportJob
         Log.ExportCompleted(_logger, job.Plan.TableName, items, files.Count, files.Sum(f => f.Bytes), 0, _time.GetElapsedTime(startedAt), 0, output.ManifestUri);
         return Finished(items, files.Count, output.ManifestUri, startedAt);
     }
+
+    // The plan folder as a directory uri (a relative local folder made absolute, as items.json lists absolute uris).
+    private static string PlanFolder(string planUri) => ObjectUri.AsDirectory(ObjectUri.Parent(DistributedMapItems.ItemsUri(ObjectUri.Normalize(planUri))));
 
     private ExportSegmentRunSummary Finished(long items, int files, string? manifestUri, long startedAt) => new()
     {

@@ -82,10 +82,4 @@ internal static class ExportJson
 [JsonSerializable(typeof(Formats.Manifests.NativeExportSummary))]
 [JsonSerializable(typeof(ExportSegmentDocument))]
 [JsonSerializable(typeof(ExportSegmentRunSummary))]
-[JsonSerializable(typeof(List<ExportSegmentItem>))]
 internal sealed partial class ExportJsonContext : JsonSerializerContext;
-
-/// <summary>One entry of a fanned-out export's <c>items.json</c>, as a Distributed Map's ItemReader reads it.</summary>
-internal sealed record ExportSegmentItem(
-    [property: JsonPropertyName("exportSegmentUri")] string ExportSegmentUri,
-    [property: JsonPropertyName("index")] int Index);
