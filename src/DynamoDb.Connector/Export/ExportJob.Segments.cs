@@ -130,7 +130,7 @@ public sealed partial class ExportJob
             using var span = ConnectorActivities.StartExport(job.Plan.TableName, job.Plan.IndexName);
             using var input = await _tables.OpenAsync(InputOf(job.Plan, options), cancellationToken).ConfigureAwait(false);
             var state = new ExportCheckpointState(job, record is null ? [] : new() { [id] = record });
-            var run = new ExportRun(runOptions, job, state, checkpoint, input, OpenOutput(job), null, startedAt, _time, _logger, _metrics, [id]);
+            using var run = new ExportRun(runOptions, job, state, checkpoint, input, OpenOutput(job), null, startedAt, _time, _logger, _metrics, [id]);
             await RunWorkersAsync(run, 1, span, cancellationToken).ConfigureAwait(false);
             var after = run.Records.GetValueOrDefault(id) ?? state.RecordOf(id);
             int files = after.Files.Count - (record?.Files.Count ?? 0);

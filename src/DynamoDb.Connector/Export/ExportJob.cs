@@ -165,7 +165,7 @@ public sealed partial class ExportJob : IDisposable
         await output.WriteStartedAsync(cancellationToken).ConfigureAwait(false);
 
         var plan = job.Plan;
-        var run = new ExportRun(options, job, state, checkpoint, input, output, progress, startedAt, _time, _logger, _metrics);
+        using var run = new ExportRun(options, job, state, checkpoint, input, output, progress, startedAt, _time, _logger, _metrics);
         int workers = Math.Max(1, Math.Min(options.MaxWorkers, run.Pending.Count));
         if (resumed) Log.ExportResumed(_logger, plan.TableName, state.Files.Count, state.Files.Sum(f => f.ItemCount), run.SplitsDone, plan.SplitCount, orphans, state.UnreadableRecords);
         else if (orphans > 0) Log.ExportOrphansDeleted(_logger, plan.TableName, orphans, output.DataDirectory);

@@ -12,7 +12,7 @@ namespace DynamoDb.Connector.Export;
 /// spent, and replaces the split's record with its position and parts. The counts come from the
 /// table input's counters and the output's committed files.
 /// </summary>
-internal sealed class ExportRun
+internal sealed class ExportRun : IDisposable
 {
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
@@ -23,6 +23,7 @@ internal sealed class ExportRun
     private readonly Lock _lock = new();
     private readonly long _earlierItems, _earlierScanned;
     private readonly int _earlierSplitsDone;
+    private readonly CancellationTokenSource? _deadline;
     private long _lastReportAt;
     private double _lastReportUnits;
 
@@ -44,6 +45,12 @@ internal sealed class ExportRun
         _earlierItems = state.Files.Sum(f => f.ItemCount);
         _earlierScanned = state.Positions.Values.Sum(p => p.ItemsScanned);
         State = state;
+        if (options.TimeBudget is { } budget)
+        {
+            // Fires at the stop point, so that a page waiting for read units past it is given up (its units refunded).
+            var stopIn = budget - Margin(budget) - timeProvider.GetElapsedTime(startedAt);
+            _deadline = new CancellationTokenSource(stopIn > TimeSpan.Zero ? stopIn : TimeSpan.Zero, timeProvider);
+        }
         foreach (int split in splits ?? Enumerable.Range(0, Plan.SplitCount))
         {
             if (state.PositionOf(split).Done) _earlierSplitsDone++;
@@ -80,12 +87,29 @@ internal sealed class ExportRun
     /// Whether the time budget is spent: past it less a margin for committing what the parts hold (a tenth of the
     /// budget, at most 10 s). A run reads at least one page, so that every continuation gets somewhere.
     /// </summary>
-    private bool BudgetSpent()
+    private bool BudgetSpent() =>
+        Options.TimeBudget is { } budget && Input.Counters.Pages > 0 && _time.GetElapsedTime(_startedAt) >= budget - Margin(budget);
+
+    private static TimeSpan Margin(TimeSpan budget) => TimeSpan.FromTicks(Math.Min(budget.Ticks / 10, TimeSpan.FromSeconds(10).Ticks));
+
+    /// <summary>Reads the next page; null when the time budget stopped it (then nothing of the page was read).</summary>
+    private async Task<TablePage?> ReadPageAsync(TableSplitReader reader, int room, CancellationToken token)
     {
-        if (Options.TimeBudget is not { } budget || Input.Counters.Pages == 0) return false;
-        var margin = TimeSpan.FromTicks(Math.Min(budget.Ticks / 10, TimeSpan.FromSeconds(10).Ticks));
-        return _time.GetElapsedTime(_startedAt) >= budget - margin;
+        // The first page of a run is never given up: each continuation gets further, however short its budget.
+        if (_deadline is null || Input.Counters.Pages == 0) return await reader.ReadPageAsync(room, token).ConfigureAwait(false);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(token, _deadline.Token);
+        try
+        {
+            return await reader.ReadPageAsync(room, linked.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (_deadline.IsCancellationRequested && !token.IsCancellationRequested)
+        {
+            return null;
+        }
     }
+
+    /// <inheritdoc />
+    public void Dispose() => _deadline?.Dispose();
 
     /// <summary>
     /// One worker: splits from <see cref="Pending"/> until none is left (or the time budget is spent). A part holds
@@ -114,8 +138,12 @@ internal sealed class ExportRun
                     }
                     // A page never holds more than the part has room for: a part ends at a page's end, where a position is.
                     int room = Options.ItemsPerFile - (int)(part?.ItemCount ?? 0);
-                    var page = await reader.ReadPageAsync(room, token).ConfigureAwait(false);
-                    if (page is null) break;
+                    var page = await ReadPageAsync(reader, room, token).ConfigureAwait(false);
+                    if (page is null)
+                    {
+                        StoppedAtBudget = !reader.Done;
+                        break;
+                    }
                     if (page.Items.Count > 0)
                     {
                         part ??= await Output.CreatePartNamedAsync(Job.PartId(split, record.Files.Count), token).ConfigureAwait(false);

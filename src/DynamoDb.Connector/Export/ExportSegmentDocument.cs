@@ -106,8 +106,8 @@ public sealed record ExportSegmentDocument(
 /// <summary>How one run of an export segment reads: how fast, with what retries, for how long.</summary>
 public sealed class ExportSegmentOptions
 {
-    /// <summary>The longest <see cref="TimeBudget"/>: one day.</summary>
-    public static readonly TimeSpan MaxTimeBudget = TimeSpan.FromDays(1);
+    /// <summary>The longest <see cref="TimeBudget"/>: seven days.</summary>
+    public static readonly TimeSpan MaxTimeBudget = TimeSpan.FromDays(7);
 
     /// <summary>
     /// How much read capacity the run may use. With N segments running at once, set
@@ -122,7 +122,7 @@ public sealed class ExportSegmentOptions
     /// How long the run may take, on the job's clock from its start (null: until the segment is done). Before it ends
     /// (less a margin of a tenth of it, at most 10 s) the run stops reading, commits what the part writer holds,
     /// records the segment's position and returns a continuation. A run reads at least one page, so each continuation
-    /// gets further. Valid above 0 up to one day.
+    /// gets further. Valid above 0 up to seven days.
     /// </summary>
     public TimeSpan? TimeBudget { get; set; }
 
@@ -138,7 +138,7 @@ public sealed class ExportSegmentOptions
         else problems.AddRange(Throughput.Validate("Throughput."));
         if (Retry is null) problems.Add("Retry is required.");
         else problems.AddRange(Retry.Validate("Retry."));
-        if (TimeBudget is { } budget && (budget <= TimeSpan.Zero || budget > MaxTimeBudget)) problems.Add($"TimeBudget is {budget}; it must be above 0 and at most one day.");
+        if (TimeBudget is { } budget && (budget <= TimeSpan.Zero || budget > MaxTimeBudget)) problems.Add($"TimeBudget is {budget}; it must be above 0 and at most seven days.");
         return problems;
     }
 }
@@ -159,7 +159,7 @@ public sealed record ExportSegmentRunSummary
     [JsonPropertyName("done")] public required bool Done { get; init; }
 
     /// <summary>The document to run next (the segment from where this run stopped); null when done.</summary>
-    [JsonPropertyName("continuation")] public ExportSegmentDocument? Continuation { get; init; }
+    [JsonPropertyName("continuation"), JsonIgnore(Condition = JsonIgnoreCondition.Never)] public ExportSegmentDocument? Continuation { get; init; }
 
     /// <summary>Items DynamoDB evaluated this run (before the filter; the capacity is charged for these).</summary>
     [JsonPropertyName("itemsRead")] public long ItemsRead { get; init; }
@@ -188,7 +188,7 @@ public sealed record ExportSegmentRunSummary
     /// <summary>How long the run took, in seconds.</summary>
     [JsonPropertyName("elapsedSeconds")] public double ElapsedSeconds { get; init; }
 
-    /// <summary>The summary as JSON (one line; the continuation inline).</summary>
+    /// <summary>The summary as JSON (one line; the continuation inline, null when done).</summary>
     public string ToJson() => JsonSerializer.Serialize(this, ExportJsonContext.Default.ExportSegmentRunSummary);
 
     /// <summary>Reads a summary written by <see cref="ToJson"/>.</summary>
