@@ -153,4 +153,17 @@ public sealed class ExportFanOutCommandTests : IAsyncLifetime
         Assert.Equal(JsonValueKind.Null, again.GetProperty("continuation").ValueKind);
         Assert.Equal(before, await ObjectsAsync(Destination));
     }
+
+    [Fact]
+    public async Task PlanExport_WithStateMachine_WritesTheExportDefinition_EndingInTheFinish()
+    {
+        string definition = _temp.Combine("export.asl.json");
+        var run = await CliRunner.RunAsync("plan-export", "--table", _table, "--to", Destination, "--out", Plan, "--segments", "2", "--state-machine", definition, "--max-concurrency", "2");
+
+        Assert.True(run.ExitCode == 0, run.ToString());
+        string text = await File.ReadAllTextAsync(definition);
+        Assert.Contains("finishExport", text);
+        Assert.Contains("exportSegmentUri", text);
+        Assert.Contains("Execution input", run.Stderr);
+    }
 }
