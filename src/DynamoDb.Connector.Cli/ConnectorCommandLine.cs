@@ -45,6 +45,9 @@ internal static class ConnectorCommandLine
             ImportCommand.Create(stdout, stderr),
             RunSplitCommand.Create(stdout, stderr, stdin ?? Console.In),
             ExportCommand.Create(stdout, stderr),
+            PlanExportCommand.Create(stdout, stderr),
+            RunExportSegmentCommand.Create(stdout, stderr, stdin ?? Console.In),
+            FinishExportCommand.Create(stdout, stderr),
             CompareCommand.Create(stdout, stderr),
         };
         // The help option is recursive: one action serves every verb's --help.

@@ -23,95 +23,21 @@ internal static partial class ExportCommand
 {
     public static Command Create(TextWriter stdout, TextWriter stderr)
     {
-        var table = new Option<string>("--table") { Description = "The table to export.", Required = true };
-        var destination = CliOptions.Destination("The export folder: s3://bucket/prefix/, file:///path/ or a local path. Refused when it already holds a complete export, unless --overwrite.");
-        var format = CliOptions.Format(description: "The line format: data-pipeline (EMR, the default), ddb-json (the native layout's only one) or json (plain objects: sets become arrays, binary base64).");
-        format.HelpName = "data-pipeline|ddb-json|json";
-        // Not CliOptions.Compression(): without --compression the layout chooses (none for emr, gzip for native).
-        var compression = new Option<CompressionKind?>("--compression")
-        {
-            Description = "Compression of the part files: none (the emr layout's default), gzip (the native layout's only one) or zstd.",
-            HelpName = "none|gzip|zstd",
-            CustomParser = r =>
-            {
-                string value = r.Tokens[0].Value;
-                if (CompressionKindNames.TryParse(value, out var kind)) return kind;
-                r.AddError($"Unknown compression '{value}'. Use one of: {string.Join(", ", CompressionKindNames.All)}.");
-                return null;
-            },
-        };
-        var readPercent = CliOptions.Number("--read-percent",
-            $"The share of the table's read capacity to use, as EMR's dynamodb.throughput.read.percent: 0.5 (the default) is half; {ReadThroughputOptions.MinReadPercent} to {ReadThroughputOptions.MaxReadPercent}.",
-            ReadThroughputOptions.MinReadPercent, ReadThroughputOptions.MaxReadPercent);
-        var readCapacity = CliOptions.Number("--read-capacity", "An absolute read budget in RCU per second, instead of --read-percent.", 1, ReadThroughputOptions.MaxReadUnits);
-        var segments = CliOptions.Number("--segments", $"Parallel scan segments, 1 to {ExportOptions.MaxTotalSegments:N0}. Default: from the table's size and the read budget, as EMR.", 1, ExportOptions.MaxTotalSegments);
-        var keyCondition = new Option<string?>("--key-condition") { Description = "Read with Query instead of Scan: a key condition such as '#pk = :p' (and 'pk IN (:a, :b)' for one Query per value)." };
-        var filter = new Option<string?>("--filter") { Description = "A filter expression DynamoDB applies (read capacity is still charged for every item it reads)." };
-        var projection = new Option<string?>("--projection") { Description = "The attributes to export, e.g. '#id, price'." };
-        var names = CliOptions.Names();
-        var values = CliOptions.Values();
-        var index = new Option<string?>("--index") { Description = "A global or local secondary index to read instead of the table." };
-        var consistentRead = new Option<bool>("--consistent-read") { Description = "Strongly consistent reads (twice the read capacity; not on global secondary indexes)." };
-        var checkpoint = CliOptions.Location(new Option<string?>("--checkpoint") { Description = "Where progress is recorded so an interrupted export resumes: a folder uri. Default: <destination>/_checkpoint/ (removed when the export completes)." });
-        var layout = new Option<ExportLayout?>("--layout")
-        {
-            Description = "emr (part files and an EMR manifest, the default) or native (DynamoDB's export layout: AWSDynamoDB/<id>/data/*.json.gz and manifest-summary.json).",
-            HelpName = "emr|native",
-            CustomParser = r =>
-            {
-                string value = r.Tokens[0].Value;
-                if (ExportLayoutNames.TryParse(value, out var parsed)) return parsed;
-                r.AddError($"Unknown layout '{value}'. Use one of: {string.Join(", ", ExportLayoutNames.All)}.");
-                return null;
-            },
-        };
-        var itemsPerFile = CliOptions.Number("--items-per-file", $"Items per part file, 1 to {ExportOptions.MaxItemsPerFile:N0}. Default {ExportOptions.DefaultItemsPerFile:N0}.", 1, ExportOptions.MaxItemsPerFile);
+        var shared = new ExportCommandOptions();
         var workers = CliOptions.Number("--workers", $"Segments (or queries) read at the same time, 1 to {ExportOptions.WorkersLimit:N0}. Default 8.", 1, ExportOptions.WorkersLimit);
-        var overwrite = new Option<bool>("--overwrite") { Description = "Replace a complete export already in the destination." };
         var json = CliOptions.Json();
         var report = RunReport.Option();
-        var command = new Command("export", "Export a table (an index, or what a key condition selects) to files in S3 or a local folder, paced in read capacity and resumable.")
-        {
-            table, destination, format, compression, readPercent, readCapacity, segments, keyCondition, filter, projection,
-            names, values, index, consistentRead, checkpoint, layout, itemsPerFile, workers, overwrite, json, report,
-        };
-        command.Validators.Add(r =>
-        {
-            if (r.GetResult(readPercent) is not null && r.GetResult(readCapacity) is not null)
-                r.AddError("--read-percent and --read-capacity cannot be used together: give a share of the table's capacity or an absolute budget.");
-        });
+        var command = new Command("export", "Export a table (an index, or what a key condition selects) to files in S3 or a local folder, paced in read capacity and resumable.");
+        shared.AddTo(command);
+        command.Options.Add(workers);
+        command.Options.Add(json);
+        command.Options.Add(report);
         command.SetAction(async (parse, cancellationToken) =>
         {
-            var options = new ExportOptions
+            var options = shared.Bind(parse, o =>
             {
-                TableName = parse.GetRequiredValue(table),
-                Destination = parse.GetRequiredValue(destination),
-                Format = parse.GetValue(format),
-                Compression = parse.GetValue(compression),
-                Layout = parse.GetValue(layout) ?? ExportLayout.Emr,
-                ItemsPerFile = parse.GetValue(itemsPerFile) ?? ExportOptions.DefaultItemsPerFile,
-                IndexName = parse.GetValue(index),
-                KeyConditionExpression = parse.GetValue(keyCondition),
-                FilterExpression = parse.GetValue(filter),
-                ProjectionExpression = parse.GetValue(projection),
-                ExpressionAttributeNames = parse.GetValue(names),
-                ExpressionAttributeValues = parse.GetValue(values),
-                ConsistentRead = parse.GetValue(consistentRead),
-                TotalSegments = parse.GetValue(segments),
-                CheckpointUri = parse.GetValue(checkpoint),
-                Overwrite = parse.GetValue(overwrite),
-            };
-            if (parse.GetValue(workers) is { } workerCount) options.MaxWorkers = workerCount;
-            if (parse.GetValue(readPercent) is { } percent) options.Throughput.ReadPercent = percent;
-            options.Throughput.ReadUnitsPerSecond = parse.GetValue(readCapacity);
-            try
-            {
-                options.Validate();
-            }
-            catch (OptionsValidationException e)
-            {
-                throw new CliUsageException(string.Join(" ", e.Failures.Select(InOptionNames)));
-            }
+                if (parse.GetValue(workers) is { } workerCount) o.MaxWorkers = workerCount;
+            });
 
             if (options.EffectiveFormat == ItemFileFormat.Json)
             {
@@ -185,7 +111,7 @@ internal static partial class ExportCommand
     }
 
     /// <summary>The options' property names in a validation message, as the command line spells them.</summary>
-    private static string InOptionNames(string problem) => PropertyName().Replace(problem, m => OptionNames[m.Value]);
+    internal static string InOptionNames(string problem) => PropertyName().Replace(problem, m => OptionNames[m.Value]);
 
     private static readonly Dictionary<string, string> OptionNames = new(StringComparer.Ordinal)
     {

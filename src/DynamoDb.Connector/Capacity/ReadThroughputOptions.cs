@@ -51,9 +51,10 @@ public sealed class ReadThroughputOptions
     public double? OnDemandMaxReadUnitsPerSecond { get; set; }
 
     /// <summary>
-    /// This process's share of the budget computed above, for an export fanned out over several processes that read
-    /// at once: with N of them, 1/N each, so together they keep to the table's budget. Scales the budget and the
-    /// on-demand ceiling alike. Default 1; valid above 0 up to 1.
+    /// This process's share of the budget computed above, for an export fanned out over processes that run at once
+    /// (<c>dynamodb-connector run-export-segment</c> in containers or Lambda invocations): with N of them, 1/N each,
+    /// so together they keep to the table's budget. Scales the budget and the on-demand ceiling alike. Default 1;
+    /// valid above 0 up to 1.
     /// </summary>
     [Between(double.Epsilon, 1, Rule = "it must be above 0 and at most 1.")]
     public double ProcessShare { get; set; } = 1;

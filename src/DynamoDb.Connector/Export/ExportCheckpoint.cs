@@ -1,3 +1,5 @@
+using System.Security.Cryptography;
+using System.Text;
 using DynamoDb.Connector.Checkpoints;
 using DynamoDb.Connector.Formats.Compression;
 using DynamoDb.Connector.Formats.Lines;
@@ -8,7 +10,8 @@ namespace DynamoDb.Connector.Export;
 /// <summary>The checkpoint's job document: what the export reads and writes, fixed for the export's life.</summary>
 internal sealed class ExportCheckpointJob
 {
-    public const int CurrentVersion = 1;
+    /// <summary>2: one record per split (names known from the plan); 1 kept a list of part records.</summary>
+    public const int CurrentVersion = 2;
 
     public int Version { get; init; } = CurrentVersion;
 
@@ -22,125 +25,175 @@ internal sealed class ExportCheckpointJob
 
     public required CompressionKind Compression { get; init; }
 
+    /// <summary>Items per part file (fixed, so every segment of a fanned-out export rotates alike).</summary>
+    public int ItemsPerFile { get; init; } = ExportOptions.DefaultItemsPerFile;
+
     /// <summary>The native layout's export id (the folder under <c>AWSDynamoDB/</c>); null for the EMR layout.</summary>
     public string? ExportId { get; init; }
 
     public required DateTimeOffset StartTime { get; init; }
+
+    /// <summary>The table's ARN and id when the export started (the native summary records them).</summary>
+    public string? TableArn { get; init; }
+
+    public string? TableId { get; init; }
+
+    /// <summary>
+    /// This export's identity, random at its start: segment documents carry it (a checkpoint of another export is
+    /// refused), and part names derive from it, so a part written again after a crash replaces the earlier one.
+    /// </summary>
+    public string Fingerprint { get; init; } = "";
+
+    /// <summary>A new random fingerprint.</summary>
+    public static string NewFingerprint() => Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));
+
+    /// <summary>
+    /// The name of part <paramref name="index"/> of split <paramref name="split"/>: the same every time it is written,
+    /// so that a part committed by a run that died before recording it is replaced, not added to, when written again.
+    /// </summary>
+    public Guid PartId(int split, int index)
+    {
+        Span<byte> hash = stackalloc byte[32];
+        SHA256.HashData(Encoding.UTF8.GetBytes($"{Fingerprint}/{split}/{index}"), hash);
+        return new Guid(hash[..16]);
+    }
 }
 
-/// <summary>
-/// One record of progress, written right after a part file is committed (or, with no file, when splits end with
-/// nothing left to write): the file and the positions of the splits whose items it holds. Records are never
-/// rewritten, so each is atomic on its own; a file committed without its record is an orphan the next run deletes.
-/// </summary>
-internal sealed class ExportCheckpointPart
+/// <summary>One split's record, replaced each time the split commits a part (or ends): its position and its committed parts.</summary>
+internal sealed class ExportSplitRecord
 {
-    public ExportPartFile? File { get; init; }
+    public required TableSplitPosition Position { get; init; }
 
-    public required List<TableSplitPosition> Splits { get; init; }
+    public List<ExportPartFile> Files { get; init; } = [];
 }
 
 /// <summary>What the checkpoint says was done: the committed files and each split's latest position.</summary>
 internal sealed class ExportCheckpointState
 {
-    public ExportCheckpointState(ExportCheckpointJob? job, IEnumerable<ExportCheckpointPart> parts)
+    private readonly Dictionary<int, ExportSplitRecord> _records;
+
+    public ExportCheckpointState(ExportCheckpointJob? job, Dictionary<int, ExportSplitRecord> records)
     {
         Job = job;
-        foreach (var part in parts)
-        {
-            if (part.File is { } file) Files.Add(file);
-            foreach (var position in part.Splits)
-            {
-                if (!Positions.TryGetValue(position.Split, out var known) || position.Pages > known.Pages || (position.Done && !known.Done))
-                {
-                    Positions[position.Split] = position;
-                }
-            }
-        }
-        Files.Sort((a, b) => string.CompareOrdinal(a.Name, b.Name));
+        _records = records;
+        Files = [.. records.Values.SelectMany(r => r.Files).OrderBy(f => f.Name, StringComparer.Ordinal)];
+        Positions = records.ToDictionary(r => r.Key, r => r.Value.Position);
     }
 
-    /// <summary>Part records that could not be read (cut short) and were deleted; their work is redone.</summary>
+    /// <summary>Split records that could not be read (cut short) and were deleted; their splits are read again from the start.</summary>
     public int UnreadableRecords { get; init; }
 
     /// <summary>The job document, or null when no export was started here.</summary>
     public ExportCheckpointJob? Job { get; }
 
     /// <summary>Files committed and recorded, by name.</summary>
-    public List<ExportPartFile> Files { get; } = [];
+    public List<ExportPartFile> Files { get; }
 
-    /// <summary>Each split's latest recorded position.</summary>
-    public Dictionary<int, TableSplitPosition> Positions { get; } = [];
+    /// <summary>Each recorded split's latest position.</summary>
+    public Dictionary<int, TableSplitPosition> Positions { get; }
+
+    /// <summary>The record <paramref name="split"/> resumes from (its start when none).</summary>
+    public ExportSplitRecord RecordOf(int split) => _records.GetValueOrDefault(split) ?? new ExportSplitRecord { Position = TableSplitPosition.Start(split) };
 
     /// <summary>The position <paramref name="split"/> resumes from.</summary>
-    public TableSplitPosition PositionOf(int split) => Positions.GetValueOrDefault(split) ?? TableSplitPosition.Start(split);
+    public TableSplitPosition PositionOf(int split) => RecordOf(split).Position;
 }
 
-/// <summary>The export's checkpoint: a job document and one record per committed part, in a <see cref="CheckpointStore"/>.</summary>
+/// <summary>
+/// The export's checkpoint in an <see cref="ICheckpointStore"/>: a job document (<c>export</c>) and one record per
+/// split (<c>splits/000003</c>), each replaced atomically by the one flow that runs the split. The names are known
+/// from the plan, so nothing is ever listed.
+/// </summary>
 /// <param name="store">Where the checkpoint lives.</param>
+/// <param name="folders">The store when it is the connector's own folder store (its empty folders are removed with the checkpoint); null for a host's store.</param>
 /// <param name="ownsRoot">Whether the checkpoint's folder is the export's own (<c>_checkpoint/</c> in the destination), removed with it when empty.</param>
-internal sealed class ExportCheckpoint(CheckpointStore store, bool ownsRoot = false)
+internal sealed class ExportCheckpoint(ICheckpointStore store, CheckpointStore? folders = null, bool ownsRoot = false)
 {
     internal const string JobName = "export";
-    internal const string PartsFolder = "parts";
+    internal const string SplitsFolder = "splits";
+    private const int ParallelReads = 16;
 
     /// <summary>Where the checkpoint lives.</summary>
-    public string RootUri => store.RootUri;
+    public string RootUri => store.Location;
 
-    /// <summary>Reads the job document and every part record.</summary>
+    /// <summary>The document name of split <paramref name="split"/>'s record.</summary>
+    public static string SplitName(int split) => $"{SplitsFolder}/{split:D6}";
+
+    /// <summary>Reads the job document only (null when there is none).</summary>
+    public Task<ExportCheckpointJob?> LoadJobAsync(CancellationToken cancellationToken) => store.ReadAsync<ExportCheckpointJob>(JobName, cancellationToken);
+
+    /// <summary>Reads the job document and every split's record.</summary>
     public async Task<ExportCheckpointState> LoadAsync(CancellationToken cancellationToken)
     {
-        var job = await store.ReadAsync<ExportCheckpointJob>(JobName, cancellationToken).ConfigureAwait(false);
-        var parts = new List<ExportCheckpointPart>();
-        var unreadable = new List<string>();
-        if (job is not null)
+        var job = await LoadJobAsync(cancellationToken).ConfigureAwait(false);
+        var records = new Dictionary<int, ExportSplitRecord>();
+        int unreadable = 0;
+        if (job is not null && job.Version == ExportCheckpointJob.CurrentVersion)
         {
-            await foreach (var name in store.ListAsync(PartsFolder, cancellationToken).ConfigureAwait(false))
+            var found = new ExportSplitRecord?[job.Plan.SplitCount];
+            var broken = new bool[found.Length];
+            await Parallel.ForEachAsync(Enumerable.Range(0, found.Length), new ParallelOptions { MaxDegreeOfParallelism = ParallelReads, CancellationToken = cancellationToken }, async (split, token) =>
             {
                 try
                 {
-                    if (await store.ReadAsync<ExportCheckpointPart>(name, cancellationToken).ConfigureAwait(false) is { } part)
-                    {
-                        parts.Add(part);
-                    }
+                    found[split] = await LoadSplitAsync(split, token).ConfigureAwait(false);
                 }
                 catch (InvalidDataException)
                 {
-                    // A record cut short (a store that is not atomic, killed mid-write) records nothing: its file, if
-                    // any, is an orphan to delete and its items are read again. Safe, since records are only added.
-                    unreadable.Add(name);
+                    broken[split] = true;
+                }
+            }).ConfigureAwait(false);
+            for (int split = 0; split < found.Length; split++)
+            {
+                if (broken[split])
+                {
+                    // A record cut short (a store that is not atomic, killed mid-write) records nothing: the split is
+                    // read again from its start, and its parts, unrecorded now, are orphans deleted or replaced.
+                    await store.DeleteAsync(SplitName(split), cancellationToken).ConfigureAwait(false);
+                    unreadable++;
+                }
+                else if (found[split] is { } record)
+                {
+                    records[split] = record;
                 }
             }
         }
-        foreach (var name in unreadable)
+        return new ExportCheckpointState(job, records) { UnreadableRecords = unreadable };
+    }
+
+    /// <summary>Reads split <paramref name="split"/>'s record, or null when it has none.</summary>
+    /// <exception cref="InvalidDataException">The record is not readable, or is of another split.</exception>
+    public async Task<ExportSplitRecord?> LoadSplitAsync(int split, CancellationToken cancellationToken)
+    {
+        var record = await store.ReadAsync<ExportSplitRecord>(SplitName(split), cancellationToken).ConfigureAwait(false);
+        if (record is not null && (record.Position is null || record.Position.Split != split))
         {
-            await store.DeleteAsync(name, cancellationToken).ConfigureAwait(false);
+            throw new InvalidDataException($"Checkpoint {RootUri}/{SplitName(split)} is not the record of split {split}.");
         }
-        return new ExportCheckpointState(job, parts) { UnreadableRecords = unreadable.Count };
+        return record;
     }
 
     /// <summary>Writes the job document (at the start of a new export).</summary>
     public Task WriteJobAsync(ExportCheckpointJob job, CancellationToken cancellationToken) =>
         store.WriteAsync(JobName, job, cancellationToken);
 
-    /// <summary>Records a committed part (or split positions without a file).</summary>
-    public Task RecordAsync(ExportCheckpointPart part, CancellationToken cancellationToken) =>
-        store.WriteAsync($"{PartsFolder}/{Guid.NewGuid():N}", part, cancellationToken);
+    /// <summary>Replaces the record of the split <paramref name="record"/> is of.</summary>
+    public Task RecordAsync(ExportSplitRecord record, CancellationToken cancellationToken) =>
+        store.WriteAsync(SplitName(record.Position.Split), record, cancellationToken);
 
-    /// <summary>Deletes every record and then the job document (the export is complete; its manifest now says what it holds).</summary>
+    /// <summary>Deletes every split's record and then the job document (the export is complete; its manifest now says what it holds).</summary>
     public async Task DeleteAsync(CancellationToken cancellationToken)
     {
-        var names = new List<string>();
-        await foreach (var name in store.ListAsync(PartsFolder, cancellationToken).ConfigureAwait(false))
+        if (await LoadJobAsync(cancellationToken).ConfigureAwait(false) is { } job)
         {
-            names.Add(name);
-        }
-        foreach (var name in names)
-        {
-            await store.DeleteAsync(name, cancellationToken).ConfigureAwait(false);
+            await Parallel.ForEachAsync(Enumerable.Range(0, job.Plan.SplitCount), new ParallelOptions { MaxDegreeOfParallelism = ParallelReads, CancellationToken = cancellationToken },
+                async (split, token) => await store.DeleteAsync(SplitName(split), token).ConfigureAwait(false)).ConfigureAwait(false);
         }
         await store.DeleteAsync(JobName, cancellationToken).ConfigureAwait(false);
-        await store.RemoveFolderIfEmptyAsync(PartsFolder, cancellationToken).ConfigureAwait(false);
-        if (ownsRoot) await store.RemoveFolderIfEmptyAsync("", cancellationToken).ConfigureAwait(false);
+        if (folders is not null)
+        {
+            await folders.RemoveFolderIfEmptyAsync(SplitsFolder, cancellationToken).ConfigureAwait(false);
+            if (ownsRoot) await folders.RemoveFolderIfEmptyAsync("", cancellationToken).ConfigureAwait(false);
+        }
     }
 }

@@ -23,7 +23,7 @@ namespace DynamoDb.Connector.Export;
 /// (splits and paced pages) and <see cref="ExportManifestOutputFormat"/> (part files and the manifest). Registered by
 /// <c>services.AddDynamoDbConnector(...)</c>; uses the <see cref="IAmazonDynamoDB"/> and object stores from DI.
 /// </summary>
-public sealed class ExportJob : IDisposable
+public sealed partial class ExportJob : IDisposable
 {
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
@@ -129,19 +129,18 @@ public sealed class ExportJob : IDisposable
         using var input = await _tables.OpenAsync(options.ToInput(), cancellationToken).ConfigureAwait(false);
         // One export per destination at a time: two would write parts into one folder and one manifest over the other's.
         await using var lease = await JobLease.AcquireAsync(_stores, options.Destination, JobLease.ExportLeaseName, $"export of {options.TableName}", _time, _logger, Tracker, cancellationToken).ConfigureAwait(false);
-        string checkpointUri = options.CheckpointUri is { } explicitUri ? ObjectUri.AsDirectory(explicitUri) : ObjectUri.Combine(options.Destination, "_checkpoint/");
-        var checkpoint = new ExportCheckpoint(new CheckpointStore(_stores.For(checkpointUri), checkpointUri.TrimEnd('/')), ownsRoot: options.CheckpointUri is null);
+        var checkpoint = CheckpointOf(options);
         var state = await checkpoint.LoadAsync(cancellationToken).ConfigureAwait(false);
 
         // A resumed scan keeps the segments it started with, unless they were set.
         var fresh = input.Plan(options.TotalSegments is null ? state.Job?.Plan.TotalSegments : null);
-        var job = state.Job ?? NewJob(fresh, options, exportId: null);
+        var job = state.Job ?? NewJob(fresh, options, exportId: null, input);
         if (state.Job is not null && Incompatibility(job, fresh, options) is { } why)
         {
             throw new InvalidOperationException(
                 $"The checkpoint at {checkpoint.RootUri} belongs to a different export ({why}). Use the same options to resume it, or delete the checkpoint (or choose another CheckpointUri) to start a new export.");
         }
-        var output = OpenOutput(job, input);
+        var output = OpenOutput(job);
         if (await output.IsCompleteAsync(cancellationToken).ConfigureAwait(false))
         {
             if (!options.Overwrite)
@@ -154,8 +153,8 @@ public sealed class ExportJob : IDisposable
             {
                 await checkpoint.DeleteAsync(cancellationToken).ConfigureAwait(false);
                 state = new ExportCheckpointState(null, []);
-                job = NewJob(fresh, options, job.ExportId);
-                output = OpenOutput(job, input);
+                job = NewJob(fresh, options, job.ExportId, input);
+                output = OpenOutput(job);
             }
         }
         bool resumed = state.Job is not null;
@@ -167,7 +166,7 @@ public sealed class ExportJob : IDisposable
         await output.WriteStartedAsync(cancellationToken).ConfigureAwait(false);
 
         var plan = job.Plan;
-        var run = new ExportRun(options, plan, state, checkpoint, input, output, progress, startedAt, _time, _logger, _metrics);
+        using var run = new ExportRun(options, job, state, checkpoint, input, output, progress, startedAt, _time, _logger, _metrics);
         int workers = Math.Max(1, Math.Min(options.MaxWorkers, run.Pending.Count));
         if (resumed) Log.ExportResumed(_logger, plan.TableName, state.Files.Count, state.Files.Sum(f => f.ItemCount), run.SplitsDone, plan.SplitCount, orphans, state.UnreadableRecords);
         else if (orphans > 0) Log.ExportOrphansDeleted(_logger, plan.TableName, orphans, output.DataDirectory);
@@ -239,8 +238,25 @@ public sealed class ExportJob : IDisposable
         }
     }
 
-    private ExportCheckpointJob NewJob(ExportPlan plan, ExportOptions options, string? exportId) => new()
+    // The checkpoint the options say: a host's store, a folder, or the destination's _checkpoint/.
+    private ExportCheckpoint CheckpointOf(ExportOptions options) =>
+        options.CheckpointStore is { } hosts ? new ExportCheckpoint(hosts) : CheckpointAt(CheckpointUriOf(options), ownsRoot: options.CheckpointUri is null);
+
+    private static string CheckpointUriOf(ExportOptions options) =>
+        options.CheckpointUri is { } explicitUri ? ObjectUri.AsDirectory(explicitUri) : ObjectUri.Combine(options.Destination, "_checkpoint/");
+
+    private ExportCheckpoint CheckpointAt(string uri, bool ownsRoot)
     {
+        var folders = new CheckpointStore(_stores.For(uri), uri.TrimEnd('/'));
+        return new ExportCheckpoint(folders, folders, ownsRoot);
+    }
+
+    private ExportCheckpointJob NewJob(ExportPlan plan, ExportOptions options, string? exportId, TableInput input) => new()
+    {
+        TableArn = input.Table.TableArn,
+        TableId = input.Table.TableId,
+        Fingerprint = ExportCheckpointJob.NewFingerprint(),
+        ItemsPerFile = options.ItemsPerFile,
         Plan = plan,
         Destination = options.Destination,
         Layout = options.Layout,
@@ -251,22 +267,22 @@ public sealed class ExportJob : IDisposable
     };
 
     // The output as the job document fixed it when the export started (a resumed export keeps its export id and start).
-    private ExportOutput OpenOutput(ExportCheckpointJob job, TableInput input) => _outputs.Open(new ExportOutputOptions
+    private ExportOutput OpenOutput(ExportCheckpointJob job) => _outputs.Open(new ExportOutputOptions
     {
         Destination = job.Destination,
         Layout = job.Layout,
         Format = job.Format,
         Compression = job.Compression,
         ExportId = job.ExportId,
-        TableArn = input.Table.TableArn,
-        TableId = input.Table.TableId,
+        TableArn = job.TableArn,
+        TableId = job.TableId,
         StartTime = job.StartTime,
     });
 
     // Why a checkpoint cannot serve these options, or null when it can.
     private static string? Incompatibility(ExportCheckpointJob job, ExportPlan plan, ExportOptions options)
     {
-        if (job.Version != ExportCheckpointJob.CurrentVersion) return $"checkpoint version {job.Version}";
+        if (job.Version != ExportCheckpointJob.CurrentVersion) return $"checkpoint version {job.Version}, written by another version of the connector";
         if (job.Destination != options.Destination) return $"destination {job.Destination}";
         if (job.Layout != options.Layout) return $"layout {job.Layout.ToName()}";
         if (job.Format != options.EffectiveFormat) return $"format {Formats.Lines.ItemFileFormatNames.ToName(job.Format)}";

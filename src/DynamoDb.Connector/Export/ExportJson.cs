@@ -80,4 +80,6 @@ internal static class ExportJson
 [JsonSerializable(typeof(Dictionary<string, string>))]
 [JsonSerializable(typeof(NativeFileLine))]
 [JsonSerializable(typeof(Formats.Manifests.NativeExportSummary))]
+[JsonSerializable(typeof(ExportSegmentDocument))]
+[JsonSerializable(typeof(ExportSegmentRunSummary))]
 internal sealed partial class ExportJsonContext : JsonSerializerContext;

@@ -147,6 +147,19 @@ public sealed class ExportOptions
     public string? CheckpointUri { get; set; }
 
     /// <summary>
+    /// Where the export records its progress, when a host keeps it elsewhere than in a folder (a table, a database):
+    /// a job document <c>export</c> and one record per split, <c>splits/000003</c>, all of names known from the plan.
+    /// Default null: the folder of <see cref="CheckpointUri"/>. Set one or the other, not both.
+    /// </summary>
+    public Checkpoints.ICheckpointStore? CheckpointStore { get; set; }
+
+    /// <summary>
+    /// For a segment run (<see cref="ExportSegmentOptions.TimeBudget"/>): reading stops before it ends, so that what
+    /// the part writers hold is committed and recorded in time.
+    /// </summary>
+    internal TimeSpan? TimeBudget { get; set; }
+
+    /// <summary>
     /// Whether an export may replace a complete export already in the destination (its manifest is deleted first).
     /// Default false: a destination holding a manifest is refused.
     /// </summary>
@@ -174,6 +187,7 @@ public sealed class ExportOptions
         errors.AddRange(ToInput().Problems());
         errors.AddRange(ToOutput().Problems());
         if (CheckpointUri is not null && string.IsNullOrWhiteSpace(CheckpointUri)) errors.Add("CheckpointUri is empty; leave it null for <destination>/_checkpoint/.");
+        if (CheckpointUri is not null && CheckpointStore is not null) errors.Add("CheckpointUri and CheckpointStore are both set: set a checkpoint folder or a checkpoint store, not both.");
         return errors;
     }
 

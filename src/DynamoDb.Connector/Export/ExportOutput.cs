@@ -128,14 +128,17 @@ public sealed partial class ExportOutput
     }
 
     /// <summary>Starts a new part file under a fresh random name; nothing is visible at its uri until <see cref="CommitAsync"/>.</summary>
-    public Task<ExportPartWriter> CreatePartAsync(CancellationToken cancellationToken = default)
+    public Task<ExportPartWriter> CreatePartAsync(CancellationToken cancellationToken = default) => CreatePartNamedAsync(Guid.NewGuid(), cancellationToken);
+
+    /// <summary>Starts the part named by <paramref name="id"/>: committed, it replaces a part of that name committed before.</summary>
+    internal Task<ExportPartWriter> CreatePartNamedAsync(Guid id, CancellationToken cancellationToken)
     {
         // Parquet compresses inside the file, by column chunk: the part is not compressed again.
         bool parquet = _options.EffectiveFormat == ItemFileFormat.Parquet;
         var compression = parquet ? CompressionKind.None : _options.EffectiveCompression;
         string name = _options.Layout == ExportLayout.Native
-            ? $"{Guid.NewGuid():N}.json{StreamCompression.FileExtension(compression)}"
-            : $"{Guid.NewGuid():D}{(parquet ? ".parquet" : StreamCompression.FileExtension(compression))}";
+            ? $"{id:N}.json{StreamCompression.FileExtension(compression)}"
+            : $"{id:D}{(parquet ? ".parquet" : StreamCompression.FileExtension(compression))}";
         return ExportPartWriter.CreateAsync(_store, name, ObjectUri.Combine(DataDirectory, name), _options.EffectiveFormat, compression, cancellationToken);
     }
 
@@ -160,7 +163,11 @@ public sealed partial class ExportOutput
             // The native layout records entity tags; the EMR manifest has no field for them.
             file = await part.CommitAsync(withETag: _options.Layout == ExportLayout.Native, cancellationToken).ConfigureAwait(false);
         }
-        lock (_lock) _files.Add(file);
+        lock (_lock)
+        {
+            _files.RemoveAll(known => known.Name == file.Name); // written again under its name: replaced
+            _files.Add(file);
+        }
         return file;
     }
 
@@ -228,9 +235,12 @@ public sealed partial class ExportOutput
     private bool IsOurs(string name) =>
         _options.Layout == ExportLayout.Native || EmrPartName().IsMatch(name) || (TempName().Match(name) is { Success: true } temp && EmrPartName().IsMatch(temp.Groups["name"].Value));
 
-    private async Task WriteObjectAsync(string uri, byte[] bytes, CancellationToken cancellationToken)
+    private Task WriteObjectAsync(string uri, byte[] bytes, CancellationToken cancellationToken) => WriteObjectAsync(_store, uri, bytes, cancellationToken);
+
+    /// <summary>Writes <paramref name="bytes"/> as the object <paramref name="uri"/>, committed whole.</summary>
+    internal static async Task WriteObjectAsync(IObjectStore store, string uri, byte[] bytes, CancellationToken cancellationToken)
     {
-        var writer = await _store.CreateAsync(uri, cancellationToken).ConfigureAwait(false);
+        var writer = await store.CreateAsync(uri, cancellationToken).ConfigureAwait(false);
         await using (writer.ConfigureAwait(false))
         {
             await writer.Stream.WriteAsync(bytes, cancellationToken).ConfigureAwait(false);

@@ -6,12 +6,13 @@ using Microsoft.Extensions.Logging;
 namespace DynamoDb.Connector.Export;
 
 /// <summary>
-/// One run of an export, one way through: each worker takes a split, reads its pages with a
-/// <see cref="TableSplitReader"/>, writes their items into an <see cref="ExportPartWriter"/>, commits the part when it
-/// is full and records the part with the positions of the splits whose items it holds. The counts come from the
+/// One run of an export (or of some of its splits: a segment of a fanned-out export), one way through: each worker
+/// takes a split, reads its pages with a <see cref="TableSplitReader"/>, writes their items into an
+/// <see cref="ExportPartWriter"/>, commits the part when it is full, at the split's end or when the time budget is
+/// spent, and replaces the split's record with its position and parts. The counts come from the
 /// table input's counters and the output's committed files.
 /// </summary>
-internal sealed class ExportRun
+internal sealed class ExportRun : IDisposable
 {
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
@@ -22,14 +23,16 @@ internal sealed class ExportRun
     private readonly Lock _lock = new();
     private readonly long _earlierItems, _earlierScanned;
     private readonly int _earlierSplitsDone;
+    private readonly CancellationTokenSource? _deadline;
     private long _lastReportAt;
     private double _lastReportUnits;
 
-    public ExportRun(ExportOptions options, ExportPlan plan, ExportCheckpointState state, ExportCheckpoint checkpoint, TableInput input, ExportOutput output,
-        IProgress<ExportProgress>? progress, long startedAt, TimeProvider timeProvider, ILogger logger, ConnectorMetrics metrics)
+    public ExportRun(ExportOptions options, ExportCheckpointJob job, ExportCheckpointState state, ExportCheckpoint checkpoint, TableInput input, ExportOutput output,
+        IProgress<ExportProgress>? progress, long startedAt, TimeProvider timeProvider, ILogger logger, ConnectorMetrics metrics, IEnumerable<int>? splits = null)
     {
         Options = options;
-        Plan = plan;
+        Job = job;
+        Plan = job.Plan;
         Checkpoint = checkpoint;
         Input = input;
         Output = output;
@@ -38,11 +41,17 @@ internal sealed class ExportRun
         _time = timeProvider;
         _logger = logger;
         _metrics = metrics;
-        _tableTag = new("table", plan.TableName);
+        _tableTag = new("table", Plan.TableName);
         _earlierItems = state.Files.Sum(f => f.ItemCount);
         _earlierScanned = state.Positions.Values.Sum(p => p.ItemsScanned);
         State = state;
-        for (int split = 0; split < plan.SplitCount; split++)
+        if (options.TimeBudget is { } budget)
+        {
+            // Fires at the stop point, so that a page waiting for read units past it is given up (its units refunded).
+            var stopIn = budget - Margin(budget) - timeProvider.GetElapsedTime(startedAt);
+            _deadline = new CancellationTokenSource(stopIn > TimeSpan.Zero ? stopIn : TimeSpan.Zero, timeProvider);
+        }
+        foreach (int split in splits ?? Enumerable.Range(0, Plan.SplitCount))
         {
             if (state.PositionOf(split).Done) _earlierSplitsDone++;
             else Pending.Enqueue(split);
@@ -50,6 +59,8 @@ internal sealed class ExportRun
     }
 
     public ExportOptions Options { get; }
+
+    public ExportCheckpointJob Job { get; }
 
     public ExportPlan Plan { get; }
 
@@ -64,58 +75,103 @@ internal sealed class ExportRun
     /// <summary>Splits done, including those an earlier run finished.</summary>
     public int SplitsDone => _earlierSplitsDone + (int)Input.Counters.SplitsDone;
 
+    /// <summary>The latest record of each split this run read (what a time-boxed run hands on).</summary>
+    public ConcurrentDictionary<int, ExportSplitRecord> Records { get; } = new();
+
+    /// <summary>Whether the run stopped at its time budget with splits left unread.</summary>
+    public bool StoppedAtBudget { get; private set; }
+
     private ExportCheckpointState State { get; }
 
-    /// <summary>One worker: splits from <see cref="Pending"/> until none is left. Failing, it stops the others.</summary>
+    /// <summary>
+    /// Whether the time budget is spent: past it less a margin for committing what the parts hold (a tenth of the
+    /// budget, at most 10 s). A run reads at least one page, so that every continuation gets somewhere.
+    /// </summary>
+    private bool BudgetSpent() =>
+        Options.TimeBudget is { } budget && Input.Counters.Pages > 0 && _time.GetElapsedTime(_startedAt) >= budget - Margin(budget);
+
+    private static TimeSpan Margin(TimeSpan budget) => TimeSpan.FromTicks(Math.Min(budget.Ticks / 10, TimeSpan.FromSeconds(10).Ticks));
+
+    /// <summary>Reads the next page; null when the time budget stopped it (then nothing of the page was read).</summary>
+    private async Task<TablePage?> ReadPageAsync(TableSplitReader reader, int room, CancellationToken token)
+    {
+        // The first page of a run is never given up: each continuation gets further, however short its budget.
+        if (_deadline is null || Input.Counters.Pages == 0) return await reader.ReadPageAsync(room, token).ConfigureAwait(false);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(token, _deadline.Token);
+        try
+        {
+            return await reader.ReadPageAsync(room, linked.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (_deadline.IsCancellationRequested && !token.IsCancellationRequested)
+        {
+            return null;
+        }
+    }
+
+    /// <inheritdoc />
+    public void Dispose() => _deadline?.Dispose();
+
+    /// <summary>
+    /// One worker: splits from <see cref="Pending"/> until none is left (or the time budget is spent). A part holds
+    /// the items of one split, and after each commit the split's record (its position and parts) replaces the last
+    /// one. Failing, it stops the others.
+    /// </summary>
     public async Task RunWorkerAsync(CancellationTokenSource stop)
     {
         ExportPartWriter? part = null;
-        var positions = new Dictionary<int, TableSplitPosition>();
         var token = stop.Token;
         try
         {
-            while (Pending.TryDequeue(out int split))
+            while (!StoppedAtBudget && Pending.TryDequeue(out int split))
             {
                 using var span = ConnectorActivities.StartExportSplit(Plan.TableName, split);
-                var reader = Input.OpenReader(Plan, split, State.PositionOf(split));
+                var record = State.RecordOf(split);
+                var reader = Input.OpenReader(Plan, split, record.Position);
+                var position = record.Position;
                 while (!reader.Done)
                 {
                     token.ThrowIfCancellationRequested();
+                    if (BudgetSpent())
+                    {
+                        StoppedAtBudget = true;
+                        break;
+                    }
                     // A page never holds more than the part has room for: a part ends at a page's end, where a position is.
                     int room = Options.ItemsPerFile - (int)(part?.ItemCount ?? 0);
-                    var page = await reader.ReadPageAsync(room, token).ConfigureAwait(false);
-                    if (page is null) break;
+                    var page = await ReadPageAsync(reader, room, token).ConfigureAwait(false);
+                    if (page is null)
+                    {
+                        StoppedAtBudget = !reader.Done;
+                        break;
+                    }
                     if (page.Items.Count > 0)
                     {
-                        part ??= await Output.CreatePartAsync(token).ConfigureAwait(false);
+                        part ??= await Output.CreatePartNamedAsync(Job.PartId(split, record.Files.Count), token).ConfigureAwait(false);
                         foreach (var item in page.Items)
                         {
                             await part.WriteAsync(item, token).ConfigureAwait(false);
                         }
                         _metrics.ItemsExported.Add(page.Items.Count, _tableTag);
                     }
-                    positions[split] = page.Position;
+                    position = page.Position;
                     if (part is not null && part.ItemCount >= Options.ItemsPerFile)
                     {
-                        await CommitAsync(part, positions).ConfigureAwait(false);
+                        record = await CommitAsync(part, record, position).ConfigureAwait(false);
                         part = null;
                     }
                 }
                 ConnectorActivities.ExportSplitFinished(span, reader.Position.ItemsReturned, reader.Position.ItemsScanned);
-                if (part is null && positions.Count > 0)
+                if (part is not null)
                 {
-                    // Nothing left to write for what this worker read: record the splits' ends without a file.
-                    await RecordAsync(null, positions).ConfigureAwait(false);
+                    record = await CommitAsync(part, record, position).ConfigureAwait(false);
+                    part = null;
                 }
-            }
-            if (part is not null)
-            {
-                await CommitAsync(part, positions).ConfigureAwait(false);
-                part = null;
-            }
-            else if (positions.Count > 0)
-            {
-                await RecordAsync(null, positions).ConfigureAwait(false);
+                else if (position != record.Position)
+                {
+                    // Nothing left to write for what was read: record the split's position without a new file.
+                    record = await RecordAsync(new ExportSplitRecord { Position = position, Files = record.Files }).ConfigureAwait(false);
+                }
+                Records[split] = record;
             }
         }
         catch
@@ -173,18 +229,19 @@ internal sealed class ExportRun
 
     // A commit and its record are not cancellable: cancelling stops the reading, and a file being committed finishes
     // and is recorded (both are short), so a cancelled export leaves no half-written object nor an unrecorded file.
-    private async Task CommitAsync(ExportPartWriter part, Dictionary<int, TableSplitPosition> positions)
+    private async Task<ExportSplitRecord> CommitAsync(ExportPartWriter part, ExportSplitRecord record, TableSplitPosition position)
     {
         var file = await Output.CommitAsync(part, CancellationToken.None).ConfigureAwait(false);
-        await RecordAsync(file, positions).ConfigureAwait(false);
+        var next = await RecordAsync(new ExportSplitRecord { Position = position, Files = [.. record.Files.Where(f => f.Name != file.Name), file] }).ConfigureAwait(false);
         _metrics.ExportFilesCommitted.Add(1, _tableTag);
         _metrics.ExportBytesWritten.Add(file.Bytes, _tableTag);
         Log.PartCommitted(_logger, Plan.TableName, file.Url, file.ItemCount, file.Bytes);
+        return next;
     }
 
-    private async Task RecordAsync(ExportPartFile? file, Dictionary<int, TableSplitPosition> positions)
+    private async Task<ExportSplitRecord> RecordAsync(ExportSplitRecord record)
     {
-        await Checkpoint.RecordAsync(new ExportCheckpointPart { File = file, Splits = [.. positions.Values] }, CancellationToken.None).ConfigureAwait(false);
-        positions.Clear();
+        await Checkpoint.RecordAsync(record, CancellationToken.None).ConfigureAwait(false);
+        return record;
     }
 }

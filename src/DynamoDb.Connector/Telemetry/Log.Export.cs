@@ -45,4 +45,10 @@ internal static partial class Log
 
     [LoggerMessage(EventId = 408, Level = LogLevel.Debug, Message = "Table {Table}: read failed ({Reason}); retry {Failures} after a backoff of up to {Delay}")]
     public static partial void ReadRetrying(ILogger logger, string table, string reason, int failures, TimeSpan delay);
+
+    [LoggerMessage(EventId = 409, Level = LogLevel.Information, Message = "Export of table {Table} planned into {Segments} segments in {Plan}; checkpoint {Checkpoint}")]
+    public static partial void ExportSegmentsPlanned(ILogger logger, string table, int segments, string plan, string checkpoint);
+
+    [LoggerMessage(EventId = 410, Level = LogLevel.Information, Message = "Export of table {Table}, segment {Segment}: {Items} items written in {Files} files this run; done: {Done}")]
+    public static partial void ExportSegmentRan(ILogger logger, string table, int segment, long items, int files, bool done);
 }

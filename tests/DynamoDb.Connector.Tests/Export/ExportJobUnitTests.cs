@@ -35,7 +35,7 @@ public sealed class ExportJobUnitTests
     }
 
     [Fact]
-    public async Task Export_SeveralSegmentsOnOneWorker_FilesSpanSegments_ButNeverExceedItemsPerFile()
+    public async Task Export_SeveralSegmentsOnOneWorker_EachPartHoldsOneSegment_AndNeverExceedsItemsPerFile()
     {
         using var h = new ExportHarness();
         h.Table(100);
@@ -48,7 +48,8 @@ public sealed class ExportJobUnitTests
         }));
 
         Assert.All(result.DataFiles, f => Assert.InRange(f.ItemCount, 1, 30));
-        Assert.Equal(4, result.Files); // 30, 30, 30, 10: one worker fills each file across segments
+        // A part holds one segment's items (its record names them): 7 segments of about 14 items, one part each.
+        Assert.Equal(7, result.Files);
         Assert.Equal(100, (await ExportHarness.ReadBackAsync(result)).Select(i => i["pk"].S).Distinct().Count());
         Assert.Equal(7, result.Splits);
     }

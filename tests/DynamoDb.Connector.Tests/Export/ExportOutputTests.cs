@@ -196,7 +196,7 @@ public sealed class ExportOutputTests : IDisposable
     }
 
     [Fact]
-    public async Task Checkpoint_RoundTripsPositionsWithKeys_AndTheLatestPositionWins()
+    public async Task Checkpoint_RoundTripsPositionsWithKeys_AndEachSplitsLatestRecordWins()
     {
         var checkpoint = new ExportCheckpoint(new CheckpointStore(_store, _directory.FullName + "/_checkpoint"));
         var plan = ExportPlanner.Plan(new TableInputOptions { TableName = "items", TotalSegments = 3 }, ExportPlannerTests.Table(), 100);
@@ -207,8 +207,9 @@ public sealed class ExportOutputTests : IDisposable
         var key = new Dictionary<string, AttributeValue> { ["pk"] = new AttributeValue { N = "12345678901234567890123456789012345678" }, ["sk"] = new AttributeValue { B = new MemoryStream([0, 1, 255]) } };
         var file = new ExportPartFile("a", Destination + "a", 10, 100, new string('0', 64), "AAAA", null);
         var early = TableSplitPosition.Start(0).Next(key, 10, 10);
-        await checkpoint.RecordAsync(new ExportCheckpointPart { File = file, Splits = [early, TableSplitPosition.Start(1).Next(key, 5, 0)] }, CancellationToken.None);
-        await checkpoint.RecordAsync(new ExportCheckpointPart { Splits = [early.Next(null, 3, 0)] }, CancellationToken.None);
+        await checkpoint.RecordAsync(new ExportSplitRecord { Position = early, Files = [file] }, CancellationToken.None);
+        await checkpoint.RecordAsync(new ExportSplitRecord { Position = TableSplitPosition.Start(1).Next(key, 5, 0) }, CancellationToken.None);
+        await checkpoint.RecordAsync(new ExportSplitRecord { Position = early.Next(null, 3, 0), Files = [file] }, CancellationToken.None);
 
         var state = await checkpoint.LoadAsync(CancellationToken.None);
 
@@ -229,25 +230,68 @@ public sealed class ExportOutputTests : IDisposable
     }
 
     [Fact]
-    public async Task Checkpoint_RecordCutShort_IsDiscarded_SoItsWorkIsRedone()
+    public async Task Checkpoint_RecordCutShort_IsDiscarded_SoItsSplitIsReadAgain()
     {
         string root = _directory.FullName + "/_checkpoint";
         var checkpoint = new ExportCheckpoint(new CheckpointStore(_store, root));
-        var plan = ExportPlanner.Plan(new TableInputOptions { TableName = "items", TotalSegments = 1 }, ExportPlannerTests.Table(), 100);
+        var plan = ExportPlanner.Plan(new TableInputOptions { TableName = "items", TotalSegments = 2 }, ExportPlannerTests.Table(), 100);
         await checkpoint.WriteJobAsync(new ExportCheckpointJob
         {
             Plan = plan, Destination = Destination, Layout = ExportLayout.Emr, Format = ItemFileFormat.DataPipeline, Compression = CompressionKind.None, StartTime = DateTimeOffset.UnixEpoch,
         }, CancellationToken.None);
         var file = new ExportPartFile("a", Destination + "a", 1, 1, new string('0', 64), "AAAA", null);
-        await checkpoint.RecordAsync(new ExportCheckpointPart { File = file, Splits = [TableSplitPosition.Start(0).Next(null, 1, 1)] }, CancellationToken.None);
-        string broken = Path.Combine(root, "parts", "broken.json");
-        await File.WriteAllTextAsync(broken, "{\"file\":{\"name\":");
+        await checkpoint.RecordAsync(new ExportSplitRecord { Position = TableSplitPosition.Start(0).Next(null, 1, 1), Files = [file] }, CancellationToken.None);
+        string broken = Path.Combine(root, "splits", "000001.json");
+        await File.WriteAllTextAsync(broken, "{\"position\":{\"id\":");
 
         var state = await checkpoint.LoadAsync(CancellationToken.None);
 
         Assert.Equal(file, Assert.Single(state.Files));
         Assert.Equal(1, state.UnreadableRecords);
+        Assert.Equal(TableSplitPosition.Start(1), state.PositionOf(1));
         Assert.False(File.Exists(broken));
+    }
+
+    [Fact]
+    public async Task Checkpoint_OnAHostsStore_NeedsNoListing()
+    {
+        var store = new DictionaryCheckpointStore();
+        var checkpoint = new ExportCheckpoint(store);
+        var plan = ExportPlanner.Plan(new TableInputOptions { TableName = "items", TotalSegments = 2 }, ExportPlannerTests.Table(), 100);
+        await checkpoint.WriteJobAsync(new ExportCheckpointJob
+        {
+            Plan = plan, Destination = Destination, Layout = ExportLayout.Emr, Format = ItemFileFormat.DataPipeline, Compression = CompressionKind.None, StartTime = DateTimeOffset.UnixEpoch,
+        }, CancellationToken.None);
+        await checkpoint.RecordAsync(new ExportSplitRecord { Position = TableSplitPosition.Start(1).Next(null, 4, 4) }, CancellationToken.None);
+
+        var state = await checkpoint.LoadAsync(CancellationToken.None);
+        Assert.True(state.PositionOf(1).Done);
+        Assert.Equal(["export", "splits/000001"], store.Documents.Keys.Order(StringComparer.Ordinal));
+
+        await checkpoint.DeleteAsync(CancellationToken.None);
+        Assert.Empty(store.Documents);
+    }
+
+    /// <summary>A host's checkpoint store: documents in memory, no listing.</summary>
+    private sealed class DictionaryCheckpointStore : Checkpoints.ICheckpointStore
+    {
+        public System.Collections.Concurrent.ConcurrentDictionary<string, string> Documents { get; } = new();
+
+        public string Location => "memory";
+
+        public Task<string?> ReadAsync(string name, CancellationToken cancellationToken = default) => Task.FromResult(Documents.GetValueOrDefault(name));
+
+        public Task WriteAsync(string name, string json, CancellationToken cancellationToken = default)
+        {
+            Documents[name] = json;
+            return Task.CompletedTask;
+        }
+
+        public Task DeleteAsync(string name, CancellationToken cancellationToken = default)
+        {
+            Documents.TryRemove(name, out _);
+            return Task.CompletedTask;
+        }
     }
 
     [Fact]
