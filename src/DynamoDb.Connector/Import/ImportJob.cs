@@ -24,6 +24,15 @@ namespace DynamoDb.Connector.Import;
 /// whose items are known to be written or set aside. A rerun skips finished splits and restarts a half-done one after
 /// that line, so the items written since the last checkpoint are written again: harmless for puts and deletes, which
 /// are idempotent (a put-if-absent replay finds its own item and skips it).
+/// <para>Replays and conditional modes: a replayed write is a new request, so its condition is evaluated against the
+/// table as the first write left it. <see cref="WriteMode.PutIfAbsent"/>: the replay finds the item it wrote and is
+/// not applied; the table is right, but the run counts it in <see cref="ImportResult.ItemsSkippedByCondition"/>, not
+/// <see cref="ImportResult.ItemsWritten"/> (and an item another writer put in between is kept, as it would have been).
+/// <see cref="WriteMode.PutIf"/>: a condition the first write made false (a version check, <c>#v &lt; :v</c>) skips
+/// the replay the same way; one that still holds (<c>attribute_exists(pk)</c>, a condition on attributes the put does
+/// not change) applies the put again, which leaves the same item unless another writer changed it in between, whose
+/// change the replay then overwrites. A time-boxed run (<see cref="ImportJobOptions.TimeBudget"/>) replays nothing: it
+/// flushes before it stores its position; only a crash or a kill inside the budget does.</para>
 /// <para>Order: the table ends as if the input were applied in order. The plan says how its splits run
 /// (<see cref="ImportPlan.Ordering"/>): concurrently for an export of one table, which holds each key once; one after
 /// another in input order otherwise, through one writer, which keeps the writes of one key in order; an incremental
@@ -76,7 +85,8 @@ public sealed class ImportJob
     /// <exception cref="Microsoft.Extensions.Options.OptionsValidationException">The options are invalid (its <c>Failures</c> list every problem).</exception>
     /// <exception cref="ArgumentException">
     /// A <see cref="ImportJobOptions.ShuffleWindow"/> is set for an incremental export, whose changes to one key must be
-    /// applied in order.
+    /// applied in order; or (<see cref="RunAsync"/>) a <see cref="ImportJobOptions.TimeBudget"/> is set without a
+    /// checkpoint to go on from.
     /// </exception>
     /// <exception cref="TableDoesNotExistException">The table does not exist (nothing is read).</exception>
     /// <exception cref="KeySchemaMismatchException">Most of the first records cannot match the table's key schema (nothing is written).</exception>
@@ -91,6 +101,11 @@ public sealed class ImportJob
     {
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
+        if (options.TimeBudget is not null && options.CheckpointUri is null && options.CheckpointStore is null)
+        {
+            throw new ArgumentException("A time-boxed import (TimeBudget) needs a checkpoint (CheckpointUri or CheckpointStore) for a rerun to go on from where it stopped; or run its splits with RunSplitAsync, whose result carries the continuation.", nameof(options));
+        }
+        long started = _time.GetTimestamp();
         Tracker.Enter();
         try
         {
@@ -98,7 +113,7 @@ public sealed class ImportJob
             var keys = await EnsureTableAsync(options, cancellationToken).ConfigureAwait(false);
             var plan = await _inputFormat.PlanAsync(options.Source, cancellationToken).ConfigureAwait(false);
             Log.ImportPlanned(_logger, plan.Source, plan.Kind.ToString(), plan.Format.ToName(), plan.FormatReason, plan.FileCount, plan.Splits.Count, plan.TotalBytes);
-            return await RunSplitsAsync(plan, plan.Fingerprint(), keys, options, cancellationToken).ConfigureAwait(false);
+            return await RunSplitsAsync(plan, plan.Fingerprint(), keys, options, started, null, cancellationToken).ConfigureAwait(false);
         }
         finally
         {
@@ -115,6 +130,12 @@ public sealed class ImportJob
     /// <see cref="ImportOrdering.InputOrder"/> must run its splits one after another, in index order (a map state with a
     /// concurrency of 1); the splits of an incremental export are refused, since only one process seeing all of them
     /// can apply their changes by timestamp.
+    /// <para>With <see cref="ImportJobOptions.TimeBudget"/> (a Lambda invocation's 15 minutes), the run stops before
+    /// the budget ends and returns <see cref="ImportResult.Done"/> false with <see cref="ImportResult.Continuation"/>:
+    /// run that next (with the same options) and it goes on where this one stopped, until a result is done. A
+    /// continuation of a split already finished (by its checkpoint, or one at the split's end) runs nothing and is
+    /// done. Dead letters are committed at each flush, and the continuation carries how many chunks were, so none is
+    /// lost or set aside twice across runs.</para>
     /// </summary>
     /// <inheritdoc cref="RunAsync(ImportJobOptions, CancellationToken)"/>
     public Task<ImportResult> RunSplitAsync(SplitDocument split, ImportJobOptions options, CancellationToken cancellationToken = default)
@@ -130,16 +151,17 @@ public sealed class ImportJob
         // One split: its files in input order, or an incremental export's changes by their timestamps.
         var (ordering, reason) = ImportOrderingRules.Decide(ImportSourceKind.Listing, split.Format, null, keysUnique: false, splits: 1);
         var plan = new ImportPlan(split.Source, ImportSourceKind.Listing, split.Format, "from the split", [split.Split], null) { Ordering = ordering, OrderingReason = reason };
-        return EnsureTableThenRunAsync(plan, split.PlanFingerprint, split.SplitCount, own, cancellationToken);
+        return EnsureTableThenRunAsync(plan, split, own, cancellationToken);
     }
 
-    private async Task<ImportResult> EnsureTableThenRunAsync(ImportPlan plan, string fingerprint, int planSplits, ImportJobOptions options, CancellationToken cancellationToken)
+    private async Task<ImportResult> EnsureTableThenRunAsync(ImportPlan plan, SplitDocument document, ImportJobOptions options, CancellationToken cancellationToken)
     {
+        long started = _time.GetTimestamp();
         Tracker.Enter();
         try
         {
             var keys = await EnsureTableAsync(options, cancellationToken).ConfigureAwait(false);
-            return await RunSplitsAsync(plan, fingerprint, keys, options, cancellationToken, planSplits).ConfigureAwait(false);
+            return await RunSplitsAsync(plan, document.PlanFingerprint, keys, options, started, document, cancellationToken).ConfigureAwait(false);
         }
         finally
         {
@@ -147,9 +169,17 @@ public sealed class ImportJob
         }
     }
 
-    private async Task<ImportResult> RunSplitsAsync(ImportPlan plan, string fingerprint, KeySchema? keys, ImportJobOptions options, CancellationToken cancellationToken, int? planSplits = null)
+    /// <param name="plan">The plan to run (of the one split of <paramref name="document"/> when given).</param>
+    /// <param name="fingerprint">The whole plan's fingerprint.</param>
+    /// <param name="keys">The table's key schema, when the writers tell it.</param>
+    /// <param name="options">The options.</param>
+    /// <param name="budgetStart">When the call started: a time budget counts from there.</param>
+    /// <param name="document">The split document <see cref="RunSplitAsync"/> runs (a split of a plan run elsewhere), else null.</param>
+    /// <param name="cancellationToken">The caller's cancellation.</param>
+    private async Task<ImportResult> RunSplitsAsync(ImportPlan plan, string fingerprint, KeySchema? keys, ImportJobOptions options, long budgetStart, SplitDocument? document, CancellationToken cancellationToken)
     {
         long started = _time.GetTimestamp();
+        int? planSplits = document?.SplitCount;
         using var span = ConnectorActivities.StartImport(options.TableName, plan);
         if (options.ShuffleWindow > 0 && plan.Format == ItemFileFormat.DynamoDbJsonIncremental)
         {
@@ -180,6 +210,7 @@ public sealed class ImportJob
         {
             Keys = keys,
             Timestamps = plan.Ordering == ImportOrdering.ByWriteTimestamp ? new WriteTimestamps(keys!) : null,
+            Document = document,
         };
 
         // Splits that may hold one key twice run one after another, through one writer, which keeps the writes of a key
@@ -189,6 +220,10 @@ public sealed class ImportJob
         // The workers share the batches in flight: items in flight are what the import holds in memory, so it stays
         // bounded by MaxBatchesInFlight x 25 items whatever the input size and the number of workers.
         run.WriterBatchesInFlight = Math.Max(1, (options.Writer.MaxBatchesInFlight + workers - 1) / workers);
+        using var timeBox = options.TimeBudget is { } budget ? new TimeBox(_time, budgetStart, budget, workers, run.WriterBatchesInFlight, options.Writer.BatchSize) : null;
+        run.TimeBox = timeBox;
+        // Reading stops on the caller's cancellation or at the time box; only the caller's is an error.
+        using var stopReading = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeBox?.Token ?? CancellationToken.None);
         Log.ImportStarted(_logger, options.TableName, plan.Splits.Count, workers, options.CheckpointUri ?? "(none)");
         using var stop = new CancellationTokenSource(); // not the caller's: progress goes on while a cancelled run writes what it read
         var reporting = ReportProgressAsync(run, started, stop.Token);
@@ -238,10 +273,10 @@ public sealed class ImportJob
                 await worker.RunAsync(async writer =>
                 {
                     int index;
-                    while (!cancellationToken.IsCancellationRequested && (index = Interlocked.Increment(ref next)) < plan.Splits.Count)
+                    while (!stopReading.IsCancellationRequested && (index = Interlocked.Increment(ref next)) < plan.Splits.Count)
                     {
                         failed.Token.ThrowIfCancellationRequested();
-                        if (!await runner.RunAsync(plan.Splits[index], run, writer, worker.DeadLetters, cancellationToken, failed.Token).ConfigureAwait(false)) return;
+                        if (!await runner.RunAsync(plan.Splits[index], run, writer, worker.DeadLetters, stopReading.Token, failed.Token).ConfigureAwait(false)) return;
                     }
                 }, failed.Token).ConfigureAwait(false);
             }
@@ -252,6 +287,7 @@ public sealed class ImportJob
             }
         }
         var result = run.ToResult(_time.GetElapsedTime(started));
+        if (!result.Done) Log.ImportTimeBoxed(_logger, options.TableName, options.TimeBudget ?? TimeSpan.Zero, result.SplitsRun + result.SplitsSkipped, plan.Splits.Count);
         ConnectorActivities.ImportFinished(span, result);
         options.Progress?.Report(run.Progress(result.Elapsed, remaining: TimeSpan.Zero));
         Log.ImportCompleted(_logger, options.TableName, result.ItemsRead, result.ItemsWritten, result.ItemsDeleted, result.ItemsDeadLettered, result.BadLines,

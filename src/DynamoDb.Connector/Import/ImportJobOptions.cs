@@ -87,6 +87,20 @@ public sealed class ImportJobOptions
     [DurationBetween("00:00:00", "00:10:00", Message = "the stop grace period must be between 0 and 10 min (was {0})")]
     public TimeSpan StopGracePeriod { get; set; } = TimeSpan.FromSeconds(10);
 
+    /// <summary>
+    /// How long a run may take, on the job's <see cref="TimeProvider"/> from the moment it starts. Null (the default):
+    /// no limit. Before the budget ends, keeping a margin for the flush (see <see cref="TimeBox"/>), the run stops
+    /// reading, flushes what it handed over, stores its position (the checkpoint, if any) and returns with
+    /// <see cref="ImportResult.Done"/> false. <see cref="ImportJob.RunSplitAsync"/> returns the split to run next
+    /// (<see cref="ImportResult.Continuation"/>: the split with <see cref="SplitDocument.From"/> set); a time-boxed
+    /// <see cref="ImportJob.RunAsync"/> needs a checkpoint, and a rerun with it goes on. Each run handles at least one
+    /// record of each split it starts, so a loop on continuations always ends. The items handed over since the
+    /// run's last flush are all written before it returns; a crash inside the budget replays from the last checkpoint
+    /// (see <see cref="ImportJob"/> for what a replay means for conditional modes). Valid more than 0, at most 7 days.
+    /// </summary>
+    [DurationBetween("00:00:00.001", "7.00:00:00", Message = "the time budget must be more than 0 and at most 7 days (was {0})")]
+    public TimeSpan? TimeBudget { get; set; }
+
     /// <summary>Reports progress about once a second.</summary>
     public IProgress<ImportProgress>? Progress { get; set; }
 
@@ -202,4 +216,18 @@ public sealed record ImportResult
 
     /// <summary>How long the run took.</summary>
     public TimeSpan Elapsed { get; init; }
+
+    /// <summary>
+    /// Whether every split is finished (this run's, or one a checkpoint or continuation showed finished). False when
+    /// <see cref="ImportJobOptions.TimeBudget"/> ended the run first: everything read was written or set aside and
+    /// the position stored, and <see cref="Continuation"/> (or a rerun with the same checkpoint) goes on.
+    /// </summary>
+    public bool Done { get; init; } = true;
+
+    /// <summary>
+    /// When a time-boxed <see cref="ImportJob.RunSplitAsync"/> stopped before the split's end: the split document to
+    /// run next, with <see cref="SplitDocument.From"/> where this run stopped. Null when <see cref="Done"/>, and for
+    /// <see cref="ImportJob.RunAsync"/>, which goes on from its checkpoint.
+    /// </summary>
+    public SplitDocument? Continuation { get; init; }
 }

@@ -52,6 +52,15 @@ internal sealed class RunState(ImportPlan plan, ImportJobOptions options, ICheck
     /// <summary>For an incremental export (<see cref="ImportOrdering.ByWriteTimestamp"/>): the newest change applied to each key.</summary>
     public WriteTimestamps? Timestamps { get; init; }
 
+    /// <summary>The time box of a run with <see cref="ImportJobOptions.TimeBudget"/>, else null.</summary>
+    public TimeBox? TimeBox { get; set; }
+
+    /// <summary>The split document a <see cref="ImportJob.RunSplitAsync"/> runs (its <see cref="SplitDocument.From"/> is where it resumes), else null.</summary>
+    public SplitDocument? Document { get; init; }
+
+    /// <summary>Where the split stopped before its end (and the next dead-letter chunk then), for the continuation.</summary>
+    public (ImportPosition Position, int DeadLetterChunks)? Stopped { get; private set; }
+
     /// <summary>Each worker's share of <see cref="DynamoDbWriterOptions.MaxBatchesInFlight"/> (at least 1).</summary>
     public int WriterBatchesInFlight { get; set; } = options.Writer.MaxBatchesInFlight;
 
@@ -117,6 +126,12 @@ internal sealed class RunState(ImportPlan plan, ImportJobOptions options, ICheck
         metrics.ImportSplitsCompleted.Add(1, _tableTag);
     }
 
+    /// <summary>A split stopped before its end, checkpointed at <paramref name="position"/>.</summary>
+    public void SplitStopped(ImportPosition position, int deadLetterChunks)
+    {
+        lock (_lock) Stopped = (position, deadLetterChunks);
+    }
+
     public void SplitSkipped(ImportSplit split)
     {
         Interlocked.Increment(ref _splitsSkipped);
@@ -178,11 +193,17 @@ internal sealed class RunState(ImportPlan plan, ImportJobOptions options, ICheck
         }
     }
 
+    /// <summary>The split document to run next: the one run, from where it stopped (as given when it did not start).</summary>
+    private SplitDocument? Continuation() => Document is not { } document ? null
+        : Stopped is { } stopped ? document with { From = stopped.Position, DeadLetterChunks = stopped.DeadLetterChunks }
+        : document;
+
     public ImportResult ToResult(TimeSpan elapsed)
     {
         lock (_lock)
         {
             var (items, bad, _) = Read();
+            bool done = _splitsRun + _splitsSkipped >= Plan.Splits.Count;
             return new ImportResult
             {
                 Plan = Plan,
@@ -203,6 +224,8 @@ internal sealed class RunState(ImportPlan plan, ImportJobOptions options, ICheck
                 DeadLetterUri = DeadLettersCommitted ? DeadLetterFolder : null,
                 DeadLetterSamples = Samples.Kept,
                 Elapsed = elapsed,
+                Done = done,
+                Continuation = done ? null : Continuation(),
             };
         }
     }

@@ -103,30 +103,5 @@ public sealed record ImportPlan(string Source, ImportSourceKind Kind, ItemFileFo
     public string ToJson() => JsonSerializer.Serialize(this, Json);
 
     /// <summary>One split with everything needed to run it elsewhere, as JSON.</summary>
-    public string SplitToJson(int index) => JsonSerializer.Serialize(new SplitDocument(Source, Format, Fingerprint(), Splits.Count, Splits[index]), Json);
-}
-
-/// <summary>A split and what is needed to run it alone: the format and the plan it belongs to.</summary>
-/// <param name="Source">The import's source uri.</param>
-/// <param name="Format">The line format.</param>
-/// <param name="PlanFingerprint">The plan's fingerprint: checkpoints of one plan are not mixed with another's.</param>
-/// <param name="SplitCount">How many splits the plan has (the budget share of one split is the job's budget over this).</param>
-/// <param name="Split">The split.</param>
-public sealed record SplitDocument(string Source, ItemFileFormat Format, string PlanFingerprint, int SplitCount, ImportSplit Split)
-{
-    /// <summary>Reads a split written by <see cref="ImportPlan.SplitToJson"/>.</summary>
-    /// <exception cref="FormatException">The text is not a split document.</exception>
-    public static SplitDocument Parse(string json)
-    {
-        try
-        {
-            return JsonSerializer.Deserialize<SplitDocument>(json, ImportPlan.Json) is { Split.Files: not null } document
-                ? document
-                : throw new FormatException("not a split document: 'split' with 'files' is missing");
-        }
-        catch (JsonException e)
-        {
-            throw new FormatException($"not a split document: {e.Message}", e);
-        }
-    }
+    public string SplitToJson(int index) => JsonSerializer.Serialize(new SplitDocument(Source, Format, Fingerprint(), Splits.Count, Splits[index]), ImportJsonContext.Indented.SplitDocument);
 }

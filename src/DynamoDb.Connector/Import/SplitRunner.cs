@@ -28,6 +28,12 @@ internal sealed class SplitRunner(ImportInputFormat input, TimeProvider time, IL
         using var span = ConnectorActivities.StartImportSplit(run.Options.TableName, split);
         string checkpointName = $"splits/{split.Index:D6}";
         var resume = run.Checkpoints is null ? null : await run.Checkpoints.ReadAsync<SplitCheckpoint>(checkpointName, abort).ConfigureAwait(false);
+        // A continuation and the checkpoint agree, unless a run went further after the continuation was made (an
+        // invocation retried with an older one): the one further along stands, with its dead-letter chunk count.
+        if (run.Document?.From is { } continued && resume is not { Done: true } && (resume is null || !resume.Position.IsAtOrAfter(continued)))
+        {
+            resume = new SplitCheckpoint(run.Fingerprint, continued.File, continued.Line, continued.File >= split.Files.Count, run.Document.DeadLetterChunks, continued.Offset);
+        }
         // Dead letters an earlier run committed are in the folder too: the result points there even if this run adds none.
         if (resume?.DeadLetterChunks > 0 && run.DeadLetterFolder is not null) run.DeadLettersCommitted = true;
         var readOptions = new ImportReadOptions(run.Plan.Format) { Csv = run.Options.Source.Csv, RequestTable = run.Options.Source.RequestTable };
@@ -97,6 +103,7 @@ internal sealed class SplitRunner(ImportInputFormat input, TimeProvider time, IL
                             }
                             else if (run.Timestamps?.TryApply(read.Record) == false) run.ItemSuperseded();
                             else await WriteAsync(read.Record, read.Source, run, writer, shuffle, abort).ConfigureAwait(false);
+                            run.TimeBox?.Check(writer);
                             if (stop.IsCancellationRequested) break;
                             if (time.GetElapsedTime(lastCheckpoint) >= run.Options.CheckpointInterval)
                             {
@@ -112,6 +119,7 @@ internal sealed class SplitRunner(ImportInputFormat input, TimeProvider time, IL
                     if (!reader.IsComplete)
                     {
                         await CheckpointAsync(reader, reader.Position, done: false).ConfigureAwait(false);
+                        run.SplitStopped(reader.Position, chunks?.NextChunk ?? 0);
                         Log.SplitStopped(logger, split.Index, reader.Position.File + 1, split.Files.Count, reader.Position.Line);
                         return false;
                     }

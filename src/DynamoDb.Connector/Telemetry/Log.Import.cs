@@ -41,4 +41,7 @@ internal static partial class Log
 
     [LoggerMessage(EventId = 322, Level = LogLevel.Information, Message = "Import split {Split} stopped and checkpointed: file {File} of {Files}, after line {Line}")]
     public static partial void SplitStopped(ILogger logger, int split, int file, int files, long line);
+
+    [LoggerMessage(EventId = 323, Level = LogLevel.Information, Message = "Import into table {Table} stopped by its time budget of {Budget}: {SplitsDone} of {Splits} splits done; what was read is written and its position stored, so the continuation (or a rerun with the checkpoint) goes on")]
+    public static partial void ImportTimeBoxed(ILogger logger, string table, TimeSpan budget, int splitsDone, int splits);
 }

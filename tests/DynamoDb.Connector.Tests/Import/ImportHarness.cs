@@ -75,7 +75,14 @@ internal sealed class ImportHarness : IDisposable
         return options;
     }
 
-    public Task<ImportResult> RunAsync(ImportJobOptions options, CancellationToken cancellationToken = default)
+    public Task<ImportResult> RunAsync(ImportJobOptions options, CancellationToken cancellationToken = default) =>
+        RunTrackedAsync(() => Job.RunAsync(options, cancellationToken));
+
+    /// <summary>Runs one split document (<see cref="ImportJob.RunSplitAsync"/>) as <see cref="RunAsync"/> runs a job.</summary>
+    public Task<ImportResult> RunSplitAsync(SplitDocument split, ImportJobOptions options, CancellationToken cancellationToken = default) =>
+        RunTrackedAsync(() => Job.RunSplitAsync(split, options, cancellationToken));
+
+    private Task<ImportResult> RunTrackedAsync(Func<Task<ImportResult>> start)
     {
         // Counted for the job until its run counts itself (synchronously, when it is called), so the clock stands still meanwhile.
         Job.Tracker.Enter();
@@ -84,7 +91,7 @@ internal sealed class ImportHarness : IDisposable
             Task<ImportResult> run;
             try
             {
-                run = Job.RunAsync(options, cancellationToken);
+                run = start();
             }
             finally
             {
