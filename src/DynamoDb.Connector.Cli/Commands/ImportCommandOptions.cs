@@ -125,8 +125,11 @@ internal sealed class ImportCommandOptions
         await TableSetup.EnsureAsync(services.GetRequiredService<IAmazonDynamoDB>(), parse.GetRequiredValue(Table), key, stderr, cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>Runs the job with the progress display, then prints the result; returns the exit code.</summary>
-    public async Task<int> RunAsync(ParseResult parse, ImportJobOptions options, Func<ImportJobOptions, Task<ImportResult>> run, TextWriter stdout, TextWriter stderr, CancellationToken cancellationToken)
+    /// <summary>
+    /// Runs the job with the progress display, then prints the result; returns the exit code. With <c>--json</c>,
+    /// <paramref name="jsonResult"/> (when given) makes the one object printed instead of the import's.
+    /// </summary>
+    public async Task<int> RunAsync(ParseResult parse, ImportJobOptions options, Func<ImportJobOptions, Task<ImportResult>> run, TextWriter stdout, TextWriter stderr, CancellationToken cancellationToken, Func<ImportResult, string>? jsonResult = null)
     {
         using var recorder = RunReport.StartRecording(parse.GetValue(Report), options.TableName);
         var result = await ProgressDisplay.RunAsync(stderr, $"import {options.TableName}", progress =>
@@ -138,7 +141,7 @@ internal sealed class ImportCommandOptions
         string? error = result.ItemsRead == 0 && result.BadLines > 0 ? NothingReadable(result.Plan, result.BadLines) : null;
         int exitCode = error is not null ? ExitCodes.Failed : result.ItemsDeadLettered > 0 ? ExitCodes.FinishedWithBadRecords : ExitCodes.Success;
         if (recorder is not null) await RunReport.WriteImportAsync(parse.GetValue(Report)!, recorder, options.TableName, result, cancellationToken).ConfigureAwait(false);
-        await WriteResultAsync(result, options, parse.GetValue(Json), error, exitCode, stdout, stderr).ConfigureAwait(false);
+        await WriteResultAsync(result, options, parse.GetValue(Json), error, exitCode, stdout, stderr, jsonResult).ConfigureAwait(false);
         return exitCode;
     }
 
@@ -146,7 +149,7 @@ internal sealed class ImportCommandOptions
     internal static string NothingReadable(ImportPlan plan, long badRecords) =>
         $"none of the {badRecords:N0} records of {plan.Source} could be read as {plan.Format.ToName()} ({plan.FormatReason}): the format is probably wrong; give the right one with --format {string.Join("|", ItemFileFormatNames.All)}.";
 
-    private static async Task WriteResultAsync(ImportResult result, ImportJobOptions options, bool json, string? error, int exitCode, TextWriter stdout, TextWriter stderr)
+    private static async Task WriteResultAsync(ImportResult result, ImportJobOptions options, bool json, string? error, int exitCode, TextWriter stdout, TextWriter stderr, Func<ImportResult, string>? jsonResult)
     {
         foreach (var letter in result.DeadLetterSamples)
         {
@@ -164,6 +167,12 @@ internal sealed class ImportCommandOptions
                 : $"{result.ItemsDeadLettered:N0} lines or items set aside and not kept: pass --dead-letter <folder> (or --checkpoint) to keep them.").ConfigureAwait(false);
         }
         double seconds = Math.Round(result.Elapsed.TotalSeconds, 2);
+        if (json && jsonResult is not null)
+        {
+            await stdout.WriteLineAsync(jsonResult(result)).ConfigureAwait(false);
+            if (error is not null) await stderr.WriteLineAsync($"error: {error}").ConfigureAwait(false);
+            return;
+        }
         if (json)
         {
             await stdout.WriteLineAsync(JsonSerializer.Serialize(new

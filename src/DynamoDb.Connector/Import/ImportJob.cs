@@ -220,7 +220,7 @@ public sealed class ImportJob
         // The workers share the batches in flight: items in flight are what the import holds in memory, so it stays
         // bounded by MaxBatchesInFlight x 25 items whatever the input size and the number of workers.
         run.WriterBatchesInFlight = Math.Max(1, (options.Writer.MaxBatchesInFlight + workers - 1) / workers);
-        using var timeBox = options.TimeBudget is { } budget ? new TimeBox(_time, budgetStart, budget, workers, run.WriterBatchesInFlight, options.Writer.BatchSize) : null;
+        using var timeBox = options.TimeBudget is { } budget ? new TimeBox(_time, budgetStart, budget, workers, (run.WriterBatchesInFlight + 1L) * options.Writer.BatchSize + options.ShuffleWindow) : null;
         run.TimeBox = timeBox;
         // Reading stops on the caller's cancellation or at the time box; only the caller's is an error.
         using var stopReading = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeBox?.Token ?? CancellationToken.None);

@@ -92,18 +92,21 @@ internal sealed class SplitRunner(ImportInputFormat input, TimeProvider time, IL
                 try
                 {
                     long lastCheckpoint = time.GetTimestamp();
+                    // Counts what this split hands the writer, which a stop must flush.
+                    var watch = run.TimeBox?.Watch(writer);
                     try
                     {
                         await foreach (var read in reader.ReadAsync(stop).ConfigureAwait(false))
                         {
+                            int items = 0;
                             if (read.IsBad)
                             {
                                 Log.BadLineSetAside(logger, read.Error.Source, read.Error.Line, read.Error.Reason);
                                 await deadLetters.WriteAsync(DeadLetter.ForBadLine(read.Error), abort).ConfigureAwait(false);
                             }
                             else if (run.Timestamps?.TryApply(read.Record) == false) run.ItemSuperseded();
-                            else await WriteAsync(read.Record, read.Source, run, writer, shuffle, abort).ConfigureAwait(false);
-                            run.TimeBox?.Check(writer);
+                            else items = await WriteAsync(read.Record, read.Source, run, writer, shuffle, abort).ConfigureAwait(false);
+                            watch?.Handed(items);
                             if (stop.IsCancellationRequested) break;
                             if (time.GetElapsedTime(lastCheckpoint) >= run.Options.CheckpointInterval)
                             {
@@ -137,9 +140,11 @@ internal sealed class SplitRunner(ImportInputFormat input, TimeProvider time, IL
         }
     }
 
-    private static async ValueTask WriteAsync(ItemRecord record, string source, RunState run, IDynamoDbWriter writer, ShuffleBuffer<(ItemRecord Record, string Source)>? shuffle, CancellationToken cancellationToken)
+    /// <summary>Hands what <paramref name="record"/> becomes to the writer (or the shuffle window); returns how many items that is.</summary>
+    private static async ValueTask<int> WriteAsync(ItemRecord record, string source, RunState run, IDynamoDbWriter writer, ShuffleBuffer<(ItemRecord Record, string Source)>? shuffle, CancellationToken cancellationToken)
     {
-        foreach (var output in Transform(run, record))
+        var outputs = Transform(run, record);
+        foreach (var output in outputs)
         {
             if (shuffle is null)
             {
@@ -150,13 +155,14 @@ internal sealed class SplitRunner(ImportInputFormat input, TimeProvider time, IL
                 await writer.WriteAsync(released.Record, released.Source, cancellationToken).ConfigureAwait(false);
             }
         }
+        return outputs.Count;
     }
 
     /// <summary>The key of a record, or null when it has no valid key (the writer sets it aside).</summary>
     private static ItemKey? KeyOf(ItemRecord record, Formats.Items.KeySchema keys) =>
         Formats.Items.ItemRules.ValidateKeys(record.Item, keys, requireOnlyKeys: false) is null ? ItemKey.Of(record.Item, keys) : null;
 
-    private static IEnumerable<ItemRecord> Transform(RunState run, ItemRecord record)
+    private static IReadOnlyCollection<ItemRecord> Transform(RunState run, ItemRecord record)
     {
         if (run.Options.Transform is not { } transform) return [record];
         // Called once per record: a transform may have side effects, and an iterator would run twice if enumerated twice.

@@ -8,12 +8,13 @@ namespace DynamoDb.Connector.Import;
 /// the time left reaches the flush margin.
 /// </summary>
 /// <remarks>
-/// The margin is <see cref="FixedMargin"/> plus twice the time the writers take to drain the most they can hold
-/// (every batch in flight and each worker's open batch, <see cref="DynamoDbWriterOptions.BatchSize"/> items each) at
-/// the rate they are paced at now, with the write units per item seen so far (1 before the first write). Twice,
-/// because a throttle while draining halves the pacing rate and retries resend. It never exceeds
-/// <see cref="MaxMarginShare"/> of the budget, so every run reads for most of it: with a budget too short for what
-/// the writers hold at the table's rate, the flush, and so the run, ends late.
+/// The margin is the fixed part (<see cref="FixedMargin"/>, at most a quarter of the budget) plus twice the time the
+/// writer takes to drain what it holds: the items handed to it in this split and not yet acknowledged (those in the
+/// shuffle window too), at this worker's share of the rate it is paced at now, with the write units per item seen so
+/// far (1 before the first write). Twice, because a throttle while draining halves the pacing rate, and retries resend.
+/// Since it counts what the writer holds rather than what it could hold, a slow table makes the run stop reading
+/// early, before the backlog outgrows the time left (at 50 WCU/s, 800 items accepted take 16 s to flush). The check
+/// comes after each record is handed over, so each run makes progress however short its budget.
 /// </remarks>
 internal sealed class TimeBox : IDisposable
 {
@@ -23,34 +24,29 @@ internal sealed class TimeBox : IDisposable
     /// </summary>
     internal static readonly TimeSpan FixedMargin = TimeSpan.FromSeconds(2);
 
-    /// <summary>The largest share of the budget the margin takes.</summary>
-    internal const double MaxMarginShare = 0.5;
-
-    /// <summary>How often the margin is estimated again (a writer's progress is a snapshot: not free per record).</summary>
-    private static readonly TimeSpan Refresh = TimeSpan.FromMilliseconds(250);
+    /// <summary>How often a writer's progress is read again (a snapshot: not free per record).</summary>
+    private static readonly TimeSpan Refresh = TimeSpan.FromMilliseconds(100);
 
     private readonly TimeProvider _time;
     private readonly long _started;
-    private readonly int _itemsHeld;
+    private readonly int _workers;
+    private readonly long _mostHeld;
+    private readonly TimeSpan _fixed;
     private readonly CancellationTokenSource _stop;
-    private readonly Lock _lock = new();
-    private long _estimatedAt;
-    private bool _estimated;
-    private TimeSpan _margin;
 
     /// <param name="time">The job's clock.</param>
     /// <param name="started">When the run started (a timestamp of <paramref name="time"/>).</param>
     /// <param name="budget">The run's budget.</param>
-    /// <param name="workers">The run's workers (each has one writer with an open batch).</param>
-    /// <param name="batchesInFlight">Each writer's batches in flight at most.</param>
-    /// <param name="batchSize">Items per batch at most.</param>
-    public TimeBox(TimeProvider time, long started, TimeSpan budget, int workers, int batchesInFlight, int batchSize)
+    /// <param name="workers">The run's workers (each with its writer, sharing the rate).</param>
+    /// <param name="mostHeld">The most items one worker's writer and shuffle window can hold (a bound on the estimate).</param>
+    public TimeBox(TimeProvider time, long started, TimeSpan budget, int workers, long mostHeld)
     {
         _time = time;
         _started = started;
         Budget = budget;
-        _itemsHeld = workers * (batchesInFlight + 1) * batchSize;
-        _margin = Cap(FixedMargin);
+        _workers = Math.Max(1, workers);
+        _mostHeld = mostHeld;
+        _fixed = FixedMargin < budget / 4 ? FixedMargin : budget / 4;
         _stop = new CancellationTokenSource(Timeout.InfiniteTimeSpan, time);
     }
 
@@ -60,46 +56,75 @@ internal sealed class TimeBox : IDisposable
     /// <summary>Cancelled once reading must stop.</summary>
     public CancellationToken Token => _stop.Token;
 
-    /// <summary>Whether the time box stopped the run.</summary>
-    public bool Expired => _stop.IsCancellationRequested;
-
     private TimeSpan Remaining => Budget - _time.GetElapsedTime(_started);
 
-    /// <summary>
-    /// Called after each record is handed to <paramref name="writer"/>: stops reading once the time left is within
-    /// the margin. It also sets a timer at that point, which stops a read that waits on its source; it is first set
-    /// here, after a record, so that every run gets past the records it skips to its position and makes progress.
-    /// </summary>
-    public void Check(IDynamoDbWriter writer)
-    {
-        if (_stop.IsCancellationRequested) return;
-        var remaining = Remaining;
-        if (!_estimated || _time.GetElapsedTime(_estimatedAt) >= Refresh)
-        {
-            lock (_lock)
-            {
-                _margin = Cap(Estimate(writer));
-                _estimatedAt = _time.GetTimestamp();
-                _estimated = true;
-                if (remaining > _margin) _stop.CancelAfter(remaining - _margin);
-            }
-        }
-        if (remaining <= _margin) _stop.Cancel();
-    }
-
-    /// <summary>The margin now: <see cref="FixedMargin"/> and twice the time to drain what the writers can hold.</summary>
-    internal TimeSpan Estimate(IDynamoDbWriter writer)
-    {
-        var progress = writer.GetProgress();
-        long done = progress.ItemsWritten + progress.ItemsDeleted;
-        double unitsPerItem = done > 0 && progress.ConsumedWriteUnits > 0 ? progress.ConsumedWriteUnits / done : 1;
-        double rate = writer.Budget.WriteUnitsPerSecond;
-        if (progress.PacingWriteUnitsPerSecond > 0) rate = Math.Min(rate, progress.PacingWriteUnitsPerSecond);
-        double drainSeconds = _itemsHeld * unitsPerItem / Math.Max(1, rate);
-        return FixedMargin + TimeSpan.FromSeconds(2 * drainSeconds);
-    }
-
-    private TimeSpan Cap(TimeSpan margin) => margin < Budget * MaxMarginShare ? margin : Budget * MaxMarginShare;
+    /// <summary>Starts watching one split run through <paramref name="writer"/> (flushed: it holds nothing of this split yet).</summary>
+    public SplitWatch Watch(IDynamoDbWriter writer) => new(this, writer);
 
     public void Dispose() => _stop.Dispose();
+
+    /// <summary>What the margin needs from a writer's progress: what it acknowledged, the units per item seen so far (1 before any), the rate it is paced at.</summary>
+    private readonly record struct Snapshot(long Acknowledged, double UnitsPerItem, double Rate)
+    {
+        public static Snapshot Of(IDynamoDbWriter writer)
+        {
+            var progress = writer.GetProgress();
+            long done = progress.ItemsWritten + progress.ItemsDeleted;
+            double rate = writer.Budget.WriteUnitsPerSecond;
+            if (progress.PacingWriteUnitsPerSecond > 0) rate = Math.Min(rate, progress.PacingWriteUnitsPerSecond);
+            return new Snapshot(done + progress.ItemsDeadLettered, done > 0 && progress.ConsumedWriteUnits > 0 ? progress.ConsumedWriteUnits / done : 1, rate);
+        }
+    }
+
+    /// <summary>One split's run against the time box: counts what it hands its writer, and stops the run in time.</summary>
+    internal sealed class SplitWatch
+    {
+        private readonly TimeBox _box;
+        private readonly IDynamoDbWriter _writer;
+        private readonly long _acknowledgedAtStart;
+        private Snapshot _snapshot;
+        private long _snapshotAt;
+        private long _handed;
+
+        public SplitWatch(TimeBox box, IDynamoDbWriter writer)
+        {
+            _box = box;
+            _writer = writer;
+            _snapshot = Snapshot.Of(writer);
+            _snapshotAt = box._time.GetTimestamp();
+            _acknowledgedAtStart = _snapshot.Acknowledged;
+        }
+
+        /// <summary>
+        /// Called after each record, with the <paramref name="items"/> it became and were handed to the writer: stops
+        /// reading once the time left is within the margin. It also sets a timer at that point, which stops a read that
+        /// waits on its source; first set here, after a record, so that every run gets past the lines it skips to its position.
+        /// </summary>
+        public void Handed(int items)
+        {
+            _handed += items;
+            if (_box._stop.IsCancellationRequested) return;
+            var time = _box._time;
+            bool refresh = time.GetElapsedTime(_snapshotAt) >= Refresh || _handed == items;
+            if (refresh)
+            {
+                _snapshot = Snapshot.Of(_writer);
+                _snapshotAt = time.GetTimestamp();
+            }
+            // Per record, from the last snapshot (which may count fewer acknowledged: more held, a safe error): the
+            // reader can hand over hundreds of items between two snapshots.
+            var margin = Margin();
+            var remaining = _box.Remaining;
+            if (remaining <= margin) _box._stop.Cancel();
+            else if (refresh) _box._stop.CancelAfter(remaining - margin);
+        }
+
+        /// <summary>The margin now: the fixed part and twice the time to drain what the writer holds.</summary>
+        internal TimeSpan Margin()
+        {
+            long held = Math.Clamp(_handed - (_snapshot.Acknowledged - _acknowledgedAtStart), 0, _box._mostHeld);
+            double drainSeconds = held * _snapshot.UnitsPerItem / Math.Max(0.01, _snapshot.Rate / _box._workers);
+            return _box._fixed + TimeSpan.FromSeconds(Math.Min(2 * drainSeconds, TimeSpan.FromDays(7).TotalSeconds));
+        }
+    }
 }

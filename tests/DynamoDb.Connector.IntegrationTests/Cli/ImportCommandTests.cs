@@ -223,7 +223,8 @@ public sealed class ImportCommandTests(LocalServers servers) : IDisposable
         // Had it taken the whole 800, its 800 items would have taken under 1 s.
         foreach (var (half, results) in halves.Zip(Chunked(summaries, halves)))
         {
-            double units = results.Sum(s => s.GetProperty("consumedCapacityUnits").GetDouble());
+            // run-split --json prints a SplitRunSummary; each generated item costs 1 WCU.
+            double units = results.Sum(s => s.GetProperty("itemsWritten").GetInt64());
             double seconds = results.Sum(s => s.GetProperty("elapsedSeconds").GetDouble());
             Assert.True(seconds >= (units - 400 * half.Length) / 400 * 0.9, $"{units} WCU in {seconds} s over {half.Length} split(s)");
         }
@@ -248,6 +249,54 @@ public sealed class ImportCommandTests(LocalServers servers) : IDisposable
 
         Assert.True(code == 0, $"{stdout}\n{stderr}");
         Assert.Equal(100, JsonDocument.Parse(stdout.ToString()).RootElement.GetProperty("itemsWritten").GetInt64());
+    }
+
+    [Fact]
+    public async Task RunSplit_WithATimeBudget_StopsMidSplit_AndItsContinuationsGoOnUntilTheTableEqualsTheSource()
+    {
+        string table = await CreateTableAsync();
+        string source = _temp.Combine("source");
+        Assert.Equal(0, (await CliRunner.RunAsync("generate", "--destination", source, "--items", "600", "--files", "1")).ExitCode);
+        string splits = _temp.Combine("splits");
+        Assert.Equal(0, (await CliRunner.RunAsync("plan", "--source", source, "--out", splits)).ExitCode);
+        // 600 items of 1 WCU at 100 WCU/s: about 6 s of writing, against 3 s per run.
+        string[] options = ["--table", table, "--write-capacity", "100", "--time-budget", "3s", "--checkpoint", _temp.Combine("checkpoint"), "--json"];
+        string split = Path.Combine(splits, "split-000000.json");
+        var summaries = new List<JsonElement>();
+        string? last = null;
+
+        while (true)
+        {
+            Assert.True(summaries.Count < 30, "the continuations do not end");
+            var run = await CliProcess.RunAsync(servers, ["run-split", "--split", split, .. options]);
+            Assert.True(run.ExitCode == 0, run.ToString());
+            // Nothing but the one summary on stdout.
+            var summary = JsonDocument.Parse(run.Stdout).RootElement.Clone();
+            summaries.Add(summary);
+            Assert.True(summary.GetProperty("elapsedSeconds").GetDouble() <= 3, run.Stdout);
+            if (summary.GetProperty("done").GetBoolean())
+            {
+                Assert.Equal(JsonValueKind.Null, summary.GetProperty("continuation").ValueKind);
+                break;
+            }
+            last = summary.GetProperty("continuation").GetRawText();
+            Assert.Contains("\"from\"", last, StringComparison.Ordinal);
+            split = _temp.Combine($"continuation-{summaries.Count}.json");
+            await File.WriteAllTextAsync(split, last);
+        }
+
+        Assert.True(summaries.Count >= 2, $"{summaries.Count} run(s): the split never stopped mid-way");
+        Assert.Equal(600, summaries.Sum(s => s.GetProperty("itemsRead").GetInt64()));
+        Assert.Equal(600, summaries.Sum(s => s.GetProperty("itemsWritten").GetInt64()));
+        await TestTables.AssertTableHoldsAsync(_dynamoDb, table, (await ReadItemsAsync(source)).Select(StoredItems.Normalize));
+
+        // The last continuation again (a retried invocation): its checkpoint says the split is done.
+        var again = await CliProcess.RunAsync(servers, ["run-split", "--split", split, .. options]);
+        Assert.True(again.ExitCode == 0, again.ToString());
+        var rerun = JsonDocument.Parse(again.Stdout).RootElement;
+        Assert.True(rerun.GetProperty("done").GetBoolean(), again.Stdout);
+        Assert.Equal(0, rerun.GetProperty("itemsRead").GetInt64());
+        Assert.Equal(0, rerun.GetProperty("itemsWritten").GetInt64());
     }
 
     [Fact]

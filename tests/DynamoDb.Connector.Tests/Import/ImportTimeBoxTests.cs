@@ -87,6 +87,22 @@ public sealed class ImportTimeBoxTests
     }
 
     [Fact]
+    public async Task OnASlowTable_WithManyBatchesInFlight_ARunStopsReadingEarlyEnough_ThatItsFlushEndsWithinTheBudget()
+    {
+        using var h = new ImportHarness();
+        var split = await PlanAsync(h);
+        var options = Slow(h, checkpoint: false);
+        // 32 batches of 25 accepted at once would take 80 s to flush at 10 WCU/s: more than the whole budget.
+        options.Writer.MaxBatchesInFlight = 32;
+
+        var runs = await RunToTheEndAsync(h, split, options);
+
+        Assert.True(runs.Count >= 3, $"{runs.Count} runs");
+        Assert.All(runs, r => Assert.True(r.Took <= Budget, $"a run took {r.Took}"));
+        Assert.Equal(GoodKeys(), h.Table.Items.Keys.Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
     public async Task AContinuationOfAFinishedSplit_RunsNothing_AndIsDone()
     {
         using var h = new ImportHarness();
