@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The packages as a user gets them: packs the three (eng/pack.sh) into a temporary folder, installs the
+# The packages as a user gets them: packs them (eng/pack.sh) into a temporary folder, installs the
 # dynamodb-connector tool from that folder alone (no other package source, an empty package cache) into a temporary
 # tool path, and runs the installed tool against local servers it starts: generate an export, import it into a new
 # table, compare the table with it item for item. Any failing step fails the script; the servers are stopped and the
@@ -23,9 +23,9 @@ trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
-echo "== packing DynamoDb.Connector.Formats, DynamoDb.Connector and DynamoDb.Connector.Cli into $work/packages"
+echo "== packing DynamoDb.Connector.Formats, DynamoDb.Connector, DynamoDb.Connector.Lambda and DynamoDb.Connector.Cli into $work/packages"
 eng/pack.sh "$work"
-for package in DynamoDb.Connector.Formats DynamoDb.Connector DynamoDb.Connector.Cli; do
+for package in DynamoDb.Connector.Formats DynamoDb.Connector DynamoDb.Connector.Lambda DynamoDb.Connector.Cli; do
   for extension in nupkg snupkg; do
     if ! compgen -G "$work/packages/$package.[0-9]*.$extension" >/dev/null; then
       echo "eng/pack.sh made no $package .$extension in $work/packages" >&2

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Packs the three packages (DynamoDb.Connector.Formats, DynamoDb.Connector, the DynamoDb.Connector.Cli tool), each
+# Packs the four packages (DynamoDb.Connector.Formats, DynamoDb.Connector, DynamoDb.Connector.Lambda, the
+# DynamoDb.Connector.Cli tool), each
 # with its symbol package (.snupkg), into one folder, validating them (EnablePackageValidation) on the way.
 #   eng/pack.sh <folder>      the packages land in <folder>/packages. It builds in a folder of its own under
 #                             artifacts/ (the artifacts layout; removed at the end), never in the projects' bin/ and
@@ -19,7 +20,7 @@ build=$(mktemp -d "$PWD/artifacts/pack.XXXXXX")
 trap 'rm -rf "$build"' EXIT
 properties=(-p:UseArtifactsOutput=true "-p:ArtifactsPath=$build")
 if [ -n "${REPOSITORY_URL:-}" ]; then properties+=("-p:RepositoryUrl=$REPOSITORY_URL"); fi
-for project in DynamoDb.Connector.Formats DynamoDb.Connector DynamoDb.Connector.Cli; do
+for project in DynamoDb.Connector.Formats DynamoDb.Connector DynamoDb.Connector.Lambda DynamoDb.Connector.Cli; do
   dotnet pack "src/$project" -c Release -o "$out/packages" -nologo -v quiet "${properties[@]}" >&2
 done
 ls "$out/packages"

@@ -8,7 +8,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 
-projects=(src/DynamoDb.Connector.Formats/DynamoDb.Connector.Formats.csproj src/DynamoDb.Connector/DynamoDb.Connector.csproj)
+projects=(src/DynamoDb.Connector.Formats/DynamoDb.Connector.Formats.csproj src/DynamoDb.Connector/DynamoDb.Connector.csproj src/DynamoDb.Connector.Lambda/DynamoDb.Connector.Lambda.csproj)
 
 for project in "${projects[@]}"; do
   unshipped="$(dirname "$project")/PublicAPI.Unshipped.txt"

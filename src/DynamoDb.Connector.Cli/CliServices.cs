@@ -1,7 +1,3 @@
-using Amazon;
-using Amazon.DynamoDBv2;
-using Amazon.Runtime;
-using Amazon.S3;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
@@ -32,21 +28,7 @@ internal static class CliServices
             if (level is null) logging.AddFilter(typeof(DynamoDb.Connector.Import.ImportJob).FullName, LogLevel.Error);
         });
         services.Configure<Microsoft.Extensions.Logging.Console.ConsoleLoggerOptions>(o => o.LogToStandardErrorThreshold = LogLevel.Trace);
-        services.AddSingleton<IAmazonDynamoDB>(_ => new AmazonDynamoDBClient(new AmazonDynamoDBConfig
-        {
-            RegionEndpoint = DefaultRegion(),
-            // The connector's writer and reader retry, pace and count every failed call themselves; SDK retries would
-            // hide throttling from them, and a reset connection the SDK sent again unseen would make a conditional
-            // write that had applied look skipped (and the retry count short).
-            MaxErrorRetry = 0,
-            MaxStaleConnectionRetries = 0,
-        }));
-        services.AddSingleton<IAmazonS3>(_ => new AmazonS3Client(new AmazonS3Config
-        {
-            RegionEndpoint = DefaultRegion(),
-            // Custom endpoints (local servers, MinIO) address buckets by path.
-            ForcePathStyle = HasCustomEndpoint("S3"),
-        }));
+        services.AddDynamoDbConnectorAwsClients();
         services.AddDynamoDbConnector();
         return services.BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true, ValidateScopes = true });
     }
@@ -58,22 +40,5 @@ internal static class CliServices
         return Enum.TryParse<LogLevel>(text, ignoreCase: true, out var level) && Enum.IsDefined(level)
             ? level
             : throw new CliUsageException($"{LogLevelVariable} is '{text}'; give one of: {string.Join(", ", Enum.GetNames<LogLevel>().Select(n => n.ToLowerInvariant()))}.");
-    }
-
-    private static bool HasCustomEndpoint(string service) =>
-        !string.IsNullOrEmpty(Environment.GetEnvironmentVariable($"AWS_ENDPOINT_URL_{service}"))
-        || !string.IsNullOrEmpty(Environment.GetEnvironmentVariable("AWS_ENDPOINT_URL"));
-
-    /// <summary>The configured region, or us-east-1 when none is (local servers need none; real S3 redirects to the bucket's).</summary>
-    private static RegionEndpoint DefaultRegion()
-    {
-        try
-        {
-            return FallbackRegionFactory.GetRegionEndpoint() ?? RegionEndpoint.USEast1;
-        }
-        catch (AmazonClientException)
-        {
-            return RegionEndpoint.USEast1;
-        }
     }
 }

@@ -30,8 +30,6 @@ public interface ICheckpointStore
 /// <summary>Checkpoint documents as typed values, in one JSON shape whichever store holds them.</summary>
 internal static class CheckpointDocuments
 {
-    internal static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { WriteIndented = false };
-
     /// <summary>Reads the document <paramref name="name"/> as <typeparamref name="T"/>, or null when there is none.</summary>
     /// <exception cref="InvalidDataException">The document is not valid JSON of that shape.</exception>
     public static async Task<T?> ReadAsync<T>(this ICheckpointStore store, string name, CancellationToken cancellationToken)
@@ -43,7 +41,7 @@ internal static class CheckpointDocuments
 
     /// <summary>Writes <paramref name="value"/> as the document <paramref name="name"/>.</summary>
     public static Task WriteAsync<T>(this ICheckpointStore store, string name, T value, CancellationToken cancellationToken) =>
-        store.WriteAsync(name, JsonSerializer.Serialize(value, Json), cancellationToken);
+        store.WriteAsync(name, JsonSerializer.Serialize(value, CheckpointJsonContext.TypeInfo<T>()), cancellationToken);
 
     /// <summary>Parses a document read from <paramref name="where"/>.</summary>
     /// <exception cref="InvalidDataException">The document is not valid JSON of that shape.</exception>
@@ -52,7 +50,7 @@ internal static class CheckpointDocuments
     {
         try
         {
-            return JsonSerializer.Deserialize<T>(json, Json);
+            return JsonSerializer.Deserialize(json, CheckpointJsonContext.TypeInfo<T>());
         }
         catch (JsonException e)
         {

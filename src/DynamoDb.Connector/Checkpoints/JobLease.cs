@@ -68,8 +68,6 @@ internal sealed class JobLease : IAsyncDisposable
     /// <summary>How long the token scheme waits between writing its lease and reading it back.</summary>
     internal static readonly TimeSpan Settle = TimeSpan.FromSeconds(2);
 
-    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
-
     private readonly IObjectStore _store;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
@@ -197,7 +195,7 @@ internal sealed class JobLease : IAsyncDisposable
             try
             {
                 using var file = new FileStream(path, FileMode.CreateNew, FileAccess.Write, FileShare.Read);
-                JsonSerializer.Serialize(file, mine, Json);
+                JsonSerializer.Serialize(file, mine, CheckpointJsonContext.Default.LeaseDocument);
                 file.Flush(flushToDisk: true);
                 return;
             }
@@ -249,7 +247,7 @@ internal sealed class JobLease : IAsyncDisposable
     {
         try
         {
-            return bytes.Length == 0 ? null : JsonSerializer.Deserialize<LeaseDocument>(bytes, Json);
+            return bytes.Length == 0 ? null : JsonSerializer.Deserialize(bytes, CheckpointJsonContext.Default.LeaseDocument);
         }
         catch (JsonException)
         {
@@ -281,7 +279,7 @@ internal sealed class JobLease : IAsyncDisposable
         var writer = await store.CreateAsync(uri, cancellationToken).ConfigureAwait(false);
         await using (writer.ConfigureAwait(false))
         {
-            await JsonSerializer.SerializeAsync(writer.Stream, document, Json, cancellationToken).ConfigureAwait(false);
+            await JsonSerializer.SerializeAsync(writer.Stream, document, CheckpointJsonContext.Default.LeaseDocument, cancellationToken).ConfigureAwait(false);
             await writer.CommitAsync(cancellationToken).ConfigureAwait(false);
         }
     }

@@ -53,11 +53,13 @@ public static class ConnectorServiceCollectionExtensions
 
     private static IServiceCollection AddCore(IServiceCollection services, OptionsBuilder<DynamoDbConnectorOptions> options)
     {
-        options.ValidateDataAnnotations().ValidateOnStart();
+        // The validators run the annotations through generated code (no reflection: trimming and Native AOT keep them).
+        options.ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<DynamoDbConnectorOptions>, DynamoDbConnectorOptionsValidator>());
         services.TryAddSingleton(TimeProvider.System);
         // Local files always work; s3:// uris need an IAmazonS3 in the container, resolved only on first use.
-        services.AddOptions<S3ObjectStoreOptions>().ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<S3ObjectStoreOptions>().ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<S3ObjectStoreOptions>, S3ObjectStoreOptionsValidator>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IObjectStore, LocalFileObjectStore>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IObjectStore, S3ObjectStore>(sp => new S3ObjectStore(
             () => sp.GetService<IAmazonS3>() ?? throw new InvalidOperationException(

@@ -16,15 +16,12 @@ public sealed class DynamoDbConnectorOptions
 }
 
 /// <summary>
-/// Validates <see cref="DynamoDbConnectorOptions"/> at start, naming every problem: the nested writer options, with
-/// the validator writers use (<c>ValidateDataAnnotations</c> checks the top level only).
+/// Validates <see cref="DynamoDbConnectorOptions"/> at start, naming every problem: the annotations, then the nested
+/// writer options with the validator writers use.
 /// </summary>
 internal sealed class DynamoDbConnectorOptionsValidator : IValidateOptions<DynamoDbConnectorOptions>
 {
-    public ValidateOptionsResult Validate(string? name, DynamoDbConnectorOptions options)
-    {
-        // A missing Writer is the [Required] annotation's to report.
-        if (options.Writer is null) return ValidateOptionsResult.Skip;
-        return OptionsValidation.Result(options.Writer.Problems().Select(p => "DynamoDbConnector:Writer: " + p));
-    }
+    public ValidateOptionsResult Validate(string? name, DynamoDbConnectorOptions options) =>
+        OptionsValidation.Result(OptionsValidation.Annotations(options)
+            .Concat(options.Writer?.Problems().Select(p => "DynamoDbConnector:Writer: " + p) ?? []));
 }

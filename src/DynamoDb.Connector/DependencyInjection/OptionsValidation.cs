@@ -11,15 +11,34 @@ namespace DynamoDb.Connector.DependencyInjection;
 /// at start (<c>ValidateOnStart</c>) and for options passed per call, and every failure is one
 /// <see cref="OptionsValidationException"/> listing every problem.
 /// </summary>
-internal static class OptionsValidation
+internal static partial class OptionsValidation
 {
     /// <summary>The problems the DataAnnotations of <paramref name="options"/> find, each prefixed with <paramref name="prefix"/> (<c>Throughput.</c>).</summary>
+    /// <exception cref="InvalidOperationException">No generated validator is declared for the options' type (a bug: add one in AnnotationValidators.cs).</exception>
     public static IEnumerable<string> Annotations(object options, string prefix = "")
     {
-        var results = new List<ValidationResult>();
-        Validator.TryValidateObject(options, new ValidationContext(options), results, validateAllProperties: true);
-        return results.Select(r => prefix + r.ErrorMessage);
+        var result = options switch
+        {
+            DynamoDbConnectorOptions o => new DynamoDbConnectorOptionsAnnotations().Validate(null, o),
+            Writing.DynamoDbWriterOptions o => new DynamoDbWriterOptionsAnnotations().Validate(null, o),
+            Writing.RetryOptions o => new RetryOptionsAnnotations().Validate(null, o),
+            Capacity.WriteThroughputOptions o => new WriteThroughputOptionsAnnotations().Validate(null, o),
+            Capacity.ReadThroughputOptions o => new ReadThroughputOptionsAnnotations().Validate(null, o),
+            Reading.TableInputOptions o => new TableInputOptionsAnnotations().Validate(null, o),
+            Import.ImportJobOptions o => new ImportJobOptionsAnnotations().Validate(null, o),
+            Import.ImportSourceOptions o => new ImportSourceOptionsAnnotations().Validate(null, o),
+            Export.ExportOptions o => new ExportOptionsAnnotations().Validate(null, o),
+            // No annotations yet (the generator refuses a type without any): give it a validator here when it gets one.
+            Export.ExportOutputOptions => ValidateOptionsResult.Success,
+            Storage.S3ObjectStoreOptions o => new S3ObjectStoreOptionsAnnotations().Validate(null, o),
+            _ => throw new InvalidOperationException($"No generated validator for the annotations of {options.GetType().Name}: declare one in AnnotationValidators.cs."),
+        };
+        // The generated code writes "Member: message"; the messages here name their member themselves.
+        return result.Failed ? (result.Failures ?? [result.FailureMessage]).Select(f => prefix + GeneratedMemberPrefix().Replace(f, "", 1)) : [];
     }
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"^[A-Za-z_][A-Za-z0-9_]*: ")]
+    private static partial System.Text.RegularExpressions.Regex GeneratedMemberPrefix();
 
     /// <summary>The result of a validator for <paramref name="problems"/>.</summary>
     public static ValidateOptionsResult Result(IEnumerable<string> problems)

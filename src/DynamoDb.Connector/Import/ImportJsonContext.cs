@@ -11,6 +11,8 @@ namespace DynamoDb.Connector.Import;
 [JsonSourceGenerationOptions(JsonSerializerDefaults.Web, Converters = [typeof(ItemFileFormatJsonConverter)])]
 [JsonSerializable(typeof(SplitDocument))]
 [JsonSerializable(typeof(SplitRunSummary))]
+[JsonSerializable(typeof(ImportPlan))]
+[JsonSerializable(typeof(IReadOnlyList<ImportSplit>))]
 internal sealed partial class ImportJsonContext : JsonSerializerContext
 {
     /// <summary>The same, indented (the split files <c>plan --out</c> writes, for people to read).</summary>

@@ -95,12 +95,12 @@ public sealed record ImportPlan(string Source, ImportSourceKind Kind, ItemFileFo
     /// <summary>A fingerprint of the plan: a checkpoint is only reused by the same plan.</summary>
     public string Fingerprint()
     {
-        var bytes = JsonSerializer.SerializeToUtf8Bytes(Splits, Json);
+        var bytes = JsonSerializer.SerializeToUtf8Bytes(Splits, ImportJsonContext.Indented.IReadOnlyListImportSplit);
         return Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(bytes))[..32].ToLowerInvariant();
     }
 
     /// <summary>The plan as JSON (what <c>dynamodb-connector plan --json</c> prints).</summary>
-    public string ToJson() => JsonSerializer.Serialize(this, Json);
+    public string ToJson() => JsonSerializer.Serialize(this, ImportJsonContext.Indented.ImportPlan);
 
     /// <summary>One split with everything needed to run it elsewhere, as JSON.</summary>
     public string SplitToJson(int index) => JsonSerializer.Serialize(new SplitDocument(Source, Format, Fingerprint(), Splits.Count, Splits[index]), ImportJsonContext.Indented.SplitDocument);

@@ -9,7 +9,7 @@ using DynamoDb.Connector.IntegrationTests.Samples;
 namespace DynamoDb.Connector.IntegrationTests.Packaging;
 
 /// <summary>
-/// The three packages as eng/pack.sh makes them (in CI mode, naming a repository for Source Link): what a user installs
+/// The packages as eng/pack.sh makes them (in CI mode, naming a repository for Source Link): what a user installs
 /// and what a debugger steps into. .ci/run installs the tool from the same script's packages and runs it
 /// (eng/pack-and-run.sh).
 /// </summary>
@@ -18,9 +18,9 @@ public sealed class PackagesTests(PackagesTests.Packed packed) : IClassFixture<P
     private const string RepositoryUrl = "https://github.com/example-owner/dynamodb-connector";
     private static readonly Guid SourceLinkKind = new("CC110556-A091-4D38-9FEC-25AB9A351A6A");
 
-    public static TheoryData<string> Libraries => ["DynamoDb.Connector.Formats", "DynamoDb.Connector"];
+    public static TheoryData<string> Libraries => ["DynamoDb.Connector.Formats", "DynamoDb.Connector", "DynamoDb.Connector.Lambda"];
 
-    public static TheoryData<string> All => ["DynamoDb.Connector.Formats", "DynamoDb.Connector", "DynamoDb.Connector.Cli"];
+    public static TheoryData<string> All => ["DynamoDb.Connector.Formats", "DynamoDb.Connector", "DynamoDb.Connector.Lambda", "DynamoDb.Connector.Cli"];
 
     [Theory]
     [MemberData(nameof(All))]
@@ -62,6 +62,18 @@ public sealed class PackagesTests(PackagesTests.Packed packed) : IClassFixture<P
 
         var formats = Nuspec(package).Descendants().Single(e => e.Name.LocalName == "dependency" && (string?)e.Attribute("id") == "DynamoDb.Connector.Formats");
         Assert.Equal(version, (string?)formats.Attribute("version"));
+    }
+
+    [Fact]
+    public void TheLambdaPackage_DependsOnTheConnectorPackageOfItsOwnVersion_AndOnNoAmazonLambdaPackage()
+    {
+        using var package = packed.Open("DynamoDb.Connector.Lambda", "nupkg");
+        var metadata = Nuspec(package).Root!.Elements().Single(e => e.Name.LocalName == "metadata");
+        string version = metadata.Elements().Single(e => e.Name.LocalName == "version").Value;
+        var dependencies = Nuspec(package).Descendants().Where(e => e.Name.LocalName == "dependency").ToList();
+
+        Assert.Equal(version, (string?)dependencies.Single(e => (string?)e.Attribute("id") == "DynamoDb.Connector").Attribute("version"));
+        Assert.DoesNotContain(dependencies, e => ((string?)e.Attribute("id") ?? "").StartsWith("Amazon.Lambda", StringComparison.Ordinal));
     }
 
     [Fact]

@@ -10,14 +10,18 @@ namespace DynamoDb.Connector.IntegrationTests.Samples;
 /// </summary>
 public static class ChildProcess
 {
-    /// <summary>Runs <paramref name="program"/> in <paramref name="directory"/> (at most <paramref name="timeout"/>); a late one is killed and reported.</summary>
+    /// <summary>
+    /// Runs <paramref name="program"/> in <paramref name="directory"/> (at most <paramref name="timeout"/>), with
+    /// <paramref name="stdin"/> as its standard input when given; a late one is killed and reported.
+    /// </summary>
     public static async Task<CliRunner.Run> RunAsync(
-        string program, IEnumerable<string> args, string directory, IReadOnlyDictionary<string, string> environment, TimeSpan timeout)
+        string program, IEnumerable<string> args, string directory, IReadOnlyDictionary<string, string> environment, TimeSpan timeout, string? stdin = null)
     {
         var start = new ProcessStartInfo(program)
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
+            RedirectStandardInput = stdin is not null,
             UseShellExecute = false,
             WorkingDirectory = directory,
         };
@@ -33,6 +37,11 @@ public static class ChildProcess
         process.Start();
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
+        if (stdin is not null)
+        {
+            await process.StandardInput.WriteAsync(stdin);
+            process.StandardInput.Close();
+        }
         using var cancel = new CancellationTokenSource(timeout);
         try
         {

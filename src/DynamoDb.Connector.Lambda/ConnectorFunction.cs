@@ -1,0 +1,140 @@
+using System.Globalization;
+using DynamoDb.Connector.Import;
+using DynamoDb.Connector.Storage;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace DynamoDb.Connector.Lambda;
+
+/// <summary>
+/// The connector as a Lambda function, without any Amazon.Lambda package: a Stream-in, Stream-out handler that runs
+/// one import split (a split document of <c>plan --out</c>, or the continuation a previous invocation returned) for at
+/// most its time budget and returns the run's <see cref="SplitRunSummary"/> as JSON, with the continuation to invoke
+/// again with until it says done. The managed .NET runtime calls it by its handler string
+/// (<c>DynamoDb.Connector.Lambda::DynamoDb.Connector.Lambda.ConnectorFunction::HandleAsync</c>); a custom runtime (Native
+/// AOT) calls it from <see cref="Runtime.LambdaRuntimeClient"/> with the invocation's deadline.
+/// </summary>
+/// <remarks>
+/// Payload: <c>{"table":"T", "split":{...} | "splitUri":"s3://b/plan/split-0003.json", "timeBudgetSeconds":600?,
+/// "maxConcurrency":N?, "writePercent":50?, "checkpointUri":"s3://..."?, "deadLetterUri":"s3://..."?}</c>.
+/// The time budget is the payload's <c>timeBudgetSeconds</c>, else <see cref="TimeBudgetVariable"/>, else the
+/// invocation's deadline less a safety margin (<see cref="MarginBefore"/>); with none of them the split runs to its end.
+/// <c>maxConcurrency</c> N gives the run 1/N of the table's budget (the invocations running at once share it).
+/// A bad payload fails the invocation with a <see cref="FormatException"/> naming the property and the reason.
+/// </remarks>
+public sealed class ConnectorFunction : IDisposable
+{
+    /// <summary>The variable giving the time budget in seconds when the payload gives none.</summary>
+    public const string TimeBudgetVariable = "CONNECTOR_TIME_BUDGET_SECONDS";
+
+    private readonly IServiceProvider _services;
+    private readonly ServiceProvider? _owned;
+    private readonly TimeProvider _time;
+
+    /// <summary>
+    /// A function with services of its own, configured from the environment as the CLI's are (see
+    /// <c>AddDynamoDbConnectorAwsClients</c>): the constructor the managed runtime calls.
+    /// </summary>
+    public ConnectorFunction()
+    {
+        _owned = new ServiceCollection().AddDynamoDbConnectorAwsClients().AddDynamoDbConnector()
+            .BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true, ValidateScopes = true });
+        _services = _owned;
+        _time = TimeProvider.System;
+    }
+
+    /// <summary>A function using <paramref name="services"/>: a host's own container (its AWS clients, logging, options), with the connector added.</summary>
+    /// <param name="services">Services with <c>AddDynamoDbConnector()</c> and an <c>IAmazonDynamoDB</c> (and an <c>IAmazonS3</c> for s3:// uris).</param>
+    public ConnectorFunction(IServiceProvider services)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        _services = services;
+        _time = services.GetService<TimeProvider>() ?? TimeProvider.System;
+    }
+
+    /// <summary>The handler for the managed runtime: the time budget from the payload or <see cref="TimeBudgetVariable"/>.</summary>
+    /// <param name="input">The payload.</param>
+    /// <returns>The <see cref="SplitRunSummary"/> as JSON.</returns>
+    /// <exception cref="FormatException">The payload (or the document it names) is not one this function takes.</exception>
+    public Task<Stream> HandleAsync(Stream input) => HandleAsync(input, deadline: null);
+
+    /// <summary>Handles one invocation that ends at <paramref name="deadline"/> (null: unknown).</summary>
+    /// <param name="input">The payload.</param>
+    /// <param name="deadline">When the invocation is stopped (a custom runtime's <c>Lambda-Runtime-Deadline-Ms</c>).</param>
+    /// <param name="cancellationToken">Stops the run; what was written stays, the checkpoint (when given) keeps its place.</param>
+    /// <returns>The <see cref="SplitRunSummary"/> as JSON.</returns>
+    /// <exception cref="FormatException">The payload (or the document it names) is not one this function takes.</exception>
+    public async Task<Stream> HandleAsync(Stream input, DateTimeOffset? deadline, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        var received = new MemoryStream();
+        await input.CopyToAsync(received, cancellationToken).ConfigureAwait(false);
+        var payload = FunctionPayload.Parse(received.GetBuffer().AsMemory(0, (int)received.Length));
+        TimeSpan? budget = payload.TimeBudget ?? BudgetFromEnvironment() ?? BudgetBefore(deadline);
+        string response = payload.Kind switch
+        {
+            PayloadKind.ImportSplit => await RunImportSplitAsync(payload, budget, cancellationToken).ConfigureAwait(false),
+            _ => throw new FormatException($"payload: {payload.Kind} is not handled."),
+        };
+        return new MemoryStream(System.Text.Encoding.UTF8.GetBytes(response), writable: false);
+    }
+
+    /// <summary>
+    /// How long before a deadline the run stops, beyond the run's own flush margin: a tenth of the time left, at least
+    /// 2 s and at most 30 s (time to return the response and for the Step Functions task to take it).
+    /// </summary>
+    /// <param name="remaining">The time left until the deadline.</param>
+    public static TimeSpan MarginBefore(TimeSpan remaining) =>
+        TimeSpan.FromTicks(Math.Clamp(remaining.Ticks / 10, TimeSpan.FromSeconds(2).Ticks, TimeSpan.FromSeconds(30).Ticks));
+
+    private async Task<string> RunImportSplitAsync(FunctionPayload payload, TimeSpan? budget, CancellationToken cancellationToken)
+    {
+        var split = payload.Document is { } inline
+            ? ParseSplit(inline, "payload \"split\"")
+            : await SplitDocument.ReadAsync(_services.GetRequiredService<ObjectStores>(), payload.DocumentUri!, cancellationToken).ConfigureAwait(false);
+        var options = new ImportJobOptions
+        {
+            TableName = payload.Table!,
+            TimeBudget = budget,
+            CheckpointUri = payload.CheckpointUri,
+            DeadLetterUri = payload.DeadLetterUri,
+        };
+        if (payload.WriteShare is { } share) options.Writer.Throughput.WritePercent = share;
+        if (payload.MaxConcurrency is { } concurrency) options.Writer.Throughput.ProcessShare = 1.0 / concurrency;
+        var result = await _services.GetRequiredService<ImportJob>().RunSplitAsync(split, options, cancellationToken).ConfigureAwait(false);
+        return SplitRunSummary.From(result).ToJson();
+    }
+
+    private static SplitDocument ParseSplit(string json, string where)
+    {
+        try
+        {
+            return SplitDocument.Parse(json);
+        }
+        catch (FormatException e)
+        {
+            throw new FormatException($"{where}: {e.Message}", e);
+        }
+    }
+
+    private static TimeSpan? BudgetFromEnvironment()
+    {
+        string? text = Environment.GetEnvironmentVariable(TimeBudgetVariable);
+        if (string.IsNullOrWhiteSpace(text)) return null;
+        return double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out double seconds) && seconds > 0 && seconds <= 86_400
+            ? TimeSpan.FromSeconds(seconds)
+            : throw new FormatException($"{TimeBudgetVariable} is '{text}'; it must be a number of seconds, more than 0 and at most 86400.");
+    }
+
+    private TimeSpan? BudgetBefore(DateTimeOffset? deadline)
+    {
+        if (deadline is not { } end) return null;
+        var remaining = end - _time.GetUtcNow();
+        var budget = remaining - MarginBefore(remaining);
+        return budget > TimeSpan.Zero
+            ? budget
+            : throw new TimeoutException($"The invocation has {remaining.TotalSeconds.ToString("0.###", CultureInfo.InvariantCulture)} s left before its deadline: too little to run anything.");
+    }
+
+    /// <summary>Disposes the services the parameterless constructor made (a host's own container is the host's).</summary>
+    public void Dispose() => _owned?.Dispose();
+}
