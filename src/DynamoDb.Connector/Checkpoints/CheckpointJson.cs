@@ -14,7 +14,7 @@ namespace DynamoDb.Connector.Checkpoints;
 [JsonSerializable(typeof(Import.SplitCheckpoint))]
 [JsonSerializable(typeof(Import.PlanCheckpoint))]
 [JsonSerializable(typeof(Export.ExportCheckpointJob))]
-[JsonSerializable(typeof(Export.ExportCheckpointPart))]
+[JsonSerializable(typeof(Export.ExportSplitRecord))]
 internal sealed partial class CheckpointJsonContext : JsonSerializerContext
 {
     /// <summary>The generated contract of <typeparamref name="T"/>.</summary>
