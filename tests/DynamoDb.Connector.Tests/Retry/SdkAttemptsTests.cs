@@ -6,6 +6,11 @@ using DynamoDb.Connector.Tests.Infrastructure;
 namespace DynamoDb.Connector.Tests.Retry;
 
 /// <summary>The SDK's own retries are seen whenever the client was built: before the connector was loaded too.</summary>
+/// <remarks>
+/// Alone: the first test takes the connector's customizer out of the SDK's process-wide registry for a moment, and
+/// clients other tests build in that moment would be built without it.
+/// </remarks>
+[Collection(SdkPipelineRegistry.Name)]
 public sealed class SdkAttemptsTests
 {
     [Fact]
@@ -50,4 +55,12 @@ public sealed class SdkAttemptsTests
             .GetProperty("RuntimePipeline", System.Reflection.BindingFlags.Instance | System.Reflection.BindingFlags.NonPublic)!.GetValue(h.Client)!;
         Assert.Single(pipeline.EnumerateHandlers(), handler => handler.GetType().Name == "AttemptHandler");
     }
+}
+
+/// <summary>Tests that change the SDK's process-wide pipeline customizers run alone, after the parallel ones.</summary>
+[CollectionDefinition(Name, DisableParallelization = true)]
+public sealed class SdkPipelineRegistry
+{
+    /// <summary>The collection's name.</summary>
+    public const string Name = "SDK pipeline registry";
 }
