@@ -8,6 +8,12 @@ internal enum PayloadKind
 {
     /// <summary>Run (or go on with) one import split: <c>split</c> or <c>splitUri</c>, with <c>table</c>.</summary>
     ImportSplit,
+
+    /// <summary>Run (or go on with) one export segment: <c>exportSegment</c> or <c>exportSegmentUri</c>.</summary>
+    ExportSegment,
+
+    /// <summary>Finish a fanned-out export (write its manifest): <c>finishExport</c>, the plan's uri.</summary>
+    FinishExport,
 }
 
 /// <summary>
@@ -20,15 +26,19 @@ internal sealed class FunctionPayload
     private static readonly string[] ImportProperties =
         ["table", "split", "splitUri", "timeBudgetSeconds", "maxConcurrency", "writePercent", "checkpointUri", "deadLetterUri"];
 
+    private static readonly string[] ExportProperties = ["exportSegment", "exportSegmentUri", "timeBudgetSeconds", "maxConcurrency", "readPercent"];
+
+    private static readonly string[] FinishProperties = ["finishExport"];
+
     // A Distributed Map's item ({"splitUri":...,"index":N}) may be passed on whole: its index is for the map's records.
     private static readonly string[] Passed = ["index"];
 
     public PayloadKind Kind { get; private init; }
 
-    /// <summary>The document given inline (<c>split</c>), as JSON text; null when given by uri.</summary>
+    /// <summary>The document given inline (<c>split</c>, <c>exportSegment</c>), as JSON text; null when given by uri.</summary>
     public string? Document { get; private init; }
 
-    /// <summary>Where the document is (<c>splitUri</c>); null when given inline.</summary>
+    /// <summary>Where the document is (<c>splitUri</c>, <c>exportSegmentUri</c>; <c>finishExport</c>: the plan); null when given inline.</summary>
     public string? DocumentUri { get; private init; }
 
     public string? Table { get; private init; }
@@ -39,6 +49,9 @@ internal sealed class FunctionPayload
 
     /// <summary>The share of the table's capacity as a fraction (the payload gives a percentage).</summary>
     public double? WriteShare { get; private init; }
+
+    /// <summary>The share of the table's read capacity as a fraction (the payload gives a percentage).</summary>
+    public double? ReadShare { get; private init; }
 
     public string? CheckpointUri { get; private init; }
 
@@ -61,8 +74,17 @@ internal sealed class FunctionPayload
         {
             var root = document.RootElement;
             if (root.ValueKind != JsonValueKind.Object) throw new FormatException($"payload: a JSON object is expected, not {Describe(root.ValueKind)}.");
-            if (root.TryGetProperty("split", out _) || root.TryGetProperty("splitUri", out _)) return ImportSplit(root);
-            throw new FormatException("payload: no work named: give \"split\" (a split document or continuation) or \"splitUri\" (where one is), with \"table\".");
+            bool import = root.TryGetProperty("split", out _) || root.TryGetProperty("splitUri", out _);
+            bool export = root.TryGetProperty("exportSegment", out _) || root.TryGetProperty("exportSegmentUri", out _);
+            bool finish = root.TryGetProperty("finishExport", out _);
+            if ((import ? 1 : 0) + (export ? 1 : 0) + (finish ? 1 : 0) > 1)
+            {
+                throw new FormatException("payload: it names more than one kind of work; give one of \"split\"/\"splitUri\", \"exportSegment\"/\"exportSegmentUri\" or \"finishExport\".");
+            }
+            if (import) return ImportSplit(root);
+            if (export) return ExportSegment(root);
+            if (finish) return FinishExport(root);
+            throw new FormatException("payload: no work named: give \"split\" (a split document or continuation) or \"splitUri\" (where one is), with \"table\"; or \"exportSegment\"/\"exportSegmentUri\"; or \"finishExport\" (the export plan's uri).");
         }
     }
 
@@ -90,6 +112,39 @@ internal sealed class FunctionPayload
             WriteShare = percent / 100,
             CheckpointUri = OptionalString(root, "checkpointUri"),
             DeadLetterUri = OptionalString(root, "deadLetterUri"),
+        };
+    }
+
+    private static FunctionPayload ExportSegment(JsonElement root)
+    {
+        RefuseUnknown(root, ExportProperties);
+        bool inline = root.TryGetProperty("exportSegment", out var segment);
+        string? uri = OptionalString(root, "exportSegmentUri");
+        if (inline && uri is not null) throw new FormatException("payload: give \"exportSegment\" or \"exportSegmentUri\", not both.");
+        if (inline && segment.ValueKind != JsonValueKind.Object) throw new FormatException($"payload: \"exportSegment\" must be a segment document (a JSON object), not {Describe(segment.ValueKind)}.");
+        double? percent = OptionalNumber(root, "readPercent");
+        if (percent is { } p && (p < 100 * Capacity.ReadThroughputOptions.MinReadPercent || p > 100 * Capacity.ReadThroughputOptions.MaxReadPercent))
+        {
+            throw new FormatException($"payload: \"readPercent\" is {Invariant(p)}; it is a percentage of the table's read capacity, between {Invariant(100 * Capacity.ReadThroughputOptions.MinReadPercent)} and {Invariant(100 * Capacity.ReadThroughputOptions.MaxReadPercent)} (50 is half).");
+        }
+        return new FunctionPayload
+        {
+            Kind = PayloadKind.ExportSegment,
+            Document = inline ? segment.GetRawText() : null,
+            DocumentUri = uri,
+            TimeBudget = TimeBudgetOf(root),
+            MaxConcurrency = MaxConcurrencyOf(root),
+            ReadShare = percent / 100,
+        };
+    }
+
+    private static FunctionPayload FinishExport(JsonElement root)
+    {
+        RefuseUnknown(root, FinishProperties);
+        return new FunctionPayload
+        {
+            Kind = PayloadKind.FinishExport,
+            DocumentUri = OptionalString(root, "finishExport") ?? throw new FormatException("payload: \"finishExport\" must be the export plan's uri (the folder of plan-export --out)."),
         };
     }
 
