@@ -16,7 +16,11 @@ namespace DynamoDb.Connector.Lambda;
 /// </summary>
 /// <remarks>
 /// Payload: <c>{"table":"T", "split":{...} | "splitUri":"s3://b/plan/split-0003.json", "timeBudgetSeconds":600?,
-/// "maxConcurrency":N?, "writePercent":50?, "checkpointUri":"s3://..."?, "deadLetterUri":"s3://..."?}</c>.
+/// "maxConcurrency":N?, "writePercent":50?, "checkpointUri":"s3://..."?, "deadLetterUri":"s3://..."?}</c>; an export
+/// segment of <c>plan-export --out</c> (or its continuation): <c>{"exportSegment":{...} | "exportSegmentUri":"...",
+/// "timeBudgetSeconds":600?, "maxConcurrency":N?, "readPercent":50?}</c>, answered with its
+/// <see cref="ExportSegmentRunSummary"/>; and <c>{"finishExport":"s3://b/plan/"}</c>, which writes the export's manifest
+/// once every segment is done (<see cref="ExportJob.FinishSegmentsAsync(string, CancellationToken)"/>).
 /// The time budget is the payload's <c>timeBudgetSeconds</c>, else <see cref="TimeBudgetVariable"/>, else the
 /// invocation's deadline less a safety margin (<see cref="MarginBefore"/>); with none of them the split runs to its end.
 /// <c>maxConcurrency</c> N gives the run 1/N of the table's budget (the invocations running at once share it).
