@@ -91,25 +91,17 @@ internal sealed class FunctionPayload
     private static FunctionPayload ImportSplit(JsonElement root)
     {
         RefuseUnknown(root, ImportProperties);
-        bool inline = root.TryGetProperty("split", out var split);
-        string? uri = OptionalString(root, "splitUri");
-        if (inline && uri is not null) throw new FormatException("payload: give \"split\" or \"splitUri\", not both.");
-        if (inline && split.ValueKind != JsonValueKind.Object) throw new FormatException($"payload: \"split\" must be a split document (a JSON object), not {Describe(split.ValueKind)}.");
+        var (document, uri) = DocumentOf(root, "split", "splitUri", "a split document");
         string table = OptionalString(root, "table") ?? throw new FormatException("payload: \"table\" (the table to import into) is missing.");
-        double? percent = OptionalNumber(root, "writePercent");
-        if (percent is { } p && (p < 100 * Capacity.WriteThroughputOptions.MinWritePercent || p > 100 * Capacity.WriteThroughputOptions.MaxWritePercent))
-        {
-            throw new FormatException($"payload: \"writePercent\" is {Invariant(p)}; it is a percentage of the table's write capacity, between {Invariant(100 * Capacity.WriteThroughputOptions.MinWritePercent)} and {Invariant(100 * Capacity.WriteThroughputOptions.MaxWritePercent)} (50 is half).");
-        }
         return new FunctionPayload
         {
             Kind = PayloadKind.ImportSplit,
-            Document = inline ? split.GetRawText() : null,
+            Document = document,
             DocumentUri = uri,
             Table = table,
             TimeBudget = TimeBudgetOf(root),
             MaxConcurrency = MaxConcurrencyOf(root),
-            WriteShare = percent / 100,
+            WriteShare = ShareOf(root, "writePercent", Capacity.WriteThroughputOptions.MinWritePercent, Capacity.WriteThroughputOptions.MaxWritePercent, "write"),
             CheckpointUri = OptionalString(root, "checkpointUri"),
             DeadLetterUri = OptionalString(root, "deadLetterUri"),
         };
@@ -118,24 +110,37 @@ internal sealed class FunctionPayload
     private static FunctionPayload ExportSegment(JsonElement root)
     {
         RefuseUnknown(root, ExportProperties);
-        bool inline = root.TryGetProperty("exportSegment", out var segment);
-        string? uri = OptionalString(root, "exportSegmentUri");
-        if (inline && uri is not null) throw new FormatException("payload: give \"exportSegment\" or \"exportSegmentUri\", not both.");
-        if (inline && segment.ValueKind != JsonValueKind.Object) throw new FormatException($"payload: \"exportSegment\" must be a segment document (a JSON object), not {Describe(segment.ValueKind)}.");
-        double? percent = OptionalNumber(root, "readPercent");
-        if (percent is { } p && (p < 100 * Capacity.ReadThroughputOptions.MinReadPercent || p > 100 * Capacity.ReadThroughputOptions.MaxReadPercent))
-        {
-            throw new FormatException($"payload: \"readPercent\" is {Invariant(p)}; it is a percentage of the table's read capacity, between {Invariant(100 * Capacity.ReadThroughputOptions.MinReadPercent)} and {Invariant(100 * Capacity.ReadThroughputOptions.MaxReadPercent)} (50 is half).");
-        }
+        var (document, uri) = DocumentOf(root, "exportSegment", "exportSegmentUri", "a segment document");
         return new FunctionPayload
         {
             Kind = PayloadKind.ExportSegment,
-            Document = inline ? segment.GetRawText() : null,
+            Document = document,
             DocumentUri = uri,
             TimeBudget = TimeBudgetOf(root),
             MaxConcurrency = MaxConcurrencyOf(root),
-            ReadShare = percent / 100,
+            ReadShare = ShareOf(root, "readPercent", Capacity.ReadThroughputOptions.MinReadPercent, Capacity.ReadThroughputOptions.MaxReadPercent, "read"),
         };
+    }
+
+    /// <summary>The work's document: inline (<paramref name="inlineName"/>, kept as its JSON text) or where it is (<paramref name="uriName"/>).</summary>
+    private static (string? Document, string? Uri) DocumentOf(JsonElement root, string inlineName, string uriName, string what)
+    {
+        bool inline = root.TryGetProperty(inlineName, out var document);
+        string? uri = OptionalString(root, uriName);
+        if (inline && uri is not null) throw new FormatException($"payload: give \"{inlineName}\" or \"{uriName}\", not both.");
+        if (inline && document.ValueKind != JsonValueKind.Object) throw new FormatException($"payload: \"{inlineName}\" must be {what} (a JSON object), not {Describe(document.ValueKind)}.");
+        return (inline ? document.GetRawText() : null, uri);
+    }
+
+    /// <summary>A percentage of the table's capacity (<paramref name="name"/>) as a fraction, refused outside <paramref name="min"/>..<paramref name="max"/> (fractions).</summary>
+    private static double? ShareOf(JsonElement root, string name, double min, double max, string capacity)
+    {
+        double? percent = OptionalNumber(root, name);
+        if (percent is { } p && (p < 100 * min || p > 100 * max))
+        {
+            throw new FormatException($"payload: \"{name}\" is {Invariant(p)}; it is a percentage of the table's {capacity} capacity, between {Invariant(100 * min)} and {Invariant(100 * max)} (50 is half).");
+        }
+        return percent / 100;
     }
 
     private static FunctionPayload FinishExport(JsonElement root)
