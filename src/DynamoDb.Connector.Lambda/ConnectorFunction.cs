@@ -1,4 +1,5 @@
 using System.Globalization;
+using DynamoDb.Connector.Export;
 using DynamoDb.Connector.Import;
 using DynamoDb.Connector.Storage;
 using Microsoft.Extensions.DependencyInjection;
@@ -15,7 +16,11 @@ namespace DynamoDb.Connector.Lambda;
 /// </summary>
 /// <remarks>
 /// Payload: <c>{"table":"T", "split":{...} | "splitUri":"s3://b/plan/split-0003.json", "timeBudgetSeconds":600?,
-/// "maxConcurrency":N?, "writePercent":50?, "checkpointUri":"s3://..."?, "deadLetterUri":"s3://..."?}</c>.
+/// "maxConcurrency":N?, "writePercent":50?, "checkpointUri":"s3://..."?, "deadLetterUri":"s3://..."?}</c>; an export
+/// segment of <c>plan-export --out</c> (or its continuation): <c>{"exportSegment":{...} | "exportSegmentUri":"...",
+/// "timeBudgetSeconds":600?, "maxConcurrency":N?, "readPercent":50?}</c>, answered with its
+/// <see cref="ExportSegmentRunSummary"/>; and <c>{"finishExport":"s3://b/plan/"}</c>, which writes the export's manifest
+/// once every segment is done (<see cref="ExportJob.FinishSegmentsAsync(string, CancellationToken)"/>).
 /// The time budget is the payload's <c>timeBudgetSeconds</c>, else <see cref="TimeBudgetVariable"/>, else the
 /// invocation's deadline less a safety margin (<see cref="MarginBefore"/>); with none of them the split runs to its end.
 /// <c>maxConcurrency</c> N gives the run 1/N of the table's budget (the invocations running at once share it).
@@ -73,6 +78,8 @@ public sealed class ConnectorFunction : IDisposable
         string response = payload.Kind switch
         {
             PayloadKind.ImportSplit => await RunImportSplitAsync(payload, budget, cancellationToken).ConfigureAwait(false),
+            PayloadKind.ExportSegment => await RunExportSegmentAsync(payload, budget, cancellationToken).ConfigureAwait(false),
+            PayloadKind.FinishExport => (await _services.GetRequiredService<ExportJob>().FinishSegmentsAsync(payload.DocumentUri!, cancellationToken).ConfigureAwait(false)).ToJson(),
             _ => throw new FormatException($"payload: {payload.Kind} is not handled."),
         };
         return new MemoryStream(System.Text.Encoding.UTF8.GetBytes(response), writable: false);
@@ -102,6 +109,30 @@ public sealed class ConnectorFunction : IDisposable
         if (payload.MaxConcurrency is { } concurrency) options.Writer.Throughput.ProcessShare = 1.0 / concurrency;
         var result = await _services.GetRequiredService<ImportJob>().RunSplitAsync(split, options, cancellationToken).ConfigureAwait(false);
         return SplitRunSummary.From(result).ToJson();
+    }
+
+    private async Task<string> RunExportSegmentAsync(FunctionPayload payload, TimeSpan? budget, CancellationToken cancellationToken)
+    {
+        var segment = payload.Document is { } inline
+            ? ParseSegment(inline)
+            : await ExportSegmentDocument.ReadAsync(_services.GetRequiredService<ObjectStores>(), payload.DocumentUri!, cancellationToken).ConfigureAwait(false);
+        var options = new ExportSegmentOptions { TimeBudget = budget };
+        if (payload.ReadShare is { } share) options.Throughput.ReadPercent = share;
+        if (payload.MaxConcurrency is { } concurrency) options.Throughput.ProcessShare = 1.0 / concurrency;
+        var summary = await _services.GetRequiredService<ExportJob>().RunSegmentAsync(segment, options, cancellationToken).ConfigureAwait(false);
+        return summary.ToJson();
+    }
+
+    private static ExportSegmentDocument ParseSegment(string json)
+    {
+        try
+        {
+            return ExportSegmentDocument.Parse(json);
+        }
+        catch (FormatException e)
+        {
+            throw new FormatException($"payload \"exportSegment\": {e.Message}", e);
+        }
     }
 
     private static SplitDocument ParseSplit(string json, string where)

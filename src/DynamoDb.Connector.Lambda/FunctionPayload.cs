@@ -8,6 +8,12 @@ internal enum PayloadKind
 {
     /// <summary>Run (or go on with) one import split: <c>split</c> or <c>splitUri</c>, with <c>table</c>.</summary>
     ImportSplit,
+
+    /// <summary>Run (or go on with) one export segment: <c>exportSegment</c> or <c>exportSegmentUri</c>.</summary>
+    ExportSegment,
+
+    /// <summary>Finish a fanned-out export (write its manifest): <c>finishExport</c>, the plan's uri.</summary>
+    FinishExport,
 }
 
 /// <summary>
@@ -20,15 +26,19 @@ internal sealed class FunctionPayload
     private static readonly string[] ImportProperties =
         ["table", "split", "splitUri", "timeBudgetSeconds", "maxConcurrency", "writePercent", "checkpointUri", "deadLetterUri"];
 
+    private static readonly string[] ExportProperties = ["exportSegment", "exportSegmentUri", "timeBudgetSeconds", "maxConcurrency", "readPercent"];
+
+    private static readonly string[] FinishProperties = ["finishExport"];
+
     // A Distributed Map's item ({"splitUri":...,"index":N}) may be passed on whole: its index is for the map's records.
     private static readonly string[] Passed = ["index"];
 
     public PayloadKind Kind { get; private init; }
 
-    /// <summary>The document given inline (<c>split</c>), as JSON text; null when given by uri.</summary>
+    /// <summary>The document given inline (<c>split</c>, <c>exportSegment</c>), as JSON text; null when given by uri.</summary>
     public string? Document { get; private init; }
 
-    /// <summary>Where the document is (<c>splitUri</c>); null when given inline.</summary>
+    /// <summary>Where the document is (<c>splitUri</c>, <c>exportSegmentUri</c>; <c>finishExport</c>: the plan); null when given inline.</summary>
     public string? DocumentUri { get; private init; }
 
     public string? Table { get; private init; }
@@ -39,6 +49,9 @@ internal sealed class FunctionPayload
 
     /// <summary>The share of the table's capacity as a fraction (the payload gives a percentage).</summary>
     public double? WriteShare { get; private init; }
+
+    /// <summary>The share of the table's read capacity as a fraction (the payload gives a percentage).</summary>
+    public double? ReadShare { get; private init; }
 
     public string? CheckpointUri { get; private init; }
 
@@ -61,35 +74,82 @@ internal sealed class FunctionPayload
         {
             var root = document.RootElement;
             if (root.ValueKind != JsonValueKind.Object) throw new FormatException($"payload: a JSON object is expected, not {Describe(root.ValueKind)}.");
-            if (root.TryGetProperty("split", out _) || root.TryGetProperty("splitUri", out _)) return ImportSplit(root);
-            throw new FormatException("payload: no work named: give \"split\" (a split document or continuation) or \"splitUri\" (where one is), with \"table\".");
+            bool import = root.TryGetProperty("split", out _) || root.TryGetProperty("splitUri", out _);
+            bool export = root.TryGetProperty("exportSegment", out _) || root.TryGetProperty("exportSegmentUri", out _);
+            bool finish = root.TryGetProperty("finishExport", out _);
+            if ((import ? 1 : 0) + (export ? 1 : 0) + (finish ? 1 : 0) > 1)
+            {
+                throw new FormatException("payload: it names more than one kind of work; give one of \"split\"/\"splitUri\", \"exportSegment\"/\"exportSegmentUri\" or \"finishExport\".");
+            }
+            if (import) return ImportSplit(root);
+            if (export) return ExportSegment(root);
+            if (finish) return FinishExport(root);
+            throw new FormatException("payload: no work named: give \"split\" (a split document or continuation) or \"splitUri\" (where one is), with \"table\"; or \"exportSegment\"/\"exportSegmentUri\"; or \"finishExport\" (the export plan's uri).");
         }
     }
 
     private static FunctionPayload ImportSplit(JsonElement root)
     {
         RefuseUnknown(root, ImportProperties);
-        bool inline = root.TryGetProperty("split", out var split);
-        string? uri = OptionalString(root, "splitUri");
-        if (inline && uri is not null) throw new FormatException("payload: give \"split\" or \"splitUri\", not both.");
-        if (inline && split.ValueKind != JsonValueKind.Object) throw new FormatException($"payload: \"split\" must be a split document (a JSON object), not {Describe(split.ValueKind)}.");
+        var (document, uri) = DocumentOf(root, "split", "splitUri", "a split document");
         string table = OptionalString(root, "table") ?? throw new FormatException("payload: \"table\" (the table to import into) is missing.");
-        double? percent = OptionalNumber(root, "writePercent");
-        if (percent is { } p && (p < 100 * Capacity.WriteThroughputOptions.MinWritePercent || p > 100 * Capacity.WriteThroughputOptions.MaxWritePercent))
-        {
-            throw new FormatException($"payload: \"writePercent\" is {Invariant(p)}; it is a percentage of the table's write capacity, between {Invariant(100 * Capacity.WriteThroughputOptions.MinWritePercent)} and {Invariant(100 * Capacity.WriteThroughputOptions.MaxWritePercent)} (50 is half).");
-        }
         return new FunctionPayload
         {
             Kind = PayloadKind.ImportSplit,
-            Document = inline ? split.GetRawText() : null,
+            Document = document,
             DocumentUri = uri,
             Table = table,
             TimeBudget = TimeBudgetOf(root),
             MaxConcurrency = MaxConcurrencyOf(root),
-            WriteShare = percent / 100,
+            WriteShare = ShareOf(root, "writePercent", Capacity.WriteThroughputOptions.MinWritePercent, Capacity.WriteThroughputOptions.MaxWritePercent, "write"),
             CheckpointUri = OptionalString(root, "checkpointUri"),
             DeadLetterUri = OptionalString(root, "deadLetterUri"),
+        };
+    }
+
+    private static FunctionPayload ExportSegment(JsonElement root)
+    {
+        RefuseUnknown(root, ExportProperties);
+        var (document, uri) = DocumentOf(root, "exportSegment", "exportSegmentUri", "a segment document");
+        return new FunctionPayload
+        {
+            Kind = PayloadKind.ExportSegment,
+            Document = document,
+            DocumentUri = uri,
+            TimeBudget = TimeBudgetOf(root),
+            MaxConcurrency = MaxConcurrencyOf(root),
+            ReadShare = ShareOf(root, "readPercent", Capacity.ReadThroughputOptions.MinReadPercent, Capacity.ReadThroughputOptions.MaxReadPercent, "read"),
+        };
+    }
+
+    /// <summary>The work's document: inline (<paramref name="inlineName"/>, kept as its JSON text) or where it is (<paramref name="uriName"/>).</summary>
+    private static (string? Document, string? Uri) DocumentOf(JsonElement root, string inlineName, string uriName, string what)
+    {
+        bool inline = root.TryGetProperty(inlineName, out var document);
+        string? uri = OptionalString(root, uriName);
+        if (inline && uri is not null) throw new FormatException($"payload: give \"{inlineName}\" or \"{uriName}\", not both.");
+        if (inline && document.ValueKind != JsonValueKind.Object) throw new FormatException($"payload: \"{inlineName}\" must be {what} (a JSON object), not {Describe(document.ValueKind)}.");
+        return (inline ? document.GetRawText() : null, uri);
+    }
+
+    /// <summary>A percentage of the table's capacity (<paramref name="name"/>) as a fraction, refused outside <paramref name="min"/>..<paramref name="max"/> (fractions).</summary>
+    private static double? ShareOf(JsonElement root, string name, double min, double max, string capacity)
+    {
+        double? percent = OptionalNumber(root, name);
+        if (percent is { } p && (p < 100 * min || p > 100 * max))
+        {
+            throw new FormatException($"payload: \"{name}\" is {Invariant(p)}; it is a percentage of the table's {capacity} capacity, between {Invariant(100 * min)} and {Invariant(100 * max)} (50 is half).");
+        }
+        return percent / 100;
+    }
+
+    private static FunctionPayload FinishExport(JsonElement root)
+    {
+        RefuseUnknown(root, FinishProperties);
+        return new FunctionPayload
+        {
+            Kind = PayloadKind.FinishExport,
+            DocumentUri = OptionalString(root, "finishExport") ?? throw new FormatException("payload: \"finishExport\" must be the export plan's uri (the folder of plan-export --out)."),
         };
     }
 

@@ -36,6 +36,61 @@ public sealed class FunctionPayloadTests
         Assert.Null(payload.WriteShare);
     }
 
+    [Fact]
+    public void AnExportSegmentPayload_AsTheStateMachineSendsIt_GivesEveryOption_WithThePercentageAsAShare()
+    {
+        // ForExport's Invoke: States.JsonMerge(invocation {timeBudgetSeconds, readPercent}, request {exportSegmentUri, maxConcurrency}).
+        var payload = Parse("""{"timeBudgetSeconds":840,"readPercent":25,"exportSegmentUri":"s3://b/plan/segment-0003.json","maxConcurrency":40}""");
+
+        Assert.Equal(PayloadKind.ExportSegment, payload.Kind);
+        Assert.Equal("s3://b/plan/segment-0003.json", payload.DocumentUri);
+        Assert.Null(payload.Document);
+        Assert.Equal(TimeSpan.FromSeconds(840), payload.TimeBudget);
+        Assert.Equal(40, payload.MaxConcurrency);
+        Assert.Equal(0.25, payload.ReadShare);
+        Assert.Null(payload.Table);
+    }
+
+    [Fact]
+    public void AnInlineExportSegment_IsKeptAsItsJson()
+    {
+        var payload = Parse("""{"exportSegment":{"table":"T","segment":{"id":1}},"maxConcurrency":2,"index":1}""");
+
+        Assert.Equal(PayloadKind.ExportSegment, payload.Kind);
+        Assert.Equal("""{"table":"T","segment":{"id":1}}""", payload.Document);
+        Assert.Null(payload.TimeBudget);
+        Assert.Null(payload.ReadShare);
+    }
+
+    [Fact]
+    public void AFinishExportPayload_NamesThePlan()
+    {
+        var payload = Parse("""{"finishExport":"s3://b/plan/"}""");
+
+        Assert.Equal(PayloadKind.FinishExport, payload.Kind);
+        Assert.Equal("s3://b/plan/", payload.DocumentUri);
+    }
+
+    [Theory]
+    [InlineData("{\"exportSegmentUri\":\"s3://b/s.json\",\"exportSegment\":{}}", "payload: give \"exportSegment\" or \"exportSegmentUri\", not both.")]
+    [InlineData("{\"exportSegment\":[]}", "payload: \"exportSegment\" must be a segment document (a JSON object), not an array.")]
+    [InlineData("{\"exportSegmentUri\":\"s3://b/s.json\",\"table\":\"T\"}", "payload: unknown property \"table\"; this payload takes \"exportSegment\"")]
+    [InlineData("{\"exportSegmentUri\":\"s3://b/s.json\",\"writePercent\":50}", "payload: unknown property \"writePercent\"")]
+    [InlineData("{\"exportSegmentUri\":\"s3://b/s.json\",\"readPercent\":0.5}", "payload: \"readPercent\" is 0.5; it is a percentage of the table's read capacity, between 1 and 150 (50 is half).")]
+    [InlineData("{\"exportSegmentUri\":\"s3://b/s.json\",\"timeBudgetSeconds\":-1}", "payload: \"timeBudgetSeconds\" is -1; it must be more than 0")]
+    [InlineData("{\"exportSegmentUri\":\"s3://b/s.json\",\"maxConcurrency\":0}", "payload: \"maxConcurrency\" is 0; it must be a whole number")]
+    [InlineData("{\"exportSegmentUri\":\"s3://b/s.json\",\"splitUri\":\"s3://b/split.json\"}", "payload: it names more than one kind of work")]
+    [InlineData("{\"finishExport\":\"s3://b/plan/\",\"exportSegmentUri\":\"s3://b/s.json\"}", "payload: it names more than one kind of work")]
+    [InlineData("{\"finishExport\":\"s3://b/plan/\",\"timeBudgetSeconds\":30}", "payload: unknown property \"timeBudgetSeconds\"; this payload takes \"finishExport\".")]
+    [InlineData("{\"finishExport\":null}", "payload: \"finishExport\" must be the export plan's uri")]
+    [InlineData("{\"finishExport\":3}", "payload: \"finishExport\" must be a string, not a number.")]
+    public void ABadExportPayload_IsRefused_NamingThePropertyAndTheReason(string json, string reason)
+    {
+        var error = Assert.Throws<FormatException>(() => Parse(json));
+
+        Assert.StartsWith(reason, error.Message, StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData("[]", "payload: a JSON object is expected, not an array.")]
     [InlineData("{\"table\":\"T\"", "payload: not valid JSON")]

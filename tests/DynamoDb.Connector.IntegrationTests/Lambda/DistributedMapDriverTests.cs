@@ -3,9 +3,12 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Amazon.DynamoDBv2;
 using Amazon.DynamoDBv2.Model;
+using DynamoDb.Connector.Formats.Lines;
 using DynamoDb.Connector.IntegrationTests.Cli;
+using DynamoDb.Connector.IntegrationTests.Export;
 using DynamoDb.Connector.IntegrationTests.Infrastructure;
 using DynamoDb.Connector.IntegrationTests.Samples;
+using DynamoDb.Connector.Storage;
 
 namespace DynamoDb.Connector.IntegrationTests.Lambda;
 
@@ -29,7 +32,7 @@ public sealed class DistributedMapDriverTests(LocalServers servers) : IDisposabl
     }
 
     [Fact]
-    public async Task AMapOfTimeBoxedInvocations_OverThreeProcesses_ImportsThePlanItemForItem_AndARerunWritesNothing()
+    public async Task AMapOfTimeBoxedInvocations_OverThreeProcesses_SharingOneCheckpoint_ImportsThePlanItemForItem_AndARerunWritesNothing()
     {
         string source = _temp.Combine("source");
         Assert.Equal(0, (await CliRunner.RunAsync("generate", "--destination", source, "--items", "900", "--files", "3")).ExitCode);
@@ -48,9 +51,11 @@ public sealed class DistributedMapDriverTests(LocalServers servers) : IDisposabl
             ["maxConcurrency"] = Workers,
             ["writePercent"] = 100,
         };
-        // A checkpoint folder per split: the import's lease is per checkpoint folder, so invocations of different
-        // splits sharing one would wait on each other's lease.
-        string Checkpoints(string splitUri) => _temp.Combine("checkpoints", Path.GetFileNameWithoutExtension(splitUri));
+        // One checkpoint folder for every split, as the state machine passes it (invocation.checkpointUri): a split run
+        // takes no lease and records its position under its own index, so invocations of different splits neither
+        // wait on each other nor overwrite each other's records.
+        string checkpoint = _temp.Combine("checkpoints");
+        string Checkpoints(string splitUri) => checkpoint;
 
         var first = await RunMapAsync(splits, shared, Checkpoints);
 
@@ -90,6 +95,36 @@ public sealed class DistributedMapDriverTests(LocalServers servers) : IDisposabl
     }
 
     [Fact]
+    public async Task AMapOfTimeBoxedExportSegments_ThenFinishExport_WritesAManifestWhosePartsHoldTheTableItemForItem()
+    {
+        // About 2 KB each: at 1 RCU/s a page holds a few items and takes about a second, so a 1 s budget continues.
+        var items = TestTables.Plain(60, 1);
+        foreach (var item in items) item["pad"] = new AttributeValue { S = new string('x', 2000) };
+        // 3 RCU/s shared by the 3 invocations running at once (maxConcurrency): 1 each.
+        string table = await CreateTableAsync(writeUnits: 1000, readUnits: Workers);
+        await TestTables.PutAllAsync(_dynamoDb, table, items);
+        string destination = _temp.Combine("export") + Path.DirectorySeparatorChar;
+        string planFolder = _temp.Combine("export-plan");
+        var plan = await CliProcess.RunAsync(servers, ["plan-export", "--table", table, "--to", destination, "--out", planFolder, "--segments", "3", "--items-per-file", "7"]);
+        Assert.True(plan.ExitCode == 0, plan.ToString());
+        var segments = Directory.GetFiles(planFolder, "segment-*.json").Order(StringComparer.Ordinal).ToList();
+        Assert.Equal(3, segments.Count);
+        var shared = new JsonObject { ["timeBudgetSeconds"] = 1, ["maxConcurrency"] = Workers, ["readPercent"] = 100 };
+
+        var runs = await RunMapAsync(segments, shared, "exportSegmentUri", "exportSegment");
+        var finish = await InvokeAsync(new JsonObject { ["finishExport"] = planFolder });
+
+        Assert.Contains(runs, run => run.Invocations.Count >= 2);
+        Assert.All(runs, run => Assert.True(run.Invocations[^1].GetProperty("done").GetBoolean()));
+        Assert.Equal(items.Count, runs.SelectMany(r => r.Invocations).Sum(a => a.GetProperty("itemsWritten").GetInt64()));
+        Assert.True(finish.GetProperty("done").GetBoolean(), finish.ToString());
+        Assert.Equal(items.Count, finish.GetProperty("itemsWritten").GetInt64());
+        var (exported, _) = await ExportFixture.ReadEmrExportAsync(new LocalFileObjectStore(), finish.GetProperty("manifestUri").GetString()!, ItemFileFormat.DataPipeline);
+        Assert.Equal(items.Select(TestTables.KeyOf).Order(StringComparer.Ordinal), exported.Select(TestTables.KeyOf).Order(StringComparer.Ordinal));
+        Assert.All(exported, item => Assert.Equal(2000, item["pad"].S.Length));
+    }
+
+    [Fact]
     public async Task ABadPayload_FailsTheInvocation_NamingTheReason()
     {
         var run = await SampleHost.RunAsync(servers, SampleHost.LambdaFunction, """{"splitUri":"/nowhere/split-0000.json"}""", new Dictionary<string, string>(), "--invoke");
@@ -100,7 +135,11 @@ public sealed class DistributedMapDriverTests(LocalServers servers) : IDisposabl
     }
 
     /// <summary>The map: <see cref="Workers"/> workers take splits from one queue; each runs its split to done, invocation by invocation.</summary>
-    private async Task<List<SplitRun>> RunMapAsync(IReadOnlyList<string> splits, JsonObject shared, Func<string, string> checkpoints)
+    private async Task<List<SplitRun>> RunMapAsync(IReadOnlyList<string> splits, JsonObject shared, Func<string, string> checkpoints) =>
+        await RunMapAsync(splits, shared, "splitUri", "split", checkpoints);
+
+    /// <summary>The map over any items: <paramref name="uriField"/> names an item's document, <paramref name="continuationField"/> a continuation.</summary>
+    private async Task<List<SplitRun>> RunMapAsync(IReadOnlyList<string> splits, JsonObject shared, string uriField, string continuationField, Func<string, string>? checkpoints = null)
     {
         var items = new ConcurrentQueue<string>(splits);
         var runs = new ConcurrentBag<SplitRun>();
@@ -109,17 +148,17 @@ public sealed class DistributedMapDriverTests(LocalServers servers) : IDisposabl
             while (items.TryDequeue(out var splitUri))
             {
                 var run = new SplitRun(splitUri, []);
-                var request = new JsonObject { ["splitUri"] = splitUri };
+                var request = new JsonObject { [uriField] = splitUri };
                 while (true)
                 {
                     var payload = (JsonObject)shared.DeepClone();
-                    payload["checkpointUri"] = checkpoints(splitUri);
+                    if (checkpoints is not null) payload["checkpointUri"] = checkpoints(splitUri);
                     foreach (var (name, value) in request) payload[name] = value?.DeepClone();
                     var answer = await InvokeAsync(payload);
                     run.Invocations.Add(answer);
                     if (answer.GetProperty("done").GetBoolean()) break;
                     Assert.True(run.Invocations.Count < 30, $"{splitUri} is not done after 30 invocations: {answer}");
-                    request = new JsonObject { ["split"] = JsonNode.Parse(answer.GetProperty("continuation").GetRawText()) };
+                    request = new JsonObject { [continuationField] = JsonNode.Parse(answer.GetProperty("continuation").GetRawText()) };
                 }
                 runs.Add(run);
             }
@@ -134,7 +173,7 @@ public sealed class DistributedMapDriverTests(LocalServers servers) : IDisposabl
         return JsonDocument.Parse(run.Stdout).RootElement.Clone();
     }
 
-    private async Task<string> CreateTableAsync(int writeUnits)
+    private async Task<string> CreateTableAsync(int writeUnits, int readUnits = 1000)
     {
         string name = LocalServers.UniqueName("lambda-map");
         await _dynamoDb.CreateTableAsync(new CreateTableRequest
@@ -142,7 +181,7 @@ public sealed class DistributedMapDriverTests(LocalServers servers) : IDisposabl
             TableName = name,
             KeySchema = [new KeySchemaElement("pk", KeyType.HASH), new KeySchemaElement("sk", KeyType.RANGE)],
             AttributeDefinitions = [new AttributeDefinition("pk", ScalarAttributeType.S), new AttributeDefinition("sk", ScalarAttributeType.N)],
-            ProvisionedThroughput = new ProvisionedThroughput(1000, writeUnits),
+            ProvisionedThroughput = new ProvisionedThroughput(readUnits, writeUnits),
         });
         // dynalite makes a table ACTIVE a moment after CreateTable returns: ask until it is (no sleeping).
         for (int i = 0; i < 1000 && (await _dynamoDb.DescribeTableAsync(name)).Table.TableStatus != TableStatus.ACTIVE; i++)
