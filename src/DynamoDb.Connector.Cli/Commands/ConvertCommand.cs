@@ -105,7 +105,7 @@ internal static class ConvertCommand
             {
                 // The columns' types were inferred: keep them, so the files read back exactly (--csv-schema).
                 string schemaUri = ObjectUri.Combine(ObjectUri.AsDirectory(destinationUri), CsvSchemaFileName);
-                await WriteTextAsync(stores, schemaUri, writeSchema.ToJson(), cancellationToken).ConfigureAwait(false);
+                await stores.WriteTextAsync(schemaUri, writeSchema.ToJson(), cancellationToken).ConfigureAwait(false);
                 await stderr.WriteLineAsync($"CSV columns and types written to {schemaUri}: read the files back with --csv-schema {schemaUri}.").ConfigureAwait(false);
             }
             if (intoFolder && target == ItemFileFormat.DataPipeline)
@@ -195,16 +195,6 @@ internal static class ConvertCommand
         await using (output.ConfigureAwait(false))
         {
             await manifest.WriteAsync(output.Stream, cancellationToken).ConfigureAwait(false);
-            await output.CommitAsync(cancellationToken).ConfigureAwait(false);
-        }
-    }
-
-    private static async Task WriteTextAsync(ObjectStores stores, string uri, string text, CancellationToken cancellationToken)
-    {
-        var output = await stores.For(uri).CreateAsync(uri, cancellationToken).ConfigureAwait(false);
-        await using (output.ConfigureAwait(false))
-        {
-            await output.Stream.WriteAsync(System.Text.Encoding.UTF8.GetBytes(text), cancellationToken).ConfigureAwait(false);
             await output.CommitAsync(cancellationToken).ConfigureAwait(false);
         }
     }

@@ -139,7 +139,7 @@ internal static class PlanCommand
     /// <summary>Writes a definition and says on <paramref name="stderr"/> what its concurrency means for the table's budget.</summary>
     internal static async Task WriteStateMachineAsync(ObjectStores stores, string uri, string definition, FanOutDefinitionOptions options, int items, string noun, TextWriter stderr, CancellationToken cancellationToken)
     {
-        await DistributedMapItems.WriteTextAsync(stores, uri, definition, cancellationToken).ConfigureAwait(false);
+        await stores.WriteTextAsync(uri, definition, cancellationToken).ConfigureAwait(false);
         int n = options.MaxConcurrency;
         await stderr.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
             $"Wrote the state machine to {uri}: at most {n} {noun}(s) at once, each invocation taking 1/{n} of the table's budget (maxConcurrency {n} in its payload).")).ConfigureAwait(false);

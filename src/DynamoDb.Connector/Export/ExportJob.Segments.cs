@@ -69,13 +69,13 @@ public sealed partial class ExportJob
         {
             var segment = SegmentOf(job, checkpointUri, split);
             string uri = ObjectUri.Combine(folder, SegmentFileName(split.Id));
-            await DistributedMapItems.WriteTextAsync(_stores, uri, segment.ToJson(), cancellationToken).ConfigureAwait(false);
+            await _stores.WriteTextAsync(uri, segment.ToJson(), cancellationToken).ConfigureAwait(false);
             segments.Add(segment);
             uris.Add(uri);
         }
         // items.json last, so a listed segment always exists.
         string itemsUri = DistributedMapItems.ItemsUri(folder);
-        await DistributedMapItems.WriteTextAsync(_stores, itemsUri, DistributedMapItems.ForExport(uris), cancellationToken).ConfigureAwait(false);
+        await _stores.WriteTextAsync(itemsUri, DistributedMapItems.ForExport(uris), cancellationToken).ConfigureAwait(false);
         Log.ExportSegmentsPlanned(_logger, job.Plan.TableName, segments.Count, folder, checkpoint.RootUri);
         return new ExportSegmentPlan(job.Plan, segments, uris, itemsUri, existing is not null);
     }

@@ -40,23 +40,10 @@ public static class DistributedMapItems
         for (int i = 0; i < uris.Length; i++)
         {
             uris[i] = ObjectUri.Combine(folder, SplitFileName(i));
-            await WriteTextAsync(stores, uris[i], plan.SplitToJson(i), cancellationToken).ConfigureAwait(false);
+            await stores.WriteTextAsync(uris[i], plan.SplitToJson(i), cancellationToken).ConfigureAwait(false);
         }
-        await WriteTextAsync(stores, ItemsUri(folder), ForImport(uris), cancellationToken).ConfigureAwait(false);
+        await stores.WriteTextAsync(ItemsUri(folder), ForImport(uris), cancellationToken).ConfigureAwait(false);
         return uris;
-    }
-
-    /// <summary>Writes <paramref name="text"/> (UTF-8) as the object at <paramref name="uri"/>, replacing any.</summary>
-    public static async Task WriteTextAsync(ObjectStores stores, string uri, string text, CancellationToken cancellationToken = default)
-    {
-        ArgumentNullException.ThrowIfNull(stores);
-        ArgumentNullException.ThrowIfNull(text);
-        var output = await stores.For(uri).CreateAsync(uri, cancellationToken).ConfigureAwait(false);
-        await using (output.ConfigureAwait(false))
-        {
-            await output.Stream.WriteAsync(Encoding.UTF8.GetBytes(text), cancellationToken).ConfigureAwait(false);
-            await output.CommitAsync(cancellationToken).ConfigureAwait(false);
-        }
     }
 
     /// <summary>The uri of the item list in the plan folder <paramref name="folderUri"/> (a relative local folder made absolute).</summary>

@@ -31,4 +31,17 @@ public sealed class ObjectStores
         throw new NotSupportedException(
             $"No object store handles '{uri}' ({what}). Supported: s3:// (s3n://, s3a://), file:// and local paths; registered stores: {registered}.{hint}");
     }
+
+    /// <summary>Writes <paramref name="text"/> (UTF-8) as the object at <paramref name="uri"/>, replacing any: a plan's documents, a schema, a definition.</summary>
+    /// <exception cref="NotSupportedException">No registered store handles the uri's scheme.</exception>
+    public async Task WriteTextAsync(string uri, string text, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        var output = await For(uri).CreateAsync(uri, cancellationToken).ConfigureAwait(false);
+        await using (output.ConfigureAwait(false))
+        {
+            await output.Stream.WriteAsync(System.Text.Encoding.UTF8.GetBytes(text), cancellationToken).ConfigureAwait(false);
+            await output.CommitAsync(cancellationToken).ConfigureAwait(false);
+        }
+    }
 }
