@@ -118,7 +118,7 @@ internal static class CompareCommand
     {
         var items = new Dictionary<ItemKeyText, UInt128>();
         long duplicates = 0;
-        var readOptions = new ImportReadOptions(plan.Format) { Csv = source.Csv };
+        var readOptions = ImportReadOptions.For(plan) with { Csv = source.Csv };
         foreach (var file in plan.Splits.SelectMany(s => s.Files))
         {
             var reader = await input.OpenAsync(new ImportSplit(0, [file]), readOptions, null, cancellationToken).ConfigureAwait(false);

@@ -69,7 +69,7 @@ internal static class ConvertCommand
             {
                 throw new CliUsageException($"--destination {destinationUri} is (or is inside) --source {sourceOptions.Source}: converting there would overwrite the files being read; choose another --destination.");
             }
-            var readOptions = new ImportReadOptions(plan.Format)
+            var readOptions = ImportReadOptions.For(plan) with
             {
                 Csv = plan.Format is ItemFileFormat.Csv or ItemFileFormat.Json ? schema : null, RequestTable = sourceOptions.RequestTable,
                 ParquetNulls = sourceOptions.ParquetNulls,

@@ -97,7 +97,7 @@ internal static class EstimateCommand
     {
         var total = new ImportEstimate();
         var totalLock = new Lock();
-        var options = new ImportReadOptions(plan.Format) { Csv = csv, RequestTable = requestTable };
+        var options = ImportReadOptions.For(plan) with { Csv = csv, RequestTable = requestTable };
         var files = plan.Splits.SelectMany(s => s.Files);
         await Parallel.ForEachAsync(files, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount, CancellationToken = cancellationToken }, async (file, ct) =>
         {

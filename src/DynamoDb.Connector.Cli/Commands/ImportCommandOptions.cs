@@ -155,7 +155,8 @@ internal sealed class ImportCommandOptions
     /// <summary>Where the dead letters are and the command that imports them again, per kind.</summary>
     internal static string DeadLetterHint(ImportResult result, string uri, string table, string? csvSchemaPath)
     {
-        string json = $"JSON lines: items that could not be written are {{\"Item\":...}} lines, which import again with --format ddb-json; lines that could not be read are kept as {{\"Line\":\"...\"}} with the reason, to fix by hand and import in their own format";
+        string deletes = ObjectUri.Combine(ObjectUri.AsDirectory(uri), Writing.DeadLetter.DeletesFolder);
+        string json = $"JSON lines: items that could not be written are {{\"Item\":...}} lines, which import again with --format ddb-json; deletes that could not be applied are {{\"Keys\":...}} lines in {deletes}, which import again with --format ddb-json-incremental; lines that could not be read are kept as {{\"Line\":\"...\"}} with the reason, to fix by hand and import in their own format";
         if (result.Plan.Format != ItemFileFormat.Csv || result.BadLines == 0)
         {
             return $"{result.ItemsDeadLettered:N0} lines or items set aside in {uri} ({json}).";

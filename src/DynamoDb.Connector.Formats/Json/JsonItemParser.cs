@@ -26,6 +26,13 @@ public sealed partial class JsonItemParser(ItemFileFormat format)
     private readonly NameCache _names = new();
     private int _capacityHint = 8;
 
+    /// <summary>
+    /// For ddb-json-incremental lines of a native DynamoDB export (<see cref="ItemReaderOptions.NativeExport"/>): each
+    /// must carry <c>Keys</c> and <c>Metadata.WriteTimestampMicros</c>, as DynamoDB writes every line. Files this tool
+    /// writes have no write time to give, so without it both stay optional.
+    /// </summary>
+    internal bool RequireKeysAndMetadata { get; init; }
+
     /// <summary>Whether a line holds only spaces and tabs (treated like an empty line).</summary>
     public static bool IsBlank(ReadOnlySpan<byte> line) => line.IndexOfAnyExcept(Blank) < 0;
 
@@ -104,10 +111,12 @@ public sealed partial class JsonItemParser(ItemFileFormat format)
         StartObject(ref reader);
         Dictionary<string, AttributeValue>? keys = null, newImage = null;
         long? written = null;
+        bool metadata = false;
         while (Next(ref reader) == JsonTokenType.PropertyName)
         {
             if (reader.ValueTextEquals("Metadata"u8))
             {
+                metadata = true;
                 written = ReadWriteTimestamp(ref reader);
                 continue;
             }
@@ -144,6 +153,7 @@ public sealed partial class JsonItemParser(ItemFileFormat format)
             else keys = map;
         }
         EnsureEnd(ref reader);
+        if (RequireKeysAndMetadata) EnsureNativeFields(keys, metadata, written);
         if (newImage is not null)
         {
             if (keys is not null) EnsureKeysMatch(keys, newImage);
@@ -154,6 +164,24 @@ public sealed partial class JsonItemParser(ItemFileFormat format)
             return (Remember(keys), RecordOperation.Delete, written);
         }
         throw new AttributePathException("the line has neither \"NewImage\" nor \"Keys\"");
+    }
+
+    /// <summary>What every line of a native incremental export carries: the changed item's key and the time of the change.</summary>
+    private static void EnsureNativeFields(Dictionary<string, AttributeValue>? keys, bool metadata, long? written)
+    {
+        const string Native = "every line of a native incremental export has";
+        if (!metadata)
+        {
+            throw new AttributePathException($"the line has no \"Metadata\", which {Native}: its \"WriteTimestampMicros\" orders the changes to one key, so the line cannot be applied in the right order");
+        }
+        if (written is null)
+        {
+            throw new AttributePathException($"\"Metadata\" has no \"WriteTimestampMicros\" ({{\"N\":\"<microseconds>\"}}), which {Native}: without it the change cannot be applied in the right order");
+        }
+        if (keys is null)
+        {
+            throw new AttributePathException($"the line has no \"Keys\" (the changed item's key), which {Native}");
+        }
     }
 
     /// <summary>A put's <c>Keys</c> are its item's key: each must be in <c>NewImage</c> with the same value, or the line says two things.</summary>

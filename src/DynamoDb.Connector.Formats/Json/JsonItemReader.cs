@@ -28,7 +28,9 @@ internal sealed class JsonItemReader : IItemReader
         _lines = new LineReader(stream, options.MaxLineBytes);
         _documents = documents;
         _format = format;
-        _parser = documents is null ? new JsonItemParser(format) : null;
+        _parser = documents is null
+            ? new JsonItemParser(format) { RequireKeysAndMetadata = options.NativeExport && format == ItemFileFormat.DynamoDbJsonIncremental }
+            : null;
     }
 
     public long LinesRead => _lines.LineNumber;

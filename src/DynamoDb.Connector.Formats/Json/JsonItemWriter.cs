@@ -4,7 +4,8 @@ namespace DynamoDb.Connector.Formats.Json;
 
 /// <summary>
 /// Writes the JSON line formats: data-pipeline (<c>{"a":{"s":"x"}}</c>), ddb-json (<c>{"Item":{...}}</c>) and
-/// ddb-json-incremental (a put as <c>{"NewImage":{...}}</c>, a delete as <c>{"Keys":{...}}</c>). Lines collect in a
+/// ddb-json-incremental (a put as <c>{"NewImage":{...}}</c>, a delete as <c>{"Keys":{...}}</c>, each after the
+/// <c>"Metadata":{"WriteTimestampMicros":...}</c> of its record when it has one). Lines collect in a
 /// pooled buffer and go to the (compressing) stream 64 KiB at a time.
 /// </summary>
 internal sealed class JsonItemWriter : IItemWriter
@@ -83,8 +84,17 @@ internal sealed class JsonItemWriter : IItemWriter
                 _formatter.WriteByte((byte)'}');
                 break;
             default:
-                // Without a key schema a put cannot be split into Keys and image: a put is its NewImage alone.
-                _formatter.WriteRaw(record.Operation == RecordOperation.Delete ? "{\"Keys\":"u8 : "{\"NewImage\":"u8);
+                // Without a key schema a put cannot be split into Keys and image: a put is its NewImage alone. The
+                // write time is kept when the record has one (read from an incremental export's line), never made
+                // up: it orders the changes to one key when the file is imported.
+                _formatter.WriteByte((byte)'{');
+                if (record.WriteTimestampMicros is { } micros)
+                {
+                    _formatter.WriteRaw("\"Metadata\":{\"WriteTimestampMicros\":{\"N\":\""u8);
+                    _formatter.WriteAscii(micros.ToString(System.Globalization.CultureInfo.InvariantCulture));
+                    _formatter.WriteRaw("\"}},"u8);
+                }
+                _formatter.WriteRaw(record.Operation == RecordOperation.Delete ? "\"Keys\":"u8 : "\"NewImage\":"u8);
                 _formatter.WriteMap(record.Item);
                 _formatter.WriteByte((byte)'}');
                 break;

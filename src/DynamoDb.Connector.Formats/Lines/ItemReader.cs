@@ -40,6 +40,15 @@ public sealed class ItemReaderOptions
     /// </summary>
     public string? RequestTable { get; set; }
 
+    /// <summary>
+    /// Whether the file is a data file of a native DynamoDB export, listed by its <c>manifest-files.json</c>. Then each
+    /// <see cref="ItemFileFormat.DynamoDbJsonIncremental"/> line must be as DynamoDB writes it: with <c>Keys</c> and
+    /// <c>Metadata.WriteTimestampMicros</c> (a line without them is a bad record). Default false: ddb-json-incremental
+    /// files this tool writes (export, convert, the dead letters of deletes) carry no write time, and a put no
+    /// <c>Keys</c>, so both are optional there.
+    /// </summary>
+    public bool NativeExport { get; set; }
+
     /// <summary>Whether disposing the reader leaves the source stream open. Default false: the reader owns the stream.</summary>
     public bool LeaveOpen { get; set; }
 

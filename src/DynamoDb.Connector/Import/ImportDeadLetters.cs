@@ -1,4 +1,5 @@
 using System.Globalization;
+using DynamoDb.Connector.Formats.Lines;
 using DynamoDb.Connector.Storage;
 using DynamoDb.Connector.Writing;
 
@@ -41,6 +42,10 @@ internal sealed class DeadLetterSamples : IDeadLetterSink
 /// rerun rewrites that chunk instead of adding a duplicate, and deletes first any chunk committed after what the
 /// checkpoint records: every bad line and item is set aside exactly once. A CSV record that could not be read goes,
 /// whole, to the chunk's CSV part in <c>{folder}/csv/</c> instead (<see cref="CsvDeadLetterChunk"/>), which imports again as CSV.
+/// A delete that could not be applied goes to the chunk of the same name in <c>{folder}/deletes/</c>
+/// (<see cref="DeadLetter.DeletesFolder"/>): a <c>{"Keys":...}</c> line is a delete only to ddb-json-incremental, an
+/// <c>{"Item":...}</c> line an item only to ddb-json, so each file holds one kind and imports again, whole, in the format
+/// it names.
 /// </summary>
 internal sealed class SplitDeadLetters : IDeadLetterSink, IAsyncDisposable
 {
@@ -50,6 +55,7 @@ internal sealed class SplitDeadLetters : IDeadLetterSink, IAsyncDisposable
     private readonly DeadLetterSamples _samples;
     private readonly SemaphoreSlim _gate = new(1, 1);
     private JsonLinesDeadLetterSink? _chunk;
+    private JsonLinesDeadLetterSink? _deleteChunk;
     private CsvDeadLetterChunk? _csvChunk;
 
     public SplitDeadLetters(ObjectStores stores, string folderUri, string planFingerprint, int splitIndex, int nextChunk, DeadLetterSamples samples)
@@ -79,6 +85,12 @@ internal sealed class SplitDeadLetters : IDeadLetterSink, IAsyncDisposable
                 await _csvChunk.WriteAsync(origin, record, cancellationToken).ConfigureAwait(false);
                 return;
             }
+            if (letter is { Operation: RecordOperation.Delete, RawLine: null })
+            {
+                _deleteChunk ??= await JsonLinesDeadLetterSink.CreateAsync(_store, DeleteChunkUri(NextChunk), cancellationToken).ConfigureAwait(false);
+                await _deleteChunk.WriteAsync(letter, cancellationToken).ConfigureAwait(false);
+                return;
+            }
             _chunk ??= await JsonLinesDeadLetterSink.CreateAsync(_store, ChunkUri(NextChunk), cancellationToken).ConfigureAwait(false);
             await _chunk.WriteAsync(letter, cancellationToken).ConfigureAwait(false);
         }
@@ -105,11 +117,18 @@ internal sealed class SplitDeadLetters : IDeadLetterSink, IAsyncDisposable
         for (int chunk = NextChunk; ; chunk++)
         {
             string uri = ChunkUri(chunk);
-            bool json = await _store.GetInfoAsync(uri, cancellationToken).ConfigureAwait(false) is not null;
-            if (json) await _store.DeleteAsync(uri, cancellationToken).ConfigureAwait(false);
+            bool json = await DeleteIfPresentAsync(uri, cancellationToken).ConfigureAwait(false);
+            bool deletes = await DeleteIfPresentAsync(DeleteChunkUri(chunk), cancellationToken).ConfigureAwait(false);
             bool csv = await CsvDeadLetterChunk.DeleteAsync(_store, CsvFolderUri, ChunkName(chunk), cancellationToken).ConfigureAwait(false);
-            if (!json && !csv) return;
+            if (!json && !deletes && !csv) return;
         }
+    }
+
+    private async Task<bool> DeleteIfPresentAsync(string uri, CancellationToken cancellationToken)
+    {
+        if (await _store.GetInfoAsync(uri, cancellationToken).ConfigureAwait(false) is null) return false;
+        await _store.DeleteAsync(uri, cancellationToken).ConfigureAwait(false);
+        return true;
     }
 
     /// <summary>
@@ -120,7 +139,7 @@ internal sealed class SplitDeadLetters : IDeadLetterSink, IAsyncDisposable
     private void DiscardTemporaryFiles()
     {
         if (ObjectUri.KindOf(_folderUri) != ObjectUriKind.Local) return;
-        foreach (string folder in new[] { _folderUri, CsvFolderUri })
+        foreach (string folder in new[] { _folderUri, DeletesFolderUri, CsvFolderUri })
         {
             string path = ObjectUri.ToLocalPath(folder);
             if (!Directory.Exists(path)) continue;
@@ -137,12 +156,18 @@ internal sealed class SplitDeadLetters : IDeadLetterSink, IAsyncDisposable
         await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            if (_chunk is null && _csvChunk is null) return;
+            if (_chunk is null && _deleteChunk is null && _csvChunk is null) return;
             if (_chunk is not null)
             {
                 await _chunk.CompleteAsync(cancellationToken).ConfigureAwait(false);
                 await _chunk.DisposeAsync().ConfigureAwait(false);
                 _chunk = null;
+            }
+            if (_deleteChunk is not null)
+            {
+                await _deleteChunk.CompleteAsync(cancellationToken).ConfigureAwait(false);
+                await _deleteChunk.DisposeAsync().ConfigureAwait(false);
+                _deleteChunk = null;
             }
             if (_csvChunk is not null)
             {
@@ -163,12 +188,17 @@ internal sealed class SplitDeadLetters : IDeadLetterSink, IAsyncDisposable
 
     private string ChunkName(int chunk) => string.Create(CultureInfo.InvariantCulture, $"{_namePrefix}{chunk:D4}");
 
+    private string DeleteChunkUri(int chunk) => ObjectUri.Combine(DeletesFolderUri, $"{ChunkName(chunk)}.jsonl");
+
+    private string DeletesFolderUri => ObjectUri.Combine(_folderUri, DeadLetter.DeletesFolder);
+
     private string CsvFolderUri => ObjectUri.Combine(_folderUri, CsvDeadLetterChunk.FolderName);
 
     /// <summary>Discards a chunk not committed: its lines are after the last checkpoint and are read again on a rerun.</summary>
     public async ValueTask DisposeAsync()
     {
         if (_chunk is not null) await _chunk.DisposeAsync().ConfigureAwait(false);
+        if (_deleteChunk is not null) await _deleteChunk.DisposeAsync().ConfigureAwait(false);
         if (_csvChunk is not null) await _csvChunk.DisposeAsync().ConfigureAwait(false);
         _gate.Dispose();
     }

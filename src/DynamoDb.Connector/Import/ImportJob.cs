@@ -150,7 +150,7 @@ public sealed class ImportJob
         }
         // One split: its files in input order, or an incremental export's changes by their timestamps.
         var (ordering, reason) = ImportOrderingRules.Decide(ImportSourceKind.Listing, split.Format, null, keysUnique: false, splits: 1);
-        var plan = new ImportPlan(split.Source, ImportSourceKind.Listing, split.Format, "from the split", [split.Split], null) { Ordering = ordering, OrderingReason = reason };
+        var plan = new ImportPlan(split.Source, split.NativeExport ? ImportSourceKind.NativeExport : ImportSourceKind.Listing, split.Format, "from the split", [split.Split], null) { Ordering = ordering, OrderingReason = reason };
         return EnsureTableThenRunAsync(plan, split, own, cancellationToken);
     }
 

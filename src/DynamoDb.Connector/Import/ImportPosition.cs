@@ -42,11 +42,20 @@ public sealed record ImportReadOptions(ItemFileFormat Format)
     /// <summary>For Parquet: nulls left out (the default) or <c>NULL</c> (<see cref="ImportSourceOptions.ParquetNulls"/>).</summary>
     public Formats.Parquet.ParquetNulls ParquetNulls { get; init; }
 
+    /// <summary>
+    /// The files are a native DynamoDB export's (<see cref="ImportSourceKind.NativeExport"/>): its incremental lines
+    /// must carry <c>Keys</c> and <c>Metadata.WriteTimestampMicros</c> (<see cref="ItemReaderOptions.NativeExport"/>).
+    /// </summary>
+    public bool NativeExport { get; init; }
+
     /// <summary>The options to read the splits of <paramref name="plan"/>, planned with <paramref name="source"/>.</summary>
     public static ImportReadOptions For(ImportPlan plan, ImportSourceOptions? source = null)
     {
         ArgumentNullException.ThrowIfNull(plan);
-        return new ImportReadOptions(plan.Format) { Csv = source?.Csv, RequestTable = source?.RequestTable, ParquetNulls = source?.ParquetNulls ?? default };
+        return new ImportReadOptions(plan.Format)
+        {
+            Csv = source?.Csv, RequestTable = source?.RequestTable, ParquetNulls = source?.ParquetNulls ?? default, NativeExport = plan.Kind == ImportSourceKind.NativeExport,
+        };
     }
 }
 

@@ -103,5 +103,5 @@ public sealed record ImportPlan(string Source, ImportSourceKind Kind, ItemFileFo
     public string ToJson() => JsonSerializer.Serialize(this, ImportJsonContext.Indented.ImportPlan);
 
     /// <summary>One split with everything needed to run it elsewhere, as JSON.</summary>
-    public string SplitToJson(int index) => JsonSerializer.Serialize(new SplitDocument(Source, Format, Fingerprint(), Splits.Count, Splits[index]), ImportJsonContext.Indented.SplitDocument);
+    public string SplitToJson(int index) => JsonSerializer.Serialize(new SplitDocument(Source, Format, Fingerprint(), Splits.Count, Splits[index]) { NativeExport = Kind == ImportSourceKind.NativeExport }, ImportJsonContext.Indented.SplitDocument);
 }

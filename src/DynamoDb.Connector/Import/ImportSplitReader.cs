@@ -119,6 +119,7 @@ public sealed class ImportSplitReader : IAsyncDisposable
             Csv = _options.Csv,
             MaxLineBytes = _options.MaxLineBytes,
             RequestTable = _options.RequestTable,
+            NativeExport = _options.NativeExport,
         };
         long? offset = _fileIndex == _from.File ? _from.Offset : null;
         long skipThrough = _fileIndex == _from.File ? _from.Line : 0; // Parquet: row groups before it are not read

@@ -34,6 +34,14 @@ public sealed record SplitDocument(string Source, ItemFileFormat Format, string 
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
     public int DeadLetterChunks { get; init; }
 
+    /// <summary>
+    /// The split's files are a native DynamoDB export's, listed by its manifest (<see cref="ImportSourceKind.NativeExport"/>),
+    /// so its incremental lines are read as strictly as the plan read them (<see cref="ImportReadOptions.NativeExport"/>).
+    /// JSON <c>"nativeExport"</c>, left out when false.
+    /// </summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
+    public bool NativeExport { get; init; }
+
     /// <summary>Reads a split written by <see cref="ImportPlan.SplitToJson"/> or <see cref="ToJson"/> (a continuation).</summary>
     /// <exception cref="FormatException">The text is not a split document, or its <see cref="From"/> is not a position in its split.</exception>
     public static SplitDocument Parse(string json)

@@ -90,6 +90,7 @@ internal sealed partial class SplitFileReader : IItemReader
             MaxLineBytes = options.MaxLineBytes,
             Csv = options.Csv,
             RequestTable = options.RequestTable,
+            NativeExport = options.NativeExport,
         };
         try
         {

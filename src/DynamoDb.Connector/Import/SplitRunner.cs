@@ -36,7 +36,7 @@ internal sealed class SplitRunner(ImportInputFormat input, TimeProvider time, IL
         }
         // Dead letters an earlier run committed are in the folder too: the result points there even if this run adds none.
         if (resume?.DeadLetterChunks > 0 && run.DeadLetterFolder is not null) run.DeadLettersCommitted = true;
-        var readOptions = new ImportReadOptions(run.Plan.Format) { Csv = run.Options.Source.Csv, RequestTable = run.Options.Source.RequestTable, ParquetNulls = run.Options.Source.ParquetNulls };
+        var readOptions = ImportReadOptions.For(run.Plan, run.Options.Source);
         if (resume?.Done == true)
         {
             // An incremental export's later splits need the timestamps of this one's changes: read them again, writing nothing.

@@ -144,6 +144,12 @@ public sealed record DeadLetter(Dictionary<string, AttributeValue> Item, RecordO
     /// </summary>
     public const string CsvFolder = "csv/";
 
+    /// <summary>
+    /// The folder, under an import's dead-letter folder, where deletes that could not be applied are kept as
+    /// <c>{"Keys":...}</c> lines, which import again (as deletes) with the ddb-json-incremental format.
+    /// </summary>
+    public const string DeletesFolder = "deletes/";
+
     /// <summary>Set when <see cref="RawLine"/> is a whole CSV record: the header it was read under (<see cref="RecordError.Csv"/>), to set it aside as CSV.</summary>
     public Formats.Csv.CsvRecordOrigin? Csv { get; init; }
 

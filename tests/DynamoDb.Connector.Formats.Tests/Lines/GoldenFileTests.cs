@@ -160,7 +160,7 @@ public class GoldenFileTests
     }
 
     [Fact]
-    public async Task WriteIncremental_NativeExportOperations_WritesNewImageAndKeysLinesThatReadBackTheSame()
+    public async Task WriteIncremental_NativeExportOperations_WritesNewImageAndKeysLinesWithTheirWriteTimesThatReadBackTheSame()
     {
         var operations = await ReadAllAsync(ReadTestData("export.ddb-json-incremental.json"), ItemFileFormat.DynamoDbJsonIncremental);
 
@@ -169,6 +169,7 @@ public class GoldenFileTests
         Assert.Equal(ReadTestData("written.ddb-json-incremental.json"), written);
         var readBack = await ReadAllAsync(written, ItemFileFormat.DynamoDbJsonIncremental);
         Assert.Equal(operations.Select(r => r.Operation), readBack.Select(r => r.Operation));
+        Assert.Equal(operations.Select(r => r.WriteTimestampMicros), readBack.Select(r => r.WriteTimestampMicros));
         for (int i = 0; i < operations.Count; i++)
         {
             AssertSameItem(operations[i].Item, readBack[i].Item);
