@@ -59,7 +59,8 @@ public sealed class ImportJobOptions
     /// <summary>
     /// The folder (local or an S3 prefix) where bad lines and items that cannot be written go, as JSON-lines files
     /// (<c>{plan}-{split}-{chunk}.jsonl</c>, committed at each checkpoint) that re-import with <c>--format ddb-json</c>
-    /// once fixed; each line carries its reason, source file and line (see <see cref="JsonLinesDeadLetterSink"/>). Null
+    /// once fixed (deletes that cannot be applied in its <c>deletes/</c> folder, which re-import with
+    /// <c>--format ddb-json-incremental</c>); each line carries its reason, source file and line (see <see cref="JsonLinesDeadLetterSink"/>). Null
     /// (the default): a <c>dead-letters</c> folder under the checkpoint when there is one; otherwise they are only
     /// counted, logged and sampled in the result.
     /// </summary>

@@ -121,6 +121,30 @@ public sealed class NativeIncrementalLinesTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Import_OfANativeExportInS3_WithAnUnknownOutputView_OrWithVerifyAndAWrongManifestMd5_WritesNothing()
+    {
+        string bucket = LocalServers.UniqueName("native-lines");
+        await _c.S3.PutBucketAsync(bucket);
+        string export = await WriteExportAsync($"s3://{bucket}/exports/", ("good", [Put("a", 1, "v1", 100)]));
+        string summaryUri = export + NativeExport.SummaryFileName;
+        string summary = Encoding.UTF8.GetString(await ImportFixture.ReadBytesAsync(Store(export), summaryUri));
+        await ImportFixture.WriteTextAsync(Store(export), summaryUri, summary.Replace("NEW_AND_OLD_IMAGES", "KEYS_ONLY", StringComparison.Ordinal));
+
+        var view = await Assert.ThrowsAsync<FormatException>(() => _c.Job.RunAsync(ImportFixture.OptionsFor(_c.Table, export)));
+
+        Assert.Contains("the export's outputView is 'KEYS_ONLY'", view.Message, StringComparison.Ordinal);
+        await ImportFixture.WriteTextAsync(Store(export), summaryUri, summary);
+        await ImportFixture.WriteTextAsync(Store(export), export + "manifest-files.md5", Convert.ToHexStringLower(System.Security.Cryptography.MD5.HashData("another file"u8)));
+        var options = ImportFixture.OptionsFor(_c.Table, export);
+        options.Source.Verify = true;
+
+        var md5 = await Assert.ThrowsAsync<InvalidDataException>(() => _c.Job.RunAsync(options));
+
+        Assert.Contains($"{export}{NativeExport.FilesFileName}: manifest-files.md5: expected ", md5.Message, StringComparison.Ordinal);
+        Assert.Empty(await TestTables.ScanAsync(_c.Client, _c.Table));
+    }
+
+    [Fact]
     public async Task RunSplit_OfANativeIncrementalExport_CarriesItsOriginInTheSplitDocument_AndReadsItsLinesAsStrictly()
     {
         await PutZAsync();
