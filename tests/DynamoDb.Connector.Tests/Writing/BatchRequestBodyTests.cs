@@ -93,6 +93,24 @@ public sealed class BatchRequestBodyTests
         Assert.Single(SdkPipeline.Of(h.Client)!.EnumerateHandlers(), handler => handler is BatchRequestBody.BodyHandler);
     }
 
+    [Fact]
+    public async Task AValueWithTwoTypesSet_IsDeadLettered_NotWrittenWithOneOfThem()
+    {
+        // The SDK would send both types and DynamoDB refuse the item; the connector's body holds one type per value.
+        using var h = new WriterHarness();
+        var table = h.Table();
+        await using var writer = await h.Factory.CreateAsync("items");
+        var bad = Items.Of("bad");
+        bad["v"] = new AttributeValue { S = "text", N = "1" };
+
+        var summary = await h.WriteAllAsync(writer, [Items.Of("good"), bad]);
+
+        Assert.Equal(1, summary.ItemsWritten);
+        var letter = Assert.Single(summary.DeadLetters);
+        Assert.Contains("attribute 'v' has more than one type set", letter.Reason, StringComparison.Ordinal);
+        Assert.Equal(["good"], table.Items.Keys);
+    }
+
     private static WriteEntry Put(Dictionary<string, AttributeValue> item) =>
         new(item, item, RecordOperation.Put, ItemKey.Of(item, Keys), CapacityUnits.ForWrite(ItemSize.Of(item)), 1000, "file", 1);
 
