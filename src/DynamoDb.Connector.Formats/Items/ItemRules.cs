@@ -116,6 +116,11 @@ public static class ItemRules
         {
             return new Problem("", " is null");
         }
+        if (TypesSet(value) > 1)
+        {
+            // The SDK would send every one and DynamoDB refuse them; the connector's own request body holds one.
+            return new Problem("", " has more than one type set");
+        }
         switch (AttributeValues.KindOf(value))
         {
             case AttributeKind.Empty:
@@ -153,6 +158,12 @@ public static class ItemRules
                 return null;
         }
     }
+
+    /// <summary>How many of the value's types are set (the SDK marshals each one that is).</summary>
+    private static int TypesSet(AttributeValue value) =>
+        (value.S is null ? 0 : 1) + (value.N is null ? 0 : 1) + (value.B is null ? 0 : 1) + (value.BOOL.HasValue ? 1 : 0) +
+        (value.NULL.HasValue ? 1 : 0) + (value.IsMSet ? 1 : 0) + (value.IsLSet ? 1 : 0) + (value.IsSSSet ? 1 : 0) +
+        (value.IsNSSet ? 1 : 0) + (value.IsBSSet ? 1 : 0);
 
     /// <summary>An empty set, an invalid number in a number set, or a duplicate element (numbers compare by value).</summary>
     private static Problem? SetProblemOf(List<string> set, string type, bool numbers)

@@ -1,5 +1,4 @@
 using System.Diagnostics.CodeAnalysis;
-using System.Reflection;
 using System.Runtime.CompilerServices;
 using Amazon.DynamoDBv2;
 using Amazon.Runtime;
@@ -12,7 +11,7 @@ namespace DynamoDb.Connector.Retry;
 /// otherwise (<c>MaxErrorRetry</c>, default 2 in standard mode; <c>AddAWSService&lt;IAmazonDynamoDB&gt;()</c> keeps
 /// them): the SDK then retries a throttled request inside one call and the caller's events (<c>BeforeRequestEvent</c>,
 /// <c>AfterResponseEvent</c>, <c>ExceptionEvent</c>) fire once per call, so pacing would never hear of those throttles.
-/// This registers, once per process, a pipeline customizer (the SDK's extension point, as the X-Ray SDK uses) that puts
+/// This registers, once per process, a pipeline customizer (<see cref="SdkPipeline"/>) that puts
 /// a handler inside each DynamoDB client's <c>RetryHandler</c>: it sees every attempt and its error, but only inside an
 /// <see cref="Observe"/> scope of the connector (an <see cref="AsyncLocal{T}"/>), so other calls on the client are not
 /// touched. A client built before that (a host's, built before anything of the connector ran) is given the handler
@@ -25,14 +24,11 @@ internal static class SdkAttempts
     // The clients whose pipeline was checked for the handler (weakly: a client the host drops is not kept alive).
     private static readonly ConditionalWeakTable<IAmazonDynamoDB, object> Checked = [];
 
-    // The SDK customizes a pipeline only while building the client; one built earlier is reached through this
-    // (protected) property, the one the SDK's customizers are given.
-    private static readonly PropertyInfo? PipelineProperty = typeof(AmazonServiceClient).GetProperty("RuntimePipeline", BindingFlags.Instance | BindingFlags.NonPublic);
-
     [ModuleInitializer]
     [SuppressMessage("Usage", "CA2255:The 'ModuleInitializer' attribute should not be used in libraries",
         Justification = "The SDK applies pipeline customizers to clients built after they are registered: registering when the assembly loads covers clients a host builds after AddDynamoDbConnector.")]
-    internal static void Register() => RuntimePipelineCustomizerRegistry.Instance.Register(new Customizer());
+    internal static void Register() =>
+        SdkPipeline.Register("DynamoDb.Connector.SdkAttempts", pipeline => pipeline.AddHandlerAfter<RetryHandler>(new AttemptHandler()));
 
     /// <summary>Starts counting the attempts of the next call made with <paramref name="client"/> on this flow (dispose to stop).</summary>
     public static Scope Observe(IAmazonDynamoDB client)
@@ -45,19 +41,7 @@ internal static class SdkAttempts
     /// <returns>Whether the client's pipeline has the handler (false: not an SDK client, or one without a retry handler).</returns>
     internal static bool Watch(IAmazonDynamoDB client)
     {
-        bool watched = false;
-        if (client is AmazonServiceClient service && PipelineProperty?.GetValue(service) is RuntimePipeline pipeline)
-        {
-            lock (pipeline)
-            {
-                watched = pipeline.EnumerateHandlers().Any(h => h is AttemptHandler);
-                if (!watched && pipeline.EnumerateHandlers().Any(h => h is RetryHandler))
-                {
-                    pipeline.AddHandlerAfter<RetryHandler>(new AttemptHandler());
-                    watched = true;
-                }
-            }
-        }
+        bool watched = SdkPipeline.AddHandler<AttemptHandler, RetryHandler>(client, () => new AttemptHandler());
         Checked.AddOrUpdate(client, watched);
         return watched;
     }
@@ -90,17 +74,6 @@ internal static class SdkAttempts
         public void Dispose()
         {
             if (Current.Value == this) Current.Value = null;
-        }
-    }
-
-    private sealed class Customizer : IRuntimePipelineCustomizer
-    {
-        public string UniqueName => "DynamoDb.Connector.SdkAttempts";
-
-        public void Customize(Type type, RuntimePipeline pipeline)
-        {
-            if (!typeof(IAmazonDynamoDB).IsAssignableFrom(type)) return;
-            pipeline.AddHandlerAfter<RetryHandler>(new AttemptHandler());
         }
     }
 

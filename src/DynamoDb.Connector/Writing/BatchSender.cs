@@ -28,7 +28,7 @@ internal sealed class BatchSender(WriteAttempts attempts)
             using var sdk = SdkAttempts.Observe(attempts.Client);
             try
             {
-                response = await attempts.Client.BatchWriteItemAsync(BatchRequest(pending), attempt.Token).ConfigureAwait(false);
+                response = await attempts.Client.BatchWriteItemAsync(BatchRequestBody.For(attempts.Client, attempts.TableName, pending), attempt.Token).ConfigureAwait(false);
             }
             catch (Exception ex) when (ex is not OutOfMemoryException)
             {
@@ -84,17 +84,6 @@ internal sealed class BatchSender(WriteAttempts attempts)
         int half = pending.Count / 2;
         await SendAsync(flow, pending.GetRange(0, half)).ConfigureAwait(false);
         await SendAsync(flow, pending.GetRange(half, pending.Count - half)).ConfigureAwait(false);
-    }
-
-    private BatchWriteItemRequest BatchRequest(List<WriteEntry> pending)
-    {
-        var requests = new List<WriteRequest>(pending.Count);
-        foreach (var entry in pending) requests.Add(entry.ToRequest());
-        return new BatchWriteItemRequest
-        {
-            RequestItems = new Dictionary<string, List<WriteRequest>>(1) { [attempts.TableName] = requests },
-            ReturnConsumedCapacity = ReturnConsumedCapacity.INDEXES,
-        };
     }
 
     private List<WriteEntry>? UnprocessedOf(BatchWriteItemResponse response, List<WriteEntry> pending)

@@ -29,6 +29,11 @@ public class ItemRulesTests
     }
 
     [Fact]
+    public void Validate_AValueWithTwoTypesSet_SaysWhere() =>
+        Assert.Equal("attribute 'm.x' has more than one type set",
+            ItemRules.Validate(Item(("m", new AttributeValue { M = new() { ["x"] = new AttributeValue { S = "1", N = "1" } } })), Keys));
+
+    [Fact]
     public void Validate_WrongKeyType_SaysBothTypes() =>
         Assert.Contains("is S, the table's key type is N", ItemRules.Validate(Item(("sk", new AttributeValue { S = "1" })), Keys));
 

@@ -32,7 +32,7 @@ internal sealed class FaultProxy : IAsyncDisposable
     private TcpListener? _listener;
     private Task _accepting = Task.CompletedTask;
     private ProxyMode _mode = ProxyMode.Forward;
-    private int _responses, _dropped, _connections, _answered;
+    private int _responses, _dropped, _connections, _answered, _unprocessed;
 
     public FaultProxy(Uri target)
     {
@@ -81,6 +81,16 @@ internal sealed class FaultProxy : IAsyncDisposable
     /// and that error, as a throttling DynamoDB does, without forwarding it; null forwards it.
     /// </summary>
     public Func<string, string?>? AnswerWithError { get; set; }
+
+    /// <summary>
+    /// Called as each request starts, with its DynamoDB operation: true answers a <c>BatchWriteItem</c> with HTTP 200
+    /// and every one of its writes back as <c>UnprocessedItems</c>, as a DynamoDB short of capacity does, without
+    /// forwarding it (nothing is written).
+    /// </summary>
+    public Func<string, bool>? AnswerAllUnprocessed { get; set; }
+
+    /// <summary>Requests answered by <see cref="AnswerAllUnprocessed"/>.</summary>
+    public int AnsweredUnprocessed => Volatile.Read(ref _unprocessed);
 
     public ProxyMode Mode
     {
@@ -192,9 +202,16 @@ internal sealed class FaultProxy : IAsyncDisposable
                     onRequest(OperationOf(buffer.AsSpan(0, read)));
                     if (Mode != ProxyMode.Forward && Mode != ProxyMode.Stall) return;
                 }
-                if (AnswerWithError?.Invoke(OperationOf(buffer.AsSpan(0, read))) is { } error)
+                string operation = OperationOf(buffer.AsSpan(0, read));
+                if (AnswerWithError?.Invoke(operation) is { } error)
                 {
-                    await AnswerAsync(connection, buffer, read, error).ConfigureAwait(false);
+                    await AnswerAsync(connection, buffer, read, _ => ErrorAnswer(error)).ConfigureAwait(false);
+                    Volatile.Write(ref connection.AwaitingResponse, 0);
+                    continue;
+                }
+                if (operation == "BatchWriteItem" && AnswerAllUnprocessed?.Invoke(operation) == true)
+                {
+                    await AnswerAsync(connection, buffer, read, UnprocessedAnswer).ConfigureAwait(false);
                     Volatile.Write(ref connection.AwaitingResponse, 0);
                     continue;
                 }
@@ -229,8 +246,8 @@ internal sealed class FaultProxy : IAsyncDisposable
         }
     }
 
-    /// <summary>Reads the rest of the request that starts with <paramref name="read"/> bytes of <paramref name="buffer"/>, then answers it with HTTP 400 and <paramref name="errorType"/>.</summary>
-    private async Task AnswerAsync(Connection connection, byte[] buffer, int read, string errorType)
+    /// <summary>Reads the rest of the request that starts with <paramref name="read"/> bytes of <paramref name="buffer"/>, then answers it with what <paramref name="answer"/> makes of its body.</summary>
+    private async Task AnswerAsync(Connection connection, byte[] buffer, int read, Func<byte[], (string Status, string Content)> answer)
     {
         var request = new List<byte>(buffer.AsSpan(0, read).ToArray());
         int headEnd;
@@ -243,18 +260,32 @@ internal sealed class FaultProxy : IAsyncDisposable
         string head = System.Text.Encoding.ASCII.GetString([.. request.GetRange(0, headEnd)]);
         var length = System.Text.RegularExpressions.Regex.Match(head, @"(?im)^content-length:\s*(\d+)");
         int body = length.Success ? int.Parse(length.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture) : 0;
-        for (int have = request.Count - headEnd - 4; have < body;)
+        while (request.Count - headEnd - 4 < body)
         {
             int more = await connection.Client.ReceiveAsync(buffer, SocketFlags.None, _disposed.Token).ConfigureAwait(false);
             if (more == 0) return;
-            have += more;
+            request.AddRange(buffer.AsSpan(0, more));
         }
-        int number = Interlocked.Increment(ref _answered);
-        byte[] content = System.Text.Encoding.UTF8.GetBytes(
-            $"{{\"__type\":\"com.amazonaws.dynamodb.v20120810#{errorType}\",\"message\":\"{errorType} from the fault proxy (request {number})\"}}");
+        var (status, text) = answer([.. request.GetRange(headEnd + 4, body)]);
+        byte[] content = System.Text.Encoding.UTF8.GetBytes(text);
         byte[] response = System.Text.Encoding.ASCII.GetBytes(
-            $"HTTP/1.1 400 Bad Request\r\nx-amzn-RequestId: fault-proxy-{number}\r\nContent-Type: application/x-amz-json-1.0\r\nContent-Length: {content.Length}\r\n\r\n");
+            $"HTTP/1.1 {status}\r\nx-amzn-RequestId: fault-proxy-{Guid.NewGuid():N}\r\nContent-Type: application/x-amz-json-1.0\r\nContent-Length: {content.Length}\r\n\r\n");
         await connection.Client.SendAsync(response.Concat(content).ToArray(), SocketFlags.None, _disposed.Token).ConfigureAwait(false);
+    }
+
+    private (string Status, string Content) ErrorAnswer(string errorType)
+    {
+        int number = Interlocked.Increment(ref _answered);
+        return ("400 Bad Request", $"{{\"__type\":\"com.amazonaws.dynamodb.v20120810#{errorType}\",\"message\":\"{errorType} from the fault proxy (request {number})\"}}");
+    }
+
+    /// <summary>The request's writes, every one, as the answer's <c>UnprocessedItems</c>.</summary>
+    private (string Status, string Content) UnprocessedAnswer(byte[] body)
+    {
+        Interlocked.Increment(ref _unprocessed);
+        var request = System.Text.Json.Nodes.JsonNode.Parse(body)!;
+        var answer = new System.Text.Json.Nodes.JsonObject { ["UnprocessedItems"] = request["RequestItems"]!.DeepClone() };
+        return ("200 OK", answer.ToJsonString());
     }
 
     private static int IndexOfHeadEnd(List<byte> request)
