@@ -23,7 +23,7 @@ internal static class ConvertCommand
     {
         var source = CliOptions.Source();
         var destination = CliOptions.Destination("Where to write: a folder or S3 prefix (one output file per input file), or a file when the source is one file.");
-        var to = CliOptions.Format("--to", "The target format: data-pipeline, ddb-json, ddb-json-incremental, csv, json (plain objects: sets become arrays, binary base64) or parquet (a schema inferred from the items; sets become lists, lists and maps DynamoDB JSON text).");
+        var to = CliOptions.Format("--to", "The target format: data-pipeline, ddb-json, ddb-json-incremental, csv, json (plain objects: sets become arrays, binary base64) or parquet (a schema inferred from the items; lists and sets become Parquet lists, maps structs).");
         to.Required = true;
         var requestTable = CliOptions.RequestTable();
         var nulls = CliOptions.Nulls();
@@ -89,13 +89,14 @@ internal static class ConvertCommand
             {
                 await stderr.WriteLineAsync($"Note: {ItemFileFormatNames.ParquetLosses}.").ConfigureAwait(false);
             }
+            var parquetOptions = target == ItemFileFormat.Parquet ? ParquetNotices.WriterOptions(stderr) : null;
 
             var written = new ExportManifestEntry[files.Count];
             long items = 0, bytes = 0;
             await Parallel.ForEachAsync(Enumerable.Range(0, files.Count), new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount, CancellationToken = cancellationToken }, async (i, ct) =>
             {
                 string output = OutputOf(files[i]);
-                var (count, size) = await ConvertFileAsync(stores, input, files[i], readOptions, output, target, new ItemWriterOptions { Compression = kind, Csv = writeSchema, LeaveOpen = true }, reporter, ct).ConfigureAwait(false);
+                var (count, size) = await ConvertFileAsync(stores, input, files[i], readOptions, output, target, new ItemWriterOptions { Compression = kind, Csv = writeSchema, LeaveOpen = true, Parquet = parquetOptions }, reporter, ct).ConfigureAwait(false);
                 written[i] = new ExportManifestEntry(output) { ItemCount = count, Bytes = size };
                 Interlocked.Add(ref items, count);
                 Interlocked.Add(ref bytes, size);

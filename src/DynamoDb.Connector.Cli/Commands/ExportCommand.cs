@@ -46,6 +46,7 @@ internal static partial class ExportCommand
             if (options.EffectiveFormat == ItemFileFormat.Parquet)
             {
                 await stderr.WriteLineAsync($"Note: {ItemFileFormatNames.ParquetLosses}.").ConfigureAwait(false);
+                options.Parquet = ParquetNotices.WriterOptions(stderr);
             }
             using var services = CliServices.Create();
             var job = services.GetRequiredService<ExportJob>();

@@ -46,7 +46,7 @@ internal sealed class ParquetItemWriter(Stream stream, ParquetWriterOptions opti
         if (_writer is null)
         {
             // No items: a valid file with a schema of its own and no rows.
-            _columns = [new ParquetColumn("item", ParquetColumnKind.Json, 0)];
+            _columns = [new ParquetColumn("item", null)];
             _writer = await ParquetWriter.CreateAsync(new ParquetSchema(_columns[0].Field), stream, null, false, cancellationToken).ConfigureAwait(false);
         }
         await _writer.DisposeAsync().ConfigureAwait(false);
@@ -74,87 +74,23 @@ internal sealed class ParquetItemWriter(Stream stream, ParquetWriterOptions opti
         {
             _columns = ParquetColumn.Infer(_buffer);
             _byName = _columns.ToDictionary(c => c.Name, StringComparer.Ordinal);
+            foreach (var column in _columns)
+            {
+                if (column.Fallback is { } why) options.OnFallback?.Invoke(column.Name, why);
+            }
             _writer = await ParquetWriter.CreateAsync(new ParquetSchema(_columns.Select(c => c.Field)), stream, null, false, cancellationToken).ConfigureAwait(false);
         }
         using (var group = _writer!.CreateRowGroup())
         {
             foreach (var column in _columns)
             {
-                await WriteColumnAsync(group, column, cancellationToken).ConfigureAwait(false);
+                await ParquetShredder.WriteAsync(group, column, _buffer, cancellationToken).ConfigureAwait(false);
             }
             group.CompleteValidate();
         }
         _itemsWritten += _buffer.Count;
         _buffer.Clear();
         _bufferBytes = 0;
-    }
-
-    private async Task WriteColumnAsync(ParquetRowGroupWriter group, ParquetColumn column, CancellationToken cancellationToken)
-    {
-        var values = _buffer.Select(item => item.TryGetValue(column.Name, out var v) && AttributeValues.KindOf(v) != AttributeKind.Null ? v : null).ToArray();
-        var leaf = column.Leaf;
-        switch (column.Kind)
-        {
-            case ParquetColumnKind.String:
-                await group.WriteAsync(leaf, values.Select(v => v?.S).ToArray(), null).ConfigureAwait(false);
-                break;
-            case ParquetColumnKind.Json:
-                var json = _buffer.Select(item => item.TryGetValue(column.Name, out var v) ? ParquetColumn.JsonText(v) : null).ToArray();
-                await group.WriteAsync(leaf, json, null).ConfigureAwait(false);
-                break;
-            case ParquetColumnKind.Int64:
-                await group.WriteAsync<long>(leaf, values.Select(v => v is null ? (long?)null : long.Parse(v.N, CultureInfo.InvariantCulture)).ToArray(), null, null, cancellationToken).ConfigureAwait(false);
-                break;
-            case ParquetColumnKind.Decimal:
-                await group.WriteAsync<decimal>(leaf, values.Select(v => v is null ? (decimal?)null : ParquetColumn.ExactDecimal(v.N)).ToArray(), null, null, cancellationToken).ConfigureAwait(false);
-                break;
-            case ParquetColumnKind.Binary:
-                await group.WriteAsync(leaf, values.Select(v => v is null ? null : AttributeValues.BytesOf(v.B).ToArray()).ToArray(), null).ConfigureAwait(false);
-                break;
-            case ParquetColumnKind.Bool:
-                await group.WriteAsync<bool>(leaf, values.Select(v => v?.BOOL).ToArray(), null, null, cancellationToken).ConfigureAwait(false);
-                break;
-            case ParquetColumnKind.StringList:
-                await WriteListAsync(group, leaf, values.Select(v => v?.SS), s => s.AsMemory(), cancellationToken).ConfigureAwait(false);
-                break;
-            case ParquetColumnKind.BinaryList:
-                await WriteListAsync(group, leaf, values.Select(v => v?.BS), b => (ReadOnlyMemory<byte>)AttributeValues.BytesOf(b).ToArray(), cancellationToken).ConfigureAwait(false);
-                break;
-            case ParquetColumnKind.Int64List:
-                await WriteListAsync(group, leaf, values.Select(v => v?.NS), n => long.Parse(n, CultureInfo.InvariantCulture), cancellationToken).ConfigureAwait(false);
-                break;
-            case ParquetColumnKind.DecimalList:
-                await WriteListAsync(group, leaf, values.Select(v => v?.NS), n => ParquetColumn.ExactDecimal(n)!.Value, cancellationToken).ConfigureAwait(false);
-                break;
-        }
-    }
-
-    /// <summary>
-    /// A list column by its levels: an optional list of optional elements has definition levels 0 (no list), 1 (an
-    /// empty list) and 3 (an element); repetition 0 starts a row, 1 continues its list.
-    /// </summary>
-    private static Task WriteListAsync<TSource, T>(ParquetRowGroupWriter group, DataField leaf, IEnumerable<List<TSource>?> lists, Func<TSource, T> convert, CancellationToken cancellationToken)
-        where T : struct
-    {
-        var data = new List<T>();
-        var definitions = new List<int>();
-        var repetitions = new List<int>();
-        foreach (var list in lists)
-        {
-            if (list is null || list.Count == 0)
-            {
-                definitions.Add(list is null ? 0 : 1);
-                repetitions.Add(0);
-                continue;
-            }
-            for (int i = 0; i < list.Count; i++)
-            {
-                data.Add(convert(list[i]));
-                definitions.Add(3);
-                repetitions.Add(i == 0 ? 0 : 1);
-            }
-        }
-        return group.WriteAllPartsAsync<T>(leaf, data.ToArray(), definitions.ToArray(), repetitions.ToArray(), cancellationToken);
     }
 
     public async ValueTask DisposeAsync()
