@@ -117,6 +117,12 @@ public sealed class ParquetWriterOptions
     public long RowGroupBytes { get; set; } = 64L * 1024 * 1024;
 
     /// <summary>
+    /// The columns to write (<see cref="ParquetSchemaFile.Columns"/>), instead of inferring them from the first row
+    /// group: every item is held to them. Default null (or no columns): inferred.
+    /// </summary>
+    public ParquetSchemaFile? Schema { get; set; }
+
+    /// <summary>
     /// Called once per file for each attribute written as its DynamoDB JSON text instead of a Parquet type (its values
     /// disagree in a way one Parquet type cannot hold, e.g. a number in one item and a map in another): the attribute's
     /// name and why. Null: not reported.

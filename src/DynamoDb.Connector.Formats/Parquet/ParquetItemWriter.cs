@@ -12,13 +12,15 @@ namespace DynamoDb.Connector.Formats.Parquet;
 /// or by bytes), then written column by column. The schema is inferred from the first row group
 /// (<see cref="ParquetColumn.Infer"/>); a later item with an attribute the schema lacks, or a value its column cannot
 /// hold, is refused with the attribute named (a Parquet file has one schema), before anything of its row group is written.
+/// With <see cref="ParquetWriterOptions.Schema"/> the columns are the schema file's and every item is held to them.
 /// </summary>
 internal sealed class ParquetItemWriter(Stream stream, ParquetWriterOptions options, bool leaveOpen) : IItemWriter
 {
     private readonly List<Dictionary<string, AttributeValue>> _buffer = [];
     private long _bufferBytes;
-    private List<ParquetColumn>? _columns;
-    private Dictionary<string, ParquetColumn> _byName = [];
+    private readonly bool _given = options.Schema is { Columns.Count: > 0 };
+    private List<ParquetColumn>? _columns = options.Schema is { Columns.Count: > 0 } schema ? schema.Shapes() : null;
+    private Dictionary<string, ParquetColumn>? _byName;
     private ParquetWriter? _writer;
     private long _itemsWritten;
     private bool _completed;
@@ -29,7 +31,7 @@ internal sealed class ParquetItemWriter(Stream stream, ParquetWriterOptions opti
     {
         ArgumentNullException.ThrowIfNull(record);
         if (record.Operation != RecordOperation.Put) throw new NotSupportedException("A Parquet file holds items, not deletes.");
-        if (_columns is not null) CheckFits(record.Item, _itemsWritten + _buffer.Count + 1);
+        if (_columns is not null) CheckFits(record.Item, _itemsWritten + _buffer.Count + 1, _byName ??= _columns.ToDictionary(c => c.Name, StringComparer.Ordinal));
         _buffer.Add(record.Item);
         _bufferBytes += ItemSize.Of(record.Item);
         if (_buffer.Count >= options.RowGroupRows || _bufferBytes >= options.RowGroupBytes)
@@ -45,24 +47,26 @@ internal sealed class ParquetItemWriter(Stream stream, ParquetWriterOptions opti
         await FlushAsync(cancellationToken).ConfigureAwait(false);
         if (_writer is null)
         {
-            // No items: a valid file with a schema of its own and no rows.
-            _columns = [new ParquetColumn("item", null)];
-            _writer = await ParquetWriter.CreateAsync(new ParquetSchema(_columns[0].Field), stream, null, false, cancellationToken).ConfigureAwait(false);
+            // No items: a valid file with no rows, of the given schema or one of its own.
+            _columns ??= [new ParquetColumn("item", null)];
+            _writer = await ParquetWriter.CreateAsync(new ParquetSchema(_columns.Select(c => c.Field)), stream, null, false, cancellationToken).ConfigureAwait(false);
         }
         await _writer.DisposeAsync().ConfigureAwait(false);
         await stream.FlushAsync(cancellationToken).ConfigureAwait(false);
     }
 
-    private void CheckFits(Dictionary<string, AttributeValue> item, long row)
+    private void CheckFits(Dictionary<string, AttributeValue> item, long row, Dictionary<string, ParquetColumn> byName)
     {
         foreach (var (name, value) in item)
         {
-            string? why = _byName.TryGetValue(name, out var column)
+            string? why = byName.TryGetValue(name, out var column)
                 ? column.Misfit(value)
-                : "the attribute is not in the file's schema, which was inferred from the first row group";
+                : "the attribute is not in the file's schema";
             if (why is not null)
             {
-                throw new FormatException($"Parquet row {row}, attribute '{name}': {why}. A Parquet file holds one type per column: export to json or ddb-json instead, or make the first row group show every attribute and type.");
+                throw new FormatException(_given
+                    ? $"Parquet row {row}, attribute '{name}': {why}, which the Parquet schema file gives. Add the attribute or change its type in the schema file."
+                    : $"Parquet row {row}, attribute '{name}': {why}, which was inferred from the first row group. A Parquet file holds one type per column: export to json or ddb-json instead, give the columns in a Parquet schema file, or make the first row group show every attribute and type.");
             }
         }
     }
@@ -73,11 +77,13 @@ internal sealed class ParquetItemWriter(Stream stream, ParquetWriterOptions opti
         if (_columns is null)
         {
             _columns = ParquetColumn.Infer(_buffer);
-            _byName = _columns.ToDictionary(c => c.Name, StringComparer.Ordinal);
             foreach (var column in _columns)
             {
                 if (column.Fallback is { } why) options.OnFallback?.Invoke(column.Name, why);
             }
+        }
+        if (_writer is null)
+        {
             _writer = await ParquetWriter.CreateAsync(new ParquetSchema(_columns.Select(c => c.Field)), stream, null, false, cancellationToken).ConfigureAwait(false);
         }
         using (var group = _writer!.CreateRowGroup())

@@ -43,6 +43,24 @@ internal sealed class ParquetShape
     private readonly Dictionary<string, ParquetShape> _byName = new(StringComparer.Ordinal);
     private bool _numbersAreLong = true;
 
+    public ParquetShape()
+    {
+    }
+
+    /// <summary>A finished shape, as a schema file gives it: a scalar (with a decimal's scale), a list's or map's element, a struct's fields.</summary>
+    public ParquetShape(ParquetShapeKind kind, int scale = 0, ParquetShape? element = null, IEnumerable<KeyValuePair<string, ParquetShape>>? fields = null)
+    {
+        Kind = kind;
+        Scale = scale;
+        Element = element;
+        _numbersAreLong = kind != ParquetShapeKind.Decimal;
+        foreach (var field in fields ?? [])
+        {
+            _fields.Add(field);
+            _byName[field.Key] = field.Value;
+        }
+    }
+
     public ParquetShapeKind Kind { get; private set; }
 
     /// <summary>A decimal's scale.</summary>
@@ -165,7 +183,7 @@ internal sealed class ParquetShape
         foreach (var (key, v) in a.M)
         {
             var field = Kind == ParquetShapeKind.Map ? Element : _byName.GetValueOrDefault(key);
-            if (field is null) return $"{path}.{key} is not in the file's schema ({Describe()}), which was inferred from the first row group";
+            if (field is null) return $"{path}.{key} is not in the file's schema ({Describe()})";
             if (field.Misfit(v, $"{path}.{key}") is { } why) return why;
         }
         return null;
