@@ -12,7 +12,8 @@ internal sealed class ParquetMapEntries : List<object?[]>;
 /// Assembles the rows of one row group from its columns' values and definition/repetition levels (Dremel record
 /// assembly), column by column. Parquet.Net 6.1.0's untyped deserializer is not used: it reads a null struct inside a
 /// list as an empty map, drops a null element of a nested list, reads a null nested list as an empty one, and cannot
-/// read a MAP whose values are structs (https://github.com/aloneguid/parquet-dotnet, untyped Dremel assembler).
+/// read a MAP whose values are structs (its Dremel assembler; upstream: aloneguid/parquet-dotnet#282 "nested nulls can
+/// be interpreted at the wrong level", #630/#631 null versus empty list levels, noted there as wrong on reading too).
 /// Here a value is null exactly when its definition level says so: a row is a dictionary of top-level columns, a struct
 /// a dictionary, a list a list, a map <see cref="ParquetMapEntries"/>, a null null.
 /// </summary>

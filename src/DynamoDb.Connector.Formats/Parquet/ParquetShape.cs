@@ -96,12 +96,7 @@ internal sealed class ParquetShape
             case ParquetShapeKind.Struct:
                 foreach (var (key, v) in a.M)
                 {
-                    if (!_byName.TryGetValue(key, out var field))
-                    {
-                        _byName[key] = field = new ParquetShape();
-                        _fields.Add(new(key, field));
-                    }
-                    if (field.Add(v, $"{path}.{key}") is { } c) return c;
+                    if (FieldFor(key).Add(v, $"{path}.{key}") is { } c) return c;
                 }
                 return null;
         }
@@ -248,14 +243,20 @@ internal sealed class ParquetShape
         }
         foreach (var (key, field) in other._fields)
         {
-            if (!_byName.TryGetValue(key, out var mine))
-            {
-                _byName[key] = mine = new ParquetShape();
-                _fields.Add(new(key, mine));
-            }
-            if (mine.Merge(field, $"{path}.{key}") is { } c) return c;
+            if (FieldFor(key).Merge(field, $"{path}.{key}") is { } c) return c;
         }
         return null;
+    }
+
+    /// <summary>The struct field named <paramref name="key"/>, added (unknown yet) when first seen.</summary>
+    private ParquetShape FieldFor(string key)
+    {
+        if (!_byName.TryGetValue(key, out var field))
+        {
+            _byName[key] = field = new ParquetShape();
+            _fields.Add(new(key, field));
+        }
+        return field;
     }
 
     /// <summary>The shape kind of a value (numbers are Int64 until one is not) and a number's text; null kind for NULL.</summary>
