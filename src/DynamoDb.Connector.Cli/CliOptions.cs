@@ -95,9 +95,8 @@ internal static class CliOptions
 
     public static Option<string?> Nulls() => new("--nulls")
     {
-        Description = "For Parquet: what a null becomes: omit (left out of the item, the default) or null (a NULL attribute).",
+        Description = "For Parquet: what a null becomes: omit (left out of the item, the default) or null (a NULL attribute); wins over a --parquet-schema file's \"nulls\".",
         HelpName = "omit|null",
-        DefaultValueFactory = _ => "omit",
         Validators = { result => { if (result.GetValueOrDefault<string?>() is { } v && ParseNulls(v) is null) result.AddError($"--nulls {v}: use omit or null."); } },
     };
 

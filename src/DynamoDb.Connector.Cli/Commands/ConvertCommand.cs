@@ -23,17 +23,18 @@ internal static class ConvertCommand
     {
         var source = CliOptions.Source();
         var destination = CliOptions.Destination("Where to write: a folder or S3 prefix (one output file per input file), or a file when the source is one file.");
-        var to = CliOptions.Format("--to", "The target format: data-pipeline, ddb-json, ddb-json-incremental, csv, json (plain objects: sets become arrays, binary base64) or parquet (a schema inferred from the items; sets become lists, lists and maps DynamoDB JSON text).");
+        var to = CliOptions.Format("--to", "The target format: data-pipeline, ddb-json, ddb-json-incremental, csv, json (plain objects: sets become arrays, binary base64) or parquet (a schema inferred from the items; lists and sets become Parquet lists, maps structs).");
         to.Required = true;
         var requestTable = CliOptions.RequestTable();
         var nulls = CliOptions.Nulls();
         var format = CliOptions.Format();
         var compression = CliOptions.Compression();
         var csvSchema = CliOptions.CsvSchema();
+        var parquetSchema = ParquetCli.SchemaOption();
         var json = CliOptions.Json();
         var command = new Command("convert", "Convert item files between formats and compressions.")
         {
-            source, destination, to, format, compression, csvSchema, requestTable, nulls, json,
+            source, destination, to, format, compression, csvSchema, parquetSchema, requestTable, nulls, json,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -46,13 +47,18 @@ internal static class ConvertCommand
                 throw new CliUsageException($"--to {target.ToName()}: that format is read, not written; convert to ddb-json (DynamoDB-typed, one item per line) or json (plain).");
             }
             var schema = await CsvSchemaFile.LoadAsync(parse.GetValue(csvSchema), cancellationToken).ConfigureAwait(false);
+            var parquet = await ParquetCli.LoadAsync(parse.GetValue(parquetSchema), cancellationToken).ConfigureAwait(false);
+            if (parquet is { Columns.Count: > 0 } && target != ItemFileFormat.Parquet)
+            {
+                throw new CliUsageException($"--parquet-schema: its \"columns\" are the columns of a Parquet output; use it with --to parquet (a file with only \"nulls\" serves reading).");
+            }
             var sourceOptions = new ImportSourceOptions
             {
                 Source = parse.GetRequiredValue(source),
                 Format = parse.GetValue(format),
                 Csv = schema,
                 RequestTable = parse.GetValue(requestTable),
-                ParquetNulls = CliOptions.ParseNulls(parse.GetValue(nulls))!.Value,
+                ParquetNulls = ParquetCli.Nulls(parse.GetValue(nulls), parquet),
                 // Convert file by file: never cut a file into ranges.
                 TargetSplitBytes = 64L * 1024 * 1024 * 1024,
             };
@@ -89,13 +95,14 @@ internal static class ConvertCommand
             {
                 await stderr.WriteLineAsync($"Note: {ItemFileFormatNames.ParquetLosses}.").ConfigureAwait(false);
             }
+            var parquetOptions = target == ItemFileFormat.Parquet ? ParquetCli.WriterOptions(stderr, parquet) : null;
 
             var written = new ExportManifestEntry[files.Count];
             long items = 0, bytes = 0;
             await Parallel.ForEachAsync(Enumerable.Range(0, files.Count), new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount, CancellationToken = cancellationToken }, async (i, ct) =>
             {
                 string output = OutputOf(files[i]);
-                var (count, size) = await ConvertFileAsync(stores, input, files[i], readOptions, output, target, new ItemWriterOptions { Compression = kind, Csv = writeSchema, LeaveOpen = true }, reporter, ct).ConfigureAwait(false);
+                var (count, size) = await ConvertFileAsync(stores, input, files[i], readOptions, output, target, new ItemWriterOptions { Compression = kind, Csv = writeSchema, LeaveOpen = true, Parquet = parquetOptions }, reporter, ct).ConfigureAwait(false);
                 written[i] = new ExportManifestEntry(output) { ItemCount = count, Bytes = size };
                 Interlocked.Add(ref items, count);
                 Interlocked.Add(ref bytes, size);

@@ -27,11 +27,13 @@ internal static partial class ExportCommand
         var workers = CliOptions.Number("--workers", $"Segments (or queries) read at the same time, 1 to {ExportOptions.WorkersLimit:N0}. Default 8.", 1, ExportOptions.WorkersLimit);
         var json = CliOptions.Json();
         var report = RunReport.Option();
+        var parquetSchema = ParquetCli.SchemaOption();
         var command = new Command("export", "Export a table (an index, or what a key condition selects) to files in S3 or a local folder, paced in read capacity and resumable.");
         shared.AddTo(command);
         command.Options.Add(workers);
         command.Options.Add(json);
         command.Options.Add(report);
+        command.Options.Add(parquetSchema);
         command.SetAction(async (parse, cancellationToken) =>
         {
             var options = shared.Bind(parse, o =>
@@ -43,9 +45,15 @@ internal static partial class ExportCommand
             {
                 await stderr.WriteLineAsync($"Note: {ItemFileFormatNames.JsonLosses}.").ConfigureAwait(false);
             }
+            var parquet = await ParquetCli.LoadAsync(parse.GetValue(parquetSchema), cancellationToken).ConfigureAwait(false);
+            if (parquet is not null && options.EffectiveFormat != ItemFileFormat.Parquet)
+            {
+                throw new CliUsageException("--parquet-schema gives the columns of a Parquet export: use it with --format parquet.");
+            }
             if (options.EffectiveFormat == ItemFileFormat.Parquet)
             {
                 await stderr.WriteLineAsync($"Note: {ItemFileFormatNames.ParquetLosses}.").ConfigureAwait(false);
+                options.Parquet = ParquetCli.WriterOptions(stderr, parquet);
             }
             using var services = CliServices.Create();
             var job = services.GetRequiredService<ExportJob>();

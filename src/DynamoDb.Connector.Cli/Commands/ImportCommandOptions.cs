@@ -34,6 +34,8 @@ internal sealed class ImportCommandOptions
     public Option<string?> RequestTable { get; } = CliOptions.RequestTable();
 
     public Option<string?> Nulls { get; } = CliOptions.Nulls();
+
+    public Option<FileInfo?> ParquetSchema { get; } = ParquetCli.SchemaOption();
     public Option<double?> WritePercent { get; } = CliOptions.Number("--write-percent", "The share of the table's write capacity to use, 0.1 to 1.5. Default 0.5. On-demand tables: of their maximum throughput, when they have one.", WriteThroughputOptions.MinWritePercent, WriteThroughputOptions.MaxWritePercent);
     public Option<double?> WriteCapacity { get; } = CliOptions.Number("--write-capacity", "An absolute budget in write capacity units per second, instead of --write-percent.", 1, WriteThroughputOptions.MaxWriteUnits);
     public Option<int?> Workers { get; } = CliOptions.Number("--workers", "Splits read at once, sharing the budget. Default: one per core, at least 2.", 1, 1024);
@@ -69,7 +71,7 @@ internal sealed class ImportCommandOptions
     /// <summary>Adds the options to <paramref name="command"/>, with the rules that bind several of them.</summary>
     public void AddTo(Command command)
     {
-        foreach (var option in new Option[] { Table, CsvSchema, RequestTable, Nulls, WritePercent, WriteCapacity, Workers, Mode, Condition, Names, Values, DeadLetter, Checkpoint, CheckpointSeconds, ShuffleWindow, CreateTable, Key, Json, Report })
+        foreach (var option in new Option[] { Table, CsvSchema, RequestTable, Nulls, ParquetSchema, WritePercent, WriteCapacity, Workers, Mode, Condition, Names, Values, DeadLetter, Checkpoint, CheckpointSeconds, ShuffleWindow, CreateTable, Key, Json, Report })
         {
             command.Options.Add(option);
         }
@@ -97,7 +99,7 @@ internal sealed class ImportCommandOptions
         return new ImportJobOptions
         {
             TableName = parse.GetRequiredValue(Table),
-            Source = new ImportSourceOptions { Csv = await CsvSchemaFile.LoadAsync(parse.GetValue(CsvSchema), cancellationToken).ConfigureAwait(false), RequestTable = parse.GetValue(RequestTable), ParquetNulls = CliOptions.ParseNulls(parse.GetValue(Nulls))!.Value },
+            Source = new ImportSourceOptions { Csv = await CsvSchemaFile.LoadAsync(parse.GetValue(CsvSchema), cancellationToken).ConfigureAwait(false), RequestTable = parse.GetValue(RequestTable), ParquetNulls = ParquetCli.Nulls(parse.GetValue(Nulls), await ParquetCli.LoadAsync(parse.GetValue(ParquetSchema), cancellationToken).ConfigureAwait(false)) },
             Writer = writer,
             Workers = parse.GetValue(Workers),
             CheckpointUri = parse.GetValue(Checkpoint),

@@ -74,7 +74,7 @@ public static class ItemFiles
                 throw new NotSupportedException($"Writing {format.ToName()} is not supported: write ddb-json (DynamoDB-typed, one item per line) or json (plain) instead."),
             ItemFileFormat.Csv => Csv.CsvFiles.OpenWriter(stream, options),
             // Parquet compresses inside the file (column chunks): Compression does not apply.
-            ItemFileFormat.Parquet => Parquet.ParquetFiles.OpenWriter(stream, null, options.LeaveOpen),
+            ItemFileFormat.Parquet => Parquet.ParquetFiles.OpenWriter(stream, options.Parquet, options.LeaveOpen),
             _ => throw new ArgumentOutOfRangeException(nameof(format), format, "Unknown item file format."),
         };
     }

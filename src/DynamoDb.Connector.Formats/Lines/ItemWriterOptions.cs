@@ -18,6 +18,9 @@ public sealed class ItemWriterOptions
     /// <summary>The CSV column layout; required for <see cref="ItemFileFormat.Csv"/>, ignored otherwise.</summary>
     public Csv.CsvSchema? Csv { get; set; }
 
+    /// <summary>For <see cref="ItemFileFormat.Parquet"/>: row group bounds and the fallback report; defaults when null. Ignored otherwise.</summary>
+    public Parquet.ParquetWriterOptions? Parquet { get; set; }
+
     /// <summary>
     /// Whether disposing the writer leaves the destination stream open. Default false: the writer owns the stream.
     /// Set it when the stream belongs to something that commits it afterwards (an object store writer).

@@ -23,12 +23,13 @@ public static class ParquetFiles
     public static ReadOnlySpan<byte> Magic => "PAR1"u8;
 
     /// <summary>
-    /// What writing Parquet loses or changes, for a notice: sets (SS, NS, BS) become lists; lists (L), maps (M), NULLs
-    /// and an attribute holding different types in different items are written as their DynamoDB JSON text in a string
-    /// column; numbers are int64 when every value of the attribute in the first row group is an integer that fits,
-    /// decimal(38, scale) otherwise.
+    /// What writing Parquet loses or changes, for a notice: sets (SS, NS, BS) become lists of their element type; lists
+    /// (L) are LISTs, maps (M) STRUCTs (a MAP&lt;string, value&gt; past <see cref="ParquetShape.MaxStructFields"/> keys),
+    /// NULL a Parquet null; an attribute whose values one Parquet type cannot hold (a number in one item and a map in
+    /// another, a number a decimal cannot hold exactly, only NULLs) is its DynamoDB JSON text in a string column, and the
+    /// writer reports it (<see cref="ParquetWriterOptions.OnFallback"/>).
     /// </summary>
-    public const string Losses = "parquet keeps one type per column: sets (SS, NS, BS) become lists; lists (L), maps (M), and an attribute holding different types in different items are written as their DynamoDB JSON text ({\"M\":{...}}) in a string column; read back, those come back as strings (S)";
+    public const string Losses = "parquet keeps one type per column: sets (SS, NS, BS) become lists; lists (L) are written as Parquet lists and maps (M) as structs (maps with many keys as Parquet maps); NULL inside them becomes a Parquet null; an attribute whose values no one Parquet type can hold is written as its DynamoDB JSON text ({\"M\":{...}}) in a string column, named below, and reads back as a string (S)";
 
     /// <summary>Whether <paramref name="head"/> starts with the Parquet magic (and, when <paramref name="tail"/> is given, whether it ends with it too).</summary>
     public static bool IsParquet(ReadOnlySpan<byte> head, ReadOnlySpan<byte> tail = default) =>
@@ -114,6 +115,19 @@ public sealed class ParquetWriterOptions
 
     /// <summary>The most bytes of items (DynamoDB item size) in a row group. Default 64 MiB; valid 1 KiB to 1 GiB.</summary>
     public long RowGroupBytes { get; set; } = 64L * 1024 * 1024;
+
+    /// <summary>
+    /// The columns to write (<see cref="ParquetSchemaFile.Columns"/>), instead of inferring them from the first row
+    /// group: every item is held to them. Default null (or no columns): inferred.
+    /// </summary>
+    public ParquetSchemaFile? Schema { get; set; }
+
+    /// <summary>
+    /// Called once per file for each attribute written as its DynamoDB JSON text instead of a Parquet type (its values
+    /// disagree in a way one Parquet type cannot hold, e.g. a number in one item and a map in another): the attribute's
+    /// name and why. Null: not reported.
+    /// </summary>
+    public Action<string, string>? OnFallback { get; set; }
 
     /// <summary>Throws when a value is out of its valid range.</summary>
     /// <exception cref="ArgumentOutOfRangeException">A value is out of range.</exception>

@@ -2,7 +2,6 @@ using Amazon.DynamoDBv2.Model;
 using DynamoDb.Connector.Formats.Lines;
 using Parquet;
 using Parquet.Schema;
-using Parquet.Serialization;
 
 namespace DynamoDb.Connector.Formats.Parquet;
 
@@ -21,7 +20,8 @@ internal sealed class ParquetItemReader : IItemReader
     private IReadOnlyList<ParquetRowGroup>? _groups;
     private IReadOnlyList<string> _columns = [];
     private int _group = -1;
-    private IList<Dictionary<string, object>> _rows = [];
+    private ParquetReader? _parquet;
+    private List<Dictionary<string, object?>> _rows = [];
     private int _row;
     private long _linesRead, _bytesRead, _badRecords;
 
@@ -71,9 +71,9 @@ internal sealed class ParquetItemReader : IItemReader
     {
         try
         {
-            await using var reader = await ParquetReader.CreateAsync(_stream, Options, leaveStreamOpen: true, cancellationToken).ConfigureAwait(false);
-            _columns = reader.Schema.Fields.Select(f => f.Name).ToList();
-            return ParquetFiles.RowGroupsOf(reader);
+            _parquet = await ParquetReader.CreateAsync(_stream, Options, leaveStreamOpen: true, cancellationToken).ConfigureAwait(false);
+            _columns = _parquet.Schema.Fields.Select(f => f.Name).ToList();
+            return ParquetFiles.RowGroupsOf(_parquet);
         }
         catch (Exception e) when (e is IOException or InvalidDataException or NotSupportedException or ArgumentException or InvalidOperationException or global::Parquet.ParquetException)
         {
@@ -94,11 +94,9 @@ internal sealed class ParquetItemReader : IItemReader
                 _linesRead += group.Rows;
                 continue;
             }
-            _stream.Position = 0;
             try
             {
-                var read = await ParquetSerializer.DeserializeUntypedAsync(_stream, Options, group.Index, cancellationToken).ConfigureAwait(false);
-                _rows = read.Data.Cast<Dictionary<string, object>>().ToList();
+                _rows = await ParquetRowAssembler.ReadAsync(_parquet!, group.Index, cancellationToken).ConfigureAwait(false);
             }
             catch (Exception e) when (e is not OperationCanceledException)
             {
@@ -111,7 +109,7 @@ internal sealed class ParquetItemReader : IItemReader
         return false;
     }
 
-    private Dictionary<string, AttributeValue>? ToItem(Dictionary<string, object> row, ParquetRowGroup group, int index, long line)
+    private Dictionary<string, AttributeValue>? ToItem(Dictionary<string, object?> row, ParquetRowGroup group, int index, long line)
     {
         var item = new Dictionary<string, AttributeValue>(_columns.Count);
         try
@@ -135,6 +133,7 @@ internal sealed class ParquetItemReader : IItemReader
 
     public async ValueTask DisposeAsync()
     {
+        if (_parquet is not null) await _parquet.DisposeAsync().ConfigureAwait(false);
         if (!_options.LeaveOpen) await _stream.DisposeAsync().ConfigureAwait(false);
     }
 }

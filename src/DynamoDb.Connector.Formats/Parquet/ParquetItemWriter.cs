@@ -12,13 +12,15 @@ namespace DynamoDb.Connector.Formats.Parquet;
 /// or by bytes), then written column by column. The schema is inferred from the first row group
 /// (<see cref="ParquetColumn.Infer"/>); a later item with an attribute the schema lacks, or a value its column cannot
 /// hold, is refused with the attribute named (a Parquet file has one schema), before anything of its row group is written.
+/// With <see cref="ParquetWriterOptions.Schema"/> the columns are the schema file's and every item is held to them.
 /// </summary>
 internal sealed class ParquetItemWriter(Stream stream, ParquetWriterOptions options, bool leaveOpen) : IItemWriter
 {
     private readonly List<Dictionary<string, AttributeValue>> _buffer = [];
     private long _bufferBytes;
-    private List<ParquetColumn>? _columns;
-    private Dictionary<string, ParquetColumn> _byName = [];
+    private readonly bool _given = options.Schema is { Columns.Count: > 0 };
+    private List<ParquetColumn>? _columns = options.Schema is { Columns.Count: > 0 } schema ? schema.Shapes() : null;
+    private Dictionary<string, ParquetColumn>? _byName;
     private ParquetWriter? _writer;
     private long _itemsWritten;
     private bool _completed;
@@ -29,7 +31,7 @@ internal sealed class ParquetItemWriter(Stream stream, ParquetWriterOptions opti
     {
         ArgumentNullException.ThrowIfNull(record);
         if (record.Operation != RecordOperation.Put) throw new NotSupportedException("A Parquet file holds items, not deletes.");
-        if (_columns is not null) CheckFits(record.Item, _itemsWritten + _buffer.Count + 1);
+        if (_columns is not null) CheckFits(record.Item, _itemsWritten + _buffer.Count + 1, _byName ??= _columns.ToDictionary(c => c.Name, StringComparer.Ordinal));
         _buffer.Add(record.Item);
         _bufferBytes += ItemSize.Of(record.Item);
         if (_buffer.Count >= options.RowGroupRows || _bufferBytes >= options.RowGroupBytes)
@@ -45,24 +47,26 @@ internal sealed class ParquetItemWriter(Stream stream, ParquetWriterOptions opti
         await FlushAsync(cancellationToken).ConfigureAwait(false);
         if (_writer is null)
         {
-            // No items: a valid file with a schema of its own and no rows.
-            _columns = [new ParquetColumn("item", ParquetColumnKind.Json, 0)];
-            _writer = await ParquetWriter.CreateAsync(new ParquetSchema(_columns[0].Field), stream, null, false, cancellationToken).ConfigureAwait(false);
+            // No items: a valid file with no rows, of the given schema or one of its own.
+            _columns ??= [new ParquetColumn("item", null)];
+            _writer = await ParquetWriter.CreateAsync(new ParquetSchema(_columns.Select(c => c.Field)), stream, null, false, cancellationToken).ConfigureAwait(false);
         }
         await _writer.DisposeAsync().ConfigureAwait(false);
         await stream.FlushAsync(cancellationToken).ConfigureAwait(false);
     }
 
-    private void CheckFits(Dictionary<string, AttributeValue> item, long row)
+    private void CheckFits(Dictionary<string, AttributeValue> item, long row, Dictionary<string, ParquetColumn> byName)
     {
         foreach (var (name, value) in item)
         {
-            string? why = _byName.TryGetValue(name, out var column)
+            string? why = byName.TryGetValue(name, out var column)
                 ? column.Misfit(value)
-                : "the attribute is not in the file's schema, which was inferred from the first row group";
+                : "the attribute is not in the file's schema";
             if (why is not null)
             {
-                throw new FormatException($"Parquet row {row}, attribute '{name}': {why}. A Parquet file holds one type per column: export to json or ddb-json instead, or make the first row group show every attribute and type.");
+                throw new FormatException(_given
+                    ? $"Parquet row {row}, attribute '{name}': {why}, which the Parquet schema file gives. Add the attribute or change its type in the schema file."
+                    : $"Parquet row {row}, attribute '{name}': {why}, which was inferred from the first row group. A Parquet file holds one type per column: export to json or ddb-json instead, give the columns in a Parquet schema file, or make the first row group show every attribute and type.");
             }
         }
     }
@@ -73,88 +77,26 @@ internal sealed class ParquetItemWriter(Stream stream, ParquetWriterOptions opti
         if (_columns is null)
         {
             _columns = ParquetColumn.Infer(_buffer);
-            _byName = _columns.ToDictionary(c => c.Name, StringComparer.Ordinal);
+            foreach (var column in _columns)
+            {
+                if (column.Fallback is { } why) options.OnFallback?.Invoke(column.Name, why);
+            }
+        }
+        if (_writer is null)
+        {
             _writer = await ParquetWriter.CreateAsync(new ParquetSchema(_columns.Select(c => c.Field)), stream, null, false, cancellationToken).ConfigureAwait(false);
         }
         using (var group = _writer!.CreateRowGroup())
         {
             foreach (var column in _columns)
             {
-                await WriteColumnAsync(group, column, cancellationToken).ConfigureAwait(false);
+                await ParquetShredder.WriteAsync(group, column, _buffer, cancellationToken).ConfigureAwait(false);
             }
             group.CompleteValidate();
         }
         _itemsWritten += _buffer.Count;
         _buffer.Clear();
         _bufferBytes = 0;
-    }
-
-    private async Task WriteColumnAsync(ParquetRowGroupWriter group, ParquetColumn column, CancellationToken cancellationToken)
-    {
-        var values = _buffer.Select(item => item.TryGetValue(column.Name, out var v) && AttributeValues.KindOf(v) != AttributeKind.Null ? v : null).ToArray();
-        var leaf = column.Leaf;
-        switch (column.Kind)
-        {
-            case ParquetColumnKind.String:
-                await group.WriteAsync(leaf, values.Select(v => v?.S).ToArray(), null).ConfigureAwait(false);
-                break;
-            case ParquetColumnKind.Json:
-                var json = _buffer.Select(item => item.TryGetValue(column.Name, out var v) ? ParquetColumn.JsonText(v) : null).ToArray();
-                await group.WriteAsync(leaf, json, null).ConfigureAwait(false);
-                break;
-            case ParquetColumnKind.Int64:
-                await group.WriteAsync<long>(leaf, values.Select(v => v is null ? (long?)null : long.Parse(v.N, CultureInfo.InvariantCulture)).ToArray(), null, null, cancellationToken).ConfigureAwait(false);
-                break;
-            case ParquetColumnKind.Decimal:
-                await group.WriteAsync<decimal>(leaf, values.Select(v => v is null ? (decimal?)null : ParquetColumn.ExactDecimal(v.N)).ToArray(), null, null, cancellationToken).ConfigureAwait(false);
-                break;
-            case ParquetColumnKind.Binary:
-                await group.WriteAsync(leaf, values.Select(v => v is null ? null : AttributeValues.BytesOf(v.B).ToArray()).ToArray(), null).ConfigureAwait(false);
-                break;
-            case ParquetColumnKind.Bool:
-                await group.WriteAsync<bool>(leaf, values.Select(v => v?.BOOL).ToArray(), null, null, cancellationToken).ConfigureAwait(false);
-                break;
-            case ParquetColumnKind.StringList:
-                await WriteListAsync(group, leaf, values.Select(v => v?.SS), s => s.AsMemory(), cancellationToken).ConfigureAwait(false);
-                break;
-            case ParquetColumnKind.BinaryList:
-                await WriteListAsync(group, leaf, values.Select(v => v?.BS), b => (ReadOnlyMemory<byte>)AttributeValues.BytesOf(b).ToArray(), cancellationToken).ConfigureAwait(false);
-                break;
-            case ParquetColumnKind.Int64List:
-                await WriteListAsync(group, leaf, values.Select(v => v?.NS), n => long.Parse(n, CultureInfo.InvariantCulture), cancellationToken).ConfigureAwait(false);
-                break;
-            case ParquetColumnKind.DecimalList:
-                await WriteListAsync(group, leaf, values.Select(v => v?.NS), n => ParquetColumn.ExactDecimal(n)!.Value, cancellationToken).ConfigureAwait(false);
-                break;
-        }
-    }
-
-    /// <summary>
-    /// A list column by its levels: an optional list of optional elements has definition levels 0 (no list), 1 (an
-    /// empty list) and 3 (an element); repetition 0 starts a row, 1 continues its list.
-    /// </summary>
-    private static Task WriteListAsync<TSource, T>(ParquetRowGroupWriter group, DataField leaf, IEnumerable<List<TSource>?> lists, Func<TSource, T> convert, CancellationToken cancellationToken)
-        where T : struct
-    {
-        var data = new List<T>();
-        var definitions = new List<int>();
-        var repetitions = new List<int>();
-        foreach (var list in lists)
-        {
-            if (list is null || list.Count == 0)
-            {
-                definitions.Add(list is null ? 0 : 1);
-                repetitions.Add(0);
-                continue;
-            }
-            for (int i = 0; i < list.Count; i++)
-            {
-                data.Add(convert(list[i]));
-                definitions.Add(3);
-                repetitions.Add(i == 0 ? 0 : 1);
-            }
-        }
-        return group.WriteAllPartsAsync<T>(leaf, data.ToArray(), definitions.ToArray(), repetitions.ToArray(), cancellationToken);
     }
 
     public async ValueTask DisposeAsync()

@@ -53,6 +53,7 @@ internal static class ParquetValues
         TimeOnly t => new AttributeValue { S = t.ToString("HH:mm:ss.FFFFFFF", CultureInfo.InvariantCulture) },
         TimeSpan t => new AttributeValue { S = TimeOnly.FromTimeSpan(t).ToString("HH:mm:ss.FFFFFFF", CultureInfo.InvariantCulture) },
         Guid g => new AttributeValue { S = g.ToString() },
+        ParquetMapEntries pairs => Map(pairs, column, nulls),
         IDictionary map => Map(map, column, nulls),
         IEnumerable list => List(list, column, nulls),
         _ => throw new ParquetValueException(column, $"values of type {value.GetType().Name} have no DynamoDB type"),
@@ -81,11 +82,30 @@ internal static class ParquetValues
         var m = new Dictionary<string, AttributeValue>(map.Count);
         foreach (DictionaryEntry entry in map)
         {
-            string key = entry.Key as string ?? Convert.ToString(entry.Key, CultureInfo.InvariantCulture) ?? throw new ParquetValueException(column, "a map key is null");
+            string key = KeyText(entry.Key) ?? throw new ParquetValueException(column, "a map key is null");
             if (ToAttribute(entry.Value, $"{column}.{key}", nulls) is { } value) m[key] = value;
         }
         return new AttributeValue { M = m };
     }
+
+    private static AttributeValue Map(ParquetMapEntries pairs, string column, ParquetNulls nulls)
+    {
+        var m = new Dictionary<string, AttributeValue>(pairs.Count);
+        foreach (var pair in pairs)
+        {
+            string key = KeyText(pair[0]) ?? throw new ParquetValueException(column, "a map key is null");
+            if (ToAttribute(pair[1], $"{column}.{key}", nulls) is { } value) m[key] = value;
+        }
+        return new AttributeValue { M = m };
+    }
+
+    private static string? KeyText(object? key) => key switch
+    {
+        null => null,
+        string s => s,
+        ReadOnlyMemory<char> chars => chars.ToString(),
+        _ => Convert.ToString(key, CultureInfo.InvariantCulture),
+    };
 
     private static AttributeValue List(IEnumerable list, string column, ParquetNulls nulls)
     {
@@ -93,7 +113,9 @@ internal static class ParquetValues
         int index = 0;
         foreach (object? element in list)
         {
-            l.Add(ToAttribute(element, $"{column}[{index++}]", ParquetNulls.Null)!);
+            // A null element is NULL, so the list keeps its positions; the fields of a struct in it follow the option.
+            l.Add(element is null ? new AttributeValue { NULL = true } : ToAttribute(element, $"{column}[{index}]", nulls)!);
+            index++;
         }
         return new AttributeValue { L = l };
     }

@@ -140,7 +140,7 @@ public sealed partial class ExportJob : IDisposable
             throw new InvalidOperationException(
                 $"The checkpoint at {checkpoint.RootUri} belongs to a different export ({why}). Use the same options to resume it, or delete the checkpoint (or choose another CheckpointUri) to start a new export.");
         }
-        var output = OpenOutput(job);
+        var output = OpenOutput(job, options.Parquet);
         if (await output.IsCompleteAsync(cancellationToken).ConfigureAwait(false))
         {
             if (!options.Overwrite)
@@ -154,7 +154,7 @@ public sealed partial class ExportJob : IDisposable
                 await checkpoint.DeleteAsync(cancellationToken).ConfigureAwait(false);
                 state = new ExportCheckpointState(null, []);
                 job = NewJob(fresh, options, job.ExportId, input);
-                output = OpenOutput(job);
+                output = OpenOutput(job, options.Parquet);
             }
         }
         bool resumed = state.Job is not null;
@@ -267,8 +267,9 @@ public sealed partial class ExportJob : IDisposable
     };
 
     // The output as the job document fixed it when the export started (a resumed export keeps its export id and start).
-    private ExportOutput OpenOutput(ExportCheckpointJob job) => _outputs.Open(new ExportOutputOptions
+    private ExportOutput OpenOutput(ExportCheckpointJob job, Formats.Parquet.ParquetWriterOptions? parquet = null) => _outputs.Open(new ExportOutputOptions
     {
+        Parquet = parquet,
         Destination = job.Destination,
         Layout = job.Layout,
         Format = job.Format,

@@ -89,6 +89,12 @@ public sealed class ExportOptions
     /// <summary>The file layout. Default <see cref="ExportLayout.Emr"/>.</summary>
     public ExportLayout Layout { get; set; } = ExportLayout.Emr;
 
+    /// <summary>
+    /// For <see cref="ItemFileFormat.Parquet"/>: row group bounds and <see cref="Formats.Parquet.ParquetWriterOptions.OnFallback"/>,
+    /// called (from any worker) for each attribute a part file writes as DynamoDB JSON text. Default null: the defaults.
+    /// </summary>
+    public Formats.Parquet.ParquetWriterOptions? Parquet { get; set; }
+
     /// <summary>Items per part file before a new one starts. Default 100,000; valid 1 to 100,000,000.</summary>
     [Between(1, MaxItemsPerFile)]
     public int ItemsPerFile { get; set; } = DefaultItemsPerFile;
@@ -214,6 +220,7 @@ public sealed class ExportOptions
         Layout = Layout,
         Format = Format,
         Compression = Compression,
+        Parquet = Parquet,
     };
 
     /// <summary>Copies these options (the dictionaries and nested options too).</summary>

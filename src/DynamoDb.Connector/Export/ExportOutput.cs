@@ -139,7 +139,7 @@ public sealed partial class ExportOutput
         string name = _options.Layout == ExportLayout.Native
             ? $"{id:N}.json{StreamCompression.FileExtension(compression)}"
             : $"{id:D}{(parquet ? ".parquet" : StreamCompression.FileExtension(compression))}";
-        return ExportPartWriter.CreateAsync(_store, name, ObjectUri.Combine(DataDirectory, name), _options.EffectiveFormat, compression, cancellationToken);
+        return ExportPartWriter.CreateAsync(_store, name, ObjectUri.Combine(DataDirectory, name), _options.EffectiveFormat, compression, _options.Parquet, cancellationToken);
     }
 
     /// <summary>

@@ -27,6 +27,9 @@ public sealed class ExportOutputOptions
     /// </summary>
     public ItemFileFormat? Format { get; set; }
 
+    /// <summary>For <see cref="ItemFileFormat.Parquet"/>: the part files' row groups and fallback report. Default null: the defaults.</summary>
+    public Formats.Parquet.ParquetWriterOptions? Parquet { get; set; }
+
     /// <summary>
     /// How part files are compressed. Default null: none for <see cref="ExportLayout.Emr"/>, gzip (the only one allowed)
     /// for <see cref="ExportLayout.Native"/>.

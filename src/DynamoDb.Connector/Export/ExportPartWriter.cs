@@ -107,13 +107,13 @@ public sealed class ExportPartWriter : IAsyncDisposable
     public long ItemCount => _items.ItemsWritten;
 
     /// <summary>Starts a part file at <paramref name="url"/>.</summary>
-    internal static async Task<ExportPartWriter> CreateAsync(IObjectStore store, string name, string url, ItemFileFormat format, CompressionKind compression, CancellationToken cancellationToken)
+    internal static async Task<ExportPartWriter> CreateAsync(IObjectStore store, string name, string url, ItemFileFormat format, CompressionKind compression, Formats.Parquet.ParquetWriterOptions? parquet, CancellationToken cancellationToken)
     {
         var @object = await store.CreateAsync(url, cancellationToken).ConfigureAwait(false);
         try
         {
             var hashing = new HashingWriteStream(@object.Stream);
-            var items = ItemFiles.OpenWriter(hashing, format, new ItemWriterOptions { Compression = compression, LeaveOpen = true });
+            var items = ItemFiles.OpenWriter(hashing, format, new ItemWriterOptions { Compression = compression, LeaveOpen = true, Parquet = parquet });
             return new ExportPartWriter(store, name, url, @object, hashing, items);
         }
         catch
