@@ -99,6 +99,12 @@ public sealed class ConnectorFunction : IDisposable
         var split = payload.Document is { } inline
             ? ParseSplit(inline, "payload \"split\"")
             : await SplitDocument.ReadAsync(_services.GetRequiredService<ObjectStores>(), payload.DocumentUri!, cancellationToken).ConfigureAwait(false);
+        // Parquet.Net reads columns with code generated at run time, which Native AOT cannot run: refused clearly here
+        // rather than failing on the first row group (the managed runtime, which can, reads Parquet).
+        if (split.Format == Formats.Lines.ItemFileFormat.Parquet && !System.Runtime.CompilerServices.RuntimeFeature.IsDynamicCodeSupported)
+        {
+            throw new NotSupportedException($"{split.Source} is Parquet, which this function cannot read: it is compiled with Native AOT, and Parquet.Net (the Parquet reader) needs run-time code generation. Run Parquet splits on the managed .NET runtime (handler {typeof(ConnectorFunction).Assembly.GetName().Name}::{typeof(ConnectorFunction).FullName}::HandleAsync), with run-split, or convert the files to DynamoDB JSON first (dynamodb-connector convert --to ddb-json).");
+        }
         var options = new ImportJobOptions
         {
             TableName = payload.Table!,
