@@ -31,8 +31,10 @@ namespace DynamoDb.Connector.Import;
 /// <see cref="WriteMode.PutIf"/>: a condition the first write made false (a version check, <c>#v &lt; :v</c>) skips
 /// the replay the same way; one that still holds (<c>attribute_exists(pk)</c>, a condition on attributes the put does
 /// not change) applies the put again, which leaves the same item unless another writer changed it in between, whose
-/// change the replay then overwrites. A time-boxed run (<see cref="ImportJobOptions.TimeBudget"/>) replays nothing: it
-/// flushes before it stores its position; only a crash or a kill inside the budget does.</para>
+/// change the replay then overwrites. A time-boxed run (<see cref="ImportJobOptions.TimeBudget"/>) normally replays
+/// nothing: it flushes before it stores its position; a crash or a kill inside the budget does, and so does a run that
+/// reached its hard deadline with items unacknowledged (<see cref="ImportResult.ItemsAbandoned"/>): the next run writes
+/// them again.</para>
 /// <para>Order: the table ends as if the input were applied in order. The plan says how its splits run
 /// (<see cref="ImportPlan.Ordering"/>): concurrently for an export of one table, which holds each key once; one after
 /// another in input order otherwise, through one writer, which keeps the writes of one key in order; an incremental
