@@ -213,8 +213,12 @@ public sealed partial class ExportJob
         return Finished(items, files.Count, output.ManifestUri, startedAt);
     }
 
-    /// <summary>When a segment run with <paramref name="budget"/> gives up what it has not committed: the budget less 2 s (at most a quarter of it) to record and return.</summary>
-    internal static TimeSpan HardDeadline(TimeSpan budget) => budget - (TimeSpan.FromSeconds(2) < budget / 4 ? TimeSpan.FromSeconds(2) : budget / 4);
+    /// <summary>
+    /// When a segment run with <paramref name="budget"/> gives up what it has not committed: the budget less 2 s to
+    /// record and return, and at most a twentieth of it, half the margin the run stops reading at (a tenth), so that
+    /// the commit at the stop comes first.
+    /// </summary>
+    internal static TimeSpan HardDeadline(TimeSpan budget) => budget - (TimeSpan.FromSeconds(2) < budget / 20 ? TimeSpan.FromSeconds(2) : budget / 20);
 
     // The plan folder as a directory uri (a relative local folder made absolute, as items.json lists absolute uris).
     private static string PlanFolder(string planUri) => ObjectUri.AsDirectory(ObjectUri.Parent(DistributedMapItems.ItemsUri(ObjectUri.Normalize(planUri))));
