@@ -17,7 +17,7 @@ if (args is ["--invoke"])
         await output.WriteAsync("\n"u8.ToArray());
         return 0;
     }
-    catch (Exception ex) when (ex is FormatException or InvalidDataException or ArgumentException or InvalidOperationException or IOException or Amazon.Runtime.AmazonServiceException)
+    catch (Exception ex) when (ex is FormatException or InvalidDataException or ArgumentException or InvalidOperationException or NotSupportedException or IOException or Amazon.Runtime.AmazonServiceException)
     {
         await Console.Error.WriteLineAsync($"bootstrap: {ex.GetType().Name}: {ex.Message}");
         return 1;

@@ -21,8 +21,9 @@ namespace DynamoDb.Connector.Lambda;
 /// "timeBudgetSeconds":600?, "maxConcurrency":N?, "readPercent":50?}</c>, answered with its
 /// <see cref="ExportSegmentRunSummary"/>; and <c>{"finishExport":"s3://b/plan/"}</c>, which writes the export's manifest
 /// once every segment is done (<see cref="ExportJob.FinishSegmentsAsync(string, CancellationToken)"/>).
-/// The time budget is the payload's <c>timeBudgetSeconds</c>, else <see cref="TimeBudgetVariable"/>, else the
-/// invocation's deadline less a safety margin (<see cref="MarginBefore"/>); with none of them the split runs to its end.
+/// The time budget is the payload's <c>timeBudgetSeconds</c>, else <see cref="TimeBudgetVariable"/>, but never past the
+/// invocation's deadline less a safety margin (<see cref="MarginBefore"/>): whichever ends first; with none of them the
+/// split runs to its end. The run keeps to it as a hard deadline (see <see cref="ImportJobOptions.TimeBudget"/>).
 /// <c>maxConcurrency</c> N gives the run 1/N of the table's budget (the invocations running at once share it).
 /// A bad payload fails the invocation with a <see cref="FormatException"/> naming the property and the reason.
 /// </remarks>
@@ -74,7 +75,7 @@ public sealed class ConnectorFunction : IDisposable
         var received = new MemoryStream();
         await input.CopyToAsync(received, cancellationToken).ConfigureAwait(false);
         var payload = FunctionPayload.Parse(received.GetBuffer().AsMemory(0, (int)received.Length));
-        TimeSpan? budget = payload.TimeBudget ?? BudgetFromEnvironment() ?? BudgetBefore(deadline);
+        TimeSpan? budget = BudgetFor(payload, deadline);
         string response = payload.Kind switch
         {
             PayloadKind.ImportSplit => await RunImportSplitAsync(payload, budget, cancellationToken).ConfigureAwait(false),
@@ -98,6 +99,12 @@ public sealed class ConnectorFunction : IDisposable
         var split = payload.Document is { } inline
             ? ParseSplit(inline, "payload \"split\"")
             : await SplitDocument.ReadAsync(_services.GetRequiredService<ObjectStores>(), payload.DocumentUri!, cancellationToken).ConfigureAwait(false);
+        // Parquet.Net reads columns with code generated at run time, which Native AOT cannot run: refused clearly here
+        // rather than failing on the first row group (the managed runtime, which can, reads Parquet).
+        if (split.Format == Formats.Lines.ItemFileFormat.Parquet && !System.Runtime.CompilerServices.RuntimeFeature.IsDynamicCodeSupported)
+        {
+            throw new NotSupportedException($"{split.Source} is Parquet, which this function cannot read: it is compiled with Native AOT, and Parquet.Net (the Parquet reader) needs run-time code generation. Run Parquet splits on the managed .NET runtime (handler {typeof(ConnectorFunction).Assembly.GetName().Name}::{typeof(ConnectorFunction).FullName}::HandleAsync), with run-split, or convert the files to DynamoDB JSON first (dynamodb-connector convert --to ddb-json).");
+        }
         var options = new ImportJobOptions
         {
             TableName = payload.Table!,
@@ -145,6 +152,19 @@ public sealed class ConnectorFunction : IDisposable
         {
             throw new FormatException($"{where}: {e.Message}", e);
         }
+    }
+
+    /// <summary>
+    /// The run's budget: the payload's, else the environment's, cut to the time before <paramref name="deadline"/> less
+    /// the margin when that ends first (a budget asked for in the payload must not outlive the invocation: Lambda
+    /// kills it at its deadline, and its continuation with it).
+    /// </summary>
+    internal TimeSpan? BudgetFor(FunctionPayload payload, DateTimeOffset? deadline)
+    {
+        var asked = payload.TimeBudget ?? BudgetFromEnvironment();
+        var left = BudgetBefore(deadline);
+        if (asked is null) return left;
+        return left is { } before && before < asked ? before : asked;
     }
 
     private static TimeSpan? BudgetFromEnvironment()

@@ -51,7 +51,9 @@ internal static class RunSplitCommand
                 // Not an error: the continuation goes on. Said on stderr, so that stdout keeps the one result.
                 if (!result.Done && !parse.GetValue(shared.Json))
                 {
-                    await stderr.WriteLineAsync($"Stopped by --time-budget before the split's end; what was read is written. Go on with --split <this continuation>: {result.Continuation?.ToJson()}").ConfigureAwait(false);
+                    string written = result.ItemsAbandoned == 0 ? "what was read is written"
+                        : string.Create(CultureInfo.InvariantCulture, $"the table was too slow for the flush: {result.ItemsAbandoned} records read after the stored position were given up and are written again by the continuation");
+                    await stderr.WriteLineAsync($"Stopped by --time-budget before the split's end; {written}. Go on with --split <this continuation>: {result.Continuation?.ToJson()}").ConfigureAwait(false);
                 }
                 return result;
             }, stdout, stderr, cancellationToken, r => SplitRunSummary.From(r).ToJson()).ConfigureAwait(false);

@@ -131,15 +131,33 @@ public sealed partial class ExportJob
             using var input = await _tables.OpenAsync(InputOf(job.Plan, options), cancellationToken).ConfigureAwait(false);
             var state = new ExportCheckpointState(job, record is null ? [] : new() { [id] = record });
             using var run = new ExportRun(runOptions, job, state, checkpoint, input, OpenOutput(job), null, startedAt, _time, _logger, _metrics, [id]);
-            await RunWorkersAsync(run, 1, span, cancellationToken).ConfigureAwait(false);
-            var after = run.Records.GetValueOrDefault(id) ?? state.RecordOf(id);
+            // The hard deadline: the budget less the time to return. There the part being written is given up (never
+            // visible; a commit under way ends first) and the segment goes on from its last recorded position.
+            using var deadline = new CancellationTokenSource(Timeout.InfiniteTimeSpan, _time);
+            if (options.TimeBudget is { } budget) deadline.CancelAfter(TimeSpan.FromTicks(Math.Max(0, (HardDeadline(budget) - _time.GetElapsedTime(startedAt)).Ticks)));
+            using var runUntil = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, deadline.Token);
+            ExportSplitRecord after;
+            long abandoned = 0;
+            try
+            {
+                await RunWorkersAsync(run, 1, span, runUntil.Token).ConfigureAwait(false);
+                after = run.Records.GetValueOrDefault(id) ?? state.RecordOf(id);
+            }
+            catch (OperationCanceledException) when (deadline.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+            {
+                // The last record stored (a commit records it at once), read back: what this run committed.
+                after = await checkpoint.LoadSplitAsync(id, cancellationToken).ConfigureAwait(false) ?? state.RecordOf(id);
+                abandoned = input.Counters.ItemsReturned - (after.Position.ItemsReturned - (record?.Position.ItemsReturned ?? 0));
+                Log.ExportSegmentAbandoned(_logger, job.Plan.TableName, id, abandoned);
+            }
             int files = after.Files.Count - (record?.Files.Count ?? 0);
             var summary = new ExportSegmentRunSummary
             {
                 Done = after.Position.Done,
                 Continuation = after.Position.Done ? null : segment with { From = after.Position },
                 ItemsRead = input.Counters.ItemsScanned,
-                ItemsWritten = input.Counters.ItemsReturned,
+                ItemsWritten = input.Counters.ItemsReturned - abandoned,
+                ItemsAbandoned = abandoned,
                 FilesCommitted = files,
                 ConsumedCapacityUnits = input.Counters.ConsumedCapacityUnits,
                 ElapsedSeconds = _time.GetElapsedTime(startedAt).TotalSeconds,
@@ -194,6 +212,13 @@ public sealed partial class ExportJob
         Log.ExportCompleted(_logger, job.Plan.TableName, items, files.Count, files.Sum(f => f.Bytes), 0, _time.GetElapsedTime(startedAt), 0, output.ManifestUri);
         return Finished(items, files.Count, output.ManifestUri, startedAt);
     }
+
+    /// <summary>
+    /// When a segment run with <paramref name="budget"/> gives up what it has not committed: the budget less 2 s to
+    /// record and return, and at most a twentieth of it, half the margin the run stops reading at (a tenth), so that
+    /// the commit at the stop comes first.
+    /// </summary>
+    internal static TimeSpan HardDeadline(TimeSpan budget) => budget - (TimeSpan.FromSeconds(2) < budget / 20 ? TimeSpan.FromSeconds(2) : budget / 20);
 
     // The plan folder as a directory uri (a relative local folder made absolute, as items.json lists absolute uris).
     private static string PlanFolder(string planUri) => ObjectUri.AsDirectory(ObjectUri.Parent(DistributedMapItems.ItemsUri(ObjectUri.Normalize(planUri))));

@@ -176,6 +176,12 @@ public sealed record ExportSegmentRunSummary
     /// <summary>Always 0 for an export (the import's summary counts bad lines here).</summary>
     [JsonPropertyName("badLines")] public long BadLines { get; init; }
 
+    /// <summary>
+    /// Items read this run but given up at its hard deadline (the time budget less 2 s) in a part not yet committed:
+    /// not in <see cref="ItemsWritten"/>; the continuation goes on from the last recorded position and reads them again.
+    /// </summary>
+    [JsonPropertyName("itemsAbandoned")] public long ItemsAbandoned { get; init; }
+
     /// <summary>Part files committed this run (for the finish: files in the export).</summary>
     [JsonPropertyName("filesCommitted")] public int FilesCommitted { get; init; }
 

@@ -96,8 +96,15 @@ public sealed class ImportJobOptions
     /// (<see cref="ImportResult.Continuation"/>: the split with <see cref="SplitDocument.From"/> set); a time-boxed
     /// <see cref="ImportJob.RunAsync"/> needs a checkpoint, and a rerun with it goes on. Each run handles at least one
     /// record of each split it starts, so a loop on continuations always ends. The items handed over since the
-    /// run's last flush are all written before it returns; a crash inside the budget replays from the last checkpoint
-    /// (see <see cref="ImportJob"/> for what a replay means for conditional modes). Valid more than 0, at most 7 days.
+    /// run's last flush are normally all written before it returns; a crash inside the budget replays from the last
+    /// checkpoint (see <see cref="ImportJob"/> for what a replay means for conditional modes).
+    /// <para>The budget is a hard deadline too: when the table slows down so much that the flush would outlast it, at
+    /// the budget less a fixed margin (2 s, at most a quarter of the budget: the time to store the position and return)
+    /// the run gives up what is not yet acknowledged and hands on its last stored position, the last one whose items
+    /// are all acknowledged (counted in <see cref="ImportResult.ItemsAbandoned"/>; the next run writes them again, at
+    /// least once, as after a crash). So that such a position is never far behind, a time-boxed run stores one at least
+    /// every quarter of its budget (<see cref="CheckpointInterval"/>, if shorter, stands).</para>
+    /// <para>Valid more than 0, at most 7 days.</para>
     /// </summary>
     [DurationBetween("00:00:00.001", "7.00:00:00", Message = "the time budget must be more than 0 and at most 7 days (was {0})")]
     public TimeSpan? TimeBudget { get; set; }
@@ -224,6 +231,15 @@ public sealed record ImportResult
     /// the position stored, and <see cref="Continuation"/> (or a rerun with the same checkpoint) goes on.
     /// </summary>
     public bool Done { get; init; } = true;
+
+    /// <summary>
+    /// Records a time-boxed run read but gave up at its hard deadline, when the table was too slow for its flush to end
+    /// within the budget (see <see cref="ImportJobOptions.TimeBudget"/>): they come after the position the
+    /// continuation (or the checkpoint) goes on from, so the next run reads and writes them again, and they are not
+    /// counted in <see cref="ItemsRead"/>, <see cref="ItemsWritten"/>, <see cref="ItemsDeleted"/> or
+    /// <see cref="ItemsDeadLettered"/>. Some of their items may already be in the table: written again, at least once.
+    /// </summary>
+    public long ItemsAbandoned { get; init; }
 
     /// <summary>
     /// When a time-boxed <see cref="ImportJob.RunSplitAsync"/> stopped before the split's end: the split document to

@@ -35,7 +35,7 @@ internal sealed class RunState(ImportPlan plan, ImportJobOptions options, ICheck
     private readonly Dictionary<IDynamoDbWriter, WriteTotals> _writers = [];
     private readonly WriteTotals _written = new();
     private readonly Dictionary<ImportSplitReader, (long Items, long Bad, long Bytes)> _readers = [];
-    private long _itemsRead, _itemsFiltered, _itemsSuperseded, _badLines, _bytesRead;
+    private long _itemsRead, _itemsFiltered, _itemsSuperseded, _badLines, _bytesRead, _recordsAbandoned, _badLinesAbandoned;
     private int _splitsRun, _splitsSkipped;
 
     public ImportPlan Plan { get; } = plan;
@@ -132,6 +132,21 @@ internal sealed class RunState(ImportPlan plan, ImportJobOptions options, ICheck
         lock (_lock) Stopped = (position, deadLetterChunks);
     }
 
+    /// <summary>
+    /// A split gave up at the time box's hard deadline: it goes on from <paramref name="position"/>, the last one stored
+    /// (when <paramref name="reader"/> had read <paramref name="records"/> records and <paramref name="badRecords"/> bad
+    /// ones); what it read after that is abandoned, counted neither as read nor as set aside.
+    /// </summary>
+    public void SplitAbandoned(ImportSplitReader reader, ImportPosition position, int deadLetterChunks, long records, long badRecords)
+    {
+        lock (_lock)
+        {
+            Stopped = (position, deadLetterChunks);
+            _recordsAbandoned += reader.RecordsRead - records;
+            _badLinesAbandoned += reader.BadRecords - badRecords;
+        }
+    }
+
     public void SplitSkipped(ImportSplit split)
     {
         Interlocked.Increment(ref _splitsSkipped);
@@ -203,6 +218,8 @@ internal sealed class RunState(ImportPlan plan, ImportJobOptions options, ICheck
         lock (_lock)
         {
             var (items, bad, _) = Read();
+            items -= _recordsAbandoned;
+            bad -= _badLinesAbandoned;
             bool done = _splitsRun + _splitsSkipped >= Plan.Splits.Count;
             return new ImportResult
             {
@@ -225,6 +242,7 @@ internal sealed class RunState(ImportPlan plan, ImportJobOptions options, ICheck
                 DeadLetterSamples = Samples.Kept,
                 Elapsed = elapsed,
                 Done = done,
+                ItemsAbandoned = _recordsAbandoned,
                 Continuation = done ? null : Continuation(),
             };
         }

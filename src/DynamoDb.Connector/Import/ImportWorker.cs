@@ -29,7 +29,10 @@ internal sealed class ImportWorker
     /// <summary>Where the writer's dead letters go: the split being run's sink.</summary>
     public SwitchableDeadLetters DeadLetters { get; } = new();
 
-    /// <summary>Creates the writer, runs <paramref name="runSplits"/> through it and completes it.</summary>
+    /// <summary>
+    /// Creates the writer, runs <paramref name="runSplits"/> through it and completes it; at a time box's hard deadline
+    /// it disposes it instead, abandoning what it holds.
+    /// </summary>
     public async Task RunAsync(Func<IDynamoDbWriter, Task> runSplits, CancellationToken cancellationToken)
     {
         var options = _run.Options.Writer.Clone();
@@ -48,11 +51,18 @@ internal sealed class ImportWorker
         }
         _tracker.Exit(); // the writer counts this flow now, until it ends
         _run.Attach(writer);
+        var deadline = _run.TimeBox?.Deadline ?? CancellationToken.None;
+        using var completing = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, deadline);
         try
         {
             await runSplits(writer).ConfigureAwait(false);
-            var summary = await writer.CompleteAsync(cancellationToken).ConfigureAwait(false);
+            var summary = await writer.CompleteAsync(completing.Token).ConfigureAwait(false);
             _run.Completed(writer, summary);
+        }
+        catch (OperationCanceledException) when (deadline.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+        {
+            // The time box's hard deadline: what the writer still holds is abandoned by disposing it (cancelling its
+            // requests); only what its flushes acknowledged is counted, and the position handed on is the last stored.
         }
         finally
         {
@@ -61,6 +71,19 @@ internal sealed class ImportWorker
             _tracker.Enter(); // the writer has left: the flow counts itself again
         }
     }
+}
+
+/// <summary>
+/// Where a writer abandoned at a time box's hard deadline sends the letters of what it still settles: nowhere, since
+/// their lines come after the position stored, and the next run sets them aside again.
+/// </summary>
+internal sealed class DiscardedDeadLetters : IDeadLetterSink
+{
+    public static DiscardedDeadLetters Instance { get; } = new();
+
+    public ValueTask WriteAsync(DeadLetter letter, CancellationToken cancellationToken = default) => ValueTask.CompletedTask;
+
+    public ValueTask FlushAsync(CancellationToken cancellationToken = default) => ValueTask.CompletedTask;
 }
 
 /// <summary>A dead-letter sink that passes letters to the sink of the split being run, switched between splits once the writer is flushed.</summary>

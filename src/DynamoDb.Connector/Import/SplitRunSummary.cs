@@ -30,6 +30,13 @@ public sealed record SplitRunSummary
     /// <summary>Of <see cref="ItemsDeadLettered"/>, the lines that could not be read.</summary>
     public long BadLines { get; init; }
 
+    /// <summary>
+    /// Records read after the position the continuation goes on from and given up at the run's hard deadline (a table
+    /// too slow for the flush to end within the budget; see <see cref="ImportResult.ItemsAbandoned"/>): not counted as
+    /// read, written or set aside; the next run writes them again (at least once).
+    /// </summary>
+    public long ItemsAbandoned { get; init; }
+
     /// <summary>How long the run took, in seconds.</summary>
     public double ElapsedSeconds { get; init; }
 
@@ -46,6 +53,7 @@ public sealed record SplitRunSummary
             ItemsDeleted = result.ItemsDeleted,
             ItemsDeadLettered = result.ItemsDeadLettered,
             BadLines = result.BadLines,
+            ItemsAbandoned = result.ItemsAbandoned,
             ElapsedSeconds = Math.Round(result.Elapsed.TotalSeconds, 3),
         };
     }

@@ -13,9 +13,11 @@ namespace DynamoDb.Connector.Import;
 /// stops reading, writes what it handed over and checkpoints there, so a rerun redoes nothing.
 /// </summary>
 /// <remarks>
-/// Two tokens: <c>stop</c> ends the reading (a cancellation by the caller); <c>abort</c> ends everything (a failed
+/// Two tokens: <c>stop</c> ends the reading (a cancellation by the caller); <c>failed</c> ends everything (a failed
 /// worker, or the caller's cancellation once <see cref="ImportJobOptions.StopGracePeriod"/> has passed). What was read
-/// before a stop is still written and checkpointed under <c>abort</c> alone.
+/// before a stop is still written and checkpointed under <c>failed</c> alone. A time box's hard deadline
+/// (<see cref="TimeBox.Deadline"/>) ends the writing too: the split gives up what the writer has not acknowledged and
+/// hands on the last position it stored (see <see cref="RunState.SplitAbandoned"/>).
 /// </remarks>
 internal sealed class SplitRunner(ImportInputFormat input, TimeProvider time, ILogger logger)
 {
@@ -23,8 +25,13 @@ internal sealed class SplitRunner(ImportInputFormat input, TimeProvider time, IL
     /// Runs <paramref name="split"/> through the worker's <paramref name="writer"/>, whose dead letters go to
     /// <paramref name="deadLetterSwitch"/>; returns false when it stopped before its end (checkpointed where it stopped).
     /// </summary>
-    public async Task<bool> RunAsync(ImportSplit split, RunState run, IDynamoDbWriter writer, SwitchableDeadLetters deadLetterSwitch, CancellationToken stop, CancellationToken abort)
+    public async Task<bool> RunAsync(ImportSplit split, RunState run, IDynamoDbWriter writer, SwitchableDeadLetters deadLetterSwitch, CancellationToken stop, CancellationToken failed)
     {
+        // Waits on the writer end at a failure or at the hard deadline; storing a position ends only at a failure, so
+        // that what a flush acknowledged is recorded (the deadline leaves the fixed margin for it).
+        var deadline = run.TimeBox?.Deadline ?? CancellationToken.None;
+        using var writing = CancellationTokenSource.CreateLinkedTokenSource(failed, deadline);
+        var abort = writing.Token;
         using var span = ConnectorActivities.StartImportSplit(run.Options.TableName, split);
         string checkpointName = $"splits/{split.Index:D6}";
         var resume = run.Checkpoints is null ? null : await run.Checkpoints.ReadAsync<SplitCheckpoint>(checkpointName, abort).ConfigureAwait(false);
@@ -65,6 +72,9 @@ internal sealed class SplitRunner(ImportInputFormat input, TimeProvider time, IL
                 ? new ShuffleBuffer<(ItemRecord Record, string Source)>(run.Options.ShuffleWindow, new Random(split.Index), keys is null ? null : r => KeyOf(r.Record, keys))
                 : null;
 
+            // The last position whose items are all acknowledged, as stored: where a run abandoned at its deadline goes on.
+            var stored = new StoredPosition(from ?? ImportPosition.Start, resume?.DeadLetterChunks ?? 0, 0, 0);
+
             // Everything up to the given position is written or set aside, and only then does the checkpoint say so.
             async Task CheckpointAsync(ImportSplitReader reader, ImportPosition position, bool done)
             {
@@ -75,14 +85,15 @@ internal sealed class SplitRunner(ImportInputFormat input, TimeProvider time, IL
                 run.Flushed(writer, await writer.FlushAsync(abort).ConfigureAwait(false));
                 if (chunks is not null)
                 {
-                    await chunks.CommitAsync(abort).ConfigureAwait(false);
+                    await chunks.CommitAsync(failed).ConfigureAwait(false);
                     if (chunks.HasCommitted) run.DeadLettersCommitted = true;
                 }
                 run.ReaderCheckpointed(reader);
                 if (run.Checkpoints is not null)
                 {
-                    await run.Checkpoints.WriteAsync(checkpointName, SplitCheckpoint.At(run.Fingerprint, split, position, done, chunks?.NextChunk ?? 0), abort).ConfigureAwait(false);
+                    await run.Checkpoints.WriteAsync(checkpointName, SplitCheckpoint.At(run.Fingerprint, split, position, done, chunks?.NextChunk ?? 0), failed).ConfigureAwait(false);
                 }
+                stored = new StoredPosition(position, chunks?.NextChunk ?? 0, reader.RecordsRead, reader.BadRecords);
             }
 
             var reader = await input.OpenAsync(split, readOptions, from, abort).ConfigureAwait(false);
@@ -92,6 +103,7 @@ internal sealed class SplitRunner(ImportInputFormat input, TimeProvider time, IL
                 try
                 {
                     long lastCheckpoint = time.GetTimestamp();
+                    var checkpointInterval = run.TimeBox?.CheckpointInterval(run.Options.CheckpointInterval) ?? run.Options.CheckpointInterval;
                     // Counts what this split hands the writer, which a stop must flush.
                     var watch = run.TimeBox?.Watch(writer);
                     try
@@ -108,7 +120,7 @@ internal sealed class SplitRunner(ImportInputFormat input, TimeProvider time, IL
                             else items = await WriteAsync(read.Record, read.Source, run, writer, shuffle, abort).ConfigureAwait(false);
                             watch?.Handed(items);
                             if (stop.IsCancellationRequested) break;
-                            if (time.GetElapsedTime(lastCheckpoint) >= run.Options.CheckpointInterval)
+                            if (time.GetElapsedTime(lastCheckpoint) >= checkpointInterval)
                             {
                                 await CheckpointAsync(reader, read.Next, done: false).ConfigureAwait(false);
                                 lastCheckpoint = time.GetTimestamp();
@@ -128,6 +140,15 @@ internal sealed class SplitRunner(ImportInputFormat input, TimeProvider time, IL
                     }
                     await CheckpointAsync(reader, reader.Position, done: true).ConfigureAwait(false);
                 }
+                catch (OperationCanceledException) when (deadline.IsCancellationRequested && !failed.IsCancellationRequested)
+                {
+                    // The hard deadline, in a wait on the writer: what it holds is given up (not counted), its dead
+                    // letters too (their lines come after the stored position, set aside again by the next run).
+                    deadLetterSwitch.Current = DiscardedDeadLetters.Instance;
+                    run.SplitAbandoned(reader, stored.Position, stored.DeadLetterChunks, stored.Records, stored.BadRecords);
+                    Log.SplitAbandoned(logger, split.Index, reader.RecordsRead - stored.Records, stored.Position.File + 1, split.Files.Count, stored.Position.Line);
+                    return false;
+                }
                 finally
                 {
                     run.Detach(reader);
@@ -139,6 +160,9 @@ internal sealed class SplitRunner(ImportInputFormat input, TimeProvider time, IL
             }
         }
     }
+
+    /// <summary>A position stored (or resumed from), with the dead-letter chunk then and what the reader had read by then.</summary>
+    private readonly record struct StoredPosition(ImportPosition Position, int DeadLetterChunks, long Records, long BadRecords);
 
     /// <summary>Hands what <paramref name="record"/> becomes to the writer (or the shuffle window); returns how many items that is.</summary>
     private static async ValueTask<int> WriteAsync(ItemRecord record, string source, RunState run, IDynamoDbWriter writer, ShuffleBuffer<(ItemRecord Record, string Source)>? shuffle, CancellationToken cancellationToken)

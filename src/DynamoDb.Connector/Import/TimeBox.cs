@@ -15,6 +15,10 @@ namespace DynamoDb.Connector.Import;
 /// Since it counts what the writer holds rather than what it could hold, a slow table makes the run stop reading
 /// early, before the backlog outgrows the time left (at 50 WCU/s, 800 items accepted take 16 s to flush). The check
 /// comes after each record is handed over, so each run makes progress however short its budget.
+/// <para>The margin is an estimate: a table that slows down while the run drains (more runs than planned share it,
+/// it throttles) can make the flush outlast it. So the box also has a hard deadline (<see cref="Deadline"/>), at the
+/// budget less the fixed part: there the run gives up what is not yet acknowledged (the writer's waits are cancelled)
+/// and hands on the last position whose items are all acknowledged, keeping the fixed part to store it and return.</para>
 /// </remarks>
 internal sealed class TimeBox : IDisposable
 {
@@ -33,6 +37,7 @@ internal sealed class TimeBox : IDisposable
     private readonly long _mostHeld;
     private readonly TimeSpan _fixed;
     private readonly CancellationTokenSource _stop;
+    private readonly CancellationTokenSource _deadline;
 
     /// <param name="time">The job's clock.</param>
     /// <param name="started">When the run started (a timestamp of <paramref name="time"/>).</param>
@@ -48,6 +53,8 @@ internal sealed class TimeBox : IDisposable
         _mostHeld = mostHeld;
         _fixed = FixedMargin < budget / 4 ? FixedMargin : budget / 4;
         _stop = new CancellationTokenSource(Timeout.InfiniteTimeSpan, time);
+        var untilDeadline = budget - _fixed - time.GetElapsedTime(started);
+        _deadline = new CancellationTokenSource(untilDeadline > TimeSpan.Zero ? untilDeadline : TimeSpan.Zero, time);
     }
 
     /// <summary>The run's budget.</summary>
@@ -56,12 +63,28 @@ internal sealed class TimeBox : IDisposable
     /// <summary>Cancelled once reading must stop.</summary>
     public CancellationToken Token => _stop.Token;
 
+    /// <summary>
+    /// Cancelled at the hard deadline (the budget less the fixed margin): what the writer has not acknowledged by then
+    /// is given up, and the run hands on the last position it stored.
+    /// </summary>
+    public CancellationToken Deadline => _deadline.Token;
+
+    /// <summary>
+    /// How often a run in this box stores its position: <paramref name="configured"/>, at most a quarter of the budget,
+    /// so that a run abandoned at its deadline hands on a position near where it got.
+    /// </summary>
+    public TimeSpan CheckpointInterval(TimeSpan configured) => configured < Budget / 4 ? configured : Budget / 4;
+
     private TimeSpan Remaining => Budget - _time.GetElapsedTime(_started);
 
     /// <summary>Starts watching one split run through <paramref name="writer"/> (flushed: it holds nothing of this split yet).</summary>
     public SplitWatch Watch(IDynamoDbWriter writer) => new(this, writer);
 
-    public void Dispose() => _stop.Dispose();
+    public void Dispose()
+    {
+        _stop.Dispose();
+        _deadline.Dispose();
+    }
 
     /// <summary>What the margin needs from a writer's progress: what it acknowledged, the units per item seen so far (1 before any), the rate it is paced at.</summary>
     private readonly record struct Snapshot(long Acknowledged, double UnitsPerItem, double Rate)

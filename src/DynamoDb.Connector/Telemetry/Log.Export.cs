@@ -51,4 +51,7 @@ internal static partial class Log
 
     [LoggerMessage(EventId = 410, Level = LogLevel.Information, Message = "Export of table {Table}, segment {Segment}: {Items} items written in {Files} files this run; done: {Done}")]
     public static partial void ExportSegmentRan(ILogger logger, string table, int segment, long items, int files, bool done);
+
+    [LoggerMessage(EventId = 415, Level = LogLevel.Warning, Message = "Export of table {Table}, segment {Segment}: the time budget's hard deadline came before the part being written was committed: its {Abandoned} items were given up (nothing of them is visible); the continuation reads them again from the last recorded position")]
+    public static partial void ExportSegmentAbandoned(ILogger logger, string table, int segment, long abandoned);
 }

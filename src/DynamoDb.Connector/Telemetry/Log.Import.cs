@@ -44,4 +44,7 @@ internal static partial class Log
 
     [LoggerMessage(EventId = 323, Level = LogLevel.Information, Message = "Import into table {Table} stopped by its time budget of {Budget}: {SplitsDone} of {Splits} splits done; what was read is written and its position stored, so the continuation (or a rerun with the checkpoint) goes on")]
     public static partial void ImportTimeBoxed(ILogger logger, string table, TimeSpan budget, int splitsDone, int splits);
+
+    [LoggerMessage(EventId = 324, Level = LogLevel.Warning, Message = "Import split {Split} reached its time box's hard deadline while writing: {Abandoned} records read after the last stored position were given up (not counted; the next run writes them again, at least once); it goes on from file {File} of {Files}, after line {Line}")]
+    public static partial void SplitAbandoned(ILogger logger, int split, long abandoned, int file, int files, long line);
 }

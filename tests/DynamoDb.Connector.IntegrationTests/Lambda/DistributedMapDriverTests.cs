@@ -16,7 +16,8 @@ namespace DynamoDb.Connector.IntegrationTests.Lambda;
 /// A Step Functions Distributed Map's semantics, played locally over a planned import: every split of <c>plan --out</c>
 /// is a map item, N workers (operating-system processes of samples/LambdaFunction, each invocation its own
 /// <c>bootstrap --invoke</c>, the function's Stream entry point) take items, and a split whose answer says
-/// <c>done: false</c> is invoked again with the continuation it returned, until done. Against dynalite.
+/// <c>done: false</c> is invoked again with the continuation it returned, until done. Against dynalite. The function
+/// is the JIT build, or the Native AOT binary <see cref="LambdaBinary.Variable"/> names.
 /// </summary>
 [Collection(LocalServersCollection.Name)]
 public sealed class DistributedMapDriverTests(LocalServers servers) : IDisposable
@@ -42,12 +43,13 @@ public sealed class DistributedMapDriverTests(LocalServers servers) : IDisposabl
         var splits = Directory.GetFiles(planFolder, "split-*.json").Order(StringComparer.Ordinal).ToList();
         Assert.True(splits.Count >= Workers, plan.ToString());
         // 60 WCU/s shared by the 3 invocations running at once: 20 each, so a split (a file of 300 items) takes some
-        // 15 s of writing, more than a writer holds: a 3 s budget makes every split hand on a continuation.
+        // 15 s of writing, more than a writer holds: a 6 s budget makes every split hand on a continuation (and leaves
+        // each invocation, past its start and its hard deadline 2 s before the end, a few seconds of writing).
         string table = await CreateTableAsync(writeUnits: 60);
         var shared = new JsonObject
         {
             ["table"] = table,
-            ["timeBudgetSeconds"] = 3,
+            ["timeBudgetSeconds"] = 6,
             ["maxConcurrency"] = Workers,
             ["writePercent"] = 100,
         };
@@ -97,7 +99,8 @@ public sealed class DistributedMapDriverTests(LocalServers servers) : IDisposabl
     [Fact]
     public async Task AMapOfTimeBoxedExportSegments_ThenFinishExport_WritesAManifestWhosePartsHoldTheTableItemForItem()
     {
-        // About 2 KB each: at 1 RCU/s a page holds a few items and takes about a second, so a 1 s budget continues.
+        // About 2 KB each: at 1 RCU/s a page holds a few items and takes about a second, so a 4 s budget continues
+        // (and leaves a run, past its start, time for a page before its hard deadline 1 s before the end).
         var items = TestTables.Plain(60, 1);
         foreach (var item in items) item["pad"] = new AttributeValue { S = new string('x', 2000) };
         // 3 RCU/s shared by the 3 invocations running at once (maxConcurrency): 1 each.
@@ -109,7 +112,7 @@ public sealed class DistributedMapDriverTests(LocalServers servers) : IDisposabl
         Assert.True(plan.ExitCode == 0, plan.ToString());
         var segments = Directory.GetFiles(planFolder, "segment-*.json").Order(StringComparer.Ordinal).ToList();
         Assert.Equal(3, segments.Count);
-        var shared = new JsonObject { ["timeBudgetSeconds"] = 1, ["maxConcurrency"] = Workers, ["readPercent"] = 100 };
+        var shared = new JsonObject { ["timeBudgetSeconds"] = 4, ["maxConcurrency"] = Workers, ["readPercent"] = 100 };
 
         var runs = await RunMapAsync(segments, shared, "exportSegmentUri", "exportSegment");
         var finish = await InvokeAsync(new JsonObject { ["finishExport"] = planFolder });
@@ -127,7 +130,7 @@ public sealed class DistributedMapDriverTests(LocalServers servers) : IDisposabl
     [Fact]
     public async Task ABadPayload_FailsTheInvocation_NamingTheReason()
     {
-        var run = await SampleHost.RunAsync(servers, SampleHost.LambdaFunction, """{"splitUri":"/nowhere/split-0000.json"}""", new Dictionary<string, string>(), "--invoke");
+        var run = await LambdaBinary.InvokeAsync(servers, """{"splitUri":"/nowhere/split-0000.json"}""", new Dictionary<string, string>());
 
         Assert.True(run.ExitCode == 1, run.ToString());
         Assert.Contains("payload: \"table\" (the table to import into) is missing.", run.Stderr, StringComparison.Ordinal);
@@ -168,7 +171,7 @@ public sealed class DistributedMapDriverTests(LocalServers servers) : IDisposabl
 
     private async Task<JsonElement> InvokeAsync(JsonObject payload, IReadOnlyDictionary<string, string>? environment = null)
     {
-        var run = await SampleHost.RunAsync(servers, SampleHost.LambdaFunction, payload.ToJsonString(), environment ?? new Dictionary<string, string>(), "--invoke");
+        var run = await LambdaBinary.InvokeAsync(servers, payload.ToJsonString(), environment ?? new Dictionary<string, string>());
         Assert.True(run.ExitCode == 0, run.ToString());
         return JsonDocument.Parse(run.Stdout).RootElement.Clone();
     }

@@ -140,9 +140,9 @@ public sealed class ExportSegmentTests : IDisposable
         _h.Table(100, size: 4000);
         var plan = await PlanAsync(1);
         string record = Path.Combine(_h.Destination, "_checkpoint", "splits", "000000.json");
-        var first = await Run(() => _h.Job.RunSegmentAsync(plan.Segments[0], Slow(1)));
+        var first = await Run(() => _h.Job.RunSegmentAsync(plan.Segments[0], Slow(2)));
         string afterFirst = await File.ReadAllTextAsync(record);
-        var second = await Run(() => _h.Job.RunSegmentAsync(first.Continuation!, Slow(1)));
+        var second = await Run(() => _h.Job.RunSegmentAsync(first.Continuation!, Slow(2)));
         Assert.False(second.Done);
         int parts = Directory.GetFiles(_h.Destination).Length;
         // The second run died after committing its part but before recording it: its record is the first run's.

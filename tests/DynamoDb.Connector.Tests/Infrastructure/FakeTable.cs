@@ -107,6 +107,13 @@ internal sealed class FakeTable(string name, KeySchema keys, TimeProvider time)
         ? null
         : "One or more parameter values were invalid: Missing the key " + Keys.PartitionKey.Name + " in the item";
 
+    /// <summary>The write units the table's bucket holds now (what it would admit at once); null for no limit.</summary>
+    public double? WriteTokensNow()
+    {
+        if (AdmitWriteUnitsPerSecond is not { } rate) return null;
+        return Math.Min(rate, _tokens + time.GetElapsedTime(_refilledAt).TotalSeconds * rate);
+    }
+
     /// <summary>Whether the table has capacity now for this write; takes it if so.</summary>
     public bool Admit(IReadOnlyDictionary<string, AttributeValue>? newItem, IReadOnlyDictionary<string, AttributeValue> key)
     {
