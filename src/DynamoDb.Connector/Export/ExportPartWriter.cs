@@ -118,8 +118,8 @@ public sealed class ExportPartWriter : IAsyncDisposable
         try
         {
             var part = new ExportPartWriter(store, name, url, @object, new HashingWriteStream(@object.Stream), format, compression);
-            // A ddb-json part takes its items as objects or as DynamoDB JSON, known at the first; any other opens its writer now.
-            if (format == ItemFileFormat.DynamoDbJson) new ItemWriterOptions { Compression = compression, LeaveOpen = true }.Validate();
+            // A ddb-json or data-pipeline part takes its items as objects or as DynamoDB JSON, known at the first; any other opens its writer now.
+            if (JsonLines.Writes(format)) new ItemWriterOptions { Compression = compression, LeaveOpen = true }.Validate();
             else part._items = part.OpenItems();
             return part;
         }
@@ -141,22 +141,22 @@ public sealed class ExportPartWriter : IAsyncDisposable
 
     /// <summary>
     /// Writes one item given as its DynamoDB JSON (UTF-8, a map of typed attributes on one line, as a Scan returns it
-    /// and <see cref="Reading.TablePage.ItemsJson"/> holds it) as the line <c>{"Item":...}</c>, without turning it
-    /// into objects. The part's format must be ddb-json; a part takes its items one way (this, or
-    /// <see cref="WriteAsync"/>).
+    /// and <see cref="Reading.TablePage.ItemsJson"/> holds it) as a line, without turning it into objects: in ddb-json
+    /// <c>{"Item":...}</c>, in data-pipeline the same bytes with the EMR type keys (<c>s</c>, <c>bOOL</c>, ...). The
+    /// part's format must be one of those two; a part takes its items one way (this, or <see cref="WriteAsync"/>).
     /// </summary>
-    /// <exception cref="ArgumentException">The bytes are not one JSON object on one line.</exception>
-    /// <exception cref="InvalidOperationException">The part is not ddb-json, or was written with <see cref="WriteAsync"/>.</exception>
+    /// <exception cref="ArgumentException">The bytes are not one JSON object on one line, or (data-pipeline) not a map of typed attributes.</exception>
+    /// <exception cref="InvalidOperationException">The part is neither ddb-json nor data-pipeline, or was written with <see cref="WriteAsync"/>.</exception>
     public ValueTask WriteDynamoDbJsonAsync(ReadOnlyMemory<byte> item, CancellationToken cancellationToken = default)
     {
-        if (_format != ItemFileFormat.DynamoDbJson) throw new InvalidOperationException($"{Url}: the part is {_format.ToName()}, not ddb-json: write its items as objects (WriteAsync).");
+        if (!JsonLines.Writes(_format)) throw new InvalidOperationException($"{Url}: the part is {_format.ToName()}, not ddb-json nor data-pipeline: write its items as objects (WriteAsync).");
         if (_items is not null) throw new InvalidOperationException($"{Url}: this part is written as objects (WriteAsync); write all its items that way.");
         var span = item.Span;
         if (span.Length < 2 || span[0] != (byte)'{' || span[^1] != (byte)'}' || span.IndexOfAny((byte)'\n', (byte)'\r') >= 0)
         {
             throw new ArgumentException("An item's DynamoDB JSON must be one JSON object on one line.", nameof(item));
         }
-        _lines ??= new JsonLines(StreamCompression.OpenWrite(_hashing, _compression, leaveOpen: true));
+        _lines ??= new JsonLines(StreamCompression.OpenWrite(_hashing, _compression, leaveOpen: true), _format);
         return _lines.WriteAsync(span, cancellationToken);
     }
 
@@ -193,48 +193,5 @@ public sealed class ExportPartWriter : IAsyncDisposable
             await _hashing.DisposeAsync().ConfigureAwait(false);
             await _object.DisposeAsync().ConfigureAwait(false);
         }
-    }
-}
-
-/// <summary>
-/// ddb-json lines of items given as DynamoDB JSON: <c>{"Item":</c>, the bytes, <c>}</c>, collected in a pooled buffer and
-/// written to the (compressing) stream 64 KiB at a time, as the line writer does for items given as objects.
-/// </summary>
-internal sealed class JsonLines(Stream compressed) : IAsyncDisposable
-{
-    private const int FlushBytes = 64 * 1024;
-    private readonly JsonItemFormatter _buffer = new(dynamoDbKeys: true);
-    private bool _completed;
-
-    public long ItemsWritten { get; private set; }
-
-    public ValueTask WriteAsync(ReadOnlySpan<byte> item, CancellationToken cancellationToken)
-    {
-        if (_completed) throw new InvalidOperationException("The part is complete; no more items can be written.");
-        _buffer.WriteRaw("{\"Item\":"u8);
-        _buffer.WriteRaw(item);
-        _buffer.WriteRaw("}\n"u8);
-        ItemsWritten++;
-        return _buffer.Length >= FlushBytes ? FlushAsync(cancellationToken) : default;
-    }
-
-    public async ValueTask CompleteAsync(CancellationToken cancellationToken)
-    {
-        if (_completed) return;
-        if (_buffer.Length > 0) await FlushAsync(cancellationToken).ConfigureAwait(false);
-        await compressed.DisposeAsync().ConfigureAwait(false); // finishes the gzip member / zstd frame
-        _completed = true;
-    }
-
-    public async ValueTask DisposeAsync()
-    {
-        _buffer.Dispose();
-        if (!_completed) await compressed.DisposeAsync().ConfigureAwait(false);
-    }
-
-    private async ValueTask FlushAsync(CancellationToken cancellationToken)
-    {
-        await compressed.WriteAsync(_buffer.Written, cancellationToken).ConfigureAwait(false);
-        _buffer.Truncate();
     }
 }

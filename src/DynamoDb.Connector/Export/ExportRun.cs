@@ -108,9 +108,9 @@ internal sealed class ExportRun : IDisposable
         }
     }
 
-    // ddb-json lines hold each item as DynamoDB sent it: the page's JSON is copied into the part, never made objects.
+    // ddb-json and data-pipeline lines hold each item as DynamoDB sent it: the page's JSON is copied into the part, never made objects.
     private Task<TablePage?> ReadAsync(TableSplitReader reader, int room, CancellationToken token) =>
-        Job.Format == Formats.Lines.ItemFileFormat.DynamoDbJson ? reader.ReadJsonPageAsync(room, token) : reader.ReadPageAsync(room, token);
+        JsonLines.Writes(Job.Format) ? reader.ReadJsonPageAsync(room, token) : reader.ReadPageAsync(room, token);
 
     /// <inheritdoc />
     public void Dispose() => _deadline?.Dispose();

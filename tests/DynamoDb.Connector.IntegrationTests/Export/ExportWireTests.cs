@@ -134,6 +134,24 @@ public sealed class ExportWireTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Export_DataPipeline_WritesEachItemAsDynamoDbSentIt_WithEmrTypeKeys_EqualToTheTable()
+    {
+        await TestTables.PutAllAsync(_plain, _table, [new() { ["pk"] = new AttributeValue { S = "separators" }, ["sk"] = new AttributeValue { N = "1" }, ["s"] = new AttributeValue { S = "line\u2028paragraph\u2029end" } }]);
+        var options = ExportFixture.OptionsFor(_table, _directory.FullName + "/emr/"); // the EMR layout's default: data-pipeline
+
+        var result = await _job.RunAsync(options);
+
+        var lines = await LinesAsync(result.ManifestUri, ItemFileFormat.DataPipeline);
+        Assert.Contains(lines, line => line.Contains("{\"s\":\"line\u2028paragraph", StringComparison.Ordinal)); // as sent, not escaped
+        Assert.All(lines, line => Assert.DoesNotContain("\"BOOL\":", line, StringComparison.Ordinal));
+        Assert.Contains(lines, line => line.Contains("\"bOOL\":", StringComparison.Ordinal) && line.Contains("\"nULL\":true", StringComparison.Ordinal) && line.Contains("\"sS\":[", StringComparison.Ordinal));
+        var (exported, _) = await ExportFixture.ReadEmrExportAsync(_local, result.ManifestUri, ItemFileFormat.DataPipeline);
+        var table = (await TestTables.ScanAsync(_plain, _table)).OrderBy(TestTables.KeyOf, StringComparer.Ordinal).ToList();
+        Assert.Equal(41, exported.Count);
+        Assert.Equal(table, exported.OrderBy(TestTables.KeyOf, StringComparer.Ordinal), ItemComparer.Instance);
+    }
+
+    [Fact]
     public async Task ReadJsonPage_PagesByLimit_ResumesAtLastEvaluatedKey_AndItsJsonIsItsItems()
     {
         using var format = new TableInputFormat(_client, TimeProvider.System);
@@ -212,9 +230,9 @@ public sealed class ExportWireTests : IAsyncLifetime
         Assert.Equal(0, input.Counters.ItemsReturned);
     }
 
-    private async Task<List<string>> LinesAsync(string manifestUri)
+    private async Task<List<string>> LinesAsync(string manifestUri, ItemFileFormat format = ItemFileFormat.DynamoDbJson)
     {
-        var (_, manifest) = await ExportFixture.ReadEmrExportAsync(_local, manifestUri, ItemFileFormat.DynamoDbJson);
+        var (_, manifest) = await ExportFixture.ReadEmrExportAsync(_local, manifestUri, format);
         var lines = new List<string>();
         foreach (var entry in manifest.Entries)
         {
