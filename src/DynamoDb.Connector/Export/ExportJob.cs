@@ -133,7 +133,7 @@ public sealed partial class ExportJob : IDisposable
         var state = await checkpoint.LoadAsync(cancellationToken).ConfigureAwait(false);
 
         // A resumed scan keeps the segments it started with, unless they were set.
-        var fresh = input.Plan(options.TotalSegments is null ? state.Job?.Plan.TotalSegments : null);
+        var fresh = input.Plan(options.TotalSegments is null ? state.Job?.Plan.TotalSegments : null, options.MaxWorkers);
         var job = state.Job ?? NewJob(fresh, options, exportId: null, input);
         if (state.Job is not null && Incompatibility(job, fresh, options) is { } why)
         {

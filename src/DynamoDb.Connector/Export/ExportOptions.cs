@@ -126,7 +126,8 @@ public sealed class ExportOptions
 
     /// <summary>
     /// Parallel scan segments. Default null: max(table bytes / 1 GiB, read budget / 100 RCU) within 1 to 1,000,000, as
-    /// the EMR connector computes it. Valid 1 to 1,000,000; ignored for a Query. Fixed for the life of an export: a
+    /// the EMR connector computes it, but no segment smaller than 4 MiB of data and, below 1 GiB per segment, no more
+    /// segments than <see cref="MaxWorkers"/> (the rest would only add part files and requests). Valid 1 to 1,000,000; ignored for a Query. Fixed for the life of an export: a
     /// resumed export keeps the segments it started with.
     /// </summary>
     public int? TotalSegments { get; set; } // checked by TableInputOptions (ToInput), once

@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using DynamoDb.Connector.Formats.Compression;
+using DynamoDb.Connector.Formats.Json;
 using DynamoDb.Connector.Formats.Lines;
 using DynamoDb.Connector.Formats.Streams;
 using DynamoDb.Connector.Storage;
@@ -85,16 +86,22 @@ public sealed class ExportPartWriter : IAsyncDisposable
     private readonly IObjectStore _store;
     private readonly IObjectWriter _object;
     private readonly HashingWriteStream _hashing;
-    private readonly IItemWriter _items;
+    private readonly ItemFileFormat _format;
+    private readonly CompressionKind _compression;
+    private readonly Formats.Parquet.ParquetWriterOptions? _parquet;
+    private IItemWriter? _items; // items given as objects, from the first one on
+    private JsonLines? _lines; // items given as DynamoDB JSON, from the first one on
 
-    private ExportPartWriter(IObjectStore store, string name, string url, IObjectWriter @object, HashingWriteStream hashing, IItemWriter items)
+    private ExportPartWriter(IObjectStore store, string name, string url, IObjectWriter @object, HashingWriteStream hashing, ItemFileFormat format, CompressionKind compression, Formats.Parquet.ParquetWriterOptions? parquet)
     {
         _store = store;
         Name = name;
         Url = url;
         _object = @object;
         _hashing = hashing;
-        _items = items;
+        _format = format;
+        _compression = compression;
+        _parquet = parquet;
     }
 
     /// <summary>The part's path relative to the data folder.</summary>
@@ -104,7 +111,7 @@ public sealed class ExportPartWriter : IAsyncDisposable
     public string Url { get; }
 
     /// <summary>Items written so far.</summary>
-    public long ItemCount => _items.ItemsWritten;
+    public long ItemCount => _lines?.ItemsWritten ?? _items?.ItemsWritten ?? 0;
 
     /// <summary>Starts a part file at <paramref name="url"/>.</summary>
     internal static async Task<ExportPartWriter> CreateAsync(IObjectStore store, string name, string url, ItemFileFormat format, CompressionKind compression, Formats.Parquet.ParquetWriterOptions? parquet, CancellationToken cancellationToken)
@@ -112,9 +119,11 @@ public sealed class ExportPartWriter : IAsyncDisposable
         var @object = await store.CreateAsync(url, cancellationToken).ConfigureAwait(false);
         try
         {
-            var hashing = new HashingWriteStream(@object.Stream);
-            var items = ItemFiles.OpenWriter(hashing, format, new ItemWriterOptions { Compression = compression, LeaveOpen = true, Parquet = parquet });
-            return new ExportPartWriter(store, name, url, @object, hashing, items);
+            var part = new ExportPartWriter(store, name, url, @object, new HashingWriteStream(@object.Stream), format, compression, parquet);
+            // A ddb-json or data-pipeline part takes its items as objects or as DynamoDB JSON, known at the first; any other opens its writer now.
+            if (JsonLines.Writes(format)) new ItemWriterOptions { Compression = compression, LeaveOpen = true }.Validate();
+            else part._items = part.OpenItems();
+            return part;
         }
         catch
         {
@@ -127,15 +136,41 @@ public sealed class ExportPartWriter : IAsyncDisposable
     public ValueTask WriteAsync(Dictionary<string, AttributeValue> item, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(item);
+        if (_lines is not null) throw new InvalidOperationException($"{Url}: this part is written as DynamoDB JSON (WriteDynamoDbJsonAsync); write all its items that way.");
+        _items ??= OpenItems();
         return _items.WriteAsync(new ItemRecord(item, 0), cancellationToken);
     }
+
+    /// <summary>
+    /// Writes one item given as its DynamoDB JSON (UTF-8, a map of typed attributes on one line, as a Scan returns it
+    /// and <see cref="Reading.TablePage.ItemsJson"/> holds it) as a line, without turning it into objects: in ddb-json
+    /// <c>{"Item":...}</c>, in data-pipeline the same bytes with the EMR type keys (<c>s</c>, <c>bOOL</c>, ...). The
+    /// part's format must be one of those two; a part takes its items one way (this, or <see cref="WriteAsync"/>).
+    /// </summary>
+    /// <exception cref="ArgumentException">The bytes are not one JSON object on one line, or (data-pipeline) not a map of typed attributes.</exception>
+    /// <exception cref="InvalidOperationException">The part is neither ddb-json nor data-pipeline, or was written with <see cref="WriteAsync"/>.</exception>
+    public ValueTask WriteDynamoDbJsonAsync(ReadOnlyMemory<byte> item, CancellationToken cancellationToken = default)
+    {
+        if (!JsonLines.Writes(_format)) throw new InvalidOperationException($"{Url}: the part is {_format.ToName()}, not ddb-json nor data-pipeline: write its items as objects (WriteAsync).");
+        if (_items is not null) throw new InvalidOperationException($"{Url}: this part is written as objects (WriteAsync); write all its items that way.");
+        var span = item.Span;
+        if (span.Length < 2 || span[0] != (byte)'{' || span[^1] != (byte)'}' || span.IndexOfAny((byte)'\n', (byte)'\r') >= 0)
+        {
+            throw new ArgumentException("An item's DynamoDB JSON must be one JSON object on one line.", nameof(item));
+        }
+        _lines ??= new JsonLines(StreamCompression.OpenWrite(_hashing, _compression, leaveOpen: true), _format);
+        return _lines.WriteAsync(span, cancellationToken);
+    }
+
+    private IItemWriter OpenItems() => ItemFiles.OpenWriter(_hashing, _format, new ItemWriterOptions { Compression = _compression, LeaveOpen = true, Parquet = _parquet });
 
     /// <summary>Finishes the file (compression frame included), commits it and returns what the manifests record.</summary>
     /// <param name="withETag">Ask the store for the committed object's entity tag (the native layout records it).</param>
     /// <param name="cancellationToken">Cancels the commit.</param>
     internal async Task<ExportPartFile> CommitAsync(bool withETag, CancellationToken cancellationToken)
     {
-        await _items.CompleteAsync(cancellationToken).ConfigureAwait(false);
+        if (_lines is not null) await _lines.CompleteAsync(cancellationToken).ConfigureAwait(false);
+        else await (_items ??= OpenItems()).CompleteAsync(cancellationToken).ConfigureAwait(false); // an empty part is a valid file of its format
         await _hashing.FlushAsync(cancellationToken).ConfigureAwait(false);
         var (sha256, md5) = _hashing.Finish();
         long stored = await _object.CommitAsync(cancellationToken).ConfigureAwait(false);
@@ -144,7 +179,7 @@ public sealed class ExportPartWriter : IAsyncDisposable
             throw new IOException($"{Url}: the store committed {stored} bytes, but {_hashing.BytesWritten} were written.");
         }
         string? etag = withETag ? (await _store.GetInfoAsync(Url, cancellationToken).ConfigureAwait(false))?.ETag?.Trim('"') : null;
-        return new ExportPartFile(Name, Url, _items.ItemsWritten, stored, Convert.ToHexStringLower(sha256), Convert.ToBase64String(md5), etag);
+        return new ExportPartFile(Name, Url, ItemCount, stored, Convert.ToHexStringLower(sha256), Convert.ToBase64String(md5), etag);
     }
 
     /// <summary>Releases the file; without a commit first, discards it.</summary>
@@ -152,7 +187,8 @@ public sealed class ExportPartWriter : IAsyncDisposable
     {
         try
         {
-            await _items.DisposeAsync().ConfigureAwait(false);
+            if (_items is not null) await _items.DisposeAsync().ConfigureAwait(false);
+            if (_lines is not null) await _lines.DisposeAsync().ConfigureAwait(false);
         }
         finally
         {

@@ -34,12 +34,25 @@ internal static class ExportPlanner
 
     /// <summary>
     /// The default segment count: <see cref="SegmentsFor"/> (what the budget asks for), but no more than one per
-    /// <see cref="MinBytesPerSegment"/> of data, or <see cref="SegmentsWhenSizeUnknown"/> when the size is reported as 0.
+    /// <see cref="MinBytesPerSegment"/> of data, or <see cref="SegmentsWhenSizeUnknown"/> when the size is reported as 0;
+    /// and, when <paramref name="readers"/> and the size are known, no more than one per reader unless the data asks for
+    /// more (one per <see cref="BytesPerSegment"/>). A size of 0 may be a large table loaded since DynamoDB last
+    /// measured it, so it keeps its 64.
     /// </summary>
-    public static int DefaultSegmentsFor(long tableSizeBytes, double readUnitsPerSecond)
+    /// <param name="tableSizeBytes">The size the table reports.</param>
+    /// <param name="readUnitsPerSecond">The read budget.</param>
+    /// <param name="readers">
+    /// How many segments are read at once (an export's workers); null when unknown (a fanned-out export's segments run
+    /// in as many processes as its host starts). Beyond the readers, a small table's extra segments only cost: each is
+    /// a part file more, a commit and a checkpoint record more, a first request more, and they read no faster, since
+    /// only the readers' count of them is read at any time.
+    /// </param>
+    public static int DefaultSegmentsFor(long tableSizeBytes, double readUnitsPerSecond, int? readers = null)
     {
         long byData = tableSizeBytes > 0 ? Math.Max(1, tableSizeBytes / MinBytesPerSegment) : SegmentsWhenSizeUnknown;
-        return (int)Math.Min(SegmentsFor(tableSizeBytes, readUnitsPerSecond), byData);
+        long segments = Math.Min(SegmentsFor(tableSizeBytes, readUnitsPerSecond), byData);
+        if (readers is { } count && tableSizeBytes > 0) segments = Math.Min(segments, Math.Max(Math.Max(1, count), Math.Max(0, tableSizeBytes) / BytesPerSegment));
+        return (int)segments;
     }
 
     /// <summary>
@@ -93,7 +106,11 @@ internal static class ExportPlanner
 
     /// <summary>Plans the reading described by valid <paramref name="options"/> of <paramref name="table"/> at <paramref name="readUnitsPerSecond"/>.</summary>
     /// <exception cref="ArgumentException">The options do not fit the table: no such index, consistent reads on a global index, a bad IN list.</exception>
-    public static ExportPlan Plan(TableInputOptions options, TableDescription table, double readUnitsPerSecond)
+    /// <param name="options">What to read.</param>
+    /// <param name="table">The table's description.</param>
+    /// <param name="readUnitsPerSecond">The read budget.</param>
+    /// <param name="readers">Segments read at once, when known (see <see cref="DefaultSegmentsFor"/>).</param>
+    public static ExportPlan Plan(TableInputOptions options, TableDescription table, double readUnitsPerSecond, int? readers = null)
     {
         var (partitionKey, sortKey, global) = KeysOf(table, options.IndexName);
         if (global && options.ConsistentRead)
@@ -118,9 +135,11 @@ internal static class ExportPlanner
         else
         {
             long size = bytes ?? 0;
-            segments = DefaultSegmentsFor(size, readUnitsPerSecond);
-            string bound = SegmentsFor(size, readUnitsPerSecond) == segments ? ""
+            segments = DefaultSegmentsFor(size, readUnitsPerSecond, readers);
+            int unbounded = DefaultSegmentsFor(size, readUnitsPerSecond);
+            string bound = SegmentsFor(size, readUnitsPerSecond) == unbounded ? ""
                 : size > 0 ? ", at most one per 4 MiB of data" : $", at most {SegmentsWhenSizeUnknown} while the table reports no size";
+            if (segments < unbounded) bound += $", at most one per worker reading at once ({readers}) below 1 GiB per segment";
             basis = string.Create(CultureInfo.InvariantCulture,
                 $"{segments} segments: max({size:N0} bytes / 1 GiB, {Math.Floor(readUnitsPerSecond):0} RCU/s / 100) within 1..1,000,000{bound}");
         }

@@ -96,17 +96,21 @@ internal sealed class ExportRun : IDisposable
     private async Task<TablePage?> ReadPageAsync(TableSplitReader reader, int room, CancellationToken token)
     {
         // The first page of a run is never given up: each continuation gets further, however short its budget.
-        if (_deadline is null || Input.Counters.Pages == 0) return await reader.ReadPageAsync(room, token).ConfigureAwait(false);
+        if (_deadline is null || Input.Counters.Pages == 0) return await ReadAsync(reader, room, token).ConfigureAwait(false);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(token, _deadline.Token);
         try
         {
-            return await reader.ReadPageAsync(room, linked.Token).ConfigureAwait(false);
+            return await ReadAsync(reader, room, linked.Token).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (_deadline.IsCancellationRequested && !token.IsCancellationRequested)
         {
             return null;
         }
     }
+
+    // ddb-json and data-pipeline lines hold each item as DynamoDB sent it: the page's JSON is copied into the part, never made objects.
+    private Task<TablePage?> ReadAsync(TableSplitReader reader, int room, CancellationToken token) =>
+        JsonLines.Writes(Job.Format) ? reader.ReadJsonPageAsync(room, token) : reader.ReadPageAsync(room, token);
 
     /// <inheritdoc />
     public void Dispose() => _deadline?.Dispose();
@@ -147,9 +151,13 @@ internal sealed class ExportRun : IDisposable
                     if (page.Items.Count > 0)
                     {
                         part ??= await Output.CreatePartNamedAsync(Job.PartId(split, record.Files.Count), token).ConfigureAwait(false);
-                        foreach (var item in page.Items)
+                        if (page.ItemsJson is { } json)
                         {
-                            await part.WriteAsync(item, token).ConfigureAwait(false);
+                            foreach (var item in json) await part.WriteDynamoDbJsonAsync(item, token).ConfigureAwait(false);
+                        }
+                        else
+                        {
+                            foreach (var item in page.Items) await part.WriteAsync(item, token).ConfigureAwait(false);
                         }
                         _metrics.ItemsExported.Add(page.Items.Count, _tableTag);
                     }

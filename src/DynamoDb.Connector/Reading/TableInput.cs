@@ -69,8 +69,12 @@ public sealed class TableInput : IDisposable
     /// the budget, or one Query per key condition.
     /// </summary>
     /// <param name="totalSegments">Segments to plan instead of <see cref="TableInputOptions.TotalSegments"/> (a resumed scan keeps the segments it started with); ignored for Queries.</param>
+    /// <param name="readers">
+    /// How many splits are read at once (the workers), when known: derived segments are then no more than one per
+    /// reader unless the data asks for more (one per GiB); null for a plan whose segments run elsewhere.
+    /// </param>
     /// <exception cref="ArgumentException">The options do not fit the table (no such index, consistent reads on a global index, a bad <c>IN</c> list).</exception>
-    public ExportPlan Plan(int? totalSegments = null)
+    public ExportPlan Plan(int? totalSegments = null, int? readers = null)
     {
         var options = Options;
         if (totalSegments is { } segments && options.KeyConditionExpression is null)
@@ -78,7 +82,7 @@ public sealed class TableInput : IDisposable
             options = options.Clone();
             options.TotalSegments = segments;
         }
-        return ExportPlanner.Plan(options, Table, _budget.Current.ReadUnitsPerSecond);
+        return ExportPlanner.Plan(options, Table, _budget.Current.ReadUnitsPerSecond, readers);
     }
 
     /// <summary>

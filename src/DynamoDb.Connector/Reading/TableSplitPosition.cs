@@ -39,7 +39,14 @@ public sealed record TableSplitPosition(
 /// <param name="Position">The split's position after this page.</param>
 /// <param name="Scanned">Items DynamoDB evaluated for this page (before the filter).</param>
 /// <param name="ConsumedCapacityUnits">Read capacity units the page cost (estimated when DynamoDB reported none, as emulators do).</param>
-public sealed record TablePage(IReadOnlyList<Dictionary<string, AttributeValue>> Items, TableSplitPosition Position, int Scanned, double ConsumedCapacityUnits);
+public sealed record TablePage(IReadOnlyList<Dictionary<string, AttributeValue>> Items, TableSplitPosition Position, int Scanned, double ConsumedCapacityUnits)
+{
+    /// <summary>
+    /// Each item's DynamoDB JSON (UTF-8, a map of typed attributes on one line, as a Scan returns it), in the order of
+    /// <see cref="Items"/>; set by <see cref="TableSplitReader.ReadJsonPageAsync"/>, null otherwise.
+    /// </summary>
+    public IReadOnlyList<ReadOnlyMemory<byte>>? ItemsJson { get; init; }
+}
 
 /// <summary>What the readers of one <see cref="TableInput"/> did so far, together (thread-safe; read at any time).</summary>
 public sealed class TableReadCounters

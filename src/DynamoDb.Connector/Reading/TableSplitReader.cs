@@ -1,6 +1,7 @@
 using Amazon.DynamoDBv2;
 using Amazon.DynamoDBv2.Model;
 using DynamoDb.Connector.Export;
+using DynamoDb.Connector.Formats.Json;
 using DynamoDb.Connector.Retry;
 using DynamoDb.Connector.Telemetry;
 using DynamoDb.Connector.Writing;
@@ -46,16 +47,20 @@ public sealed class TableSplitReader
     /// <param name="cancellationToken">Stops waiting for read units, the request and its backoff.</param>
     /// <exception cref="ExportException">DynamoDB refused the read in a way retrying cannot fix (a validation error, access denied).</exception>
     /// <exception cref="DynamoDbUnavailableException">DynamoDB could not be reached, or kept failing past the retry limits.</exception>
-    public async Task<TablePage?> ReadPageAsync(int maxItems = int.MaxValue, CancellationToken cancellationToken = default)
-    {
-        ArgumentOutOfRangeException.ThrowIfLessThan(maxItems, 1);
-        if (Position.Done) return null;
-        var (items, lastKey, scanned, units) = await RequestAsync(maxItems, cancellationToken).ConfigureAwait(false);
-        Position = Position.Next(lastKey, scanned, items.Count);
-        _input.Counters.OnPage(scanned, items.Count, units, Position.Done);
-        _input.Services.Metrics.ReadUnitsConsumed.Add(units, _input.TableTag);
-        return new TablePage(items, Position, scanned, units);
-    }
+    public async Task<TablePage?> ReadPageAsync(int maxItems = int.MaxValue, CancellationToken cancellationToken = default) =>
+        await ReadAsync(maxItems, json: false, cancellationToken).ConfigureAwait(false);
+
+    /// <summary>
+    /// Reads the next page as <see cref="ReadPageAsync"/> does, with each item's DynamoDB JSON in
+    /// <see cref="TablePage.ItemsJson"/>: through an SDK client, the bytes DynamoDB sent (checked against the
+    /// response's CRC-32, never turned into objects unless <see cref="TablePage.Items"/> is asked for), so that they can
+    /// be written as they are (<see cref="Export.ExportPartWriter.WriteDynamoDbJsonAsync"/>); through another client
+    /// (a test double), the items it returned, formatted.
+    /// </summary>
+    /// <inheritdoc cref="ReadPageAsync" path="/param"/>
+    /// <inheritdoc cref="ReadPageAsync" path="/exception"/>
+    public async Task<TablePage?> ReadJsonPageAsync(int maxItems = int.MaxValue, CancellationToken cancellationToken = default) =>
+        await ReadAsync(maxItems, json: true, cancellationToken).ConfigureAwait(false);
 
     /// <summary>Every remaining page of the split, in order (see <see cref="ReadPageAsync"/>).</summary>
     public async IAsyncEnumerable<TablePage> ReadPagesAsync([System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken = default)
@@ -66,12 +71,27 @@ public sealed class TableSplitReader
         }
     }
 
-    private async Task<(List<Dictionary<string, AttributeValue>> Items, Dictionary<string, AttributeValue>? LastKey, int Scanned, double Units)> RequestAsync(int maxItems, CancellationToken cancellationToken)
+    private async Task<TablePage?> ReadAsync(int maxItems, bool json, CancellationToken cancellationToken)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(maxItems, 1);
+        if (Position.Done) return null;
+        var page = await RequestAsync(maxItems, json, cancellationToken).ConfigureAwait(false);
+        Position = Position.Next(page.LastKey, page.Scanned, page.Items.Count);
+        _input.Counters.OnPage(page.Scanned, page.Items.Count, page.Units, Position.Done);
+        _input.Services.Metrics.ReadUnitsConsumed.Add(page.Units, _input.TableTag);
+        return new TablePage(page.Items, Position, page.Scanned, page.Units) { ItemsJson = page.Json };
+    }
+
+    /// <summary>One response: its items (and their JSON when asked for), where the next page starts, items evaluated, units charged.</summary>
+    private readonly record struct Response(IReadOnlyList<Dictionary<string, AttributeValue>> Items, IReadOnlyList<ReadOnlyMemory<byte>>? Json, Dictionary<string, AttributeValue>? LastKey, int Scanned, double Units);
+
+    private async Task<Response> RequestAsync(int maxItems, bool json, CancellationToken cancellationToken)
     {
         using var span = ConnectorActivities.StartReadPage(_input.Table.TableName, _request);
         var services = _input.Services;
         var pacer = _input.Pacer;
         var startKey = Position.LastEvaluatedKey;
+        bool raw = json && RawResponses.Supports(services.Client);
         int permits = 0; // of the attempt under way
         try
         {
@@ -85,22 +105,41 @@ public sealed class TableSplitReader
                 permits = wanted;
                 // The SDK client may retry a throttled page inside the call: those throttles slow the pacing too.
                 using var sdk = SdkAttempts.Observe(services.Client);
+                using var capture = raw ? RawResponses.Capture() : null;
+                List<Dictionary<string, AttributeValue>>? items;
+                Dictionary<string, AttributeValue>? lastKey;
+                ConsumedCapacity? consumed;
+                int? scannedCount;
                 if (_request is ScanRequest scan)
                 {
                     scan.Limit = limit;
                     scan.ExclusiveStartKey = startKey;
                     var response = await CountingSdkRetriesAsync(services.Client.ScanAsync(scan, token), sdk).ConfigureAwait(false);
-                    int scanned = response.ScannedCount ?? response.Items?.Count ?? 0;
-                    ConnectorActivities.PageRead(span, response.Items?.Count ?? 0, scanned);
-                    return (response.Items ?? [], response.LastEvaluatedKey, scanned, pacer.Settle(permits, response.ConsumedCapacity, scanned, response.Items));
+                    (items, lastKey, consumed, scannedCount) = (response.Items, response.LastEvaluatedKey, response.ConsumedCapacity, response.ScannedCount);
                 }
-                var query = (QueryRequest)_request;
-                query.Limit = limit;
-                query.ExclusiveStartKey = startKey;
-                var answer = await CountingSdkRetriesAsync(services.Client.QueryAsync(query, token), sdk).ConfigureAwait(false);
-                int evaluated = answer.ScannedCount ?? answer.Items?.Count ?? 0;
-                ConnectorActivities.PageRead(span, answer.Items?.Count ?? 0, evaluated);
-                return (answer.Items ?? [], answer.LastEvaluatedKey, evaluated, pacer.Settle(permits, answer.ConsumedCapacity, evaluated, answer.Items));
+                else
+                {
+                    var query = (QueryRequest)_request;
+                    query.Limit = limit;
+                    query.ExclusiveStartKey = startKey;
+                    var answer = await CountingSdkRetriesAsync(services.Client.QueryAsync(query, token), sdk).ConfigureAwait(false);
+                    (items, lastKey, consumed, scannedCount) = (answer.Items, answer.LastEvaluatedKey, answer.ConsumedCapacity, answer.ScannedCount);
+                }
+                if (capture?.Body is { } body)
+                {
+                    // The SDK saw an empty body: everything comes from the bytes DynamoDB sent.
+                    var page = ResponseBody.Parse(body);
+                    var onDemand = new ResponseBody.ParsedOnDemand(page.Items);
+                    int evaluated = page.ScannedCount ?? page.Items.Count;
+                    ConnectorActivities.PageRead(span, page.Items.Count, evaluated);
+                    double charged = pacer.Settle(permits, page.ConsumedCapacity, evaluated, page.ConsumedCapacity is null ? onDemand.Items : null);
+                    return new Response(onDemand, page.Items, page.LastEvaluatedKey, evaluated, charged);
+                }
+                items ??= [];
+                int scanned = scannedCount ?? items.Count;
+                ConnectorActivities.PageRead(span, items.Count, scanned);
+                double units = pacer.Settle(permits, consumed, scanned, items);
+                return new Response(items, json ? FormatJson(items) : null, lastKey, scanned, units);
             }, (error, failures) =>
             {
                 // A retried attempt's permits stay spent. Throttled: DynamoDB charged nothing, but the table had no
@@ -126,6 +165,22 @@ public sealed class TableSplitReader
             pacer.Refund(permits);
             throw new ExportException($"DynamoDB refused to read {_plan.TableName}: {RequestError.Classify(ex, cancellationToken).Reason}", ex);
         }
+    }
+
+    /// <summary>The DynamoDB JSON of items a client returned as objects (one buffer for the page).</summary>
+    private static List<ReadOnlyMemory<byte>> FormatJson(List<Dictionary<string, AttributeValue>> items)
+    {
+        using var formatter = new JsonItemFormatter(dynamoDbKeys: true);
+        var ends = new int[items.Count];
+        for (int i = 0; i < items.Count; i++)
+        {
+            formatter.WriteMap(items[i]);
+            ends[i] = formatter.Length;
+        }
+        var bytes = formatter.Written.ToArray();
+        var json = new List<ReadOnlyMemory<byte>>(items.Count);
+        for (int i = 0, start = 0; i < items.Count; start = ends[i++]) json.Add(bytes.AsMemory(start, ends[i] - start));
+        return json;
     }
 
     /// <summary>Awaits a page request, then counts the attempts the SDK client retried on its own within it.</summary>

@@ -50,6 +50,38 @@ public sealed class ExportPlannerTests
         Assert.Equal(expected, ExportPlanner.DefaultSegmentsFor(bytes, units));
     }
 
+    [Theory]
+    [InlineData(100_000_000, 40_000, 8, 8)] // the 100 MB at 40,000 RCU: EMR 400, by data 23, 8 workers read 8 at a time
+    [InlineData(100_000_000, 1_000_000, 8, 8)] // EMR 10,000 segments of 10 items
+    [InlineData(100_000_000, 40_000, 4, 4)]
+    [InlineData(1_000_000, 1_000_000, 8, 1)] // a tiny table is one page: one segment at any budget and any worker count
+    [InlineData(100_000_000, 300, 8, 3)] // the budget asks for fewer than the workers: the budget's count stands
+    [InlineData(20 * GiB, 1_000_000, 8, 20)] // a large table: one per GiB, whatever the workers (they take them in turn)
+    [InlineData(1000 * GiB, 1_000_000, 8, 1000)]
+    [InlineData(0, 1_000_000, 8, 64)] // no size reported: it may be large, so the workers do not bound it
+    public void DefaultSegmentsFor_Readers_NoMoreSegmentsThanReadAtOnce_UnlessTheDataAsks(long bytes, double units, int readers, int expected)
+    {
+        Assert.Equal(expected, ExportPlanner.DefaultSegmentsFor(bytes, units, readers));
+    }
+
+    [Fact]
+    public void Plan_Scan_WithReaders_IsOneSegmentPerReaderAndSaysWhy()
+    {
+        var plan = ExportPlanner.Plan(Options(), Table(sizeBytes: 100_000_000, items: 100_000), 40_000, readers: 8);
+
+        Assert.Equal(8, plan.TotalSegments);
+        Assert.Contains("at most one per worker reading at once (8)", plan.Basis);
+    }
+
+    [Fact]
+    public void Plan_Scan_SegmentsSetExplicitly_AreKeptWhateverTheReaders()
+    {
+        var options = Options();
+        options.TotalSegments = 22;
+
+        Assert.Equal(22, ExportPlanner.Plan(options, Table(sizeBytes: 100_000_000, items: 100_000), 40_000, readers: 2).TotalSegments);
+    }
+
     [Fact]
     public void Plan_Scan_SmallTableAtHugeBudget_IsFewSegmentsAndSaysWhy()
     {
