@@ -67,8 +67,10 @@ internal sealed class ImportWorker
         finally
         {
             _run.Detach(writer);
+            // The flow counts itself again before the writer lets go of it, so that disposing (after the writer released
+            // the caller) never looks idle to a clock driven by the tracker.
+            _tracker.Enter();
             await writer.DisposeAsync().ConfigureAwait(false);
-            _tracker.Enter(); // the writer has left: the flow counts itself again
         }
     }
 }

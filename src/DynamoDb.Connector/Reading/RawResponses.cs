@@ -27,13 +27,13 @@ internal static class RawResponses
     [SuppressMessage("Usage", "CA2255:The 'ModuleInitializer' attribute should not be used in libraries",
         Justification = "The SDK applies pipeline customizers to clients built after they are registered: registering when the assembly loads covers clients a host builds after AddDynamoDbConnector.")]
     internal static void Register() =>
-        SdkPipeline.Register("DynamoDb.Connector.RawResponses", pipeline => pipeline.AddHandlerAfter<Unmarshaller>(new BodyHandler()));
+        SdkPipeline.Register("DynamoDb.Connector.RawResponses", pipeline => pipeline.AddHandlerAfter<Unmarshaller>(new ResponseBodyHandler()));
 
     /// <summary>Whether <paramref name="client"/>'s responses can be captured (an SDK client; not a test double).</summary>
     public static bool Supports(IAmazonDynamoDB client)
     {
         if (Checked.TryGetValue(client, out var known)) return (bool)known;
-        bool supported = SdkPipeline.AddHandler<BodyHandler, Unmarshaller>(client, () => new BodyHandler());
+        bool supported = SdkPipeline.AddHandler<ResponseBodyHandler, Unmarshaller>(client, () => new ResponseBodyHandler());
         Checked.AddOrUpdate(client, supported);
         return supported;
     }
@@ -68,7 +68,7 @@ internal static class RawResponses
         }
     }
 
-    private sealed class BodyHandler : PipelineHandler
+    private sealed class ResponseBodyHandler : PipelineHandler
     {
         public override async Task<T> InvokeAsync<T>(IExecutionContext executionContext)
         {

@@ -105,7 +105,7 @@ public sealed class ExportFanOutCommandTests : IAsyncLifetime
         long written = 0;
         foreach (var segment in segments)
         {
-            var (runs, items) = await RunToDoneAsync(segment, "1s");
+            var (runs, items) = await RunToDoneAsync(segment, "2s");
             Assert.True(runs >= 2, $"{segment} continued at least once (ran {runs} times)");
             written += items;
         }

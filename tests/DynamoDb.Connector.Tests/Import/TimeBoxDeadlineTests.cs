@@ -41,10 +41,12 @@ public sealed class TimeBoxDeadlineTests
         o.DeadLetterUri = h.DeadLetterFolder;
     });
 
-    // Skipped, not weakened: about 1 run in 10 one invocation ends 6-45 s past its budget, AFTER its writer completed
-    // or was abandoned (the fake clock runs on timers until the job returns): a wait at the job's end that the hard
-    // deadline does not bound. Open in issue 11 until it is found; the other deadline tests hold.
-    [Theory(Skip = "flaky: a wait after the writer ends can outlast the budget (issue 11, open)")]
+    // Skipped, not weakened: about 1 run in 20 one invocation's measure ends past its budget. Traced with timestamps:
+    // every overrun lies after the deadline fired and the writer drained, in code that waits on no timer; the harness
+    // advances the fake clock whenever the tracker sees no flow counted, and some code between the writer's release
+    // and the job's return is not counted, so real CPU time there turns into fake seconds. Open in issue 11 until that
+    // gap is closed (ImportWorker now counts itself before disposing its writer: one of the gaps).
+    [Theory(Skip = "harness gap: the fake clock runs on during uncounted work after the deadline (issue 11, open)")]
     [InlineData(false)]
     [InlineData(true)]
     public async Task WhenTheTableSlowsDownMidFlush_EveryRunReturnsWithinItsBudget_HandsOnOnlyAcknowledgedPositions_AndTheChainWritesTheSource(bool checkpoint)
@@ -60,9 +62,10 @@ public sealed class TimeBoxDeadlineTests
             // Each invocation meets a table that takes its rate at first and slows down while the run flushes.
             h.Table.AdmitWriteUnitsPerSecond = Rate;
             using var slowDown = h.Writers.Time.CreateTimer(_ => h.Table.AdmitWriteUnitsPerSecond = SlowRate, null, SlowsDownAt, Timeout.InfiniteTimeSpan);
-            var before = h.Writers.Time.GetUtcNow();
             var result = await h.RunSplitAsync(next, options);
-            took.Add(h.Writers.Time.GetUtcNow() - before);
+            // The run's own measure, start to result: the harness's clock runs on (idle) between the job's return and
+            // the test's await, so a reading after the await would count that too.
+            took.Add(result.Elapsed);
             // Through JSON, as a state machine passes it on.
             var summary = SplitRunSummary.Parse(SplitRunSummary.From(result).ToJson());
             results.Add(summary);
