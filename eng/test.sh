@@ -20,7 +20,8 @@ for trx in "$results"/*.trx; do
   counters=$(grep -o '<Counters [^>]*>' "$trx" | head -1)
   get() { echo "$counters" | sed -n "s/.* $1=\"\([0-9]*\)\".*/\1/p"; }
   passed=$((passed + $(get passed))); failed=$((failed + $(get failed)))
-  skipped=$((skipped + $(get notExecuted)))
+  # The trx writer leaves notExecuted at 0 for a skipped test: skipped is what was not executed of the total.
+  skipped=$((skipped + $(get total) - $(get executed)))
 done
 if [ "$failed" -gt 0 ]; then
   # Name each failure and its first message lines here too: a CI log is often read only from its end.
