@@ -65,6 +65,28 @@ public sealed partial class JsonItemParser(ItemFileFormat format)
         }
     }
 
+    /// <summary>Parses a bare DynamoDB JSON map (<c>{"id":{"S":"a"}}</c>, no <c>Item</c> around it).</summary>
+    /// <exception cref="AttributePathException">The bytes are not a valid map; the message says why.</exception>
+    internal Dictionary<string, AttributeValue> ParseMap(ReadOnlySpan<byte> json)
+    {
+        try
+        {
+            var reader = new Utf8JsonReader(json, ReaderOptions);
+            StartObject(ref reader);
+            var item = ReadMap(ref reader, _capacityHint);
+            EnsureEnd(ref reader);
+            return item;
+        }
+        catch (JsonException e)
+        {
+            throw new AttributePathException(JsonText.Describe(e, json.Length));
+        }
+        catch (InvalidOperationException e) when (e.InnerException is DecoderFallbackException)
+        {
+            throw new AttributePathException("a string is not valid UTF-8");
+        }
+    }
+
     private Dictionary<string, AttributeValue> ParseDataPipeline(ReadOnlySpan<byte> line)
     {
         int first = line.IndexOfAnyExcept(Blank);

@@ -1,4 +1,5 @@
 using Amazon.DynamoDBv2.Model;
+using DynamoDb.Connector.Formats.Items;
 
 namespace DynamoDb.Connector.Formats.Lines;
 
@@ -14,17 +15,46 @@ public enum RecordOperation
 /// <summary>One item read from a file, with where it came from.</summary>
 public sealed class ItemRecord
 {
+    private readonly EncodedItem? _encoded;
+    private Dictionary<string, AttributeValue>? _item;
+
     /// <summary>Creates a record.</summary>
     public ItemRecord(Dictionary<string, AttributeValue> item, long line, RecordOperation operation = RecordOperation.Put)
     {
         ArgumentNullException.ThrowIfNull(item);
-        Item = item;
+        _item = item;
         Line = line;
         Operation = operation;
     }
 
-    /// <summary>The item to put, or for <see cref="RecordOperation.Delete"/> the key to delete.</summary>
-    public Dictionary<string, AttributeValue> Item { get; }
+    private ItemRecord(EncodedItem item, long line, RecordOperation operation)
+    {
+        _encoded = item;
+        Line = line;
+        Operation = operation;
+    }
+
+    /// <summary>
+    /// A record of an item in its wire encoding (as the JSON line readers read them): <see cref="Item"/> is built from
+    /// it only when asked for.
+    /// </summary>
+    public static ItemRecord FromEncoded(EncodedItem item, long line, RecordOperation operation = RecordOperation.Put)
+    {
+        ArgumentNullException.ThrowIfNull(item);
+        return new ItemRecord(item, line, operation);
+    }
+
+    /// <summary>
+    /// The item to put, or for <see cref="RecordOperation.Delete"/> the key to delete. For a record read in its wire
+    /// encoding (<see cref="Encoded"/>), built from it at the first call (and kept: changes to it are what is written).
+    /// </summary>
+    public Dictionary<string, AttributeValue> Item => _item ??= _encoded!.ToItem();
+
+    /// <summary>
+    /// The item as DynamoDB JSON bytes when the reader read it so and <see cref="Item"/> was not asked for since (then
+    /// the dictionary, which the caller may have changed, is the item): the writer sends these bytes as they are.
+    /// </summary>
+    public EncodedItem? Encoded => _item is null ? _encoded : null;
 
     /// <summary>The 1-based line number in the source file (for CSV, of the record's first line); 0 when not from a file.</summary>
     public long Line { get; }
