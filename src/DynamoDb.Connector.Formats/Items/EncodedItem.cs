@@ -39,7 +39,7 @@ public sealed class EncodedItem
     public static EncodedItem Parse(ReadOnlySpan<byte> dynamoDbJsonMap) => From(ParseMap(dynamoDbJsonMap));
 
     /// <summary>The item as an <see cref="AttributeValue"/> graph (a new one each call).</summary>
-    public Dictionary<string, AttributeValue> ToItem() => ParseMap(_json.Span);
+    public Dictionary<string, AttributeValue> ToItem() => JsonItemParser.Decode(_json.Span);
 
     /// <summary>The item's JSON, for diagnostics.</summary>
     public override string ToString() => System.Text.Encoding.UTF8.GetString(_json.Span);

@@ -24,6 +24,9 @@ public sealed class JsonItemFormatter : IDisposable
         "\u0010\u0011\u0012\u0013\u0014\u0015\u0016\u0017\u0018\u0019\u001a\u001b\u001c\u001d\u001e\u001f" +
         "\"\\\u2028\u2029");
 
+    /// <summary>The UTF-8 bytes of <see cref="NeedsEscape"/>: control characters, '"', '\', and 0xE2, which starts U+2028 and U+2029.</summary>
+    private static readonly SearchValues<byte> NeedsEscapeUtf8 = SearchValues.Create([.. Enumerable.Range(0, 0x20).Select(c => (byte)c), (byte)'"', (byte)'\\', 0xE2]);
+
     private readonly byte[][] _openers;
     private byte[] _buffer;
     private int _length;
@@ -32,9 +35,15 @@ public sealed class JsonItemFormatter : IDisposable
     /// <summary>Creates a formatter with an empty buffer.</summary>
     /// <param name="dynamoDbKeys">Upper-case DynamoDB type keys (<c>S</c>) instead of the EMR spelling (<c>s</c>, <c>bOOL</c>).</param>
     public JsonItemFormatter(bool dynamoDbKeys)
+        : this(dynamoDbKeys, 64 * 1024)
+    {
+    }
+
+    /// <summary>A formatter whose buffer starts at <paramref name="initialBytes"/> (it grows as needed).</summary>
+    internal JsonItemFormatter(bool dynamoDbKeys, int initialBytes)
     {
         _openers = dynamoDbKeys ? TypeKeys.DynamoDbOpeners : TypeKeys.EmrOpeners;
-        _buffer = ArrayPool<byte>.Shared.Rent(64 * 1024);
+        _buffer = ArrayPool<byte>.Shared.Rent(initialBytes);
     }
 
     /// <summary>Bytes written and not yet taken.</summary>
@@ -42,6 +51,9 @@ public sealed class JsonItemFormatter : IDisposable
 
     /// <summary>The bytes written so far.</summary>
     public ReadOnlyMemory<byte> Written => _buffer.AsMemory(0, _length);
+
+    /// <summary>The bytes written so far, as a span.</summary>
+    internal ReadOnlySpan<byte> WrittenSpan => _buffer.AsSpan(0, _length);
 
     /// <summary>Forgets the bytes from <paramref name="length"/> on (everything, by default).</summary>
     public void Truncate(int length = 0) => _length = length;
@@ -195,6 +207,45 @@ public sealed class JsonItemFormatter : IDisposable
         WriteByte((byte)'"');
     }
 
+    /// <summary>
+    /// Writes valid UTF-8 text as a quoted string, byte for byte as <see cref="WriteString"/> writes the same text
+    /// (the readers transcode lines with it without making a string).
+    /// </summary>
+    internal void WriteUtf8String(ReadOnlySpan<byte> utf8)
+    {
+        WriteByte((byte)'"');
+        while (true)
+        {
+            // 0xE2 starts U+2028 and U+2029 (E2 80 A8/A9), which are escaped; other characters it starts are not.
+            int escape = utf8.IndexOfAny(NeedsEscapeUtf8);
+            var plain = escape < 0 ? utf8 : utf8[..escape];
+            if (!plain.IsEmpty)
+            {
+                WriteRaw(plain);
+            }
+            if (escape < 0)
+            {
+                break;
+            }
+            if (utf8[escape] == 0xE2)
+            {
+                if (utf8.Length - escape >= 3 && utf8[escape + 1] == 0x80 && utf8[escape + 2] is 0xA8 or 0xA9)
+                {
+                    WriteEscape(utf8[escape + 2] == 0xA8 ? '\u2028' : '\u2029');
+                }
+                else
+                {
+                    WriteRaw(utf8.Slice(escape, Math.Min(3, utf8.Length - escape)));
+                }
+                utf8 = utf8[Math.Min(utf8.Length, escape + 3)..];
+                continue;
+            }
+            WriteEscape((char)utf8[escape]);
+            utf8 = utf8[(escape + 1)..];
+        }
+        WriteByte((byte)'"');
+    }
+
     private void WriteEscape(char c)
     {
         switch (c)
@@ -238,7 +289,7 @@ public sealed class JsonItemFormatter : IDisposable
         }
     }
 
-    private void WriteBase64(ReadOnlySpan<byte> bytes)
+    internal void WriteBase64(ReadOnlySpan<byte> bytes)
     {
         WriteByte((byte)'"');
         Base64.EncodeToUtf8(bytes, GetSpan(Base64.GetMaxEncodedToUtf8Length(bytes.Length)), out _, out int written);

@@ -1,41 +1,83 @@
 using System.Buffers;
 using System.Buffers.Text;
+using System.Runtime.InteropServices;
 using System.Text;
 using System.Text.Json;
-using Amazon.DynamoDBv2.Model;
+using System.Text.Unicode;
 using DynamoDb.Connector.Formats.Items;
-using DynamoDb.Connector.Formats.Lines;
 
 namespace DynamoDb.Connector.Formats.Json;
 
-/// <summary>The typed attribute values of a line: maps, scalars, sets, lists, and the checks on each.</summary>
+/// <summary>
+/// The typed attribute values of a line: maps, scalars, sets, lists, and the checks on each. Every rule of a value is
+/// here, once: a value is checked while it is transcoded into its canonical DynamoDB JSON (<see cref="_output"/>), and
+/// an <see cref="Amazon.DynamoDBv2.Model.AttributeValue"/> graph is only ever decoded from those checked bytes.
+/// </summary>
 public sealed partial class JsonItemParser
 {
-    private Dictionary<string, AttributeValue> ReadMap(ref Utf8JsonReader reader, int capacity)
+    /// <summary>Up to this many names a map's names are compared one by one; beyond, they go into a hash set.</summary>
+    private const int SmallMap = 16;
+
+    /// <summary>The canonical bytes of the line's item(s), written as the line is read.</summary>
+    private readonly JsonItemFormatter _output = new(dynamoDbKeys: true, initialBytes: 4096);
+
+    /// <summary>Where each name of the maps being written is in <see cref="_output"/> (a stack: a nested map's names follow its parent's).</summary>
+    private readonly List<long> _nameRanges = [];
+
+    /// <summary>Where each element of the set being written is in <see cref="_output"/> (sets hold scalars: never nested).</summary>
+    private readonly List<long> _elementRanges = [];
+    private readonly List<string> _setElements = [];
+    private byte[] _text = new byte[256];
+    private byte[] _binary = new byte[256];
+    private NameRangeComparer? _nameComparer;
+
+    /// <summary>Writes the map the reader is on (at its StartObject) as canonical JSON; returns its number of attributes.</summary>
+    private int WriteMap(ref Utf8JsonReader reader)
     {
-        var map = new Dictionary<string, AttributeValue>(capacity);
+        _output.WriteByte((byte)'{');
+        int first = _nameRanges.Count;
+        HashSet<long>? large = null;
+        int count = 0;
         while (Next(ref reader) != JsonTokenType.EndObject)
         {
-            string name = reader.ValueIsEscaped ? JsonText.GetString(ref reader, "an attribute name") : _names.Get(reader.ValueSpan);
+            if (count > 0) _output.WriteByte((byte)',');
+            int start = _output.Length;
+            WriteName(ref reader);
+            long name = Range(start);
+            _output.WriteByte((byte)':');
             Next(ref reader);
-            AttributeValue value;
             try
             {
-                value = ReadValue(ref reader);
+                WriteValue(ref reader);
             }
             catch (AttributePathException e)
             {
-                throw e.Within(name);
+                throw e.Within(TextAt(name));
             }
-            if (!map.TryAdd(name, value))
+            if (!AddName(name, first, ref large))
             {
-                throw new AttributePathException("appears twice in the same map").Within(name);
+                throw new AttributePathException("appears twice in the same map").Within(TextAt(name));
             }
+            count++;
         }
-        return map;
+        _output.WriteByte((byte)'}');
+        CollectionsMarshal.SetCount(_nameRanges, first);
+        return count;
     }
 
-    private AttributeValue ReadValue(ref Utf8JsonReader reader)
+    private void WriteName(ref Utf8JsonReader reader)
+    {
+        if (reader.ValueIsEscaped)
+        {
+            _output.WriteUtf8String(Unescape(ref reader, AttributeKind.Empty, -1));
+            return;
+        }
+        var name = reader.ValueSpan;
+        NameCache.EnsureValid(name);
+        _output.WriteUtf8String(name);
+    }
+
+    private void WriteValue(ref Utf8JsonReader reader)
     {
         if (reader.TokenType != JsonTokenType.StartObject)
         {
@@ -47,24 +89,65 @@ public sealed partial class JsonItemParser
         }
         var kind = ReadTypeKey(ref reader);
         Next(ref reader);
-        AttributeValue value = kind switch
+        _output.WriteRaw(TypeKeys.DynamoDbOpeners[(int)kind]);
+        switch (kind)
         {
-            AttributeKind.S => new AttributeValue { S = ReadString(ref reader, kind) },
-            AttributeKind.N => new AttributeValue { N = ReadNumber(ref reader) },
-            AttributeKind.B => new AttributeValue { B = ReadBinary(ref reader, kind) },
-            AttributeKind.Bool => new AttributeValue { BOOL = ReadBoolean(ref reader) },
-            AttributeKind.Null => ReadNull(ref reader),
-            AttributeKind.SS => new AttributeValue { SS = ReadStringSet(ref reader, kind) },
-            AttributeKind.NS => new AttributeValue { NS = ReadStringSet(ref reader, kind) },
-            AttributeKind.BS => new AttributeValue { BS = ReadBinarySet(ref reader) },
-            AttributeKind.L => new AttributeValue { L = ReadList(ref reader) },
-            _ => new AttributeValue { M = ReadNestedMap(ref reader) },
-        };
+            case AttributeKind.S:
+                if (reader.TokenType != JsonTokenType.String)
+                {
+                    throw new AttributePathException($"the S value is {JsonDocumentParser.Describe(reader.TokenType)}, expected a string");
+                }
+                WriteText(ref reader, kind, -1);
+                break;
+            case AttributeKind.N:
+                if (reader.TokenType != JsonTokenType.String)
+                {
+                    throw new AttributePathException($"the N value is {JsonDocumentParser.Describe(reader.TokenType)}, expected a string holding the number's text");
+                }
+                WriteNumber(ref reader, -1);
+                break;
+            case AttributeKind.B:
+                if (reader.TokenType != JsonTokenType.String)
+                {
+                    throw new AttributePathException($"the B value is {JsonDocumentParser.Describe(reader.TokenType)}, expected a base64 string");
+                }
+                WriteBinary(ref reader, kind);
+                break;
+            case AttributeKind.Bool:
+                _output.WriteRaw(reader.TokenType switch
+                {
+                    JsonTokenType.True => "true"u8,
+                    JsonTokenType.False => "false"u8,
+                    _ => throw new AttributePathException($"the BOOL value is {JsonDocumentParser.Describe(reader.TokenType)}, expected true or false"),
+                });
+                break;
+            case AttributeKind.Null:
+                _output.WriteRaw(reader.TokenType switch
+                {
+                    JsonTokenType.True => "true"u8,
+                    JsonTokenType.False => throw new AttributePathException("the NULL value is false; DynamoDB only has NULL: true"),
+                    _ => throw new AttributePathException($"the NULL value is {JsonDocumentParser.Describe(reader.TokenType)}, expected true"),
+                });
+                break;
+            case AttributeKind.SS or AttributeKind.NS or AttributeKind.BS:
+                WriteSet(ref reader, kind);
+                break;
+            case AttributeKind.L:
+                WriteList(ref reader);
+                break;
+            default:
+                if (reader.TokenType != JsonTokenType.StartObject)
+                {
+                    throw new AttributePathException($"the M value is {JsonDocumentParser.Describe(reader.TokenType)}, expected an object of typed values");
+                }
+                WriteMap(ref reader);
+                break;
+        }
         if (Next(ref reader) != JsonTokenType.EndObject)
         {
             throw new AttributePathException($"the typed value has more than one type key ('{JsonDocumentParser.Name(kind)}' and '{Excerpt(JsonText.GetString(ref reader, "its second type key"))}')");
         }
-        return value;
+        _output.WriteByte((byte)'}');
     }
 
     private static AttributeKind ReadTypeKey(ref Utf8JsonReader reader)
@@ -81,27 +164,56 @@ public sealed partial class JsonItemParser
         throw new AttributePathException($"unknown type key '{Excerpt(key)}'; expected one of S, N, B, BOOL, NULL, SS, NS, BS, L, M");
     }
 
-    private static string ReadString(ref Utf8JsonReader reader, AttributeKind kind)
+    /// <summary>Writes the string the reader is on, canonically escaped, after checking it is Unicode.</summary>
+    private void WriteText(ref Utf8JsonReader reader, AttributeKind kind, int element)
     {
-        if (reader.TokenType != JsonTokenType.String)
+        var text = reader.ValueIsEscaped ? Unescape(ref reader, kind, element) : reader.ValueSpan;
+        if (!reader.ValueIsEscaped && !Utf8.IsValid(text))
         {
-            throw new AttributePathException($"the {JsonDocumentParser.Name(kind)} value is {JsonDocumentParser.Describe(reader.TokenType)}, expected a string");
+            throw new AttributePathException(JsonText.Problem(reader.ValueSpan, escaped: false, Subject(kind, element)));
         }
-        return JsonText.GetString(ref reader, $"the {JsonDocumentParser.Name(kind)} value");
+        _output.WriteUtf8String(text);
     }
 
-    private static string ReadNumber(ref Utf8JsonReader reader)
+    /// <summary>The unescaped UTF-8 of the string the reader is on (valid: checked here), in a buffer reused by the next call.</summary>
+    private ReadOnlySpan<byte> Unescape(ref Utf8JsonReader reader, AttributeKind kind, int element)
     {
-        if (reader.TokenType != JsonTokenType.String)
+        var raw = reader.ValueSpan;
+        if (_text.Length < raw.Length) _text = new byte[Math.Max(raw.Length, _text.Length * 2)];
+        int length;
+        try
         {
-            throw new AttributePathException($"the N value is {JsonDocumentParser.Describe(reader.TokenType)}, expected a string holding the number's text");
+            length = reader.CopyString(_text);
         }
+        catch (InvalidOperationException)
+        {
+            throw new AttributePathException(JsonText.Problem(raw, escaped: true, Subject(kind, element)));
+        }
+        return Utf8.IsValid(_text.AsSpan(0, length))
+            ? _text.AsSpan(0, length)
+            : throw new AttributePathException(JsonText.Problem(raw, escaped: true, Subject(kind, element)));
+    }
+
+    /// <summary>What a string is, for a message: "an attribute name" (kind Empty), "the S value", "SS element 2".</summary>
+    private static string Subject(AttributeKind kind, int element) =>
+        kind == AttributeKind.Empty ? "an attribute name"
+        : element < 0 ? $"the {JsonDocumentParser.Name(kind)} value"
+        : $"{JsonDocumentParser.Name(kind)} element {element}";
+
+    /// <summary>Writes the number the reader is on (a string) as given, after checking DynamoDB takes it.</summary>
+    private void WriteNumber(ref Utf8JsonReader reader, int element)
+    {
         if (!reader.ValueIsEscaped && IsPlainNumber(reader.ValueSpan))
         {
-            return reader.GetString()!;
+            _output.WriteUtf8String(reader.ValueSpan);
+            return;
         }
-        string text = JsonText.GetString(ref reader, "the N value");
-        return NumberText.IsValid(text, out var reason) ? text : throw new AttributePathException(reason!);
+        string text = JsonText.GetString(ref reader, Subject(element < 0 ? AttributeKind.N : AttributeKind.NS, element));
+        if (!NumberText.IsValid(text, out var reason))
+        {
+            throw new AttributePathException(element < 0 ? reason! : $"NS element {element}: {reason}");
+        }
+        _output.WriteString(text);
     }
 
     /// <summary>
@@ -126,220 +238,133 @@ public sealed partial class JsonItemParser
         return digit;
     }
 
-    private static bool ReadBoolean(ref Utf8JsonReader reader) => reader.TokenType switch
+    /// <summary>Writes the base64 string the reader is on in its canonical form (the encoding of the bytes it decodes to).</summary>
+    private void WriteBinary(ref Utf8JsonReader reader, AttributeKind kind)
     {
-        JsonTokenType.True => true,
-        JsonTokenType.False => false,
-        _ => throw new AttributePathException($"the BOOL value is {JsonDocumentParser.Describe(reader.TokenType)}, expected true or false"),
-    };
-
-    private static AttributeValue ReadNull(ref Utf8JsonReader reader) => reader.TokenType switch
-    {
-        JsonTokenType.True => new AttributeValue { NULL = true },
-        JsonTokenType.False => throw new AttributePathException("the NULL value is false; DynamoDB only has NULL: true"),
-        _ => throw new AttributePathException($"the NULL value is {JsonDocumentParser.Describe(reader.TokenType)}, expected true"),
-    };
-
-    private static MemoryStream ReadBinary(ref Utf8JsonReader reader, AttributeKind kind)
-    {
-        if (reader.TokenType != JsonTokenType.String)
-        {
-            throw new AttributePathException($"the {JsonDocumentParser.Name(kind)} value is {JsonDocumentParser.Describe(reader.TokenType)}, expected a base64 string");
-        }
-        byte[]? rented = null;
-        try
-        {
-            ReadOnlySpan<byte> text = reader.ValueSpan;
-            if (reader.ValueIsEscaped)
-            {
-                rented = ArrayPool<byte>.Shared.Rent(text.Length);
-                text = rented.AsSpan(0, reader.CopyString(rented));
-            }
-            return DecodeBase64(text);
-        }
-        finally
-        {
-            if (rented is not null) ArrayPool<byte>.Shared.Return(rented);
-        }
-    }
-
-    private static MemoryStream DecodeBase64(ReadOnlySpan<byte> text)
-    {
-        // Padded base64 decodes to exactly 3/4 of its length minus the padding: allocate that, once.
-        int padding = text.Length > 0 && text[^1] == (byte)'=' ? (text.Length > 1 && text[^2] == (byte)'=' ? 2 : 1) : 0;
-        var bytes = new byte[Math.Max(0, (text.Length / 4 * 3) - padding)];
-        var status = Base64.DecodeFromUtf8(text, bytes, out _, out int written);
-        if (status == OperationStatus.DestinationTooSmall)
-        {
-            bytes = new byte[Base64.GetMaxDecodedFromUtf8Length(text.Length)];
-            status = Base64.DecodeFromUtf8(text, bytes, out _, out written);
-        }
-        if (status != OperationStatus.Done)
+        var text = reader.ValueIsEscaped ? Unescape(ref reader, kind, -1) : reader.ValueSpan;
+        int most = Base64.GetMaxDecodedFromUtf8Length(text.Length);
+        if (_binary.Length < most) _binary = new byte[Math.Max(most, _binary.Length * 2)];
+        if (Base64.DecodeFromUtf8(text, _binary, out _, out int written) != OperationStatus.Done)
         {
             throw new AttributePathException($"'{Excerpt(Encoding.UTF8.GetString(text))}' is not valid base64 (standard alphabet, '=' padding)");
         }
-        return new MemoryStream(bytes, 0, written, writable: true, publiclyVisible: true);
+        _output.WriteBase64(_binary.AsSpan(0, written));
     }
 
-    private static List<string> ReadStringSet(ref Utf8JsonReader reader, AttributeKind kind)
+    private void WriteSet(ref Utf8JsonReader reader, AttributeKind kind)
     {
+        string name = JsonDocumentParser.Name(kind);
         if (reader.TokenType != JsonTokenType.StartArray)
         {
-            throw new AttributePathException($"the {JsonDocumentParser.Name(kind)} value is {JsonDocumentParser.Describe(reader.TokenType)}, expected an array of strings");
+            throw new AttributePathException(kind == AttributeKind.BS
+                ? $"the BS value is {JsonDocumentParser.Describe(reader.TokenType)}, expected an array of base64 strings"
+                : $"the {name} value is {JsonDocumentParser.Describe(reader.TokenType)}, expected an array of strings");
         }
-        var set = new List<string>();
+        _output.WriteByte((byte)'[');
+        _elementRanges.Clear();
         while (Next(ref reader) != JsonTokenType.EndArray)
         {
+            int element = _elementRanges.Count;
             if (reader.TokenType != JsonTokenType.String)
             {
-                throw new AttributePathException($"{JsonDocumentParser.Name(kind)} element {set.Count} is {JsonDocumentParser.Describe(reader.TokenType)}, expected a string");
+                throw new AttributePathException($"{name} element {element} is {JsonDocumentParser.Describe(reader.TokenType)}, expected {(kind == AttributeKind.BS ? "a base64 string" : "a string")}");
             }
-            bool plain = kind == AttributeKind.NS && !reader.ValueIsEscaped && IsPlainNumber(reader.ValueSpan);
-            string element = JsonText.GetString(ref reader, $"{JsonDocumentParser.Name(kind)} element {set.Count}");
-            if (kind == AttributeKind.NS && !plain && !NumberText.IsValid(element, out var reason))
+            if (element > 0) _output.WriteByte((byte)',');
+            int start = _output.Length;
+            switch (kind)
             {
-                throw new AttributePathException($"NS element {set.Count}: {reason}");
+                case AttributeKind.SS: WriteText(ref reader, kind, element); break;
+                case AttributeKind.NS: WriteNumber(ref reader, element); break;
+                default: WriteBinary(ref reader, kind); break;
             }
-            set.Add(element);
+            _elementRanges.Add(Range(start));
+        }
+        _output.WriteByte((byte)']');
+        if (_elementRanges.Count < 2)
+        {
+            return;
         }
         // DynamoDB compares set numbers by value: "1.5" and "1.50" are the same element.
-        if (FindDuplicate(set, numbers: kind == AttributeKind.NS) is int duplicate)
+        _setElements.Clear();
+        foreach (long range in _elementRanges) _setElements.Add(TextAt(range));
+        if (FindDuplicate(_setElements, numbers: kind == AttributeKind.NS) is int duplicate)
         {
-            throw new AttributePathException($"the {JsonDocumentParser.Name(kind)} set has the element '{Excerpt(set[duplicate])}' twice; set elements must be distinct");
+            throw new AttributePathException($"the {name} set has the element '{Excerpt(_setElements[duplicate])}' twice; set elements must be distinct");
         }
-        return set;
     }
 
-    private static List<MemoryStream> ReadBinarySet(ref Utf8JsonReader reader)
-    {
-        if (reader.TokenType != JsonTokenType.StartArray)
-        {
-            throw new AttributePathException($"the BS value is {JsonDocumentParser.Describe(reader.TokenType)}, expected an array of base64 strings");
-        }
-        var set = new List<MemoryStream>();
-        while (Next(ref reader) != JsonTokenType.EndArray)
-        {
-            if (reader.TokenType != JsonTokenType.String)
-            {
-                throw new AttributePathException($"BS element {set.Count} is {JsonDocumentParser.Describe(reader.TokenType)}, expected a base64 string");
-            }
-            set.Add(ReadBinary(ref reader, AttributeKind.BS));
-        }
-        var texts = set.ConvertAll(element => Convert.ToBase64String(AttributeValues.BytesOf(element)));
-        if (FindDuplicate(texts, numbers: false) is int duplicate)
-        {
-            throw new AttributePathException($"the BS set has the element '{Excerpt(texts[duplicate])}' twice; set elements must be distinct");
-        }
-        return set;
-    }
-
-    private List<AttributeValue> ReadList(ref Utf8JsonReader reader)
+    private void WriteList(ref Utf8JsonReader reader)
     {
         if (reader.TokenType != JsonTokenType.StartArray)
         {
             throw new AttributePathException($"the L value is {JsonDocumentParser.Describe(reader.TokenType)}, expected an array of typed values");
         }
-        var list = new List<AttributeValue>();
+        _output.WriteByte((byte)'[');
+        int count = 0;
         while (Next(ref reader) != JsonTokenType.EndArray)
         {
+            if (count > 0) _output.WriteByte((byte)',');
             try
             {
-                list.Add(ReadValue(ref reader));
+                WriteValue(ref reader);
             }
             catch (AttributePathException e)
             {
-                throw e.Within($"[{list.Count}]");
+                throw e.Within($"[{count}]");
             }
+            count++;
         }
-        return list;
+        _output.WriteByte((byte)']');
     }
 
-    private Dictionary<string, AttributeValue> ReadNestedMap(ref Utf8JsonReader reader)
+    /// <summary>Records a map's name; false when the map (whose names start at <paramref name="first"/>) has it already.</summary>
+    private bool AddName(long name, int first, ref HashSet<long>? large)
     {
-        if (reader.TokenType != JsonTokenType.StartObject)
+        if (large is not null)
         {
-            throw new AttributePathException($"the M value is {JsonDocumentParser.Describe(reader.TokenType)}, expected an object of typed values");
+            return large.Add(name);
         }
-        return ReadMap(ref reader, 0);
-    }
-
-    /// <summary>
-    /// The index of the first element equal to an earlier one, or null. Strings compare by ordinal; numbers by value,
-    /// as DynamoDB compares set elements ("1.5" and "1.50" are the same).
-    /// </summary>
-    internal static int? FindDuplicate(List<string> set, bool numbers)
-    {
-        if (set.Count <= SmallSet)
+        var bytes = Bytes(name);
+        for (int i = first; i < _nameRanges.Count; i++)
         {
-            for (int i = 1; i < set.Count; i++)
-            {
-                for (int j = 0; j < i; j++)
-                {
-                    if (numbers ? SameNumber(set[i], set[j]) : string.Equals(set[i], set[j], StringComparison.Ordinal)) return i;
-                }
-            }
-            return null;
+            if (Bytes(_nameRanges[i]).SequenceEqual(bytes)) return false;
         }
-        var seen = new HashSet<string>(set.Count, StringComparer.Ordinal);
-        for (int i = 0; i < set.Count; i++)
+        if (_nameRanges.Count - first < SmallMap)
         {
-            if (!seen.Add(numbers ? NumberText.Canonical(set[i]) : set[i])) return i;
-        }
-        return null;
-    }
-
-    /// <summary>Whether two valid numbers have the same value, without allocating (unlike comparing canonical forms).</summary>
-    internal static bool SameNumber(string a, string b)
-    {
-        if (string.Equals(a, b, StringComparison.Ordinal))
-        {
+            _nameRanges.Add(name);
             return true;
         }
-        if (!NumberText.TryGetSignificantDigits(a, out bool negativeA, out int highA, out int lowA)
-            || !NumberText.TryGetSignificantDigits(b, out bool negativeB, out int highB, out int lowB)
-            || negativeA != negativeB || highA != highB || lowA != lowB)
-        {
-            return false;
-        }
-        // Same sign and same powers of the first and last significant digit: compare those digits in order.
-        int i = FirstSignificantDigit(a), j = FirstSignificantDigit(b);
-        for (int remaining = highA == int.MinValue ? 0 : highA - lowA + 1; remaining > 0; remaining--)
-        {
-            if (a[i] != b[j]) return false;
-            if (remaining > 1)
-            {
-                i = a[i + 1] == '.' ? i + 2 : i + 1;
-                j = b[j + 1] == '.' ? j + 2 : j + 1;
-            }
-        }
-        return true;
+        // A large map: hashing keeps it linear. Names written canonically are equal exactly when their text is.
+        large = new HashSet<long>(_nameComparer ??= new NameRangeComparer(_output));
+        for (int i = first; i < _nameRanges.Count; i++) large.Add(_nameRanges[i]);
+        return large.Add(name);
     }
 
-    private static int FirstSignificantDigit(string number)
+    /// <summary>From <paramref name="start"/> to the end of what is written, as one number (start, length).</summary>
+    private long Range(int start) => ((long)start << 32) | (uint)(_output.Length - start);
+
+    private ReadOnlySpan<byte> Bytes(long range) => _output.WrittenSpan.Slice((int)(range >> 32), (int)range);
+
+    /// <summary>The text of a string written at <paramref name="range"/> (quotes and escapes included).</summary>
+    private string TextAt(long range)
     {
-        int i = number[0] is '-' or '+' ? 1 : 0;
-        while (i < number.Length && number[i] is '0' or '.') i++;
-        return i;
+        var reader = new Utf8JsonReader(Bytes(range));
+        reader.Read();
+        return reader.GetString()!;
     }
-    private static void StartObject(ref Utf8JsonReader reader)
+
+    /// <summary>Compares names by their bytes in the output, wherever its buffer is now.</summary>
+    private sealed class NameRangeComparer(JsonItemFormatter output) : IEqualityComparer<long>
     {
-        if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
+        public bool Equals(long x, long y) => Span(x).SequenceEqual(Span(y));
+
+        public int GetHashCode(long range)
         {
-            throw new AttributePathException($"the line is {JsonDocumentParser.Describe(reader.TokenType)}, not a JSON object");
+            var hash = new HashCode();
+            hash.AddBytes(Span(range));
+            return hash.ToHashCode();
         }
+
+        private ReadOnlySpan<byte> Span(long range) => output.WrittenSpan.Slice((int)(range >> 32), (int)range);
     }
-
-    private static JsonTokenType Next(ref Utf8JsonReader reader) => reader.Read()
-        ? reader.TokenType
-        : throw new AttributePathException("the line ends in the middle of the JSON (truncated)");
-
-    private static void EnsureEnd(ref Utf8JsonReader reader)
-    {
-        if (reader.Read())
-        {
-            throw new AttributePathException("there is more JSON after the object");
-        }
-    }
-
-    private static string Excerpt(string text) => JsonText.Excerpt(text);
 }

@@ -10,7 +10,7 @@ namespace DynamoDb.Connector.Formats.Json;
 
 /// <summary>
 /// Parses one line of a JSON item format straight from its UTF-8 bytes with <see cref="Utf8JsonReader"/> (no DOM, no
-/// string per line). Strict about structure (exactly one type key per value, strings where strings belong, valid
+/// string per line), transcoding it into the item's canonical DynamoDB JSON (an <see cref="EncodedItem"/>). Strict about structure (exactly one type key per value, strings where strings belong, valid
 /// numbers and base64, distinct set elements, nothing after the object), lenient about spelling (type keys in any case,
 /// <c>nULLValue</c>). A line that is not a valid item throws <see cref="AttributePathException"/>; never a partial item.
 /// One instance per reader: it caches attribute names (not thread-safe). The line readers of
@@ -22,7 +22,6 @@ public sealed partial class JsonItemParser(ItemFileFormat format)
     /// <summary>DynamoDB nests 32 levels; each takes two JSON levels. 256 leaves room and still bounds the recursion.</summary>
     private static readonly JsonReaderOptions ReaderOptions = new() { MaxDepth = 256 };
     private static readonly SearchValues<byte> Blank = SearchValues.Create(" \t"u8);
-    private const int SmallSet = 16;
     private readonly NameCache _names = new();
     private int _capacityHint = 8;
 
@@ -36,7 +35,11 @@ public sealed partial class JsonItemParser(ItemFileFormat format)
     /// <summary>Whether a line holds only spaces and tabs (treated like an empty line).</summary>
     public static bool IsBlank(ReadOnlySpan<byte> line) => line.IndexOfAnyExcept(Blank) < 0;
 
-    /// <summary>Parses a non-blank line into a record.</summary>
+    /// <summary>
+    /// Parses a non-blank line into a record. A data-pipeline or ddb-json line, and a ddb-json-incremental put without
+    /// <c>Keys</c>, is read into its canonical DynamoDB JSON (<see cref="ItemRecord.Encoded"/>) in one pass, checked as
+    /// it is written: its <see cref="ItemRecord.Item"/> is built from those bytes only when asked for.
+    /// </summary>
     /// <exception cref="AttributePathException">The line is not a valid item of the format; the message says why.</exception>
     public ItemRecord Parse(ReadOnlySpan<byte> line, long lineNumber)
     {
@@ -45,12 +48,11 @@ public sealed partial class JsonItemParser(ItemFileFormat format)
             switch (format)
             {
                 case ItemFileFormat.DataPipeline:
-                    return new ItemRecord(ParseDataPipeline(line), lineNumber);
+                    return ItemRecord.FromEncoded(ParseDataPipeline(line), lineNumber);
                 case ItemFileFormat.DynamoDbJson:
-                    return new ItemRecord(ParseDynamoDbJson(line), lineNumber);
+                    return ItemRecord.FromEncoded(ParseDynamoDbJson(line), lineNumber);
                 case ItemFileFormat.DynamoDbJsonIncremental:
-                    var (item, operation, written) = ParseIncremental(line);
-                    return new ItemRecord(item, lineNumber, operation) { WriteTimestampMicros = written };
+                    return ParseIncremental(line, lineNumber);
                 default:
                     throw new NotSupportedException($"The {format.ToName()} format is not a JSON item format.");
             }
@@ -63,6 +65,11 @@ public sealed partial class JsonItemParser(ItemFileFormat format)
         {
             throw new AttributePathException("a string is not valid UTF-8");
         }
+        finally
+        {
+            _output.Truncate();
+            _nameRanges.Clear(); // a bad line leaves the names of the maps it was in
+        }
     }
 
     /// <summary>Parses a bare DynamoDB JSON map (<c>{"id":{"S":"a"}}</c>, no <c>Item</c> around it).</summary>
@@ -73,9 +80,9 @@ public sealed partial class JsonItemParser(ItemFileFormat format)
         {
             var reader = new Utf8JsonReader(json, ReaderOptions);
             StartObject(ref reader);
-            var item = ReadMap(ref reader, _capacityHint);
+            WriteMap(ref reader);
             EnsureEnd(ref reader);
-            return item;
+            return Decode(_output.WrittenSpan, _names, _capacityHint);
         }
         catch (JsonException e)
         {
@@ -85,27 +92,34 @@ public sealed partial class JsonItemParser(ItemFileFormat format)
         {
             throw new AttributePathException("a string is not valid UTF-8");
         }
+        finally
+        {
+            _output.Truncate();
+            _nameRanges.Clear(); // a bad line leaves the names of the maps it was in
+        }
     }
 
-    private Dictionary<string, AttributeValue> ParseDataPipeline(ReadOnlySpan<byte> line)
+    private EncodedItem ParseDataPipeline(ReadOnlySpan<byte> line)
     {
         int first = line.IndexOfAnyExcept(Blank);
         if (first >= 0 && line[first] != (byte)'{')
         {
-            return Remember(ParseLegacy(line[first..].TrimEnd(" \t"u8)));
+            Remember(WriteLegacy(line[first..].TrimEnd(" \t"u8)));
+            return Take(0, _output.Length);
         }
         var reader = new Utf8JsonReader(line, ReaderOptions);
         StartObject(ref reader);
-        var item = ReadMap(ref reader, _capacityHint);
+        int count = WriteMap(ref reader);
         EnsureEnd(ref reader);
-        return Remember(item);
+        Remember(count);
+        return Take(0, _output.Length);
     }
 
-    private Dictionary<string, AttributeValue> ParseDynamoDbJson(ReadOnlySpan<byte> line)
+    private EncodedItem ParseDynamoDbJson(ReadOnlySpan<byte> line)
     {
         var reader = new Utf8JsonReader(line, ReaderOptions);
         StartObject(ref reader);
-        Dictionary<string, AttributeValue>? item = null;
+        int? count = null;
         while (Next(ref reader) == JsonTokenType.PropertyName)
         {
             if (!reader.ValueTextEquals("Item"u8))
@@ -113,7 +127,7 @@ public sealed partial class JsonItemParser(ItemFileFormat format)
                 reader.Skip(); // dead-letter lines and other tools add fields next to "Item"
                 continue;
             }
-            if (item is not null)
+            if (count is not null)
             {
                 throw new AttributePathException("the line has two \"Item\" fields");
             }
@@ -121,17 +135,18 @@ public sealed partial class JsonItemParser(ItemFileFormat format)
             {
                 throw new AttributePathException($"\"Item\" is {JsonDocumentParser.Describe(reader.TokenType)}, not an object of attributes");
             }
-            item = ReadMap(ref reader, _capacityHint);
+            count = WriteMap(ref reader);
         }
         EnsureEnd(ref reader);
-        return Remember(item ?? throw new AttributePathException("the line has no \"Item\" object (a ddb-json line is {\"Item\":{...}})"));
+        Remember(count ?? throw new AttributePathException("the line has no \"Item\" object (a ddb-json line is {\"Item\":{...}})"));
+        return Take(0, _output.Length);
     }
 
-    private (Dictionary<string, AttributeValue> Item, RecordOperation Operation, long? WriteTimestampMicros) ParseIncremental(ReadOnlySpan<byte> line)
+    private ItemRecord ParseIncremental(ReadOnlySpan<byte> line, long lineNumber)
     {
         var reader = new Utf8JsonReader(line, ReaderOptions);
         StartObject(ref reader);
-        Dictionary<string, AttributeValue>? keys = null, newImage = null;
+        Written? keys = null, newImage = null;
         long? written = null;
         bool metadata = false;
         while (Next(ref reader) == JsonTokenType.PropertyName)
@@ -162,34 +177,53 @@ public sealed partial class JsonItemParser(ItemFileFormat format)
             {
                 throw new AttributePathException($"\"{field}\" is {JsonDocumentParser.Describe(token)}, not an object of attributes");
             }
-            Dictionary<string, AttributeValue> map;
+            int start = _output.Length, count;
             try
             {
-                map = ReadMap(ref reader, _capacityHint);
+                count = WriteMap(ref reader);
             }
             catch (AttributePathException e)
             {
                 throw e.Within(field);
             }
+            var map = new Written(start, _output.Length, count);
             if (isNewImage) newImage = map;
             else keys = map;
         }
         EnsureEnd(ref reader);
-        if (RequireKeysAndMetadata) EnsureNativeFields(keys, metadata, written);
-        if (newImage is not null)
+        if (RequireKeysAndMetadata) EnsureNativeFields(keys is not null, metadata, written);
+        if (newImage is { } put)
         {
-            if (keys is not null) EnsureKeysMatch(keys, newImage);
-            return (Remember(newImage), RecordOperation.Put, written);
+            if (keys is { } key)
+            {
+                // Both are needed as items to compare them (native exports); the put is then the item built.
+                var image = DecodeWritten(put);
+                EnsureKeysMatch(DecodeWritten(key), image);
+                Remember(put.Count);
+                return new ItemRecord(image, lineNumber) { WriteTimestampMicros = written };
+            }
+            Remember(put.Count);
+            return ItemRecord.FromEncoded(Take(put.Start, put.End), lineNumber, RecordOperation.Put, written);
         }
-        if (keys is not null)
+        if (keys is { } delete)
         {
-            return (Remember(keys), RecordOperation.Delete, written);
+            Remember(delete.Count);
+            return new ItemRecord(DecodeWritten(delete), lineNumber, RecordOperation.Delete) { WriteTimestampMicros = written };
         }
         throw new AttributePathException("the line has neither \"NewImage\" nor \"Keys\"");
     }
 
+    /// <summary>A map written into the output: where, and how many attributes it has.</summary>
+    private readonly record struct Written(int Start, int End, int Count);
+
+    private Dictionary<string, AttributeValue> DecodeWritten(Written map) =>
+        Decode(_output.WrittenSpan[map.Start..map.End], _names, map.Count);
+
+    /// <summary>The bytes written from <paramref name="start"/> to <paramref name="end"/>, as an item of their own.</summary>
+    private EncodedItem Take(int start, int end) => new(_output.WrittenSpan[start..end].ToArray());
+
     /// <summary>What every line of a native incremental export carries: the changed item's key and the time of the change.</summary>
-    private static void EnsureNativeFields(Dictionary<string, AttributeValue>? keys, bool metadata, long? written)
+    private static void EnsureNativeFields(bool keys, bool metadata, long? written)
     {
         const string Native = "every line of a native incremental export has";
         if (!metadata)
@@ -200,7 +234,7 @@ public sealed partial class JsonItemParser(ItemFileFormat format)
         {
             throw new AttributePathException($"\"Metadata\" has no \"WriteTimestampMicros\" ({{\"N\":\"<microseconds>\"}}), which {Native}: without it the change cannot be applied in the right order");
         }
-        if (keys is null)
+        if (!keys)
         {
             throw new AttributePathException($"the line has no \"Keys\" (the changed item's key), which {Native}");
         }
@@ -254,13 +288,16 @@ public sealed partial class JsonItemParser(ItemFileFormat format)
     }
 
     /// <summary>
-    /// The legacy Data Pipeline/Hive line: <c>name\x03{typed value}\x02name\x03{typed value}</c>. Split on the
-    /// separators, never replaced inside values: JSON text cannot hold a raw 0x02 or 0x03 byte (control characters
-    /// in strings must be escaped), so every such byte outside a name is a separator.
+    /// The legacy Data Pipeline/Hive line: <c>name\x03{typed value}\x02name\x03{typed value}</c>, written as the
+    /// canonical map of its attributes; returns their number. Split on the separators, never replaced inside values:
+    /// JSON text cannot hold a raw 0x02 or 0x03 byte (control characters in strings must be escaped), so every such
+    /// byte outside a name is a separator.
     /// </summary>
-    private Dictionary<string, AttributeValue> ParseLegacy(ReadOnlySpan<byte> line)
+    private int WriteLegacy(ReadOnlySpan<byte> line)
     {
-        var item = new Dictionary<string, AttributeValue>(_capacityHint);
+        _output.WriteByte((byte)'{');
+        HashSet<long>? large = null;
+        int count = 0;
         while (true)
         {
             int stx = line.IndexOf((byte)0x02);
@@ -269,13 +306,17 @@ public sealed partial class JsonItemParser(ItemFileFormat format)
             if (etx <= 0)
             {
                 throw new AttributePathException(etx < 0
-                    ? item.Count == 0
+                    ? count == 0
                         ? "the line is neither a JSON object (it does not start with '{') nor a legacy Data Pipeline line (it has no \\x03 separator)"
-                        : $"legacy line (not starting with '{{'): attribute {item.Count + 1} has no \\x03 between its name and its value"
-                    : $"legacy line (not starting with '{{'): attribute {item.Count + 1} has an empty name");
+                        : $"legacy line (not starting with '{{'): attribute {count + 1} has no \\x03 between its name and its value"
+                    : $"legacy line (not starting with '{{'): attribute {count + 1} has an empty name");
             }
             string name = _names.Get(part[..etx]);
-            AttributeValue value;
+            if (count > 0) _output.WriteByte((byte)',');
+            int start = _output.Length;
+            _output.WriteString(name);
+            long range = Range(start);
+            _output.WriteByte((byte)':');
             try
             {
                 var reader = new Utf8JsonReader(part[(etx + 1)..], ReaderOptions);
@@ -283,7 +324,7 @@ public sealed partial class JsonItemParser(ItemFileFormat format)
                 {
                     throw new AttributePathException("has no value after \\x03");
                 }
-                value = ReadValue(ref reader);
+                WriteValue(ref reader);
                 EnsureEnd(ref reader);
             }
             catch (AttributePathException e)
@@ -294,25 +335,50 @@ public sealed partial class JsonItemParser(ItemFileFormat format)
             {
                 throw new AttributePathException(JsonText.Describe(e, part.Length - etx - 1)).Within(name);
             }
-            if (!item.TryAdd(name, value))
+            if (!AddName(range, 0, ref large))
             {
                 throw new AttributePathException("appears twice").Within(name);
             }
+            count++;
             if (stx < 0)
             {
-                return item;
+                _output.WriteByte((byte)'}');
+                _nameRanges.Clear();
+                return count;
             }
             line = line[(stx + 1)..];
         }
     }
 
-    private Dictionary<string, AttributeValue> Remember(Dictionary<string, AttributeValue> item)
+    /// <summary>Refuses an item without attributes; remembers the count as the next item's capacity.</summary>
+    private void Remember(int count)
     {
-        if (item.Count == 0)
+        if (count == 0)
         {
             throw new AttributePathException("the item has no attributes");
         }
-        _capacityHint = item.Count;
-        return item;
+        _capacityHint = count;
     }
+
+    private static void StartObject(ref Utf8JsonReader reader)
+    {
+        if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
+        {
+            throw new AttributePathException($"the line is {JsonDocumentParser.Describe(reader.TokenType)}, not a JSON object");
+        }
+    }
+
+    private static JsonTokenType Next(ref Utf8JsonReader reader) => reader.Read()
+        ? reader.TokenType
+        : throw new AttributePathException("the line ends in the middle of the JSON (truncated)");
+
+    private static void EnsureEnd(ref Utf8JsonReader reader)
+    {
+        if (reader.Read())
+        {
+            throw new AttributePathException("there is more JSON after the object");
+        }
+    }
+
+    private static string Excerpt(string text) => JsonText.Excerpt(text);
 }

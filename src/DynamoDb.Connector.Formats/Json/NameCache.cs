@@ -54,7 +54,18 @@ internal sealed class NameCache
         return (int)((hash * 0x9E3779B97F4A7C15) >> 55) & (Slots - 1);
     }
 
-    private static string Decode(ReadOnlySpan<byte> utf8) => Utf8.IsValid(utf8)
-        ? Encoding.UTF8.GetString(utf8)
-        : throw new AttributePathException("attribute name is not valid UTF-8");
+    private static string Decode(ReadOnlySpan<byte> utf8)
+    {
+        EnsureValid(utf8);
+        return Encoding.UTF8.GetString(utf8);
+    }
+
+    /// <summary>Throws <see cref="AttributePathException"/> when an attribute name's bytes are not valid UTF-8.</summary>
+    public static void EnsureValid(ReadOnlySpan<byte> utf8)
+    {
+        if (!Utf8.IsValid(utf8))
+        {
+            throw new AttributePathException("attribute name is not valid UTF-8");
+        }
+    }
 }

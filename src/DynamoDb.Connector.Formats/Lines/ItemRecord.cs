@@ -44,6 +44,10 @@ public sealed class ItemRecord
         return new ItemRecord(item, line, operation);
     }
 
+    /// <summary><see cref="FromEncoded(EncodedItem, long, RecordOperation)"/> of a change made at <paramref name="writeTimestampMicros"/>.</summary>
+    internal static ItemRecord FromEncoded(EncodedItem item, long line, RecordOperation operation, long? writeTimestampMicros) =>
+        new(item, line, operation) { WriteTimestampMicros = writeTimestampMicros };
+
     /// <summary>
     /// The item to put, or for <see cref="RecordOperation.Delete"/> the key to delete. For a record read in its wire
     /// encoding (<see cref="Encoded"/>), built from it at the first call (and kept: changes to it are what is written).

@@ -97,7 +97,10 @@ public sealed class ImportSplitReader : IAsyncDisposable
                 if (record is null) break;
                 if (lineBase > 0)
                 {
-                    record = new ItemRecord(record.Item, record.Line + lineBase, record.Operation) { WriteTimestampMicros = record.WriteTimestampMicros };
+                    // An encoded record stays encoded: its Item is built only if something asks for it.
+                    record = record is { Encoded: { } encoded, WriteTimestampMicros: null }
+                        ? ItemRecord.FromEncoded(encoded, record.Line + lineBase, record.Operation)
+                        : new ItemRecord(record.Item, record.Line + lineBase, record.Operation) { WriteTimestampMicros = record.WriteTimestampMicros };
                 }
                 if (record.Line <= skipThrough) continue;
                 Interlocked.Increment(ref _recordsRead);
