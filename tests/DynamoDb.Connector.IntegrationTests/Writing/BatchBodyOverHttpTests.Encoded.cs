@@ -1,10 +1,8 @@
-using Amazon.DynamoDBv2;
 using Amazon.DynamoDBv2.Model;
 using DynamoDb.Connector.Formats.Items;
 using DynamoDb.Connector.Formats.Lines;
 using DynamoDb.Connector.IntegrationTests.Infrastructure;
 using DynamoDb.Connector.Writing;
-using Microsoft.Extensions.DependencyInjection;
 
 namespace DynamoDb.Connector.IntegrationTests.Writing;
 
@@ -14,42 +12,8 @@ namespace DynamoDb.Connector.IntegrationTests.Writing;
 /// leaves unprocessed, throttles or rejects is handled as for dictionaries; an item the writer refuses is dead-lettered
 /// with the dictionary path's reason and the item; the conditional modes write them too.
 /// </summary>
-[Collection(LocalServersCollection.Name)]
-public sealed class EncodedWritesOverHttpTests(LocalServers servers) : IAsyncLifetime
+public sealed partial class BatchBodyOverHttpTests
 {
-    private readonly AmazonDynamoDBClient _direct = servers.CreateDynamoDbClient();
-    private readonly FaultProxy _proxy = new(servers.DynamoDbEndpoint);
-    private readonly string _table = LocalServers.UniqueName("encoded");
-    private AmazonDynamoDBClient _viaProxy = null!;
-    private ServiceProvider _services = null!;
-
-    public async Task InitializeAsync()
-    {
-        await TestTables.CreateTableAsync(_direct, _table);
-        _viaProxy = new AmazonDynamoDBClient(LocalServers.Credentials, new AmazonDynamoDBConfig
-        {
-            ServiceURL = _proxy.Endpoint.ToString(),
-            AuthenticationRegion = LocalServers.Region,
-            MaxErrorRetry = 3,
-        });
-        _services = new ServiceCollection()
-            .AddSingleton<IAmazonDynamoDB>(_viaProxy)
-            .AddDynamoDbConnector(o => o.Writer.Throughput.WritePercent = 1)
-            .BuildServiceProvider();
-    }
-
-    public async Task DisposeAsync()
-    {
-        await _services.DisposeAsync();
-        await _direct.DeleteTableAsync(_table);
-        await _proxy.DisposeAsync();
-        _viaProxy.Dispose();
-        _direct.Dispose();
-    }
-
-    private Task<IDynamoDbWriter> CreateWriterAsync(DynamoDbWriterOptions? options = null) =>
-        _services.GetRequiredService<IDynamoDbWriterFactory>().CreateAsync(_table, options);
-
     private static List<ItemRecord> Encoded(List<Dictionary<string, AttributeValue>> items) =>
         [.. items.Select((item, i) => ItemRecord.FromEncoded(EncodedItem.From(item), i + 1))];
 
@@ -57,22 +21,6 @@ public sealed class EncodedWritesOverHttpTests(LocalServers servers) : IAsyncLif
     {
         foreach (var record in records) await writer.WriteAsync(record, "input/part-7.json");
         return await writer.CompleteAsync();
-    }
-
-    /// <summary>Asserts the table holds what the SDK's own marshalling of <paramref name="items"/> stores (dynalite spells some numbers its own way).</summary>
-    private async Task AssertHoldsWhatTheSdkWrites(List<Dictionary<string, AttributeValue>> items)
-    {
-        string reference = LocalServers.UniqueName("encoded-sdk");
-        await TestTables.CreateTableAsync(_direct, reference, indexes: false);
-        try
-        {
-            await TestTables.PutAllAsync(_direct, reference, items);
-            await TestTables.AssertTableHoldsAsync(_direct, _table, await TestTables.ScanAsync(_direct, reference));
-        }
-        finally
-        {
-            await _direct.DeleteTableAsync(reference);
-        }
     }
 
     [Fact]
