@@ -34,6 +34,10 @@ public static partial class ItemRules
 
     private static EncodedItemCheck CheckBytes(ReadOnlySpan<byte> json, KeySchema? keys)
     {
+        // The key names as UTF-8, once: each attribute's name is compared to them as bytes.
+        Span<byte> names = stackalloc byte[256];
+        var partitionName = Utf8Of(keys?.PartitionKey.Name, ref names);
+        var sortName = Utf8Of(keys?.SortKey?.Name, ref names);
         var reader = new Utf8JsonReader(json, EncodedReaderOptions);
         if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject) throw NotAMap("it is not a JSON object");
         long size = 0;
@@ -45,8 +49,8 @@ public static partial class ItemRules
             count++;
             int nameStart = (int)reader.TokenStartIndex;
             long nameBytes = StringBytes(ref reader);
-            bool isPartition = keys is not null && reader.ValueTextEquals(keys.PartitionKey.Name);
-            bool isSort = !isPartition && keys?.SortKey is { } sortKey && reader.ValueTextEquals(sortKey.Name);
+            bool isPartition = keys is not null && reader.ValueTextEquals(partitionName);
+            bool isSort = !isPartition && keys?.SortKey is not null && reader.ValueTextEquals(sortName);
             if (nameBytes == 0) attributeProblem ??= EmptyName;
             Next(ref reader);
             Problem? problem = null;
@@ -60,6 +64,17 @@ public static partial class ItemRules
         int itemSize = ItemSize.Clamp(size);
         string? verdict = count == 0 ? NoAttributes : keyProblem ?? attributeProblem ?? SizeProblem(itemSize);
         return new EncodedItemCheck(itemSize, verdict, keys is null ? null : ValueOf(partition, keys.PartitionKey), keys?.SortKey is { } sortKeyOf ? ValueOf(sort, sortKeyOf) : null);
+    }
+
+    /// <summary>The UTF-8 of <paramref name="name"/> in the front of <paramref name="buffer"/> (which moves past it), or on the heap when it does not fit.</summary>
+    private static ReadOnlySpan<byte> Utf8Of(string? name, ref Span<byte> buffer)
+    {
+        if (name is null) return default;
+        if (Encoding.UTF8.GetMaxByteCount(name.Length) > buffer.Length) return Encoding.UTF8.GetBytes(name);
+        int written = Encoding.UTF8.GetBytes(name, buffer);
+        var utf8 = buffer[..written];
+        buffer = buffer[written..];
+        return utf8;
     }
 
     /// <summary>
