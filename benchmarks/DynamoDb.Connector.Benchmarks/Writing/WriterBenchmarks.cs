@@ -2,6 +2,7 @@ using Amazon.DynamoDBv2;
 using Amazon.DynamoDBv2.DocumentModel;
 using Amazon.DynamoDBv2.Model;
 using BenchmarkDotNet.Attributes;
+using DynamoDb.Connector.Formats.Items;
 using DynamoDb.Connector.Telemetry;
 using DynamoDb.Connector.Writing;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -13,7 +14,8 @@ namespace DynamoDb.Connector.Benchmarks.Writing;
 /// <see cref="LatencyMs"/> 0 the double answers at once, so what is measured is CPU on the client side (validation,
 /// sizing, batching, pacing, the SDK's marshalling and HTTP pipeline); with 5 it answers after a round trip like
 /// DynamoDB's in a region, which is where batches in flight pay. Baselines in the same run: a plain loop of
-/// BatchWriteItem calls of 25, and the SDK's own DocumentBatchWrite. Results are per item (OperationsPerInvoke).
+/// BatchWriteItem calls of 25, and the SDK's own DocumentBatchWrite. The connector writes dictionaries, and the same
+/// items as wire bytes (<see cref="EncodedItem"/>). Results are per item (OperationsPerInvoke).
 /// </summary>
 [MemoryDiagnoser]
 [ShortRunJob]
@@ -23,6 +25,7 @@ public class WriterBenchmarks
     private const string TableName = "bench";
 
     private List<Dictionary<string, AttributeValue>> _items = null!;
+    private List<EncodedItem> _encoded = null!;
     private AmazonDynamoDBClient _client = null!;
     private DynamoDbWriterFactory _factory = null!;
     private ConnectorMetrics _metrics = null!;
@@ -36,6 +39,7 @@ public class WriterBenchmarks
     public void Setup()
     {
         _items = [.. Enumerable.Range(0, ItemCount).Select(OneKilobyteItem)];
+        _encoded = _items.ConvertAll(EncodedItem.From);
         _client = DynamoDbDouble.CreateClient(TimeSpan.FromMilliseconds(LatencyMs));
         _metrics = new ConnectorMetrics();
         _factory = new DynamoDbWriterFactory(_client, new DynamoDbWriterOptions(), TimeProvider.System, NullLoggerFactory.Instance, _metrics, [], Random.Shared.NextDouble);
@@ -75,6 +79,16 @@ public class WriterBenchmarks
     {
         await using var writer = await _factory.CreateAsync(TableName, _options);
         foreach (var item in _items) await writer.WriteAsync(item);
+        var summary = await writer.CompleteAsync();
+        return summary.ItemsWritten;
+    }
+
+    /// <summary>The same items as their wire bytes (as the JSON line readers hand them over): checked and sent as they are.</summary>
+    [Benchmark(OperationsPerInvoke = ItemCount, Description = "Connector writer, encoded items")]
+    public async Task<long> ConnectorWriterEncoded()
+    {
+        await using var writer = await _factory.CreateAsync(TableName, _options);
+        foreach (var item in _encoded) await writer.WriteAsync(item);
         var summary = await writer.CompleteAsync();
         return summary.ItemsWritten;
     }

@@ -23,13 +23,19 @@ public sealed class EncodedItem
     public ReadOnlyMemory<byte> Json => _json;
 
     /// <summary>The encoding of <paramref name="item"/>.</summary>
-    /// <exception cref="AttributePathException">A value has no type set.</exception>
+    /// <exception cref="AttributePathException">
+    /// A value has no type set, or the item is not one the readers would read back (a bad number, a set element twice,
+    /// nested past 128 levels): an encoded item is always one <see cref="ToItem"/> can rebuild.
+    /// </exception>
     public static EncodedItem From(Dictionary<string, AttributeValue> item)
     {
         ArgumentNullException.ThrowIfNull(item);
         using var json = new JsonItemFormatter(dynamoDbKeys: true);
         json.WriteMap(item);
-        return new EncodedItem(json.Written.ToArray());
+        var bytes = json.Written.ToArray();
+        // Read back once: the writer rebuilds the item from these bytes for a dead letter or a conditional write.
+        _ = ParseMap(bytes);
+        return new EncodedItem(bytes);
     }
 
     /// <summary>

@@ -9,7 +9,7 @@ namespace DynamoDb.Connector.Formats.Items;
 /// (partition key at most 2,048 bytes, sort key at most 1,024); no empty or duplicate sets; valid numbers;
 /// nesting at most 32 levels; no value without a type.
 /// </summary>
-public static class ItemRules
+public static partial class ItemRules
 {
     /// <summary>The deepest nesting of lists and maps DynamoDB accepts.</summary>
     public const int MaxNestingDepth = 32;
@@ -29,7 +29,7 @@ public static class ItemRules
         ArgumentNullException.ThrowIfNull(item);
         if (item.Count == 0)
         {
-            return "item has no attributes";
+            return NoAttributes;
         }
         if (keys is not null && ValidateKeys(item, keys, requireOnlyKeys: false) is { } keyProblem)
         {
@@ -39,19 +39,14 @@ public static class ItemRules
         {
             if (name.Length == 0)
             {
-                return "attribute name is empty";
+                return EmptyName;
             }
             if (ProblemOf(value, depth: 0) is { } problem)
             {
-                return $"attribute '{name}{problem.Path}'{problem.Reason}";
+                return problem.Within(name);
             }
         }
-        int size = knownSize ?? ItemSize.Of(item);
-        if (size > ItemSize.MaxItemBytes)
-        {
-            return $"item is {size:N0} bytes; DynamoDB's limit is {ItemSize.MaxItemBytes:N0} (400 KB)";
-        }
-        return null;
+        return SizeProblem(knownSize ?? ItemSize.Of(item));
     }
 
     /// <summary>
@@ -62,11 +57,11 @@ public static class ItemRules
     {
         ArgumentNullException.ThrowIfNull(item);
         ArgumentNullException.ThrowIfNull(keys);
-        if (ValidateKey(item, keys.PartitionKey, "partition", MaxPartitionKeyBytes) is { } partitionProblem)
+        if (ValidateKey(item, keys.PartitionKey, partition: true) is { } partitionProblem)
         {
             return partitionProblem;
         }
-        if (keys.SortKey is not null && ValidateKey(item, keys.SortKey, "sort", MaxSortKeyBytes) is { } sortProblem)
+        if (keys.SortKey is not null && ValidateKey(item, keys.SortKey, partition: false) is { } sortProblem)
         {
             return sortProblem;
         }
@@ -77,33 +72,20 @@ public static class ItemRules
         return null;
     }
 
-    private static string? ValidateKey(IReadOnlyDictionary<string, AttributeValue> item, KeyAttribute key, string role, int maxBytes)
+    private static string? ValidateKey(IReadOnlyDictionary<string, AttributeValue> item, KeyAttribute key, bool partition)
     {
         if (!item.TryGetValue(key.Name, out var value) || value is null)
         {
-            return $"{role} key '{key.Name}' is missing";
+            return KeyProblem(key, partition, null, 0);
         }
         var kind = AttributeValues.KindOf(value);
-        var expected = key.Type switch { KeyType.S => AttributeKind.S, KeyType.N => AttributeKind.N, _ => AttributeKind.B };
-        if (kind != expected)
-        {
-            return $"{role} key '{key.Name}' is {kind}, the table's key type is {key.Type}";
-        }
         long bytes = kind switch
         {
             AttributeKind.S => Encoding.UTF8.GetByteCount(value.S),
             AttributeKind.B => value.B.Length,
             _ => 1,
         };
-        if (bytes == 0)
-        {
-            return $"{role} key '{key.Name}' is empty";
-        }
-        if (bytes > maxBytes)
-        {
-            return $"{role} key '{key.Name}' is {bytes:N0} bytes; the limit is {maxBytes:N0}";
-        }
-        return null;
+        return KeyProblem(key, partition, kind, bytes);
     }
 
     /// <summary>
@@ -119,25 +101,26 @@ public static class ItemRules
         if (TypesSet(value) > 1)
         {
             // The SDK would send every one and DynamoDB refuse them; the connector's own request body holds one.
-            return new Problem("", " has more than one type set");
+            return Problem.MoreThanOneType;
         }
-        switch (AttributeValues.KindOf(value))
+        var kind = AttributeValues.KindOf(value);
+        switch (kind)
         {
             case AttributeKind.Empty:
-                return new Problem("", " has no type");
+                return Problem.NoType;
             case AttributeKind.N:
-                return NumberText.IsValid(value.N, out var reason) ? null : new Problem("", $": {reason}");
+                return NumberText.IsValid(value.N, out var reason) ? null : Problem.BadNumber(reason!);
             case AttributeKind.SS:
-                return SetProblemOf(value.SS, "string", numbers: false);
+                return SetProblemOf(value.SS, kind);
             case AttributeKind.NS:
-                return SetProblemOf(value.NS, "number", numbers: true);
+                return SetProblemOf(value.NS, kind);
             case AttributeKind.BS:
-                return SetProblemOf(value.BS.ConvertAll(b => Convert.ToBase64String(AttributeValues.BytesOf(b))), "binary", numbers: false);
+                return SetProblemOf(value.BS.ConvertAll(b => Convert.ToBase64String(AttributeValues.BytesOf(b))), kind);
             case AttributeKind.L:
             case AttributeKind.M:
-                if (depth + 1 > MaxNestingDepth)
+                if (TooDeep(depth))
                 {
-                    return new Problem("", $" nests deeper than {MaxNestingDepth} levels");
+                    return Problem.TooDeep;
                 }
                 if (value.IsLSet)
                 {
@@ -166,22 +149,19 @@ public static class ItemRules
         (value.IsNSSet ? 1 : 0) + (value.IsBSSet ? 1 : 0);
 
     /// <summary>An empty set, an invalid number in a number set, or a duplicate element (numbers compare by value).</summary>
-    private static Problem? SetProblemOf(List<string> set, string type, bool numbers)
+    private static Problem? SetProblemOf(List<string> set, AttributeKind kind)
     {
         if (set.Count == 0)
         {
-            return new Problem("", $" is an empty {type} set; DynamoDB does not store empty sets");
+            return Problem.EmptySet(kind);
         }
-        if (numbers)
+        if (kind == AttributeKind.NS)
         {
             foreach (var value in set)
             {
-                if (!NumberText.IsValid(value, out var reason)) return new Problem("", $": {reason}");
+                if (!NumberText.IsValid(value, out var reason)) return Problem.BadNumber(reason!);
             }
         }
-        return Json.JsonItemParser.FindDuplicate(set, numbers) is null ? null : new Problem("", $" is a {type} set with a duplicate value");
+        return Json.JsonItemParser.FindDuplicate(set, numbers: kind == AttributeKind.NS) is null ? null : Problem.Duplicate(kind);
     }
-
-    /// <summary>A problem with a value: the path from the attribute to it ("" for the attribute itself, ".a[2]") and the reason.</summary>
-    private readonly record struct Problem(string Path, string Reason);
 }

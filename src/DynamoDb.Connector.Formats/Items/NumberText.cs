@@ -11,9 +11,12 @@ public static class NumberText
     public const int MaxSignificantDigits = 38;
 
     /// <summary>Whether <paramref name="text"/> is a number DynamoDB accepts; <paramref name="reason"/> says why not.</summary>
-    public static bool IsValid(string? text, out string? reason)
+    public static bool IsValid(string? text, out string? reason) => IsValid(text.AsSpan(), out reason);
+
+    /// <inheritdoc cref="IsValid(string?, out string?)"/>
+    internal static bool IsValid(ReadOnlySpan<char> text, out string? reason)
     {
-        if (string.IsNullOrEmpty(text))
+        if (text.IsEmpty)
         {
             reason = "number is empty";
             return false;
@@ -132,25 +135,47 @@ public static class NumberText
     /// </summary>
     public static string Canonical(string text)
     {
-        if (!TryGetSignificantDigits(text, out var negative, out var high, out var low))
+        ArgumentNullException.ThrowIfNull(text);
+        Span<char> buffer = text.Length <= 256 ? stackalloc char[CanonicalLength(text.Length)] : new char[CanonicalLength(text.Length)];
+        return TryWriteCanonical(text, buffer, out int written) ? new string(buffer[..written]) : text;
+    }
+
+    /// <summary>The most chars <see cref="TryWriteCanonical"/> writes for a text of <paramref name="textLength"/> chars.</summary>
+    internal static int CanonicalLength(int textLength) => textLength + 16;
+
+    /// <summary>
+    /// Writes the <see cref="Canonical(string)"/> spelling of <paramref name="text"/> into <paramref name="destination"/>
+    /// (at least <see cref="CanonicalLength"/> long); false when the text is not a number.
+    /// </summary>
+    internal static bool TryWriteCanonical(ReadOnlySpan<char> text, Span<char> destination, out int written)
+    {
+        written = 0;
+        if (!TryGetSignificantDigits(text, out var negative, out var high, out _))
         {
-            return text;
+            return false;
         }
         if (high == int.MinValue)
         {
-            return "0";
+            destination[written++] = '0';
+            return true;
         }
-        var digits = new System.Text.StringBuilder(high - low + 8);
-        if (negative) digits.Append('-');
+        if (negative) destination[written++] = '-';
+        int first = written;
+        // The significant run: from the first non-zero mantissa digit, a point after it, then trailing zeros dropped.
         foreach (char c in text)
         {
             if (c is 'e' or 'E') break;
-            if (c is >= '0' and <= '9') digits.Append(c);
+            if (c is < '0' or > '9' || (c == '0' && written == first)) continue;
+            destination[written++] = c;
+            if (written == first + 1) destination[written++] = '.';
         }
-        // Keep only the significant run: strip the zeros before the first and after the last non-zero digit.
-        string all = digits.ToString().TrimStart('-').Trim('0');
-        return $"{(negative ? "-" : "")}{all[0]}{(all.Length > 1 ? "." + all[1..] : "")}E{high}";
+        while (destination[written - 1] == '0') written--;
+        if (destination[written - 1] == '.') written--;
+        destination[written++] = 'E';
+        high.TryFormat(destination[written..], out int exponentChars, default, System.Globalization.CultureInfo.InvariantCulture);
+        written += exponentChars;
+        return true;
     }
 
-    private static string Excerpt(string text) => text.Length <= 60 ? text : string.Concat(text.AsSpan(0, 57), "...");
+    private static string Excerpt(ReadOnlySpan<char> text) => text.Length <= 60 ? text.ToString() : string.Concat(text[..57], "...");
 }

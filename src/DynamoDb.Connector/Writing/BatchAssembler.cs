@@ -14,6 +14,9 @@ internal sealed class BatchAssembler(KeySchema keys, int batchSize, TableWriteBu
 {
     private const int MaxRequestBytes = 16 * 1024 * 1024;
 
+    // {"PutRequest":{"Item":...}}, and the comma before it.
+    private const int PutRequestFraming = 32;
+
     private List<WriteEntry> _open = new(batchSize);
     private long _openUnits;
     private long _openBytes;
@@ -40,6 +43,19 @@ internal sealed class BatchAssembler(KeySchema keys, int batchSize, TableWriteBu
         var key = item.Count == (keys.SortKey is null ? 1 : 2) ? item : KeyOf(item, keys);
         // A delete costs what the deleted item weighs, unknown here: 1 is the least, and reconciliation charges the rest.
         return new WriteEntry(item, key, operation, ItemKey.Of(item, keys), 1, WireBytesOf(ItemSize.Of(key)), source, line);
+    }
+
+    /// <summary>
+    /// The entry for a put of <paramref name="item"/>'s bytes, checked without building the item (<see cref="ItemRules.Check"/>:
+    /// the same rules and reasons as a dictionary's), or null with the reason it cannot be written.
+    /// </summary>
+    public WriteEntry? Prepare(EncodedItem item, string? source, long line, out string? problem)
+    {
+        var check = ItemRules.Check(item, keys);
+        problem = check.Problem;
+        if (problem is not null) return null;
+        // The bytes go into the body as they are: their length plus the PutRequest around them is the wire size.
+        return new WriteEntry(item, ItemKey.Of(check), CapacityUnits.ForWrite(check.Size), item.Json.Length + PutRequestFraming, source, line);
     }
 
     /// <summary>The key attributes of <paramref name="item"/>.</summary>

@@ -55,7 +55,10 @@ internal static class BatchRequestBody
         return watched;
     }
 
-    /// <summary>Writes the request body for <paramref name="entries"/> (as the SDK would marshal them, with consumed capacity by index).</summary>
+    /// <summary>
+    /// Writes the request body for <paramref name="entries"/> (as the SDK would marshal them, with consumed capacity by
+    /// index); an encoded put's bytes are copied as they are.
+    /// </summary>
     public static void Write(JsonItemFormatter json, string table, List<WriteEntry> entries)
     {
         json.WriteRaw("{\"RequestItems\":{"u8);
@@ -66,7 +69,8 @@ internal static class BatchRequestBody
             if (i > 0) json.WriteByte((byte)',');
             var entry = entries[i];
             json.WriteRaw(entry.Operation == RecordOperation.Put ? "{\"PutRequest\":{\"Item\":"u8 : "{\"DeleteRequest\":{\"Key\":"u8);
-            json.WriteMap(entry.Payload);
+            if (entry.Encoded is { } encoded) json.WriteRaw(encoded.Json.Span);
+            else json.WriteMap(entry.Payload);
             json.WriteRaw("}}"u8);
         }
         json.WriteRaw("]},\"ReturnConsumedCapacity\":\"INDEXES\"}"u8);

@@ -1,6 +1,7 @@
 using Amazon.DynamoDBv2;
 using Amazon.DynamoDBv2.Model;
 using DynamoDb.Connector.Capacity;
+using DynamoDb.Connector.Formats.Items;
 using DynamoDb.Connector.Formats.Lines;
 using DynamoDb.Connector.Retry;
 using DynamoDb.Connector.Telemetry;
@@ -92,14 +93,29 @@ internal sealed class DynamoDbWriter : IDynamoDbWriter
     /// </summary>
     internal bool HandsCallerBack { get; set; }
 
-    public ValueTask WriteAsync(Dictionary<string, AttributeValue> item, CancellationToken cancellationToken = default) =>
-        WriteCoreAsync(item, _options.Mode == WriteMode.Delete ? RecordOperation.Delete : RecordOperation.Put, null, 0, cancellationToken);
+    public ValueTask WriteAsync(Dictionary<string, AttributeValue> item, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(item);
+        return WriteCoreAsync(item, null, _options.Mode == WriteMode.Delete ? RecordOperation.Delete : RecordOperation.Put, null, 0, cancellationToken);
+    }
+
+    public ValueTask WriteAsync(EncodedItem item, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(item);
+        // A delete projects the key from the dictionary.
+        return _options.Mode == WriteMode.Delete
+            ? WriteCoreAsync(item.ToItem(), null, RecordOperation.Delete, null, 0, cancellationToken)
+            : WriteCoreAsync(null, item, RecordOperation.Put, null, 0, cancellationToken);
+    }
 
     public ValueTask WriteAsync(ItemRecord record, string? source, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(record);
         var operation = _options.Mode == WriteMode.Delete ? RecordOperation.Delete : record.Operation;
-        return WriteCoreAsync(record.Item, operation, source, record.Line, cancellationToken);
+        // A put read as wire bytes is sent as them; a delete projects the key from the dictionary.
+        return operation == RecordOperation.Put && record.Encoded is { } encoded
+            ? WriteCoreAsync(null, encoded, operation, source, record.Line, cancellationToken)
+            : WriteCoreAsync(record.Item, null, operation, source, record.Line, cancellationToken);
     }
 
     public WriteProgress GetProgress() => _statistics.Progress(_budget);
@@ -211,19 +227,23 @@ internal sealed class DynamoDbWriter : IDynamoDbWriter
             : new TableWriteException($"Writing to table '{TableName}' failed: {_failure}. {counts}.", summary, _failureException);
     }
 
-    private async ValueTask WriteCoreAsync(Dictionary<string, AttributeValue> item, RecordOperation operation, string? source, long line, CancellationToken cancellationToken)
+    /// <summary>Accepts a write of <paramref name="item"/> or, for a put, of <paramref name="encoded"/> (one of the two is given).</summary>
+    private async ValueTask WriteCoreAsync(Dictionary<string, AttributeValue>? item, EncodedItem? encoded, RecordOperation operation, string? source, long line, CancellationToken cancellationToken)
     {
-        ArgumentNullException.ThrowIfNull(item);
         ThrowIfNotAccepting();
         EnterCall();
         try
         {
-            var entry = _batch.Prepare(item, operation, source, line, out var problem);
+            var entry = encoded is not null
+                ? _batch.Prepare(encoded, source, line, out var problem)
+                : _batch.Prepare(item!, operation, source, line, out problem);
             if (entry is null)
             {
                 try
                 {
-                    await _attempts.DeadLetterAsync(new DeadLetter(item, operation, problem!, source, line), "invalid", cancellationToken).ConfigureAwait(false);
+                    // The dead letter holds the item as given: an encoded one is built for it.
+                    var letter = new DeadLetter(item ?? encoded!.ToItem(), operation, problem!, source, line);
+                    await _attempts.DeadLetterAsync(letter, "invalid", cancellationToken).ConfigureAwait(false);
                 }
                 catch (WriterFailure failure)
                 {

@@ -1,5 +1,6 @@
 using Amazon.DynamoDBv2.Model;
 using DynamoDb.Connector.Capacity;
+using DynamoDb.Connector.Formats.Items;
 using DynamoDb.Connector.Formats.Lines;
 
 namespace DynamoDb.Connector.Writing;
@@ -44,9 +45,18 @@ public interface IDynamoDbWriter : IAsyncDisposable
     ValueTask WriteAsync(Dictionary<string, AttributeValue> item, CancellationToken cancellationToken = default);
 
     /// <summary>
+    /// Accepts an item given as its DynamoDB JSON wire bytes (for a host that has them, as the connector's readers do):
+    /// checked without building it (the same rules and dead-letter reasons as a dictionary) and sent in the request body
+    /// as it is. In <see cref="WriteMode.Delete"/> its key is deleted; the conditional modes build the item to send it.
+    /// </summary>
+    /// <inheritdoc cref="WriteAsync(Dictionary{string, AttributeValue}, CancellationToken)"/>
+    ValueTask WriteAsync(EncodedItem item, CancellationToken cancellationToken = default);
+
+    /// <summary>
     /// Accepts a record read from a file: a put or a delete (<see cref="ItemRecord.Operation"/>; in
     /// <see cref="WriteMode.Delete"/> every record is a delete), with its <paramref name="source"/> and line for the
-    /// dead-letter sink.
+    /// dead-letter sink. A put read as wire bytes (<see cref="ItemRecord.Encoded"/>) is written as with
+    /// <see cref="WriteAsync(EncodedItem, CancellationToken)"/>.
     /// </summary>
     /// <inheritdoc cref="WriteAsync(Dictionary{string, AttributeValue}, CancellationToken)"/>
     ValueTask WriteAsync(ItemRecord record, string? source, CancellationToken cancellationToken = default);

@@ -24,6 +24,10 @@ internal readonly struct ItemKey : IEquatable<ItemKey>
     public static ItemKey Of(IReadOnlyDictionary<string, AttributeValue> item, KeySchema keys) =>
         new(PartOf(item[keys.PartitionKey.Name], keys.PartitionKey.Type), keys.SortKey is null ? null : PartOf(item[keys.SortKey.Name], keys.SortKey.Type));
 
+    /// <summary>The key of an encoded item whose check found no problem (its key values as the check read them).</summary>
+    public static ItemKey Of(EncodedItemCheck check) =>
+        new(check.PartitionKey ?? throw new ArgumentException("The item has no valid key.", nameof(check)), check.SortKey);
+
     public bool Equals(ItemKey other) => _hash == other._hash && PartEquals(_partition, other._partition) && PartEquals(_sort, other._sort);
 
     public override bool Equals(object? obj) => obj is ItemKey other && Equals(other);

@@ -1,12 +1,17 @@
 using Amazon.DynamoDBv2.Model;
+using DynamoDb.Connector.Formats.Items;
 using DynamoDb.Connector.Formats.Lines;
 
 namespace DynamoDb.Connector.Writing;
 
-/// <summary>One accepted write: what to send, what it costs, where it came from, and how its attempts went.</summary>
+/// <summary>
+/// One accepted write: what to send, what it costs, where it came from, and how its attempts went. A put read as wire
+/// bytes (<see cref="Encoded"/>) is sent as those bytes; its dictionary is built only if something asks for it.
+/// </summary>
 internal sealed class WriteEntry(
-    Dictionary<string, AttributeValue> original,
-    Dictionary<string, AttributeValue> payload,
+    Dictionary<string, AttributeValue>? original,
+    Dictionary<string, AttributeValue>? payload,
+    EncodedItem? encoded,
     RecordOperation operation,
     ItemKey key,
     int writeUnits,
@@ -14,11 +19,35 @@ internal sealed class WriteEntry(
     string? source,
     long line)
 {
-    /// <summary>The item as given (kept for the dead-letter sink).</summary>
-    public Dictionary<string, AttributeValue> Original { get; } = original;
+    private Dictionary<string, AttributeValue>? _original = original;
+
+    /// <summary>A write of a dictionary: the item as given and the item to put (or the key to delete).</summary>
+    public WriteEntry(Dictionary<string, AttributeValue> original, Dictionary<string, AttributeValue> payload, RecordOperation operation, ItemKey key, int writeUnits, int wireBytes, string? source, long line)
+        : this(original, payload, null, operation, key, writeUnits, wireBytes, source, line)
+    {
+    }
+
+    /// <summary>A put of an encoded item.</summary>
+    public WriteEntry(EncodedItem encoded, ItemKey key, int writeUnits, int wireBytes, string? source, long line)
+        : this(null, null, encoded, RecordOperation.Put, key, writeUnits, wireBytes, source, line)
+    {
+    }
+
+    /// <summary>The put's wire bytes, when it was given as such: the request body holds them as they are.</summary>
+    public EncodedItem? Encoded { get; } = encoded;
+
+    /// <summary>
+    /// The item as given (kept for the dead-letter sink); for an encoded put, built from its bytes at the first call
+    /// (a dead letter, a conditional write, the typed request of a client that is not an SDK client).
+    /// </summary>
+    public Dictionary<string, AttributeValue> Original =>
+        _original ?? Interlocked.CompareExchange(ref _original, Encoded!.ToItem(), null) ?? _original!;
 
     /// <summary>The item to put, or the key to delete.</summary>
-    public Dictionary<string, AttributeValue> Payload { get; } = payload;
+    public Dictionary<string, AttributeValue> Payload => payload ?? Original;
+
+    /// <summary>Whether the item's dictionary exists (given, or built from its bytes since).</summary>
+    public bool HasDictionary => Volatile.Read(ref _original) is not null;
 
     public RecordOperation Operation { get; } = operation;
 

@@ -13,7 +13,7 @@ namespace DynamoDb.Connector.IntegrationTests.Writing;
 /// throttles retried by the SDK resend the same body, and an item DynamoDB rejects is dead-lettered by file and line.
 /// </summary>
 [Collection(LocalServersCollection.Name)]
-public sealed class BatchBodyOverHttpTests(LocalServers servers) : IAsyncLifetime
+public sealed partial class BatchBodyOverHttpTests(LocalServers servers) : IAsyncLifetime
 {
     private readonly AmazonDynamoDBClient _direct = servers.CreateDynamoDbClient();
     private readonly FaultProxy _proxy = new(servers.DynamoDbEndpoint);
@@ -64,7 +64,8 @@ public sealed class BatchBodyOverHttpTests(LocalServers servers) : IAsyncLifetim
         }
     }
 
-    private Task<IDynamoDbWriter> CreateWriterAsync() => _services.GetRequiredService<IDynamoDbWriterFactory>().CreateAsync(_table);
+    private Task<IDynamoDbWriter> CreateWriterAsync(DynamoDbWriterOptions? options = null) =>
+        _services.GetRequiredService<IDynamoDbWriterFactory>().CreateAsync(_table, options);
 
     private void AssertTheConnectorWritesTheBodies() =>
         Assert.IsType<BatchRequestBody.EncodedRequest>(BatchRequestBody.For(_viaProxy, _table, []));

@@ -93,7 +93,7 @@ public sealed class ConnectorServicesTests
         try
         {
             await using var writer = await provider.GetRequiredService<IDynamoDbWriterFactory>().CreateAsync("items");
-            await writer.WriteAsync(new() { ["nokey"] = new() { S = "x" } });
+            await writer.WriteAsync(new Dictionary<string, Amazon.DynamoDBv2.Model.AttributeValue> { ["nokey"] = new() { S = "x" } });
             var summary = await writer.CompleteAsync();
 
             Assert.Equal(1, summary.ItemsDeadLettered);

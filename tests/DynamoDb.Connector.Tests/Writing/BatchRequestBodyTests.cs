@@ -53,6 +53,26 @@ public sealed class BatchRequestBodyTests
     }
 
     [Fact]
+    public void Body_OfEncodedPuts_HoldsTheirBytesAsTheyAre_AndSaysWhatTheSdkMarshallerWrites()
+    {
+        var items = new List<Dictionary<string, AttributeValue>>
+        {
+            new() { ["pk"] = new() { S = "é \"q\" \n" }, ["sk"] = new() { N = "1.50" }, ["b"] = new() { B = new MemoryStream([0, 255]) }, ["l"] = new() { L = [new() { NS = ["1", "2"] }] } },
+            new() { ["pk"] = new() { S = "second" }, ["sk"] = new() { N = "2" }, ["m"] = new() { M = new() { ["t"] = new() { BOOL = true } } } },
+        };
+        var encoded = items.ConvertAll(item => EncodedItem.From(item));
+        var entries = encoded.ConvertAll(item => new WriteEntry(item, ItemKey.Of(ItemRules.Check(item, Keys)), 1, 1000, "file", 1));
+
+        string body = Body(entries);
+
+        Assert.All(encoded, item => Assert.Contains(System.Text.Encoding.UTF8.GetString(item.Json.Span), body, StringComparison.Ordinal));
+        Assert.All(entries, entry => Assert.False(entry.HasDictionary));
+        Assert.True(JsonNode.DeepEquals(JsonNode.Parse(SdkBody(items.ConvertAll(Put))), JsonNode.Parse(body)), body);
+        // A client that is not an SDK client is sent the typed request: built from the bytes, it says the same.
+        Assert.True(JsonNode.DeepEquals(JsonNode.Parse(SdkBody(entries)), JsonNode.Parse(body)), body);
+    }
+
+    [Fact]
     public void SdkClient_GetsTheBodyHandlerJustAfterTheMarshaller_BeforeEndpointResolutionAndSigning()
     {
         using var h = new WriterHarness();

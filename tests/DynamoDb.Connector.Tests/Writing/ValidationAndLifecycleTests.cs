@@ -18,7 +18,7 @@ public sealed class ValidationAndLifecycleTests
         { "bad-number", "number" },
     };
 
-    private static Dictionary<string, AttributeValue> Bad(string kind)
+    internal static Dictionary<string, AttributeValue> Bad(string kind)
     {
         switch (kind)
         {
