@@ -42,14 +42,6 @@ public sealed class ExportCommandTests : IAsyncLifetime
         _temp.Dispose();
     }
 
-    private static async Task<JsonElement> RunJsonAsync(params string[] args)
-    {
-        var run = await CliRunner.RunAsync([.. args, "--json"]);
-        Assert.True(run.ExitCode == 0, run.ToString());
-        using var json = JsonDocument.Parse(run.Stdout);
-        return json.RootElement.Clone();
-    }
-
     /// <summary>Asserts what every complete export shows: the manifest lists exactly the data files in the destination, and they hold the items the JSON counts.</summary>
     private static async Task<List<string>> AssertCompleteAsync(IObjectStore store, JsonElement result, ItemFileFormat format)
     {
@@ -73,7 +65,7 @@ public sealed class ExportCommandTests : IAsyncLifetime
     [Fact]
     public async Task Export_ToS3_WithJson_CountsEveryItemAndTheManifestListsExactlyTheFilesWritten()
     {
-        var result = await RunJsonAsync("export", "--table", _table, "--destination", $"s3://{_bucket}/backup/", "--read-capacity", "2000", "--segments", "4", "--items-per-file", "7");
+        var result = await CliRunner.RunJsonAsync("export", "--table", _table, "--destination", $"s3://{_bucket}/backup/", "--read-capacity", "2000", "--segments", "4", "--items-per-file", "7");
 
         var keys = await AssertCompleteAsync(new S3ObjectStore(_s3, Options.Create(new S3ObjectStoreOptions())), result, ItemFileFormat.DataPipeline);
         Assert.Equal(KeysOf(EveryKey), keys);
@@ -91,7 +83,7 @@ public sealed class ExportCommandTests : IAsyncLifetime
     public async Task Export_ToALocalFolder_AsCompressedDdbJson_CountsEveryItemAndTheManifestListsExactlyTheFilesWritten()
     {
         string folder = _temp.Combine("out");
-        var result = await RunJsonAsync("export", "--table", _table, "--destination", folder, "--format", "ddb-json", "--compression", "zstd", "--workers", "2");
+        var result = await CliRunner.RunJsonAsync("export", "--table", _table, "--destination", folder, "--format", "ddb-json", "--compression", "zstd", "--workers", "2");
 
         var keys = await AssertCompleteAsync(new LocalFileObjectStore(), result, ItemFileFormat.DynamoDbJson);
         Assert.Equal(KeysOf(EveryKey), keys);
@@ -102,7 +94,7 @@ public sealed class ExportCommandTests : IAsyncLifetime
     public async Task Export_WithKeyConditionAndValues_ExportsExactlyTheMatchingItems()
     {
         string folder = _temp.Combine("query");
-        var result = await RunJsonAsync("export", "--table", _table, "--destination", folder,
+        var result = await CliRunner.RunJsonAsync("export", "--table", _table, "--destination", folder,
             "--key-condition", "#pk = :p AND sk < :s", "--filter", "#size <> :two",
             "--names", """{"#pk":"pk","#size":"size"}""", "--values", """{":p":{"S":"p2"},":s":{"N":"7"},":two":{"N":"2"}}""");
 
