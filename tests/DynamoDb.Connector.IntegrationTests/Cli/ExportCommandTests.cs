@@ -149,6 +149,7 @@ public sealed class ExportCommandTests : IAsyncLifetime
 
         Assert.True(run.ExitCode == 1, run.ToString());
         Assert.StartsWith($"error: Table '{missing}' does not exist", run.Stderr);
+        Assert.DoesNotContain("--create-table", run.Stderr, StringComparison.Ordinal); // an export does not create its table
         Assert.Equal("", run.Stdout);
     }
 }

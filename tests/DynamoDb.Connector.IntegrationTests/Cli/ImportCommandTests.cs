@@ -303,6 +303,7 @@ public sealed class ImportCommandTests(LocalServers servers) : IDisposable
 
         Assert.True(run.ExitCode == 1, run.ToString());
         Assert.Contains("Table 'no-such-table' does not exist", run.Stderr, StringComparison.Ordinal);
+        Assert.Contains("add --create-table --key pk:S[,sk:N] to create it", run.Stderr, StringComparison.Ordinal);
     }
 
     [Theory]
