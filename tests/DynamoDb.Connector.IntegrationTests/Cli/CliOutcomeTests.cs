@@ -45,6 +45,19 @@ public sealed class CliOutcomeTests(LocalServers servers) : IDisposable
         Assert.Equal("", run.Stdout);
     }
 
+    [Theory]
+    [InlineData("compression 'zip'. Use one of: none, gzip, zstd.", "generate", "--destination", "out", "--compression", "zip")]
+    [InlineData("compression 'zip'. Use one of: none, gzip, zstd.", "export", "--table", "t", "--destination", "out", "--compression", "zip")]
+    [InlineData("layout 'flat'. Use one of: emr, native.", "export", "--table", "t", "--destination", "out", "--layout", "flat")]
+    [InlineData("format 'xml'. Use one of: data-pipeline, ddb-json, ddb-json-incremental, csv, json, ddb-scan, ddb-batch-write, parquet.", "import", "--source", "in", "--table", "t", "--format", "xml")]
+    public async Task UsageError_AnUnknownName_Exits2_NamingTheValueAndEveryChoice(string expected, params string[] args)
+    {
+        var run = await CliRunner.RunAsync(args);
+
+        Assert.True(run.ExitCode == 2, run.ToString());
+        Assert.Contains("Unknown " + expected, run.Stderr, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task UsageError_WithJson_PrintsOneObjectWithTheErrorAndExitCode()
     {
