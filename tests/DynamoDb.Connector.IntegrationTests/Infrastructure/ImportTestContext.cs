@@ -49,10 +49,13 @@ internal sealed class ImportTestContext : IAsyncDisposable
 
     public TempFolder Temp { get; } = new();
 
-    /// <summary>Creates the test's table (keys only, see <see cref="TestTables.CreateTableAsync"/>) and its bucket.</summary>
+    /// <summary>Creates the test's table: keys only (see <see cref="TestTables.CreateTableAsync"/>).</summary>
+    public Task CreateTableAsync() => TestTables.CreateTableAsync(Client, Table, indexes: false);
+
+    /// <summary>Creates the test's table (<see cref="CreateTableAsync"/>) and its bucket.</summary>
     public async Task CreateTableAndBucketAsync()
     {
-        await TestTables.CreateTableAsync(Client, Table, indexes: false);
+        await CreateTableAsync();
         await S3.PutBucketAsync(Bucket);
     }
 

@@ -27,7 +27,7 @@ public sealed partial class IncompleteExportTests(LocalServers servers) : IAsync
     private readonly ImportTestContext _c = new(servers, "killed-import");
     private readonly string _source = LocalServers.UniqueName("killed-export");
 
-    public Task InitializeAsync() => TestTables.CreateTableAsync(_c.Client, _c.Table, indexes: false);
+    public Task InitializeAsync() => _c.CreateTableAsync();
 
     public async Task DisposeAsync()
     {
