@@ -89,7 +89,7 @@ internal static class CliOptions
         new(name)
         {
             Description = description,
-            CustomParser = result => result.Tokens.Count == 0 ? null : ParseFormat(result.Tokens[0].Value, result),
+            CustomParser = result => result.Tokens.Count == 0 ? null : ParseName<ItemFileFormat>(result, "format", ItemFileFormatNames.TryParse, ItemFileFormatNames.All),
             HelpName = string.Join("|", ItemFileFormatNames.All),
         };
 
@@ -117,13 +117,9 @@ internal static class CliOptions
     {
         Description = "Compression of the files written: none, gzip or zstd.",
         DefaultValueFactory = _ => CompressionKind.None,
-        CustomParser = result =>
-        {
-            string value = result.Tokens.Count == 0 ? "none" : result.Tokens[0].Value;
-            if (CompressionKindNames.TryParse(value, out var kind)) return kind;
-            result.AddError($"Unknown compression '{value}'. Use one of: {string.Join(", ", CompressionKindNames.All)}.");
-            return CompressionKind.None;
-        },
+        CustomParser = result => result.Tokens.Count == 0
+            ? CompressionKind.None
+            : ParseName<CompressionKind>(result, "compression", CompressionKindNames.TryParse, CompressionKindNames.All) ?? CompressionKind.None,
         HelpName = "none|gzip|zstd",
     };
 
@@ -194,10 +190,19 @@ internal static class CliOptions
 
     public static Option<bool> Json() => new("--json") { Description = "Print one JSON object with the result on stdout instead of text." };
 
-    private static ItemFileFormat? ParseFormat(string value, System.CommandLine.Parsing.ArgumentResult result)
+    /// <summary>Reads a name of one of the library's enums (<c>TryParse</c> of its <c>...Names</c> class).</summary>
+    public delegate bool NameParser<T>(string? name, out T value);
+
+    /// <summary>
+    /// The value <paramref name="result"/>'s token names, or null with the error "Unknown <paramref name="what"/> 'x'.
+    /// Use one of: ..." listing <paramref name="names"/>.
+    /// </summary>
+    public static T? ParseName<T>(ArgumentResult result, string what, NameParser<T> tryParse, IReadOnlyList<string> names)
+        where T : struct
     {
-        if (ItemFileFormatNames.TryParse(value, out var format)) return format;
-        result.AddError($"Unknown format '{value}'. Use one of: {string.Join(", ", ItemFileFormatNames.All)}.");
+        string value = result.Tokens[0].Value;
+        if (tryParse(value, out var parsed)) return parsed;
+        result.AddError($"Unknown {what} '{value}'. Use one of: {string.Join(", ", names)}.");
         return null;
     }
 }

@@ -43,13 +43,7 @@ internal sealed class ExportCommandOptions
         {
             Description = "Compression of the part files: none (the emr layout's default), gzip (the native layout's only one) or zstd.",
             HelpName = "none|gzip|zstd",
-            CustomParser = r =>
-            {
-                string value = r.Tokens[0].Value;
-                if (CompressionKindNames.TryParse(value, out var kind)) return kind;
-                r.AddError($"Unknown compression '{value}'. Use one of: {string.Join(", ", CompressionKindNames.All)}.");
-                return null;
-            },
+            CustomParser = r => CliOptions.ParseName<CompressionKind>(r, "compression", CompressionKindNames.TryParse, CompressionKindNames.All),
         };
         (readPercent, readCapacity) = ReadBudgetOptions();
         segments = CliOptions.Number("--segments", $"Parallel scan segments, 1 to {ExportOptions.MaxTotalSegments:N0}. Default: from the table's size and the read budget, as EMR.", 1, ExportOptions.MaxTotalSegments);
@@ -65,13 +59,7 @@ internal sealed class ExportCommandOptions
         {
             Description = "emr (part files and an EMR manifest, the default) or native (DynamoDB's export layout: AWSDynamoDB/<id>/data/*.json.gz and manifest-summary.json).",
             HelpName = "emr|native",
-            CustomParser = r =>
-            {
-                string value = r.Tokens[0].Value;
-                if (ExportLayoutNames.TryParse(value, out var parsed)) return parsed;
-                r.AddError($"Unknown layout '{value}'. Use one of: {string.Join(", ", ExportLayoutNames.All)}.");
-                return null;
-            },
+            CustomParser = r => CliOptions.ParseName<ExportLayout>(r, "layout", ExportLayoutNames.TryParse, ExportLayoutNames.All),
         };
         itemsPerFile = CliOptions.Number("--items-per-file", $"Items per part file, 1 to {ExportOptions.MaxItemsPerFile:N0}. Default {ExportOptions.DefaultItemsPerFile:N0}.", 1, ExportOptions.MaxItemsPerFile);
         overwrite = new Option<bool>("--overwrite") { Description = "Replace a complete export already in the destination." };

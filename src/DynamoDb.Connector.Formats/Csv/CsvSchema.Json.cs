@@ -8,7 +8,6 @@ namespace DynamoDb.Connector.Formats.Csv;
 // The schema's JSON form: Parse, LoadAsync and ToJson.
 public sealed partial class CsvSchema
 {
-    private static readonly JsonDocumentOptions JsonOptions = new() { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true };
     private static readonly string[] PropertyNames = ["header", "delimiter", "listDelimiter", "emptyCells", "ragged", "extraCells", "columns"];
     /// <summary>
     /// Reads a schema from its JSON form, for example
@@ -25,16 +24,7 @@ public sealed partial class CsvSchema
     {
         ArgumentNullException.ThrowIfNull(json);
         string source = string.IsNullOrEmpty(sourceName) ? "CSV schema" : sourceName;
-        JsonDocument document;
-        try
-        {
-            document = JsonDocument.Parse(json, JsonOptions);
-        }
-        catch (JsonException e)
-        {
-            throw new FormatException($"{source}: not valid JSON at line {e.LineNumber + 1}, position {e.BytePositionInLine + 1}: {Json.JsonText.WithoutPosition(e)}", e);
-        }
-        using (document)
+        using (var document = Json.JsonText.ParseDocument(json, source, Json.JsonText.HandWritten))
         {
             return FromJson(document.RootElement, source);
         }

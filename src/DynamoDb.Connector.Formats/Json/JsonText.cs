@@ -6,7 +6,8 @@ namespace DynamoDb.Connector.Formats.Json;
 /// Reads JSON strings whose text may not be Unicode: invalid UTF-8 bytes, or an escape of half a UTF-16 surrogate pair
 /// (<c>"b\ud800"</c>) that no string can hold. <see cref="Utf8JsonReader.GetString"/> throws an
 /// <see cref="InvalidOperationException"/> worded for programmers for both; here each is a bad value that says what
-/// is wrong in the file's own terms.
+/// is wrong in the file's own terms. Also parses a whole hand-written file (a schema) so that bad JSON names the file
+/// and the place.
 /// </summary>
 internal static class JsonText
 {
@@ -33,6 +34,26 @@ internal static class JsonText
         return escaped && LoneSurrogate(raw) is { } escape
             ? $"{what} (\"{written}\") has the escape {escape}, half of a UTF-16 surrogate pair without its other half: not a character, and DynamoDB strings must be valid Unicode"
             : $"{what} (\"{written}\") is not valid UTF-8 text";
+    }
+
+    /// <summary>Options for a JSON file a person writes by hand (a schema file): comments and trailing commas are allowed.</summary>
+    public static readonly JsonDocumentOptions HandWritten = new() { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true };
+
+    /// <summary>Parses <paramref name="json"/>, the whole text of <paramref name="source"/>, as one JSON document.</summary>
+    /// <param name="json">The file's text.</param>
+    /// <param name="source">The file's name, for the message.</param>
+    /// <param name="options">How strictly to read it (<see cref="HandWritten"/> for a schema file).</param>
+    /// <exception cref="FormatException">"source: not valid JSON at line L, position P: reason", counted from the file's start.</exception>
+    public static JsonDocument ParseDocument(string json, string source, JsonDocumentOptions options)
+    {
+        try
+        {
+            return JsonDocument.Parse(json, options);
+        }
+        catch (JsonException e)
+        {
+            throw new FormatException($"{source}: not valid JSON at line {e.LineNumber + 1}, position {e.BytePositionInLine + 1}: {WithoutPosition(e)}", e);
+        }
     }
 
     /// <summary>

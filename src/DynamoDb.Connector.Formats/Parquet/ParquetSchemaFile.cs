@@ -19,8 +19,6 @@ public sealed record ParquetSchemaColumn(string Name, string Type);
 /// </summary>
 public sealed class ParquetSchemaFile
 {
-    private static readonly JsonDocumentOptions JsonOptions = new() { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true };
-
     /// <summary>What a Parquet null becomes when read; null when the file does not say.</summary>
     public ParquetNulls? Nulls { get; init; }
 
@@ -33,16 +31,7 @@ public sealed class ParquetSchemaFile
     {
         ArgumentNullException.ThrowIfNull(json);
         string source = string.IsNullOrEmpty(sourceName) ? "Parquet schema" : sourceName;
-        JsonDocument document;
-        try
-        {
-            document = JsonDocument.Parse(json, JsonOptions);
-        }
-        catch (JsonException e)
-        {
-            throw new FormatException($"{source}: not valid JSON at line {e.LineNumber + 1}, position {e.BytePositionInLine + 1}: {Json.JsonText.WithoutPosition(e)}", e);
-        }
-        using (document)
+        using (var document = Json.JsonText.ParseDocument(json, source, Json.JsonText.HandWritten))
         {
             var root = document.RootElement;
             if (root.ValueKind != JsonValueKind.Object) throw new FormatException($"{source}: a Parquet schema is a JSON object ({{\"nulls\": ..., \"columns\": [...]}}).");

@@ -5,12 +5,13 @@ using DynamoDb.Connector.Storage;
 
 namespace DynamoDb.Connector.Import;
 
-/// <summary>The table an import writes to does not exist.</summary>
+/// <summary>The table an import writes to, or an export or reader reads, does not exist (or these credentials cannot see it).</summary>
+/// <remarks>The message names no command-line flag: a host says how to create the table in its own terms (the CLI's hint is in its error messages).</remarks>
 public sealed class TableDoesNotExistException : InvalidOperationException
 {
     /// <summary>Creates the exception for <paramref name="tableName"/>.</summary>
     public TableDoesNotExistException(string tableName, Exception? innerException = null)
-        : base($"Table '{tableName}' does not exist: create it first (the CLI can, with --create-table --key).", innerException)
+        : base($"Table '{tableName}' does not exist in this account and region (or these credentials cannot see it).", innerException)
     {
         TableName = tableName;
     }

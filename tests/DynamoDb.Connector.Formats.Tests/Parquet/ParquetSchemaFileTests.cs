@@ -1,4 +1,5 @@
 using Amazon.DynamoDBv2.Model;
+using DynamoDb.Connector.Formats.Csv;
 using DynamoDb.Connector.Formats.Lines;
 using DynamoDb.Connector.Formats.Parquet;
 using Parquet;
@@ -37,6 +38,30 @@ public class ParquetSchemaFileTests
 
         Assert.StartsWith("s.json: ", error.Message, StringComparison.Ordinal);
         Assert.Contains(expected, error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Parse_BadJson_NamesTheFileLineAndPosition_AsTheCsvSchemaDoes()
+    {
+        const string Json = "{\"columns\": [\n  }";
+
+        var parquet = Assert.Throws<FormatException>(() => ParquetSchemaFile.Parse(Json, "s.json"));
+        var csv = Assert.Throws<FormatException>(() => CsvSchema.Parse(Json, "s.json"));
+
+        Assert.Equal("s.json: not valid JSON at line 2, position 3: '}' is an invalid start of a value", parquet.Message);
+        Assert.Equal(csv.Message, parquet.Message);
+    }
+
+    [Fact]
+    public void Parse_CommentsAndTrailingCommas_AreAllowed()
+    {
+        var schema = ParquetSchemaFile.Parse("""
+            // written by hand
+            {"nulls": "omit", "columns": [{"name": "pk", "type": "string"},],}
+            """);
+
+        Assert.Equal(ParquetNulls.Omit, schema.Nulls);
+        Assert.Equal(["pk"], schema.Columns.Select(c => c.Name));
     }
 
     [Fact]

@@ -1,7 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
 using System.Text.Json;
-using Amazon.DynamoDBv2;
 using DynamoDb.Connector.IntegrationTests.Infrastructure;
 
 namespace DynamoDb.Connector.IntegrationTests.Cli;
@@ -14,14 +13,9 @@ namespace DynamoDb.Connector.IntegrationTests.Cli;
 [Collection(LocalServersCollection.Name)]
 public sealed class CliOutcomeTests(LocalServers servers) : IDisposable
 {
-    private readonly TempFolder _temp = new();
-    private readonly AmazonDynamoDBClient _dynamoDb = servers.CreateDynamoDbClient();
+    private readonly CliTestContext _c = new(servers);
 
-    public void Dispose()
-    {
-        _temp.Dispose();
-        _dynamoDb.Dispose();
-    }
+    public void Dispose() => _c.Dispose();
 
     [Theory]
     [InlineData("--write-percent", "import", "--source", "in", "--table", "t", "--write-percent", "abc")]
@@ -51,6 +45,19 @@ public sealed class CliOutcomeTests(LocalServers servers) : IDisposable
         Assert.Equal("", run.Stdout);
     }
 
+    [Theory]
+    [InlineData("compression 'zip'. Use one of: none, gzip, zstd.", "generate", "--destination", "out", "--compression", "zip")]
+    [InlineData("compression 'zip'. Use one of: none, gzip, zstd.", "export", "--table", "t", "--destination", "out", "--compression", "zip")]
+    [InlineData("layout 'flat'. Use one of: emr, native.", "export", "--table", "t", "--destination", "out", "--layout", "flat")]
+    [InlineData("format 'xml'. Use one of: data-pipeline, ddb-json, ddb-json-incremental, csv, json, ddb-scan, ddb-batch-write, parquet.", "import", "--source", "in", "--table", "t", "--format", "xml")]
+    public async Task UsageError_AnUnknownName_Exits2_NamingTheValueAndEveryChoice(string expected, params string[] args)
+    {
+        var run = await CliRunner.RunAsync(args);
+
+        Assert.True(run.ExitCode == 2, run.ToString());
+        Assert.Contains("Unknown " + expected, run.Stderr, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task UsageError_WithJson_PrintsOneObjectWithTheErrorAndExitCode()
     {
@@ -73,14 +80,14 @@ public sealed class CliOutcomeTests(LocalServers servers) : IDisposable
         string variable = service == "S3" ? "AWS_ENDPOINT_URL_S3" : "AWS_ENDPOINT_URL_DYNAMODB";
         string dead = $"http://127.0.0.1:{UnusedPort()}";
         string table = await CreateTableAsync();
-        string local = _temp.Combine("local");
+        string local = _c.Temp.Combine("local");
         Assert.Equal(0, (await CliRunner.RunAsync("generate", "--destination", local, "--items", "10", "--files", "1")).ExitCode);
         // Through S3 when S3 is the one down; a local folder otherwise, so DynamoDB is the only remote.
         string location = service == "S3" ? "s3://any-bucket/data/" : local;
         string[] args = verb switch
         {
             "import" => ["import", "--source", location, "--table", table, "--json"],
-            "export" => ["export", "--table", table, "--destination", service == "S3" ? location : _temp.Combine("export"), "--json"],
+            "export" => ["export", "--table", table, "--destination", service == "S3" ? location : _c.Temp.Combine("export"), "--json"],
             _ => ["estimate", "--source", location, "--json"],
         };
 
@@ -103,11 +110,11 @@ public sealed class CliOutcomeTests(LocalServers servers) : IDisposable
         {
             ["AWS_ACCESS_KEY_ID"] = "",
             ["AWS_SECRET_ACCESS_KEY"] = "",
-            ["AWS_SHARED_CREDENTIALS_FILE"] = _temp.Combine("no-credentials"),
-            ["AWS_CONFIG_FILE"] = _temp.Combine("no-config"),
+            ["AWS_SHARED_CREDENTIALS_FILE"] = _c.Temp.Combine("no-credentials"),
+            ["AWS_CONFIG_FILE"] = _c.Temp.Combine("no-config"),
         };
 
-        var run = await CliProcess.RunAsync(servers, ["export", "--table", "t-any", "--destination", _temp.Combine("x")], TimeSpan.FromMinutes(2), none);
+        var run = await CliProcess.RunAsync(servers, ["export", "--table", "t-any", "--destination", _c.Temp.Combine("x")], TimeSpan.FromMinutes(2), none);
 
         Assert.True(run.ExitCode == 1, run.ToString());
         string line = Assert.Single(run.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries));
@@ -119,7 +126,7 @@ public sealed class CliOutcomeTests(LocalServers servers) : IDisposable
     public async Task Export_IntoACompleteExport_SaysToAddOverwrite()
     {
         string table = await CreateTableAsync();
-        string destination = _temp.Combine("export");
+        string destination = _c.Temp.Combine("export");
         Assert.Equal(0, (await CliProcess.RunAsync(servers, ["export", "--table", table, "--destination", destination])).ExitCode);
 
         var run = await CliProcess.RunAsync(servers, ["export", "--table", table, "--destination", destination, "--json"]);
@@ -134,7 +141,7 @@ public sealed class CliOutcomeTests(LocalServers servers) : IDisposable
     [Fact]
     public async Task Import_IntoAMissingTable_NamesCreateTableAndKey()
     {
-        string source = _temp.Combine("source");
+        string source = _c.Temp.Combine("source");
         Assert.Equal(0, (await CliRunner.RunAsync("generate", "--destination", source, "--items", "10", "--files", "1")).ExitCode);
 
         var run = await CliProcess.RunAsync(servers, ["import", "--source", source, "--table", "no-such-table", "--json"]);
@@ -149,7 +156,7 @@ public sealed class CliOutcomeTests(LocalServers servers) : IDisposable
     public async Task Import_OfASourceWithNoReadableRecord_Exits1_SayingTheFormatIsProbablyWrong()
     {
         string table = await CreateTableAsync();
-        string file = _temp.Combine("items.json");
+        string file = _c.Temp.Combine("items.json");
         // Data-pipeline lines read as ddb-json: every line is "bad", none lands.
         await File.WriteAllLinesAsync(file, ["""{"pk":{"s":"a"},"sk":{"n":"1"}}""", """{"pk":{"s":"b"},"sk":{"n":"2"}}"""]);
 
@@ -170,7 +177,7 @@ public sealed class CliOutcomeTests(LocalServers servers) : IDisposable
     [Fact]
     public async Task Estimate_OfASourceWithNoReadableRecord_Exits1_SayingTheFormatIsProbablyWrong()
     {
-        string file = _temp.Combine("items.json");
+        string file = _c.Temp.Combine("items.json");
         await File.WriteAllLinesAsync(file, ["not json", "nor this"]);
 
         var run = await CliRunner.RunAsync("estimate", "--source", file, "--format", "ddb-json");
@@ -184,7 +191,7 @@ public sealed class CliOutcomeTests(LocalServers servers) : IDisposable
     [InlineData("inside")]
     public async Task Convert_IntoItsOwnSource_IsRefused_AndLeavesTheSourceAsItWas(string where)
     {
-        string source = _temp.Combine("source");
+        string source = _c.Temp.Combine("source");
         Assert.Equal(0, (await CliRunner.RunAsync("generate", "--destination", source, "--items", "20", "--files", "2")).ExitCode);
         var before = Directory.GetFiles(source).ToDictionary(f => f, File.ReadAllBytes);
         string destination = where == "same" ? source : Path.Combine(source, "converted");
@@ -214,12 +221,7 @@ public sealed class CliOutcomeTests(LocalServers servers) : IDisposable
         }
     }
 
-    private async Task<string> CreateTableAsync()
-    {
-        string table = LocalServers.UniqueName("cli-outcome");
-        await TestTables.CreateTableAsync(_dynamoDb, table, indexes: false);
-        return table;
-    }
+    private Task<string> CreateTableAsync() => _c.CreateTableAsync("cli-outcome");
 
     private static int UnusedPort()
     {

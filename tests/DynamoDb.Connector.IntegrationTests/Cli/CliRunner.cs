@@ -1,3 +1,4 @@
+using System.Text.Json;
 using DynamoDb.Connector.Cli;
 
 namespace DynamoDb.Connector.IntegrationTests.Cli;
@@ -8,6 +9,13 @@ public static class CliRunner
     public sealed record Run(int ExitCode, string Stdout, string Stderr)
     {
         public override string ToString() => $"exit {ExitCode}\n--- stdout\n{Stdout}\n--- stderr\n{Stderr}";
+
+        /// <summary>The JSON summary the run printed on stdout (with <c>--json</c>).</summary>
+        public JsonElement Json()
+        {
+            using var json = JsonDocument.Parse(Stdout);
+            return json.RootElement.Clone();
+        }
     }
 
     public static async Task<Run> RunAsync(params string[] args)
@@ -16,6 +24,14 @@ public static class CliRunner
         using var stderr = new StringWriter();
         int code = await ConnectorCommandLine.RunAsync(args, stdout, stderr);
         return new Run(code, stdout.ToString(), stderr.ToString());
+    }
+
+    /// <summary>Runs <paramref name="args"/> with <c>--json</c>, asserts that it exits 0, and returns the JSON summary.</summary>
+    public static async Task<JsonElement> RunJsonAsync(params string[] args)
+    {
+        var run = await RunAsync([.. args, "--json"]);
+        Assert.True(run.ExitCode == 0, run.ToString());
+        return run.Json();
     }
 }
 

@@ -1,5 +1,4 @@
 using System.Text.Json;
-using Amazon.DynamoDBv2;
 using Amazon.DynamoDBv2.Model;
 using DynamoDb.Connector.IntegrationTests.Infrastructure;
 
@@ -9,22 +8,16 @@ namespace DynamoDb.Connector.IntegrationTests.Cli;
 [Collection(LocalServersCollection.Name)]
 public sealed class CompareCommandTests : IAsyncLifetime
 {
-    private readonly AmazonDynamoDBClient _client;
+    private readonly CliTestContext _c;
     private readonly string _table = LocalServers.UniqueName("cli-compare");
-    private readonly TempFolder _temp = new();
 
-    public CompareCommandTests(LocalServers servers)
-    {
-        // The CLI builds its clients from the environment, as it does against AWS.
-        foreach (var (name, value) in servers.Environment) Environment.SetEnvironmentVariable(name, value);
-        _client = servers.CreateDynamoDbClient();
-    }
+    public CompareCommandTests(LocalServers servers) => _c = new CliTestContext(servers).InThisProcess();
 
-    private string Source => _temp.Combine("source");
+    private string Source => _c.Temp.Combine("source");
 
     public async Task InitializeAsync()
     {
-        await TestTables.CreateTableAsync(_client, _table, indexes: false);
+        await TestTables.CreateTableAsync(_c.DynamoDb, _table, indexes: false);
         var generate = await CliRunner.RunAsync("generate", "--destination", Source, "--items", "200", "--files", "2");
         Assert.True(generate.ExitCode == 0, generate.ToString());
         var import = await CliRunner.RunAsync("import", "--source", Source, "--table", _table, "--write-capacity", "5000");
@@ -33,9 +26,8 @@ public sealed class CompareCommandTests : IAsyncLifetime
 
     public async Task DisposeAsync()
     {
-        await _client.DeleteTableAsync(_table);
-        _client.Dispose();
-        _temp.Dispose();
+        await _c.DynamoDb.DeleteTableAsync(_table);
+        _c.Dispose();
     }
 
     [Fact]
@@ -58,14 +50,14 @@ public sealed class CompareCommandTests : IAsyncLifetime
     [Fact]
     public async Task Compare_WithOneChangedAttribute_OneMissingAndOneExtraItem_CountsEach_AndExits1()
     {
-        var items = await TestTables.ScanAsync(_client, _table);
+        var items = await TestTables.ScanAsync(_c.DynamoDb, _table);
         var changed = items[0];
         var removed = items[1];
         // One attribute of one item changed: the same key and the same number of items.
         var nameOfChanged = changed.Keys.First(k => k is not "pk" and not "sk");
-        await _client.PutItemAsync(_table, new Dictionary<string, AttributeValue>(changed) { [nameOfChanged] = new AttributeValue { S = "changed" } });
-        await _client.DeleteItemAsync(_table, new Dictionary<string, AttributeValue> { ["pk"] = removed["pk"], ["sk"] = removed["sk"] });
-        await _client.PutItemAsync(_table, new Dictionary<string, AttributeValue> { ["pk"] = new AttributeValue { S = "not-in-source" }, ["sk"] = new AttributeValue { N = "1" } });
+        await _c.DynamoDb.PutItemAsync(_table, new Dictionary<string, AttributeValue>(changed) { [nameOfChanged] = new AttributeValue { S = "changed" } });
+        await _c.DynamoDb.DeleteItemAsync(_table, new Dictionary<string, AttributeValue> { ["pk"] = removed["pk"], ["sk"] = removed["sk"] });
+        await _c.DynamoDb.PutItemAsync(_table, new Dictionary<string, AttributeValue> { ["pk"] = new AttributeValue { S = "not-in-source" }, ["sk"] = new AttributeValue { N = "1" } });
 
         var run = await CliRunner.RunAsync("compare", "--source", Source, "--table", _table, "--json");
 
@@ -91,10 +83,10 @@ public sealed class CompareCommandTests : IAsyncLifetime
     [Fact]
     public async Task Compare_WhenOnlyASetElementOfANestedMapDiffers_FindsTheDifference()
     {
-        var item = (await TestTables.ScanAsync(_client, _table)).First(i => i.Values.Any(v => v.M is { Count: > 0 }));
+        var item = (await TestTables.ScanAsync(_c.DynamoDb, _table)).First(i => i.Values.Any(v => v.M is { Count: > 0 }));
         var mapName = item.First(p => p.Value.M is { Count: > 0 }).Key;
         var nested = new Dictionary<string, AttributeValue>(item[mapName].M) { ["extra-set"] = new AttributeValue { SS = ["x"] } };
-        await _client.PutItemAsync(_table, new Dictionary<string, AttributeValue>(item) { [mapName] = new AttributeValue { M = nested } });
+        await _c.DynamoDb.PutItemAsync(_table, new Dictionary<string, AttributeValue>(item) { [mapName] = new AttributeValue { M = nested } });
 
         var run = await CliRunner.RunAsync("compare", "--source", Source, "--table", _table, "--json");
 

@@ -1,6 +1,4 @@
 using System.Text.Json;
-using Amazon.DynamoDBv2;
-using Amazon.S3;
 using DynamoDb.Connector.Formats.Lines;
 using DynamoDb.Connector.IntegrationTests.Export;
 using DynamoDb.Connector.IntegrationTests.Infrastructure;
@@ -13,41 +11,23 @@ namespace DynamoDb.Connector.IntegrationTests.Cli;
 [Collection(LocalServersCollection.Name)]
 public sealed class ExportCommandTests : IAsyncLifetime
 {
-    private readonly AmazonDynamoDBClient _client;
-    private readonly AmazonS3Client _s3;
+    private readonly CliTestContext _c;
     private readonly string _table = LocalServers.UniqueName("cli-export");
     private readonly string _bucket = LocalServers.UniqueName("cli-export");
-    private readonly TempFolder _temp = new();
 
-    public ExportCommandTests(LocalServers servers)
-    {
-        // The CLI builds its clients from the environment, as it does against AWS.
-        foreach (var (name, value) in servers.Environment) Environment.SetEnvironmentVariable(name, value);
-        _client = servers.CreateDynamoDbClient();
-        _s3 = servers.CreateS3Client();
-    }
+    public ExportCommandTests(LocalServers servers) => _c = new CliTestContext(servers).InThisProcess();
 
     public async Task InitializeAsync()
     {
-        await TestTables.CreateTableAsync(_client, _table);
-        await TestTables.PutAllAsync(_client, _table, TestTables.Plain(5, 10));
-        await _s3.PutBucketAsync(_bucket);
+        await TestTables.CreateTableAsync(_c.DynamoDb, _table);
+        await TestTables.PutAllAsync(_c.DynamoDb, _table, TestTables.Plain(5, 10));
+        await _c.S3.PutBucketAsync(_bucket);
     }
 
     public async Task DisposeAsync()
     {
-        await _client.DeleteTableAsync(_table);
-        _client.Dispose();
-        _s3.Dispose();
-        _temp.Dispose();
-    }
-
-    private static async Task<JsonElement> RunJsonAsync(params string[] args)
-    {
-        var run = await CliRunner.RunAsync([.. args, "--json"]);
-        Assert.True(run.ExitCode == 0, run.ToString());
-        using var json = JsonDocument.Parse(run.Stdout);
-        return json.RootElement.Clone();
+        await _c.DynamoDb.DeleteTableAsync(_table);
+        _c.Dispose();
     }
 
     /// <summary>Asserts what every complete export shows: the manifest lists exactly the data files in the destination, and they hold the items the JSON counts.</summary>
@@ -73,9 +53,9 @@ public sealed class ExportCommandTests : IAsyncLifetime
     [Fact]
     public async Task Export_ToS3_WithJson_CountsEveryItemAndTheManifestListsExactlyTheFilesWritten()
     {
-        var result = await RunJsonAsync("export", "--table", _table, "--destination", $"s3://{_bucket}/backup/", "--read-capacity", "2000", "--segments", "4", "--items-per-file", "7");
+        var result = await CliRunner.RunJsonAsync("export", "--table", _table, "--destination", $"s3://{_bucket}/backup/", "--read-capacity", "2000", "--segments", "4", "--items-per-file", "7");
 
-        var keys = await AssertCompleteAsync(new S3ObjectStore(_s3, Options.Create(new S3ObjectStoreOptions())), result, ItemFileFormat.DataPipeline);
+        var keys = await AssertCompleteAsync(new S3ObjectStore(_c.S3, Options.Create(new S3ObjectStoreOptions())), result, ItemFileFormat.DataPipeline);
         Assert.Equal(KeysOf(EveryKey), keys);
         Assert.Equal(50, result.GetProperty("itemsExported").GetInt64());
         Assert.True(result.GetProperty("files").GetInt32() >= 8, result.ToString()); // 4 segments, 7 items a file
@@ -90,8 +70,8 @@ public sealed class ExportCommandTests : IAsyncLifetime
     [Fact]
     public async Task Export_ToALocalFolder_AsCompressedDdbJson_CountsEveryItemAndTheManifestListsExactlyTheFilesWritten()
     {
-        string folder = _temp.Combine("out");
-        var result = await RunJsonAsync("export", "--table", _table, "--destination", folder, "--format", "ddb-json", "--compression", "zstd", "--workers", "2");
+        string folder = _c.Temp.Combine("out");
+        var result = await CliRunner.RunJsonAsync("export", "--table", _table, "--destination", folder, "--format", "ddb-json", "--compression", "zstd", "--workers", "2");
 
         var keys = await AssertCompleteAsync(new LocalFileObjectStore(), result, ItemFileFormat.DynamoDbJson);
         Assert.Equal(KeysOf(EveryKey), keys);
@@ -101,8 +81,8 @@ public sealed class ExportCommandTests : IAsyncLifetime
     [Fact]
     public async Task Export_WithKeyConditionAndValues_ExportsExactlyTheMatchingItems()
     {
-        string folder = _temp.Combine("query");
-        var result = await RunJsonAsync("export", "--table", _table, "--destination", folder,
+        string folder = _c.Temp.Combine("query");
+        var result = await CliRunner.RunJsonAsync("export", "--table", _table, "--destination", folder,
             "--key-condition", "#pk = :p AND sk < :s", "--filter", "#size <> :two",
             "--names", """{"#pk":"pk","#size":"size"}""", "--values", """{":p":{"S":"p2"},":s":{"N":"7"},":two":{"N":"2"}}""");
 
@@ -115,7 +95,7 @@ public sealed class ExportCommandTests : IAsyncLifetime
     [Fact]
     public async Task Export_WithoutJson_PrintsASummary_AndRefusesACompleteDestinationUnlessOverwrite()
     {
-        string folder = _temp.Combine("summary");
+        string folder = _c.Temp.Combine("summary");
         var first = await CliRunner.RunAsync("export", "--table", _table, "--destination", folder);
         Assert.True(first.ExitCode == 0, first.ToString());
         Assert.Contains("items:       50", first.Stdout);
@@ -133,17 +113,17 @@ public sealed class ExportCommandTests : IAsyncLifetime
     [Fact]
     public async Task Export_WithReadPercentAndReadCapacity_IsAUsageError()
     {
-        var run = await CliRunner.RunAsync("export", "--table", _table, "--destination", _temp.Combine("x"), "--read-percent", "0.5", "--read-capacity", "100");
+        var run = await CliRunner.RunAsync("export", "--table", _table, "--destination", _c.Temp.Combine("x"), "--read-percent", "0.5", "--read-capacity", "100");
 
         Assert.True(run.ExitCode == 2, run.ToString());
         Assert.Contains("--read-percent and --read-capacity cannot be used together", run.Stderr);
-        Assert.False(Directory.Exists(_temp.Combine("x")));
+        Assert.False(Directory.Exists(_c.Temp.Combine("x")));
     }
 
     [Fact]
     public async Task Export_WithOptionsTheLayoutCannotTake_IsAUsageErrorNamingTheOption()
     {
-        var run = await CliRunner.RunAsync("export", "--table", _table, "--destination", _temp.Combine("x"), "--layout", "native", "--compression", "zstd");
+        var run = await CliRunner.RunAsync("export", "--table", _table, "--destination", _c.Temp.Combine("x"), "--layout", "native", "--compression", "zstd");
 
         Assert.True(run.ExitCode == 2, run.ToString());
         Assert.Equal("error: The native layout's data files are gzip (data/*.json.gz); --compression is zstd.", run.Stderr.Trim());
@@ -153,10 +133,11 @@ public sealed class ExportCommandTests : IAsyncLifetime
     public async Task Export_OfAMissingTable_Exits1NamingTheTable()
     {
         string missing = LocalServers.UniqueName("missing");
-        var run = await CliRunner.RunAsync("export", "--table", missing, "--destination", _temp.Combine("missing"));
+        var run = await CliRunner.RunAsync("export", "--table", missing, "--destination", _c.Temp.Combine("missing"));
 
         Assert.True(run.ExitCode == 1, run.ToString());
         Assert.StartsWith($"error: Table '{missing}' does not exist", run.Stderr);
+        Assert.DoesNotContain("--create-table", run.Stderr, StringComparison.Ordinal); // an export does not create its table
         Assert.Equal("", run.Stdout);
     }
 }

@@ -58,17 +58,9 @@ public sealed class ExportFanOutCommandTests : IAsyncLifetime
         _temp.Dispose();
     }
 
-    private static async Task<JsonElement> RunJsonAsync(params string[] args)
-    {
-        var run = await CliRunner.RunAsync([.. args, "--json"]);
-        Assert.True(run.ExitCode == 0, run.ToString());
-        using var json = JsonDocument.Parse(run.Stdout);
-        return json.RootElement.Clone();
-    }
-
     private async Task<List<string>> PlanAsync(int segments)
     {
-        var plan = await RunJsonAsync("plan-export", "--table", _table, "--to", Destination, "--out", Plan, "--segments", segments.ToString(System.Globalization.CultureInfo.InvariantCulture), "--items-per-file", "7");
+        var plan = await CliRunner.RunJsonAsync("plan-export", "--table", _table, "--to", Destination, "--out", Plan, "--segments", segments.ToString(System.Globalization.CultureInfo.InvariantCulture), "--items-per-file", "7");
         Assert.Equal(segments, plan.GetProperty("segments").GetInt32());
         return [.. plan.GetProperty("segmentUris").EnumerateArray().Select(u => u.GetString()!)];
     }
@@ -80,7 +72,7 @@ public sealed class ExportFanOutCommandTests : IAsyncLifetime
         long written = 0;
         for (int runs = 1; ; runs++)
         {
-            var summary = await RunJsonAsync("run-export-segment", "--segment", next, "--time-budget", timeBudget, "--read-capacity", "1");
+            var summary = await CliRunner.RunJsonAsync("run-export-segment", "--segment", next, "--time-budget", timeBudget, "--read-capacity", "1");
             written += summary.GetProperty("itemsWritten").GetInt64();
             if (summary.GetProperty("done").GetBoolean()) return (runs, written);
             Assert.True(runs < 50, "each continuation gets further");
@@ -109,7 +101,7 @@ public sealed class ExportFanOutCommandTests : IAsyncLifetime
             Assert.True(runs >= 2, $"{segment} continued at least once (ran {runs} times)");
             written += items;
         }
-        var finish = await RunJsonAsync("finish-export", "--plan", Plan);
+        var finish = await CliRunner.RunJsonAsync("finish-export", "--plan", Plan);
 
         Assert.True(finish.GetProperty("done").GetBoolean());
         Assert.Equal(_items.Count, finish.GetProperty("itemsWritten").GetInt64());
@@ -146,7 +138,7 @@ public sealed class ExportFanOutCommandTests : IAsyncLifetime
         await RunToDoneAsync(segments[0], "10m");
         var before = await ObjectsAsync(Destination);
 
-        var again = await RunJsonAsync("run-export-segment", "--segment", segments[0]);
+        var again = await CliRunner.RunJsonAsync("run-export-segment", "--segment", segments[0]);
 
         Assert.True(again.GetProperty("done").GetBoolean());
         Assert.Equal(0, again.GetProperty("itemsWritten").GetInt64());

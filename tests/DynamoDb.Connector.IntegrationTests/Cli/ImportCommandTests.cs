@@ -1,5 +1,4 @@
 using System.Text.Json;
-using Amazon.DynamoDBv2;
 using Amazon.DynamoDBv2.Model;
 using DynamoDb.Connector.Formats.Items;
 using DynamoDb.Connector.Formats.Lines;
@@ -14,14 +13,9 @@ namespace DynamoDb.Connector.IntegrationTests.Cli;
 [Collection(LocalServersCollection.Name)]
 public sealed class ImportCommandTests(LocalServers servers) : IDisposable
 {
-    private readonly TempFolder _temp = new();
-    private readonly AmazonDynamoDBClient _dynamoDb = servers.CreateDynamoDbClient();
+    private readonly CliTestContext _c = new(servers);
 
-    public void Dispose()
-    {
-        _temp.Dispose();
-        _dynamoDb.Dispose();
-    }
+    public void Dispose() => _c.Dispose();
 
     [Fact]
     public async Task Import_FromS3_WithCreateTable_WritesEveryItem_AndPrintsTheJsonSummary()
@@ -54,7 +48,7 @@ public sealed class ImportCommandTests(LocalServers servers) : IDisposable
     public async Task Import_WithBadLines_SetsThemAsideWithFileAndLine_KeepsEveryGoodItem_AndExitsWith3()
     {
         string table = await CreateTableAsync();
-        string file = _temp.Combine("items.json");
+        string file = _c.Temp.Combine("items.json");
         await File.WriteAllLinesAsync(file,
         [
             """{"Item":{"pk":{"S":"a"},"sk":{"N":"1"}}}""",
@@ -63,7 +57,7 @@ public sealed class ImportCommandTests(LocalServers servers) : IDisposable
             """{"Item":{"pk":{"S":"d"}}}""",
             """{"Item":{"pk":{"S":"e"},"sk":{"N":"5"}}}""",
         ]);
-        string deadLetters = _temp.Combine("rejects");
+        string deadLetters = _c.Temp.Combine("rejects");
 
         var run = await CliProcess.RunAsync(servers, ["import", "--source", file, "--table", table, "--dead-letter", deadLetters, "--write-capacity", "1000", "--json"]);
 
@@ -90,7 +84,7 @@ public sealed class ImportCommandTests(LocalServers servers) : IDisposable
     public async Task Import_OfAJsonFileWhoseFirstLineIsDamaged_SetsAsideThatLineOnly()
     {
         string table = await CreateTableAsync();
-        string file = _temp.Combine("items.json");
+        string file = _c.Temp.Combine("items.json");
         await File.WriteAllLinesAsync(file,
         [
             """pk":{"S":"a"},"sk":{"N":"1"}}}""",
@@ -111,10 +105,10 @@ public sealed class ImportCommandTests(LocalServers servers) : IDisposable
     public async Task Import_KilledMidway_ThenRerunWithItsCheckpoint_EndsWithTheSameTable_AndRereadsNoFinishedSplit()
     {
         string table = await CreateTableAsync();
-        string source = _temp.Combine("source");
+        string source = _c.Temp.Combine("source");
         var generate = await CliRunner.RunAsync("generate", "--destination", source, "--items", "6000", "--files", "6");
         Assert.True(generate.ExitCode == 0, generate.ToString());
-        string checkpoint = _temp.Combine("checkpoint");
+        string checkpoint = _c.Temp.Combine("checkpoint");
         string[] import = ["import", "--source", source, "--table", table, "--checkpoint", checkpoint, "--split-size-mb", "0.0625", "--workers", "1", "--checkpoint-interval", "1"];
 
         // Slow enough (600 items/s) that the kill lands after the first split is done and before the last.
@@ -150,12 +144,12 @@ public sealed class ImportCommandTests(LocalServers servers) : IDisposable
     [InlineData("data-pipeline", "gzip")]
     public async Task Export_ThenImportOfTheExport_GivesAnIdenticalTable(string format, string compression)
     {
-        string source = _temp.Combine("source");
+        string source = _c.Temp.Combine("source");
         Assert.Equal(0, (await CliRunner.RunAsync("generate", "--destination", source, "--items", "300", "--files", "2")).ExitCode);
         string original = await CreateTableAsync();
         var load = await CliProcess.RunAsync(servers, ["import", "--source", source, "--table", original, "--write-capacity", "5000"]);
         Assert.True(load.ExitCode == 0, load.ToString());
-        string export = _temp.Combine("export");
+        string export = _c.Temp.Combine("export");
 
         var exported = await CliProcess.RunAsync(servers, ["export", "--table", original, "--destination", export, "--format", format, "--compression", compression, "--json"]);
         Assert.True(exported.ExitCode == 0, exported.ToString());
@@ -173,11 +167,11 @@ public sealed class ImportCommandTests(LocalServers servers) : IDisposable
     [Fact]
     public async Task Import_WithVerify_OfAnExportWithACorruptedFile_WritesNothing_AndNamesTheFile()
     {
-        string source = _temp.Combine("source");
+        string source = _c.Temp.Combine("source");
         Assert.Equal(0, (await CliRunner.RunAsync("generate", "--destination", source, "--items", "200", "--files", "2")).ExitCode);
         string original = await CreateTableAsync();
         Assert.Equal(0, (await CliProcess.RunAsync(servers, ["import", "--source", source, "--table", original, "--write-capacity", "5000"])).ExitCode);
-        string export = _temp.Combine("export");
+        string export = _c.Temp.Combine("export");
         Assert.Equal(0, (await CliProcess.RunAsync(servers, ["export", "--table", original, "--destination", export])).ExitCode);
         string part = Directory.GetFiles(export).First(f => Path.GetFileName(f) != "manifest" && !Path.GetFileName(f).StartsWith('_'));
         var lines = await File.ReadAllLinesAsync(part);
@@ -195,10 +189,10 @@ public sealed class ImportCommandTests(LocalServers servers) : IDisposable
     public async Task RunSplit_TwoProcessesAtOnce_EachTakeHalfTheBudget_AndTogetherWriteEveryItem()
     {
         string table = await CreateTableAsync();
-        string source = _temp.Combine("source");
+        string source = _c.Temp.Combine("source");
         var generate = await CliRunner.RunAsync("generate", "--destination", source, "--items", "1600", "--files", "2");
         Assert.True(generate.ExitCode == 0, generate.ToString());
-        string splits = _temp.Combine("splits");
+        string splits = _c.Temp.Combine("splits");
         var plan = await CliRunner.RunAsync("plan", "--source", source, "--split-size-mb", "0.0625", "--out", splits, "--json");
         Assert.True(plan.ExitCode == 0, plan.ToString());
         var files = Directory.GetFiles(splits, "split-*.json").Order(StringComparer.Ordinal).ToList();
@@ -235,9 +229,9 @@ public sealed class ImportCommandTests(LocalServers servers) : IDisposable
     public async Task RunSplit_FromStdin_RunsTheSplit()
     {
         string table = await CreateTableAsync();
-        string source = _temp.Combine("source");
+        string source = _c.Temp.Combine("source");
         Assert.Equal(0, (await CliRunner.RunAsync("generate", "--destination", source, "--items", "100", "--files", "1")).ExitCode);
-        string splits = _temp.Combine("splits");
+        string splits = _c.Temp.Combine("splits");
         Assert.Equal(0, (await CliRunner.RunAsync("plan", "--source", source, "--out", splits)).ExitCode);
         string split = await File.ReadAllTextAsync(Path.Combine(splits, "split-000000.json"));
 
@@ -255,12 +249,12 @@ public sealed class ImportCommandTests(LocalServers servers) : IDisposable
     public async Task RunSplit_WithATimeBudget_StopsMidSplit_AndItsContinuationsGoOnUntilTheTableEqualsTheSource()
     {
         string table = await CreateTableAsync();
-        string source = _temp.Combine("source");
+        string source = _c.Temp.Combine("source");
         Assert.Equal(0, (await CliRunner.RunAsync("generate", "--destination", source, "--items", "600", "--files", "1")).ExitCode);
-        string splits = _temp.Combine("splits");
+        string splits = _c.Temp.Combine("splits");
         Assert.Equal(0, (await CliRunner.RunAsync("plan", "--source", source, "--out", splits)).ExitCode);
         // 600 items of 1 WCU at 100 WCU/s: about 6 s of writing, against 3 s per run.
-        string[] options = ["--table", table, "--write-capacity", "100", "--time-budget", "3s", "--checkpoint", _temp.Combine("checkpoint"), "--json"];
+        string[] options = ["--table", table, "--write-capacity", "100", "--time-budget", "3s", "--checkpoint", _c.Temp.Combine("checkpoint"), "--json"];
         string split = Path.Combine(splits, "split-000000.json");
         var summaries = new List<JsonElement>();
         string? last = null;
@@ -281,14 +275,14 @@ public sealed class ImportCommandTests(LocalServers servers) : IDisposable
             }
             last = summary.GetProperty("continuation").GetRawText();
             Assert.Contains("\"from\"", last, StringComparison.Ordinal);
-            split = _temp.Combine($"continuation-{summaries.Count}.json");
+            split = _c.Temp.Combine($"continuation-{summaries.Count}.json");
             await File.WriteAllTextAsync(split, last);
         }
 
         Assert.True(summaries.Count >= 2, $"{summaries.Count} run(s): the split never stopped mid-way");
         Assert.Equal(600, summaries.Sum(s => s.GetProperty("itemsRead").GetInt64()));
         Assert.Equal(600, summaries.Sum(s => s.GetProperty("itemsWritten").GetInt64()));
-        await TestTables.AssertTableHoldsAsync(_dynamoDb, table, (await ReadItemsAsync(source)).Select(StoredItems.Normalize));
+        await TestTables.AssertTableHoldsAsync(_c.DynamoDb, table, (await ReadItemsAsync(source)).Select(StoredItems.Normalize));
 
         // The last continuation again (a retried invocation): its checkpoint says the split is done.
         var again = await CliProcess.RunAsync(servers, ["run-split", "--split", split, .. options]);
@@ -302,13 +296,14 @@ public sealed class ImportCommandTests(LocalServers servers) : IDisposable
     [Fact]
     public async Task Import_IntoAMissingTable_FailsWithAnErrorNamingIt()
     {
-        string source = _temp.Combine("source");
+        string source = _c.Temp.Combine("source");
         Assert.Equal(0, (await CliRunner.RunAsync("generate", "--destination", source, "--items", "10", "--files", "1")).ExitCode);
 
         var run = await CliProcess.RunAsync(servers, ["import", "--source", source, "--table", "no-such-table"]);
 
         Assert.True(run.ExitCode == 1, run.ToString());
         Assert.Contains("Table 'no-such-table' does not exist", run.Stderr, StringComparison.Ordinal);
+        Assert.Contains("add --create-table --key pk:S[,sk:N] to create it", run.Stderr, StringComparison.Ordinal);
     }
 
     [Theory]
@@ -318,7 +313,7 @@ public sealed class ImportCommandTests(LocalServers servers) : IDisposable
     [InlineData("--mode", "upsert", null, null)]
     public async Task Import_WithConflictingOrIncompleteOptions_IsAUsageError(string option, string? value, string? option2, string? value2)
     {
-        string[] args = ["import", "--source", _temp.Path, "--table", "t-any", option, .. value is null ? [] : new[] { value }, .. option2 is null ? [] : new[] { option2, value2! }];
+        string[] args = ["import", "--source", _c.Temp.Path, "--table", "t-any", option, .. value is null ? [] : new[] { value }, .. option2 is null ? [] : new[] { option2, value2! }];
 
         var run = await CliRunner.RunAsync(args);
 
@@ -379,14 +374,9 @@ public sealed class ImportCommandTests(LocalServers servers) : IDisposable
         }
     }
 
-    private async Task<string> CreateTableAsync()
-    {
-        string table = LocalServers.UniqueName("cli-import");
-        await TestTables.CreateTableAsync(_dynamoDb, table, indexes: false);
-        return table;
-    }
+    private Task<string> CreateTableAsync() => _c.CreateTableAsync("cli-import");
 
-    private Task<List<Dictionary<string, AttributeValue>>> ScanAsync(string table) => TestTables.ScanAsync(_dynamoDb, table);
+    private Task<List<Dictionary<string, AttributeValue>>> ScanAsync(string table) => TestTables.ScanAsync(_c.DynamoDb, table);
 
     private static async Task<List<Dictionary<string, AttributeValue>>> ReadItemsAsync(string folder)
     {

@@ -9,23 +9,17 @@ namespace DynamoDb.Connector.IntegrationTests.Cli;
 [Collection(LocalServersCollection.Name)]
 public sealed class InterruptTests(LocalServers servers) : IDisposable
 {
-    private readonly TempFolder _temp = new();
-    private readonly AmazonDynamoDBClient _dynamoDb = servers.CreateDynamoDbClient();
+    private readonly CliTestContext _c = new(servers);
 
-    public void Dispose()
-    {
-        _temp.Dispose();
-        _dynamoDb.Dispose();
-    }
+    public void Dispose() => _c.Dispose();
 
     [Fact]
     public async Task Import_InterruptedWithSigint_Exits130WithinSeconds_SayingToRerun_AndTheRerunFinishesTheTable()
     {
-        string table = LocalServers.UniqueName("cli-sigint");
-        await TestTables.CreateTableAsync(_dynamoDb, table, indexes: false);
-        string source = _temp.Combine("source");
+        string table = await _c.CreateTableAsync("cli-sigint");
+        string source = _c.Temp.Combine("source");
         Assert.Equal(0, (await CliRunner.RunAsync("generate", "--destination", source, "--items", "3000", "--files", "3")).ExitCode);
-        string checkpoint = _temp.Combine("checkpoint");
+        string checkpoint = _c.Temp.Combine("checkpoint");
         // 200 WCU/s: 15 s for the whole source, so the interrupt lands mid-import.
         string[] import = ["import", "--source", source, "--table", table, "--checkpoint", checkpoint, "--write-capacity", "200", "--checkpoint-interval", "1"];
 
@@ -50,9 +44,8 @@ public sealed class InterruptTests(LocalServers servers) : IDisposable
     [Fact]
     public async Task Import_InterruptedWithoutCheckpoint_Exits130_SayingToAddCheckpoint()
     {
-        string table = LocalServers.UniqueName("cli-sigint");
-        await TestTables.CreateTableAsync(_dynamoDb, table, indexes: false);
-        string source = _temp.Combine("source");
+        string table = await _c.CreateTableAsync("cli-sigint");
+        string source = _c.Temp.Combine("source");
         Assert.Equal(0, (await CliRunner.RunAsync("generate", "--destination", source, "--items", "3000", "--files", "1")).ExitCode);
 
         using var cli = CliProcess.Start(servers, ["import", "--source", source, "--table", table, "--write-capacity", "200", "--json"]);
@@ -69,10 +62,9 @@ public sealed class InterruptTests(LocalServers servers) : IDisposable
     [Fact]
     public async Task Export_InterruptedWithSigint_Exits130_SayingToRerun()
     {
-        string table = LocalServers.UniqueName("cli-sigint");
-        await TestTables.CreateTableAsync(_dynamoDb, table, indexes: false);
-        await TestTables.PutAllAsync(_dynamoDb, table, TestTables.Plain(20, 100));
-        string destination = _temp.Combine("export");
+        string table = await _c.CreateTableAsync("cli-sigint");
+        await TestTables.PutAllAsync(_c.DynamoDb, table, TestTables.Plain(20, 100));
+        string destination = _c.Temp.Combine("export");
 
         // 5 RCU/s: minutes for 2,000 items, so the interrupt lands mid-export.
         using var cli = CliProcess.Start(servers, ["export", "--table", table, "--destination", destination, "--read-capacity", "5", "--items-per-file", "10"]);
@@ -97,7 +89,7 @@ public sealed class InterruptTests(LocalServers servers) : IDisposable
         Dictionary<string, AttributeValue>? start = null;
         do
         {
-            var page = await _dynamoDb.ScanAsync(new ScanRequest { TableName = table, Select = Select.COUNT, ExclusiveStartKey = start });
+            var page = await _c.DynamoDb.ScanAsync(new ScanRequest { TableName = table, Select = Select.COUNT, ExclusiveStartKey = start });
             count += page.Count ?? 0;
             start = page.LastEvaluatedKey is { Count: > 0 } key ? key : null;
         }

@@ -1,4 +1,3 @@
-using Amazon.DynamoDBv2;
 using Amazon.S3;
 using Amazon.S3.Model;
 using DynamoDb.Connector.IntegrationTests.Infrastructure;
@@ -16,30 +15,24 @@ public sealed class SecretsTests(LocalServers servers) : IDisposable
     private const string SecretMarker = "SECRETMARKERa1b2c3d4e5f6";
     private const string TokenMarker = "TOKENMARKERz9y8x7w6v5u4";
 
-    private readonly TempFolder _temp = new();
-    private readonly AmazonDynamoDBClient _dynamoDb = servers.CreateDynamoDbClient();
+    private readonly CliTestContext _c = new(servers);
 
-    public void Dispose()
-    {
-        _temp.Dispose();
-        _dynamoDb.Dispose();
-    }
+    public void Dispose() => _c.Dispose();
 
     [Fact]
     public async Task ImportExportEstimate_OnLocalDisk_AtTraceLevel_WriteNoSecretAnywhere()
     {
         // dynalite accepts any credentials, so the secret key itself can be the marker.
         var environment = Environment(secret: SecretMarker);
-        string table = LocalServers.UniqueName("cli-secrets");
-        await TestTables.CreateTableAsync(_dynamoDb, table, indexes: false);
-        string source = _temp.Combine("source");
+        string table = await _c.CreateTableAsync("cli-secrets");
+        string source = _c.Temp.Combine("source");
         Assert.Equal(0, (await CliRunner.RunAsync("generate", "--destination", source, "--items", "200", "--files", "2")).ExitCode);
         await File.AppendAllLinesAsync(Directory.GetFiles(source)[0], ["not a record", """{"pk":{"s":"no sort key"}}"""]);
 
         var runs = new List<CliRunner.Run>
         {
-            await RunAsync(environment, "import", "--source", source, "--table", table, "--checkpoint", _temp.Combine("checkpoint"), "--checkpoint-interval", "1", "--json"),
-            await RunAsync(environment, "export", "--table", table, "--destination", _temp.Combine("export"), "--json"),
+            await RunAsync(environment, "import", "--source", source, "--table", table, "--checkpoint", _c.Temp.Combine("checkpoint"), "--checkpoint-interval", "1", "--json"),
+            await RunAsync(environment, "export", "--table", table, "--destination", _c.Temp.Combine("export"), "--json"),
             await RunAsync(environment, "estimate", "--source", source, "--json"),
             await RunAsync(environment, "compare", "--source", source, "--table", table),
             // A failure's message too.
@@ -47,12 +40,12 @@ public sealed class SecretsTests(LocalServers servers) : IDisposable
         };
 
         Assert.True(runs[0].ExitCode == 3, runs[0].ToString()); // the two bad lines were dead-lettered
-        Assert.True(Directory.EnumerateFiles(_temp.Combine("checkpoint"), "*", SearchOption.AllDirectories).Any(f => f.Contains("dead-letter", StringComparison.Ordinal)), "no dead letters were written: the test checks nothing");
+        Assert.True(Directory.EnumerateFiles(_c.Temp.Combine("checkpoint"), "*", SearchOption.AllDirectories).Any(f => f.Contains("dead-letter", StringComparison.Ordinal)), "no dead letters were written: the test checks nothing");
         Assert.True(runs[1].ExitCode == 0, runs[1].ToString());
         Assert.True(runs[4].ExitCode == 1, runs[4].ToString());
         AssertVerboseLogging(runs);
         AssertNoSecret(runs);
-        foreach (var file in Directory.EnumerateFiles(_temp.Path, "*", SearchOption.AllDirectories))
+        foreach (var file in Directory.EnumerateFiles(_c.Temp.Path, "*", SearchOption.AllDirectories))
         {
             AssertNoSecret(file, await File.ReadAllTextAsync(file));
         }
@@ -66,8 +59,7 @@ public sealed class SecretsTests(LocalServers servers) : IDisposable
         string bucket = LocalServers.UniqueName("secrets");
         using var s3 = servers.CreateS3Client();
         await s3.PutBucketAsync(bucket);
-        string table = LocalServers.UniqueName("cli-secrets");
-        await TestTables.CreateTableAsync(_dynamoDb, table, indexes: false);
+        string table = await _c.CreateTableAsync("cli-secrets");
         string source = $"s3://{bucket}/source/";
         Assert.Equal(0, (await CliProcess.RunAsync(servers, ["generate", "--destination", source, "--items", "200", "--files", "2", "--manifest"])).ExitCode);
 

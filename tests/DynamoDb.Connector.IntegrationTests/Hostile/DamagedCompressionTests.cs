@@ -75,7 +75,7 @@ public sealed class DamagedCompressionTests(LocalServers servers) : IDisposable
         Assert.Equal(linesBefore + 1, int.Parse(match.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture));
         Assert.InRange(linesBefore, 1, 19_999);
         Assert.DoesNotContain("Premature end of stream", run.Stderr, StringComparison.Ordinal);
-        Assert.Equal(1, HostileRig.Summary(run).GetProperty("badLines").GetInt64());
+        Assert.Equal(1, run.Json().GetProperty("badLines").GetInt64());
         await AssertGoodFilesLandedAsync(table, linesBefore);
     }
 
@@ -108,7 +108,7 @@ public sealed class DamagedCompressionTests(LocalServers servers) : IDisposable
 
         Assert.True(run.ExitCode == 3, run.ToString());
         Assert.Contains($"{Path.Combine(folder, "a-binary.json.gz")}:1: the file's name says gzip but its bytes are neither gzip data nor text (it starts with the bytes 42 ", run.Stderr, StringComparison.Ordinal);
-        Assert.Equal(1, HostileRig.Summary(run).GetProperty("badLines").GetInt64());
+        Assert.Equal(1, run.Json().GetProperty("badLines").GetInt64());
         await AssertGoodFilesLandedAsync(table, 0);
     }
 
@@ -134,7 +134,7 @@ public sealed class DamagedCompressionTests(LocalServers servers) : IDisposable
         var run = await CliRunner.RunAsync("estimate", "--source", folder, "--json");
 
         Assert.True(run.ExitCode == 3, run.ToString());
-        var summary = HostileRig.Summary(run);
+        var summary = run.Json();
         Assert.Equal(1, summary.GetProperty("errors").GetInt64());
         Assert.InRange(summary.GetProperty("items").GetInt64(), 3 * ItemsPerFile + 1, 4 * ItemsPerFile - 1);
         Assert.Contains($"{Path.Combine(folder, "a-cut.json.gz")}:", run.Stderr, StringComparison.Ordinal);

@@ -71,7 +71,7 @@ public sealed class HostileInputMatrixTests(LocalServers servers) : IDisposable
         Assert.True(run.ExitCode == 3, run.ToString());
         Assert.Contains($"{file}:2: sort key 'sk' is missing", run.Stderr, StringComparison.Ordinal);
         Assert.Contains($"{file}:3: partition key 'pk' is missing", run.Stderr, StringComparison.Ordinal);
-        Assert.Equal(2, HostileRig.Summary(run).GetProperty("itemsDeadLettered").GetInt64());
+        Assert.Equal(2, run.Json().GetProperty("itemsDeadLettered").GetInt64());
         Assert.Equal(["a|1", "c|3"], await _rig.KeysAsync(table));
     }
 
@@ -107,7 +107,7 @@ public sealed class HostileInputMatrixTests(LocalServers servers) : IDisposable
 
         Assert.True(run.ExitCode == 0, run.ToString());
         Assert.DoesNotContain("a-empty.json:", run.Stderr, StringComparison.Ordinal);
-        Assert.Equal(0, HostileRig.Summary(run).GetProperty("badLines").GetInt64());
+        Assert.Equal(0, run.Json().GetProperty("badLines").GetInt64());
         Assert.Equal(["a|1", "c|3"], await _rig.KeysAsync(table));
     }
 
@@ -132,7 +132,7 @@ public sealed class HostileInputMatrixTests(LocalServers servers) : IDisposable
         var run = await _rig.ImportAsync(file, table);
 
         Assert.True(run.ExitCode == 0, run.ToString());
-        var summary = HostileRig.Summary(run);
+        var summary = run.Json();
         Assert.Equal(1502, summary.GetProperty("itemsRead").GetInt64());
         Assert.True(summary.GetProperty("itemsDeduplicated").GetInt64() >= 1, run.Stdout);
         Assert.Equal(1502, summary.GetProperty("itemsWritten").GetInt64() + summary.GetProperty("itemsDeduplicated").GetInt64());
@@ -152,7 +152,7 @@ public sealed class HostileInputMatrixTests(LocalServers servers) : IDisposable
 
         Assert.True(run.ExitCode == 3, run.ToString());
         Assert.Contains($"{file}:3: column 'v': a quoted field is not closed on line 3, where it opens: the next quote, on line 5, is followed by 'two'; reading on from line 4", run.Stderr, StringComparison.Ordinal);
-        Assert.Equal(1, HostileRig.Summary(run).GetProperty("badLines").GetInt64());
+        Assert.Equal(1, run.Json().GetProperty("badLines").GetInt64());
         Assert.Equal(["a|1", "c|3", "d|4"], await _rig.KeysAsync(table));
         Assert.Equal("two\nlines", (await _rig.ScanAsync(table)).Single(i => i["pk"].S == "d")["v"].S);
     }

@@ -1,5 +1,3 @@
-using System.Text.Json;
-using Amazon.DynamoDBv2;
 using Amazon.DynamoDBv2.Model;
 using DynamoDb.Connector.IntegrationTests.Cli;
 using DynamoDb.Connector.IntegrationTests.Infrastructure;
@@ -12,9 +10,9 @@ namespace DynamoDb.Connector.IntegrationTests.Hostile;
 /// </summary>
 public sealed class HostileRig(LocalServers servers) : IDisposable
 {
-    private readonly AmazonDynamoDBClient _dynamoDb = servers.CreateDynamoDbClient();
+    private readonly CliTestContext _c = new(servers);
 
-    public TempFolder Temp { get; } = new();
+    public TempFolder Temp => _c.Temp;
 
     public LocalServers Servers => servers;
 
@@ -35,33 +33,17 @@ public sealed class HostileRig(LocalServers servers) : IDisposable
         return path;
     }
 
-    public async Task<string> CreateTableAsync()
-    {
-        string table = LocalServers.UniqueName("hostile");
-        await TestTables.CreateTableAsync(_dynamoDb, table, indexes: false);
-        return table;
-    }
+    public Task<string> CreateTableAsync() => _c.CreateTableAsync("hostile");
 
     /// <summary>Runs <c>import --source <paramref name="source"/> --table <paramref name="table"/> --json</c> and the extra arguments.</summary>
     public Task<CliRunner.Run> ImportAsync(string source, string table, params string[] extra) =>
         CliProcess.RunAsync(servers, ["import", "--source", source, "--table", table, "--write-capacity", "5000", "--json", .. extra], TimeSpan.FromMinutes(4));
 
-    public Task<List<Dictionary<string, AttributeValue>>> ScanAsync(string table) => TestTables.ScanAsync(_dynamoDb, table);
+    public Task<List<Dictionary<string, AttributeValue>>> ScanAsync(string table) => TestTables.ScanAsync(_c.DynamoDb, table);
 
     /// <summary>The table's keys as <c>pk|sk</c>, sorted.</summary>
     public async Task<List<string>> KeysAsync(string table) =>
         [.. (await ScanAsync(table)).Select(TestTables.KeyOf).Order(StringComparer.Ordinal)];
 
-    /// <summary>The JSON summary the run printed on stdout.</summary>
-    public static JsonElement Summary(CliRunner.Run run)
-    {
-        using var json = JsonDocument.Parse(run.Stdout);
-        return json.RootElement.Clone();
-    }
-
-    public void Dispose()
-    {
-        Temp.Dispose();
-        _dynamoDb.Dispose();
-    }
+    public void Dispose() => _c.Dispose();
 }

@@ -40,7 +40,7 @@ public sealed class HostileTextTests(LocalServers servers) : IDisposable
         Assert.Contains($"{file}:2: attribute 'pk': the S value (\"b\\ud800\") has the escape \\ud800, half of a UTF-16 surrogate pair", run.Stderr, StringComparison.Ordinal);
         Assert.Contains($"{file}:4: an attribute name (\"x\\udc00y\") has the escape \\udc00", run.Stderr, StringComparison.Ordinal);
         Assert.DoesNotContain("UTF-16 JSON text", run.Stderr + run.Stdout, StringComparison.Ordinal);
-        var summary = HostileRig.Summary(run);
+        var summary = run.Json();
         Assert.Equal(2, summary.GetProperty("badLines").GetInt64());
         Assert.Equal(3, summary.GetProperty("itemsWritten").GetInt64());
         Assert.Equal(["a|1", "c|3", "e\U0001F600|5"], await _rig.KeysAsync(table));
@@ -58,7 +58,7 @@ public sealed class HostileTextTests(LocalServers servers) : IDisposable
 
         Assert.True(first.ExitCode == 3, first.ToString());
         Assert.True(rerun.ExitCode == 0, rerun.ToString());
-        Assert.Equal(1, HostileRig.Summary(rerun).GetProperty("splitsSkipped").GetInt32());
+        Assert.Equal(1, rerun.Json().GetProperty("splitsSkipped").GetInt32());
         Assert.Equal(2, Directory.GetFiles(Path.Combine(checkpoint, "dead-letters")).SelectMany(File.ReadAllLines).Count());
         Assert.Equal(["a|1", "c|3", "e\U0001F600|5"], await _rig.KeysAsync(table));
     }
@@ -71,7 +71,7 @@ public sealed class HostileTextTests(LocalServers servers) : IDisposable
         var run = await CliRunner.RunAsync("estimate", "--source", file, "--json");
 
         Assert.True(run.ExitCode == 3, run.ToString());
-        var summary = HostileRig.Summary(run);
+        var summary = run.Json();
         Assert.Equal(3, summary.GetProperty("items").GetInt64());
         Assert.Equal(2, summary.GetProperty("errors").GetInt64());
         Assert.Contains($"{file}:2: ", run.Stderr, StringComparison.Ordinal);

@@ -19,7 +19,7 @@ public sealed class ImportIncrementalExportTests : IAsyncLifetime
 
     public ImportIncrementalExportTests(LocalServers servers) => _c = new ImportTestContext(servers, "incremental");
 
-    public Task InitializeAsync() => TestTables.CreateTableAsync(_c.Client, _c.Table, indexes: false);
+    public Task InitializeAsync() => _c.CreateTableAsync();
 
     public Task DisposeAsync() => _c.DisposeAsync().AsTask();
 

@@ -2,9 +2,7 @@ using System.Globalization;
 using System.IO.Compression;
 using System.Security.Cryptography;
 using System.Text;
-using Amazon.DynamoDBv2;
 using Amazon.DynamoDBv2.Model;
-using Amazon.S3;
 using DynamoDb.Connector.Export;
 using DynamoDb.Connector.Formats.Compression;
 using DynamoDb.Connector.Formats.Lines;
@@ -22,45 +20,20 @@ namespace DynamoDb.Connector.IntegrationTests.Import;
 [Collection(LocalServersCollection.Name)]
 public sealed class ImportJobTests : IAsyncLifetime
 {
-    private readonly AmazonDynamoDBClient _client;
-    private readonly AmazonS3Client _s3;
-    private readonly ServiceProvider _services;
-    private readonly ImportJob _job;
-    private readonly ObjectStores _stores;
-    private readonly string _table = LocalServers.UniqueName("import");
-    private readonly string _bucket = LocalServers.UniqueName("import");
-    private readonly DirectoryInfo _directory = Directory.CreateTempSubdirectory("import-");
+    private readonly ImportTestContext _c;
     private string? _sourceTable;
 
-    public ImportJobTests(LocalServers servers)
-    {
-        _client = servers.CreateDynamoDbClient();
-        _s3 = servers.CreateS3Client();
-        _services = ImportFixture.CreateServices(_client, _s3);
-        _job = _services.GetRequiredService<ImportJob>();
-        _stores = _services.GetRequiredService<ObjectStores>();
-    }
+    public ImportJobTests(LocalServers servers) => _c = new ImportTestContext(servers, "import");
 
-    public async Task InitializeAsync()
-    {
-        await TestTables.CreateTableAsync(_client, _table, indexes: false);
-        await _s3.PutBucketAsync(_bucket);
-    }
+    public Task InitializeAsync() => _c.CreateTableAndBucketAsync();
 
     public async Task DisposeAsync()
     {
-        await _client.DeleteTableAsync(_table);
-        if (_sourceTable is not null) await _client.DeleteTableAsync(_sourceTable);
-        await _services.DisposeAsync();
-        _client.Dispose();
-        _s3.Dispose();
-        _directory.Delete(recursive: true);
+        if (_sourceTable is not null) await _c.Client.DeleteTableAsync(_sourceTable);
+        await _c.DisposeAsync();
     }
 
-    /// <summary>A folder for a test's files: under the temp directory, or a prefix of the test's bucket.</summary>
-    private string Folder(string name, bool s3) => s3 ? $"s3://{_bucket}/{name}/" : Path.Combine(_directory.FullName, name) + "/";
-
-    private IObjectStore Store(string uri) => _stores.For(uri);
+    private IObjectStore Store(string uri) => _c.Stores.For(uri);
 
     private static string Suffix(CompressionKind compression) => compression switch
     {
@@ -88,15 +61,15 @@ public sealed class ImportJobTests : IAsyncLifetime
     {
         bool csv = format == ItemFileFormat.Csv;
         var items = csv ? TestTables.Plain(3, 10) : TestTables.EveryType();
-        string folder = Folder("source", s3);
+        string folder = _c.Folder("source", s3);
         int half = items.Count / 2;
         await ImportFixture.WriteFileAsync(Store(folder), folder + "part-0" + Suffix(compression), format, compression, items.Take(half), csv ? ImportFixture.PlainCsv : null);
         await ImportFixture.WriteFileAsync(Store(folder), folder + "part-1" + Suffix(compression), format, compression, items.Skip(half), csv ? ImportFixture.PlainCsv : null);
         var expected = await CreateSourceTableAsync(items); // as DynamoDB stores them (it normalizes number text)
-        var options = ImportFixture.OptionsFor(_table, folder);
+        var options = ImportFixture.OptionsFor(_c.Table, folder);
         options.Source.Csv = csv ? ImportFixture.PlainCsv : null;
 
-        var result = await _job.RunAsync(options);
+        var result = await _c.Job.RunAsync(options);
 
         Assert.Equal(format, result.Plan.Format); // detected from the content
         Assert.Equal(ImportSourceKind.Listing, result.Plan.Kind);
@@ -104,7 +77,7 @@ public sealed class ImportJobTests : IAsyncLifetime
         Assert.Equal(items.Count, result.ItemsRead);
         Assert.Equal(items.Count, result.ItemsWritten);
         Assert.Equal(0, result.ItemsDeadLettered);
-        await TestTables.AssertTableHoldsAsync(_client, _table, expected);
+        await TestTables.AssertTableHoldsAsync(_c.Client, _c.Table, expected);
     }
 
     [Theory]
@@ -113,7 +86,7 @@ public sealed class ImportJobTests : IAsyncLifetime
     public async Task Import_IncrementalExport_AppliesPutsAndDeletesInFileOrder(CompressionKind compression, bool s3)
     {
         var before = TestTables.Plain(2, 10);
-        await TestTables.PutAllAsync(_client, _table, before);
+        await TestTables.PutAllAsync(_c.Client, _c.Table, before);
         var table = before.ToDictionary(TestTables.KeyOf);
         var records = new List<ItemRecord>();
         void Put(Dictionary<string, AttributeValue> item)
@@ -137,23 +110,23 @@ public sealed class ImportJobTests : IAsyncLifetime
         Delete("p3", 0);
         for (int sk = 0; sk < 30; sk++) Put(new() { ["pk"] = new() { S = "p4" }, ["sk"] = new() { N = sk.ToString(CultureInfo.InvariantCulture) } });
         Put(Renamed(before.Single(i => TestTables.KeyOf(i) == "p0|9"), "revived"));
-        string file = Folder("incremental", s3) + "changes.json" + Suffix(compression);
+        string file = _c.Folder("incremental", s3) + "changes.json" + Suffix(compression);
         await ImportFixture.WriteFileAsync(Store(file), file, ItemFileFormat.DynamoDbJsonIncremental, compression, records);
 
-        var result = await _job.RunAsync(ImportFixture.OptionsFor(_table, file));
+        var result = await _c.Job.RunAsync(ImportFixture.OptionsFor(_c.Table, file));
 
         Assert.Equal(ItemFileFormat.DynamoDbJsonIncremental, result.Plan.Format);
         Assert.Equal(ImportSourceKind.SingleFile, result.Plan.Kind);
         Assert.Equal(records.Count, result.ItemsRead);
         Assert.True(result.ItemsDeleted >= 6, $"{result.ItemsDeleted} deletes");
-        await TestTables.AssertTableHoldsAsync(_client, _table, table.Values);
+        await TestTables.AssertTableHoldsAsync(_c.Client, _c.Table, table.Values);
     }
 
     [Fact]
     public async Task Import_EmrManifestWithCountsAndHashes_VerifiesThem_AndReadsOnlyTheListedFiles()
     {
         var items = TestTables.EveryType();
-        string folder = Folder("emr", s3: true);
+        string folder = _c.Folder("emr", s3: true);
         var entries = new List<ExportManifestEntry>();
         foreach (var chunk in items.Chunk(15))
         {
@@ -165,23 +138,23 @@ public sealed class ImportJobTests : IAsyncLifetime
         await ImportFixture.WriteFileAsync(Store(folder), folder + "not-listed.json", ItemFileFormat.DataPipeline, CompressionKind.None, TestTables.Plain(1, 3));
         await ImportFixture.WriteTextAsync(Store(folder), folder + ExportManifest.FileName, new ExportManifest(entries).ToString());
         var expected = await CreateSourceTableAsync(items);
-        var options = ImportFixture.OptionsFor(_table, folder);
+        var options = ImportFixture.OptionsFor(_c.Table, folder);
         options.Source.Verify = true;
 
-        var result = await _job.RunAsync(options);
+        var result = await _c.Job.RunAsync(options);
 
         Assert.Equal(ImportSourceKind.EmrManifest, result.Plan.Kind);
         Assert.True(result.Plan.Verified);
         Assert.Equal(40, result.Plan.ExpectedItems);
         Assert.Equal(entries.Select(e => e.Url), result.Plan.Splits.SelectMany(s => s.Files).Select(f => f.Uri));
-        await TestTables.AssertTableHoldsAsync(_client, _table, expected);
+        await TestTables.AssertTableHoldsAsync(_c.Client, _c.Table, expected);
     }
 
     [Fact]
     public async Task Import_EmrExportCopiedToAnotherBucket_ResolvesEntriesRelativeToTheManifest()
     {
         var items = TestTables.Plain(2, 10);
-        string copied = Folder("copied/export", s3: true);
+        string copied = _c.Folder("copied/export", s3: true);
         var entries = new List<ExportManifestEntry>();
         foreach (var chunk in items.Chunk(7))
         {
@@ -192,27 +165,27 @@ public sealed class ImportJobTests : IAsyncLifetime
         string manifest = copied + ExportManifest.FileName;
         await ImportFixture.WriteTextAsync(Store(manifest), manifest, new ExportManifest(entries).ToString());
 
-        var result = await _job.RunAsync(ImportFixture.OptionsFor(_table, manifest));
+        var result = await _c.Job.RunAsync(ImportFixture.OptionsFor(_c.Table, manifest));
 
         Assert.Equal(ImportSourceKind.EmrManifest, result.Plan.Kind);
         Assert.False(result.Plan.Verified);
         Assert.All(result.Plan.Splits.SelectMany(s => s.Files), f => Assert.StartsWith(copied, f.Uri, StringComparison.Ordinal));
         Assert.Equal(3, result.Plan.FileCount);
-        await TestTables.AssertTableHoldsAsync(_client, _table, items);
+        await TestTables.AssertTableHoldsAsync(_c.Client, _c.Table, items);
     }
 
     [Fact]
     public async Task Import_NativeExportWithVerify_ChecksEveryFile_ThenLoadsEveryItem()
     {
         var expected = await CreateSourceTableAsync(TestTables.EveryType());
-        var export = ExportFixture.OptionsFor(_sourceTable!, Folder("native", s3: true));
+        var export = ExportFixture.OptionsFor(_sourceTable!, _c.Folder("native", s3: true));
         export.Layout = ExportLayout.Native;
         export.ItemsPerFile = 16;
-        var exported = await _services.GetRequiredService<ExportJob>().RunAsync(export);
-        var options = ImportFixture.OptionsFor(_table, Folder("native", s3: true)); // the prefix: the export is found under AWSDynamoDB/<id>/
+        var exported = await _c.Services.GetRequiredService<ExportJob>().RunAsync(export);
+        var options = ImportFixture.OptionsFor(_c.Table, _c.Folder("native", s3: true)); // the prefix: the export is found under AWSDynamoDB/<id>/
         options.Source.Verify = true;
 
-        var result = await _job.RunAsync(options);
+        var result = await _c.Job.RunAsync(options);
 
         Assert.Equal(ImportSourceKind.NativeExport, result.Plan.Kind);
         Assert.True(result.Plan.Verified);
@@ -220,17 +193,17 @@ public sealed class ImportJobTests : IAsyncLifetime
         Assert.Equal(exported.Files, result.Plan.FileCount);
         Assert.Equal(40, result.Plan.ExpectedItems);
         Assert.Equal(40, result.ItemsWritten);
-        await TestTables.AssertTableHoldsAsync(_client, _table, expected);
+        await TestTables.AssertTableHoldsAsync(_c.Client, _c.Table, expected);
     }
 
     [Fact]
     public async Task Import_NativeExportWithACorruptedFile_WritesNothing_AndNamesTheFileAndWhatDiffers()
     {
         await CreateSourceTableAsync(TestTables.EveryType());
-        var export = ExportFixture.OptionsFor(_sourceTable!, Folder("native", s3: false));
+        var export = ExportFixture.OptionsFor(_sourceTable!, _c.Folder("native", s3: false));
         export.Layout = ExportLayout.Native;
         export.ItemsPerFile = 16;
-        var exported = await _services.GetRequiredService<ExportJob>().RunAsync(export);
+        var exported = await _c.Services.GetRequiredService<ExportJob>().RunAsync(export);
         string filesUri = ObjectUri.Combine(ObjectUri.Parent(exported.ManifestUri), NativeExport.FilesFileName);
         List<NativeExportDataFile> files;
         await using (var stream = await Store(filesUri).OpenReadAsync(filesUri)) files = await NativeExport.ReadFilesAsync(stream, filesUri).ToListAsync();
@@ -242,48 +215,48 @@ public sealed class ImportJobTests : IAsyncLifetime
         var lines = await ReadGzipLinesAsync(victimUri);
         byte[] corrupted = Gzip(string.Concat(lines.Skip(1).Select(l => l + "\n")));
         await ImportFixture.WriteBytesAsync(Store(victimUri), victimUri, corrupted);
-        var options = ImportFixture.OptionsFor(_table, exported.ManifestUri);
+        var options = ImportFixture.OptionsFor(_c.Table, exported.ManifestUri);
         options.Source.Verify = true;
 
-        var error = await Assert.ThrowsAsync<InvalidDataException>(() => _job.RunAsync(options));
+        var error = await Assert.ThrowsAsync<InvalidDataException>(() => _c.Job.RunAsync(options));
 
         string name = ObjectUri.FileName(victimUri);
         Assert.Contains($"{name}: md5: expected {victim.Md5Checksum}, found {Convert.ToBase64String(MD5.HashData(corrupted))}", error.Message);
         Assert.Contains($"{name}: itemCount: expected {victim.ItemCount}, found {victim.ItemCount - 1}", error.Message);
         Assert.Contains("itemCount (total): expected 40, found 39", error.Message);
         Assert.DoesNotContain(ObjectUri.FileName(files[0].DataFileS3Key), error.Message);
-        Assert.Empty(await TestTables.ScanAsync(_client, _table));
+        Assert.Empty(await TestTables.ScanAsync(_c.Client, _c.Table));
     }
 
     [Fact]
     public async Task Import_VerifyOfASourceWithoutAManifest_IsRefused()
     {
-        string file = Folder("plain", s3: false) + "items.json";
+        string file = _c.Folder("plain", s3: false) + "items.json";
         await ImportFixture.WriteFileAsync(Store(file), file, ItemFileFormat.DynamoDbJson, CompressionKind.None, TestTables.Plain(1, 3));
-        var options = ImportFixture.OptionsFor(_table, file);
+        var options = ImportFixture.OptionsFor(_c.Table, file);
         options.Source.Verify = true;
 
-        var error = await Assert.ThrowsAsync<InvalidOperationException>(() => _job.RunAsync(options));
+        var error = await Assert.ThrowsAsync<InvalidOperationException>(() => _c.Job.RunAsync(options));
 
         Assert.Contains("nothing to verify", error.Message);
-        Assert.Empty(await TestTables.ScanAsync(_client, _table));
+        Assert.Empty(await TestTables.ScanAsync(_c.Client, _c.Table));
     }
 
     [Fact]
     public async Task Import_ManySmallFiles_AreGroupedIntoFewerSplits_AndEveryItemLands()
     {
         var items = TestTables.Plain(10, 9);
-        string folder = Folder("small", s3: true);
+        string folder = _c.Folder("small", s3: true);
         int file = 0;
         foreach (var chunk in items.Chunk(3))
         {
             await ImportFixture.WriteFileAsync(Store(folder), $"{folder}part-{file++:D3}.json", ItemFileFormat.DynamoDbJson, CompressionKind.None, chunk);
         }
         var reports = new List<ImportProgress>();
-        var options = ImportFixture.OptionsFor(_table, folder);
+        var options = ImportFixture.OptionsFor(_c.Table, folder);
         options.Progress = new SynchronousProgress<ImportProgress>(reports.Add);
 
-        var result = await _job.RunAsync(options);
+        var result = await _c.Job.RunAsync(options);
 
         Assert.Equal(30, result.Plan.FileCount);
         Assert.Single(result.Plan.Splits);
@@ -292,19 +265,19 @@ public sealed class ImportJobTests : IAsyncLifetime
         var last = reports[^1];
         Assert.Equal((90, 90, 1, 1), (last.ItemsRead, last.ItemsWritten, last.SplitsDone, last.SplitsTotal));
         Assert.Equal(last.TotalBytes, last.BytesRead);
-        await TestTables.AssertTableHoldsAsync(_client, _table, items);
+        await TestTables.AssertTableHoldsAsync(_c.Client, _c.Table, items);
     }
 
     [Fact]
     public async Task Import_BigUncompressedFile_IsCutIntoRanges_AndEveryLineIsReadExactlyOnce()
     {
         var items = ImportFixture.Padded(500, 5_000);
-        string file = Folder("big", s3: true) + "items.json";
+        string file = _c.Folder("big", s3: true) + "items.json";
         var info = await ImportFixture.WriteFileAsync(Store(file), file, ItemFileFormat.DataPipeline, CompressionKind.None, items);
-        var options = ImportFixture.OptionsFor(_table, file);
+        var options = ImportFixture.OptionsFor(_c.Table, file);
         options.Source.TargetSplitBytes = 1024 * 1024;
 
-        var result = await _job.RunAsync(options);
+        var result = await _c.Job.RunAsync(options);
 
         Assert.Equal((int)((info.Size + options.Source.TargetSplitBytes - 1) / options.Source.TargetSplitBytes), result.Plan.Splits.Count);
         Assert.True(result.Plan.Splits.Count >= 3, $"{info.Size} bytes make {result.Plan.Splits.Count} splits");
@@ -312,7 +285,7 @@ public sealed class ImportJobTests : IAsyncLifetime
         Assert.Equal(500, result.ItemsRead); // a line read by two ranges would count twice
         Assert.Equal(500, result.ItemsWritten);
         Assert.Equal(0, result.BadLines); // a range starting mid-line would read half a line
-        await TestTables.AssertTableHoldsAsync(_client, _table, items);
+        await TestTables.AssertTableHoldsAsync(_c.Client, _c.Table, items);
     }
 
     [Fact]
@@ -329,14 +302,14 @@ public sealed class ImportJobTests : IAsyncLifetime
         const string NoSortKey = """{"Item":{"pk":{"S":"no-sort-key"}}}""";
         // Lines: 1-3 good, 4 bad, 5-6 good, 7 bad, 8 good, 9 no sort key, 10 bad, 11-13 good.
         string[] lines = [.. goodLines[..3], bad[0], .. goodLines[3..5], bad[1], goodLines[5], NoSortKey, bad[2], .. goodLines[6..]];
-        string file = Folder("bad", s3: false) + "items.json";
+        string file = _c.Folder("bad", s3: false) + "items.json";
         await ImportFixture.WriteTextAsync(Store(file), file, string.Join("\n", lines) + "\n");
-        string deadLetters = Folder("dead-letters", s3: true);
-        var options = ImportFixture.OptionsFor(_table, file);
+        string deadLetters = _c.Folder("dead-letters", s3: true);
+        var options = ImportFixture.OptionsFor(_c.Table, file);
         options.Source.Format = ItemFileFormat.DynamoDbJson;
         options.DeadLetterUri = deadLetters;
 
-        var result = await _job.RunAsync(options);
+        var result = await _c.Job.RunAsync(options);
 
         Assert.Equal(3, result.BadLines);
         Assert.Equal(4, result.ItemsDeadLettered);
@@ -354,14 +327,14 @@ public sealed class ImportJobTests : IAsyncLifetime
         }
         Assert.Equal("no-sort-key", byLine[9].GetProperty("Item").GetProperty("pk").GetProperty("S").GetString());
         Assert.EndsWith("bad/items.json", byLine[9].GetProperty("Error").GetProperty("source").GetString());
-        await TestTables.AssertTableHoldsAsync(_client, _table, good);
+        await TestTables.AssertTableHoldsAsync(_c.Client, _c.Table, good);
     }
 
     [Fact]
     public async Task Import_CancelledPartWay_ResumesFromItsCheckpoint_SkippingFinishedSplits()
     {
         // Three files of about 560 KB: two never share a split of 1 MiB, so each is a split of its own.
-        string folder = Folder("resume", s3: false);
+        string folder = _c.Folder("resume", s3: false);
         var items = new List<Dictionary<string, AttributeValue>>();
         for (int f = 0; f < 3; f++)
         {
@@ -370,9 +343,9 @@ public sealed class ImportJobTests : IAsyncLifetime
             await ImportFixture.WriteFileAsync(Store(folder), $"{folder}part-{f}.json", ItemFileFormat.DataPipeline, CompressionKind.None, part);
         }
         using var cancel = new CancellationTokenSource();
-        var options = ImportFixture.OptionsFor(_table, folder);
+        var options = ImportFixture.OptionsFor(_c.Table, folder);
         options.Source.TargetSplitBytes = 1024 * 1024;
-        options.CheckpointUri = Folder("checkpoint", s3: true);
+        options.CheckpointUri = _c.Folder("checkpoint", s3: true);
         options.Workers = 1; // splits run in plan order
         options.Transform = record =>
         {
@@ -380,44 +353,44 @@ public sealed class ImportJobTests : IAsyncLifetime
             return [record];
         };
 
-        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => _job.RunAsync(options, cancel.Token));
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => _c.Job.RunAsync(options, cancel.Token));
 
-        Assert.True((await TestTables.ScanAsync(_client, _table)).Count < 330, "the first run stopped part way");
+        Assert.True((await TestTables.ScanAsync(_c.Client, _c.Table)).Count < 330, "the first run stopped part way");
         options.Transform = null;
-        var result = await _job.RunAsync(options);
+        var result = await _c.Job.RunAsync(options);
 
         Assert.Equal(3, result.Plan.Splits.Count);
         Assert.Equal(2, result.SplitsSkipped);
         Assert.Equal(1, result.SplitsRun);
         Assert.InRange(result.ItemsRead, 1, 110);
-        await TestTables.AssertTableHoldsAsync(_client, _table, items);
+        await TestTables.AssertTableHoldsAsync(_c.Client, _c.Table, items);
     }
 
     [Fact]
     public async Task Import_WithTheCheckpointOfAnotherPlan_IsRefused()
     {
-        string folder = Folder("plans", s3: false);
+        string folder = _c.Folder("plans", s3: false);
         await ImportFixture.WriteFileAsync(Store(folder), folder + "a.json", ItemFileFormat.DynamoDbJson, CompressionKind.None, TestTables.Plain(1, 4));
         await ImportFixture.WriteFileAsync(Store(folder), folder + "b.json", ItemFileFormat.DynamoDbJson, CompressionKind.None, TestTables.Plain(3, 4).Skip(4));
-        string checkpoint = Folder("checkpoint", s3: false);
-        var first = ImportFixture.OptionsFor(_table, folder + "a.json");
+        string checkpoint = _c.Folder("checkpoint", s3: false);
+        var first = ImportFixture.OptionsFor(_c.Table, folder + "a.json");
         first.CheckpointUri = checkpoint;
-        await _job.RunAsync(first);
-        var second = ImportFixture.OptionsFor(_table, folder + "b.json");
+        await _c.Job.RunAsync(first);
+        var second = ImportFixture.OptionsFor(_c.Table, folder + "b.json");
         second.CheckpointUri = checkpoint;
 
-        var error = await Assert.ThrowsAsync<InvalidOperationException>(() => _job.RunAsync(second));
+        var error = await Assert.ThrowsAsync<InvalidOperationException>(() => _c.Job.RunAsync(second));
 
         Assert.Contains("belongs to another import", error.Message);
         Assert.Contains("a.json", error.Message);
-        await TestTables.AssertTableHoldsAsync(_client, _table, TestTables.Plain(1, 4));
+        await TestTables.AssertTableHoldsAsync(_c.Client, _c.Table, TestTables.Plain(1, 4));
     }
 
     [Fact]
     public async Task Import_Transform_DropsAndFansOutRecords_CalledOncePerRecord()
     {
         var items = TestTables.Plain(3, 10);
-        string file = Folder("transform", s3: true) + "items.json.gz";
+        string file = _c.Folder("transform", s3: true) + "items.json.gz";
         await ImportFixture.WriteFileAsync(Store(file), file, ItemFileFormat.DataPipeline, CompressionKind.Gzip, items);
         int calls = 0;
         static IEnumerable<ItemRecord> Fan(ItemRecord record)
@@ -427,14 +400,14 @@ public sealed class ImportJobTests : IAsyncLifetime
             yield return record;
             if (sk % 3 == 1) yield return new ItemRecord(new(record.Item) { ["pk"] = new() { S = record.Item["pk"].S + "#copy" } }, record.Line);
         }
-        var options = ImportFixture.OptionsFor(_table, file);
+        var options = ImportFixture.OptionsFor(_c.Table, file);
         options.Transform = record =>
         {
             Interlocked.Increment(ref calls);
             return Fan(record);
         };
 
-        var result = await _job.RunAsync(options);
+        var result = await _c.Job.RunAsync(options);
 
         var kept = items.Where(i => int.Parse(i["sk"].N, CultureInfo.InvariantCulture) % 3 != 0).ToList();
         var copies = kept.Where(i => int.Parse(i["sk"].N, CultureInfo.InvariantCulture) % 3 == 1).Select(i => new Dictionary<string, AttributeValue>(i) { ["pk"] = new() { S = i["pk"].S + "#copy" } });
@@ -442,49 +415,49 @@ public sealed class ImportJobTests : IAsyncLifetime
         Assert.Equal(30, result.ItemsRead);
         Assert.Equal(12, result.ItemsFiltered);
         Assert.Equal(27, result.ItemsWritten);
-        await TestTables.AssertTableHoldsAsync(_client, _table, kept.Concat(copies));
+        await TestTables.AssertTableHoldsAsync(_c.Client, _c.Table, kept.Concat(copies));
     }
 
     [Fact]
     public async Task Import_WithAShuffleWindow_WritesEveryItem()
     {
         var items = TestTables.Plain(5, 20);
-        string folder = Folder("shuffle", s3: false);
+        string folder = _c.Folder("shuffle", s3: false);
         await ImportFixture.WriteFileAsync(Store(folder), folder + "a.json", ItemFileFormat.DynamoDbJson, CompressionKind.None, items.Take(60));
         await ImportFixture.WriteFileAsync(Store(folder), folder + "b.json.zst", ItemFileFormat.DynamoDbJson, CompressionKind.Zstd, items.Skip(60));
-        var options = ImportFixture.OptionsFor(_table, folder);
+        var options = ImportFixture.OptionsFor(_c.Table, folder);
         options.ShuffleWindow = 16;
 
-        var result = await _job.RunAsync(options);
+        var result = await _c.Job.RunAsync(options);
 
         Assert.Equal(100, result.ItemsWritten);
-        await TestTables.AssertTableHoldsAsync(_client, _table, items);
+        await TestTables.AssertTableHoldsAsync(_c.Client, _c.Table, items);
     }
 
     [Fact]
     public async Task Import_IncrementalExportWithAShuffleWindow_IsRefused_BeforeWritingAnything()
     {
-        string file = Folder("incremental", s3: false) + "changes.json";
+        string file = _c.Folder("incremental", s3: false) + "changes.json";
         var put = new ItemRecord(TestTables.Plain(1, 1)[0], 1);
         var delete = new ItemRecord(new() { ["pk"] = put.Item["pk"], ["sk"] = put.Item["sk"] }, 2, RecordOperation.Delete);
         await ImportFixture.WriteFileAsync(Store(file), file, ItemFileFormat.DynamoDbJsonIncremental, CompressionKind.None, [put, delete]);
-        var options = ImportFixture.OptionsFor(_table, file);
+        var options = ImportFixture.OptionsFor(_c.Table, file);
         options.ShuffleWindow = 4;
 
-        var error = await Assert.ThrowsAsync<ArgumentException>(() => _job.RunAsync(options));
+        var error = await Assert.ThrowsAsync<ArgumentException>(() => _c.Job.RunAsync(options));
 
         Assert.Contains("cannot be shuffled", error.Message);
-        Assert.Empty(await TestTables.ScanAsync(_client, _table));
+        Assert.Empty(await TestTables.ScanAsync(_c.Client, _c.Table));
     }
 
     [Fact]
     public async Task RunSplit_EachSplitOfAPlanRunAlone_TogetherLoadEveryItem()
     {
         var items = ImportFixture.Padded(300, 5_000);
-        string file = Folder("fan-out", s3: true) + "items.json";
+        string file = _c.Folder("fan-out", s3: true) + "items.json";
         await ImportFixture.WriteFileAsync(Store(file), file, ItemFileFormat.DataPipeline, CompressionKind.None, items);
         var source = new ImportSourceOptions { Source = file, TargetSplitBytes = 1024 * 1024 };
-        var plan = await _services.GetRequiredService<ImportInputFormat>().PlanAsync(source);
+        var plan = await _c.Services.GetRequiredService<ImportInputFormat>().PlanAsync(source);
         Assert.Equal(2, plan.Splits.Count); // about 1.5 MB: two ranges
         long read = 0;
 
@@ -492,25 +465,25 @@ public sealed class ImportJobTests : IAsyncLifetime
         {
             // As another process would: from the split's JSON alone, with its share of the budget and the plan's checkpoint.
             var document = SplitDocument.Parse(plan.SplitToJson(index));
-            var options = ImportFixture.OptionsFor(_table, "(given by the split)");
+            var options = ImportFixture.OptionsFor(_c.Table, "(given by the split)");
             options.Writer.Throughput.ProcessShare = 1.0 / plan.Splits.Count;
-            options.CheckpointUri = Folder("fan-out-checkpoint", s3: true);
-            var result = await _job.RunSplitAsync(document, options);
+            options.CheckpointUri = _c.Folder("fan-out-checkpoint", s3: true);
+            var result = await _c.Job.RunSplitAsync(document, options);
             Assert.Equal(1, result.SplitsRun);
             read += result.ItemsRead;
         }
 
         Assert.Equal(300, read);
-        await TestTables.AssertTableHoldsAsync(_client, _table, items);
+        await TestTables.AssertTableHoldsAsync(_c.Client, _c.Table, items);
     }
 
     [Fact]
     public async Task Import_IntoAMissingTable_FailsAtOnce_NamingTheTable()
     {
         // The source does not exist either: the table is checked first, before anything is read.
-        var options = ImportFixture.OptionsFor("no-such-table", Folder("nowhere", s3: false));
+        var options = ImportFixture.OptionsFor("no-such-table", _c.Folder("nowhere", s3: false));
 
-        var error = await Assert.ThrowsAsync<TableDoesNotExistException>(() => _job.RunAsync(options));
+        var error = await Assert.ThrowsAsync<TableDoesNotExistException>(() => _c.Job.RunAsync(options));
 
         Assert.Contains("'no-such-table' does not exist", error.Message);
     }
@@ -529,31 +502,31 @@ public sealed class ImportJobTests : IAsyncLifetime
     public async Task ExportThenImport_IntoANewTable_GivesIdenticalItems_ForEveryAttributeType(ItemFileFormat format, CompressionKind compression, bool s3)
     {
         var expected = await CreateSourceTableAsync(TestTables.EveryType());
-        string destination = Folder("round-trip", s3);
+        string destination = _c.Folder("round-trip", s3);
         var export = ExportFixture.OptionsFor(_sourceTable!, destination);
         export.Format = format;
         export.Compression = compression;
         export.ItemsPerFile = 15;
         export.TotalSegments = 2;
-        await _services.GetRequiredService<ExportJob>().RunAsync(export);
-        var options = ImportFixture.OptionsFor(_table, destination);
+        await _c.Services.GetRequiredService<ExportJob>().RunAsync(export);
+        var options = ImportFixture.OptionsFor(_c.Table, destination);
         options.Source.Verify = true; // our EMR manifest carries counts, sizes and SHA-256
 
-        var result = await _job.RunAsync(options);
+        var result = await _c.Job.RunAsync(options);
 
         Assert.Equal(ImportSourceKind.EmrManifest, result.Plan.Kind);
         Assert.Equal(format, result.Plan.Format);
         Assert.Equal(40, result.ItemsWritten);
-        await TestTables.AssertTableHoldsAsync(_client, _table, expected);
+        await TestTables.AssertTableHoldsAsync(_c.Client, _c.Table, expected);
     }
 
     /// <summary>Creates the export tests' table as a source, fills it, and returns what DynamoDB holds.</summary>
     private async Task<List<Dictionary<string, AttributeValue>>> CreateSourceTableAsync(List<Dictionary<string, AttributeValue>> items)
     {
         _sourceTable = LocalServers.UniqueName("source");
-        await TestTables.CreateTableAsync(_client, _sourceTable);
-        await TestTables.PutAllAsync(_client, _sourceTable, items);
-        return await TestTables.ScanAsync(_client, _sourceTable);
+        await TestTables.CreateTableAsync(_c.Client, _sourceTable);
+        await TestTables.PutAllAsync(_c.Client, _sourceTable, items);
+        return await TestTables.ScanAsync(_c.Client, _sourceTable);
     }
 
     /// <summary>The lines the ddb-json writer makes of <paramref name="items"/>.</summary>

@@ -22,7 +22,7 @@ public sealed class ImportOrderTests : IAsyncLifetime
 
     public ImportOrderTests(LocalServers servers) => _c = new ImportTestContext(servers, "order");
 
-    public Task InitializeAsync() => TestTables.CreateTableAsync(_c.Client, _c.Table, indexes: false);
+    public Task InitializeAsync() => _c.CreateTableAsync();
 
     public Task DisposeAsync() => _c.DisposeAsync().AsTask();
 

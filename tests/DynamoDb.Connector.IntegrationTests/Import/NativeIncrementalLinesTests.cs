@@ -26,7 +26,7 @@ public sealed class NativeIncrementalLinesTests : IAsyncLifetime
 
     public NativeIncrementalLinesTests(LocalServers servers) => _c = new ImportTestContext(servers, "native-lines");
 
-    public Task InitializeAsync() => TestTables.CreateTableAsync(_c.Client, _c.Table, indexes: false);
+    public Task InitializeAsync() => _c.CreateTableAsync();
 
     public Task DisposeAsync() => _c.DisposeAsync().AsTask();
 

@@ -1,6 +1,4 @@
-using Amazon.DynamoDBv2;
 using Amazon.DynamoDBv2.Model;
-using Amazon.S3;
 using DynamoDb.Connector.Checkpoints;
 using DynamoDb.Connector.Export;
 using DynamoDb.Connector.Formats.Compression;
@@ -11,7 +9,6 @@ using DynamoDb.Connector.IntegrationTests.Export;
 using DynamoDb.Connector.IntegrationTests.Import;
 using DynamoDb.Connector.IntegrationTests.Infrastructure;
 using DynamoDb.Connector.Storage;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 
 namespace DynamoDb.Connector.IntegrationTests.Leases;
@@ -25,48 +22,21 @@ public sealed class LeaseTests : IAsyncLifetime
 {
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(60);
 
-    private readonly AmazonDynamoDBClient _client;
-    private readonly AmazonS3Client _s3;
-    private readonly ServiceProvider _services;
-    private readonly ImportJob _job;
-    private readonly ObjectStores _stores;
-    private readonly string _table = LocalServers.UniqueName("leases");
-    private readonly string _bucket = LocalServers.UniqueName("leases");
-    private readonly DirectoryInfo _directory = Directory.CreateTempSubdirectory("leases-");
+    private readonly ImportTestContext _c;
 
-    public LeaseTests(LocalServers servers)
-    {
-        _client = servers.CreateDynamoDbClient();
-        _s3 = servers.CreateS3Client();
-        _services = ImportFixture.CreateServices(_client, _s3);
-        _job = _services.GetRequiredService<ImportJob>();
-        _stores = _services.GetRequiredService<ObjectStores>();
-    }
+    public LeaseTests(LocalServers servers) => _c = new ImportTestContext(servers, "leases");
 
-    public async Task InitializeAsync()
-    {
-        await TestTables.CreateTableAsync(_client, _table, indexes: false);
-        await _s3.PutBucketAsync(_bucket);
-    }
+    public Task InitializeAsync() => _c.CreateTableAndBucketAsync();
 
-    public async Task DisposeAsync()
-    {
-        await _client.DeleteTableAsync(_table);
-        await _services.DisposeAsync();
-        _client.Dispose();
-        _s3.Dispose();
-        _directory.Delete(recursive: true);
-    }
+    public Task DisposeAsync() => _c.DisposeAsync().AsTask();
 
-    private string Folder(string name, bool s3) => s3 ? $"s3://{_bucket}/{name}/" : Path.Combine(_directory.FullName, name) + "/";
-
-    private async Task<bool> ExistsAsync(string uri) => await _stores.For(uri).GetInfoAsync(uri) is not null;
+    private async Task<bool> ExistsAsync(string uri) => await _c.Stores.For(uri).GetInfoAsync(uri) is not null;
 
     private async Task<(string Source, List<Dictionary<string, AttributeValue>> Items)> SourceAsync()
     {
         var items = TestTables.Plain(3, 40);
-        string source = Folder("source", s3: false);
-        await ImportFixture.WriteFileAsync(_stores.For(source), source + "items.json", ItemFileFormat.DataPipeline, CompressionKind.None, items);
+        string source = _c.Folder("source", s3: false);
+        await ImportFixture.WriteFileAsync(_c.Stores.For(source), source + "items.json", ItemFileFormat.DataPipeline, CompressionKind.None, items);
         return (source, items);
     }
 
@@ -76,10 +46,10 @@ public sealed class LeaseTests : IAsyncLifetime
     public async Task Import_WithTheCheckpointOfARunningImport_Refuses_NamingTheHolderAndExpiry_AndARerunAfterItWorks(bool s3)
     {
         var (source, items) = await SourceAsync();
-        string checkpoint = Folder("checkpoint", s3);
+        string checkpoint = _c.Folder("checkpoint", s3);
         var reading = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var firstOptions = ImportFixture.OptionsFor(_table, source);
+        var firstOptions = ImportFixture.OptionsFor(_c.Table, source);
         firstOptions.CheckpointUri = checkpoint;
         firstOptions.Transform = record =>
         {
@@ -87,12 +57,12 @@ public sealed class LeaseTests : IAsyncLifetime
             release.Task.Wait(Patience); // the first import is busy while the second starts
             return [record];
         };
-        var first = Task.Run(() => _job.RunAsync(firstOptions));
+        var first = Task.Run(() => _c.Job.RunAsync(firstOptions));
         await reading.Task.WaitAsync(Patience);
-        var secondOptions = ImportFixture.OptionsFor(_table, source);
+        var secondOptions = ImportFixture.OptionsFor(_c.Table, source);
         secondOptions.CheckpointUri = checkpoint;
 
-        var refused = await Assert.ThrowsAsync<LeaseHeldException>(() => _job.RunAsync(secondOptions));
+        var refused = await Assert.ThrowsAsync<LeaseHeldException>(() => _c.Job.RunAsync(secondOptions));
 
         Assert.Equal(checkpoint + JobLease.ImportLeaseName, refused.LeaseUri);
         Assert.StartsWith($"{Environment.MachineName} pid {Environment.ProcessId} (token ", refused.Holder, StringComparison.Ordinal);
@@ -103,11 +73,11 @@ public sealed class LeaseTests : IAsyncLifetime
         Assert.Equal(items.Count, done.ItemsWritten);
         Assert.False(await ExistsAsync(checkpoint + JobLease.ImportLeaseName), "the first import left its lease");
 
-        var rerun = await _job.RunAsync(secondOptions);
+        var rerun = await _c.Job.RunAsync(secondOptions);
 
         Assert.Equal(done.Plan.Splits.Count, rerun.SplitsSkipped);
         Assert.Equal(0, rerun.ItemsWritten);
-        await TestTables.AssertTableHoldsAsync(_client, _table, items);
+        await TestTables.AssertTableHoldsAsync(_c.Client, _c.Table, items);
     }
 
     [Theory]
@@ -116,35 +86,35 @@ public sealed class LeaseTests : IAsyncLifetime
     public async Task Import_WithAnExpiredLeaseLeftByAKilledRun_TakesItOver_AndReleasesItAtTheEnd(bool s3)
     {
         var (source, items) = await SourceAsync();
-        string checkpoint = Folder("checkpoint", s3);
+        string checkpoint = _c.Folder("checkpoint", s3);
         string lease = checkpoint + JobLease.ImportLeaseName;
-        await ImportFixture.WriteTextAsync(_stores.For(lease), lease,
+        await ImportFixture.WriteTextAsync(_c.Stores.For(lease), lease,
             """{"owner":"old-host pid 1","token":"0123456789abcdef0123456789abcdef","purpose":"import","acquiredAt":"2020-01-01T00:00:00Z","expiresAt":"2020-01-01T00:01:00Z"}""");
-        var options = ImportFixture.OptionsFor(_table, source);
+        var options = ImportFixture.OptionsFor(_c.Table, source);
         options.CheckpointUri = checkpoint;
 
-        var result = await _job.RunAsync(options);
+        var result = await _c.Job.RunAsync(options);
 
         Assert.Equal(items.Count, result.ItemsWritten);
         Assert.False(await ExistsAsync(lease));
-        await TestTables.AssertTableHoldsAsync(_client, _table, items);
+        await TestTables.AssertTableHoldsAsync(_c.Client, _c.Table, items);
     }
 
     [Fact]
     public async Task Import_WithALeaseNotYetExpiredWhoseProcessOnThisHostIsGone_TakesItOverAtOnce()
     {
         var (source, items) = await SourceAsync();
-        string checkpoint = Folder("checkpoint", s3: false);
+        string checkpoint = _c.Folder("checkpoint", s3: false);
         string lease = checkpoint + JobLease.ImportLeaseName;
         using var killed = System.Diagnostics.Process.Start("sleep", "0.3");
         var started = new DateTimeOffset(killed.StartTime.ToUniversalTime(), TimeSpan.Zero);
         await killed.WaitForExitAsync();
         var document = LeaseDocument.ForThisProcess("import", DateTimeOffset.UtcNow, TimeSpan.FromMinutes(5)) with { ProcessId = killed.Id, ProcessStartedAt = started };
-        await ImportFixture.WriteTextAsync(_stores.For(lease), lease, System.Text.Json.JsonSerializer.Serialize(document, new System.Text.Json.JsonSerializerOptions(System.Text.Json.JsonSerializerDefaults.Web)));
-        var options = ImportFixture.OptionsFor(_table, source);
+        await ImportFixture.WriteTextAsync(_c.Stores.For(lease), lease, System.Text.Json.JsonSerializer.Serialize(document, new System.Text.Json.JsonSerializerOptions(System.Text.Json.JsonSerializerDefaults.Web)));
+        var options = ImportFixture.OptionsFor(_c.Table, source);
         options.CheckpointUri = checkpoint;
 
-        var result = await _job.RunAsync(options);
+        var result = await _c.Job.RunAsync(options);
 
         Assert.Equal(items.Count, result.ItemsWritten);
         Assert.False(await ExistsAsync(lease));
@@ -154,19 +124,19 @@ public sealed class LeaseTests : IAsyncLifetime
     public async Task Import_WithALiveLeaseOfAnotherHost_Refuses_AndWritesNothing()
     {
         var (source, _) = await SourceAsync();
-        string checkpoint = Folder("checkpoint", s3: false);
+        string checkpoint = _c.Folder("checkpoint", s3: false);
         string lease = checkpoint + JobLease.ImportLeaseName;
         var expiry = DateTimeOffset.UtcNow.AddMinutes(1);
-        await ImportFixture.WriteTextAsync(_stores.For(lease), lease,
+        await ImportFixture.WriteTextAsync(_c.Stores.For(lease), lease,
             $$"""{"owner":"other-host pid 7","token":"fedcba9876543210fedcba9876543210","purpose":"import","acquiredAt":"{{DateTimeOffset.UtcNow:O}}","expiresAt":"{{expiry:O}}"}""");
-        var options = ImportFixture.OptionsFor(_table, source);
+        var options = ImportFixture.OptionsFor(_c.Table, source);
         options.CheckpointUri = checkpoint;
 
-        var refused = await Assert.ThrowsAsync<LeaseHeldException>(() => _job.RunAsync(options));
+        var refused = await Assert.ThrowsAsync<LeaseHeldException>(() => _c.Job.RunAsync(options));
 
         Assert.Equal("other-host pid 7 (token fedcba98)", refused.Holder);
         Assert.Equal(expiry, refused.ExpiresAt);
-        Assert.Empty(await TestTables.ScanAsync(_client, _table));
+        Assert.Empty(await TestTables.ScanAsync(_c.Client, _c.Table));
         Assert.False(await ExistsAsync(checkpoint + "plan.json"), "the refused import wrote a checkpoint");
     }
 
@@ -174,10 +144,10 @@ public sealed class LeaseTests : IAsyncLifetime
     public async Task Import_CancelledWhileHoldingTheLease_ReleasesIt()
     {
         var (source, _) = await SourceAsync();
-        string checkpoint = Folder("checkpoint", s3: false);
+        string checkpoint = _c.Folder("checkpoint", s3: false);
         var reading = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         using var cancel = new CancellationTokenSource();
-        var options = ImportFixture.OptionsFor(_table, source);
+        var options = ImportFixture.OptionsFor(_c.Table, source);
         options.CheckpointUri = checkpoint;
         options.Transform = record =>
         {
@@ -185,7 +155,7 @@ public sealed class LeaseTests : IAsyncLifetime
             cancel.Token.WaitHandle.WaitOne(Patience);
             return [record];
         };
-        var run = Task.Run(() => _job.RunAsync(options, cancel.Token));
+        var run = Task.Run(() => _c.Job.RunAsync(options, cancel.Token));
         await reading.Task.WaitAsync(Patience);
         Assert.True(await ExistsAsync(checkpoint + JobLease.ImportLeaseName));
 
@@ -202,16 +172,16 @@ public sealed class LeaseTests : IAsyncLifetime
     {
         var items = TestTables.Plain(2, 30);
         string sourceTable = LocalServers.UniqueName("lease-export");
-        await TestTables.CreateTableAsync(_client, sourceTable, indexes: false);
+        await TestTables.CreateTableAsync(_c.Client, sourceTable, indexes: false);
         try
         {
-            await TestTables.PutAllAsync(_client, sourceTable, items);
-            string destination = Folder("export", s3);
+            await TestTables.PutAllAsync(_c.Client, sourceTable, items);
+            string destination = _c.Folder("export", s3);
             var gate = new PartGate();
-            using var first = new ExportJob(_client, TimeProvider.System, [gate.Wrap(new LocalFileObjectStore()), gate.Wrap(S3Store())]);
+            using var first = new ExportJob(_c.Client, TimeProvider.System, [gate.Wrap(new LocalFileObjectStore()), gate.Wrap(S3Store())]);
             var running = first.RunAsync(ExportFixture.OptionsFor(sourceTable, destination));
             await gate.Entered.Task.WaitAsync(Patience);
-            using var second = ExportFixture.CreateJob(_client, _s3);
+            using var second = ExportFixture.CreateJob(_c.Client, _c.S3);
 
             var refused = await Assert.ThrowsAsync<LeaseHeldException>(() => second.RunAsync(ExportFixture.OptionsFor(sourceTable, destination)));
 
@@ -227,10 +197,10 @@ public sealed class LeaseTests : IAsyncLifetime
             var rerun = await second.RunAsync(options);
 
             Assert.Equal(items.Count, rerun.ItemsExported);
-            var (exported, manifest) = await ExportFixture.ReadEmrExportAsync(_stores.For(destination), rerun.ManifestUri, ItemFileFormat.DataPipeline);
+            var (exported, manifest) = await ExportFixture.ReadEmrExportAsync(_c.Stores.For(destination), rerun.ManifestUri, ItemFileFormat.DataPipeline);
             Assert.Equal(items.Count, exported.Count);
             var listed = manifest.Entries.Select(e => e.Url).ToHashSet();
-            await foreach (var file in _stores.For(destination).ListAsync(destination, recursive: true))
+            await foreach (var file in _c.Stores.For(destination).ListAsync(destination, recursive: true))
             {
                 string name = ObjectUri.FileName(file.Uri);
                 Assert.True(listed.Contains(file.Uri) || name == "manifest", $"{file.Uri} is in the destination but not in the manifest");
@@ -238,7 +208,7 @@ public sealed class LeaseTests : IAsyncLifetime
         }
         finally
         {
-            await _client.DeleteTableAsync(sourceTable);
+            await _c.Client.DeleteTableAsync(sourceTable);
         }
     }
 
@@ -247,8 +217,8 @@ public sealed class LeaseTests : IAsyncLifetime
     [InlineData(true)]
     public async Task Lease_TakenBySeveralJobsAtOnce_NeverHasTwoHolders_OnDiskExactlyOne(bool s3)
     {
-        string folder = Folder("contended", s3);
-        var attempts = Enumerable.Range(0, 6).Select(_ => Task.Run(() => JobLease.AcquireAsync(_stores, folder, JobLease.ImportLeaseName, "test", TimeProvider.System,
+        string folder = _c.Folder("contended", s3);
+        var attempts = Enumerable.Range(0, 6).Select(_ => Task.Run(() => JobLease.AcquireAsync(_c.Stores, folder, JobLease.ImportLeaseName, "test", TimeProvider.System,
             Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance, tracker: null, CancellationToken.None))).ToList();
 
         await Task.WhenAll(attempts.Select(a => a.ContinueWith(_ => { }, TaskScheduler.Default)));
@@ -269,7 +239,7 @@ public sealed class LeaseTests : IAsyncLifetime
         if (holders.Count > 0) Assert.False(await ExistsAsync(folder + JobLease.ImportLeaseName));
     }
 
-    private S3ObjectStore S3Store() => new(_s3, Options.Create(new S3ObjectStoreOptions()));
+    private S3ObjectStore S3Store() => new(_c.S3, Options.Create(new S3ObjectStoreOptions()));
 
     /// <summary>Holds the first part file's creation until released, so an export is surely running meanwhile.</summary>
     private sealed class PartGate

@@ -1,5 +1,4 @@
 using System.Text.Json;
-using Amazon.DynamoDBv2;
 using Amazon.DynamoDBv2.Model;
 using DynamoDb.Connector.IntegrationTests.Cli;
 using DynamoDb.Connector.IntegrationTests.Infrastructure;
@@ -13,19 +12,14 @@ namespace DynamoDb.Connector.IntegrationTests.Parquet;
 [Collection(LocalServersCollection.Name)]
 public sealed class ParquetCliTests(LocalServers servers) : IDisposable
 {
-    private readonly TempFolder _temp = new();
-    private readonly AmazonDynamoDBClient _dynamoDb = servers.CreateDynamoDbClient();
+    private readonly CliTestContext _c = new(servers);
 
-    public void Dispose()
-    {
-        _temp.Dispose();
-        _dynamoDb.Dispose();
-    }
+    public void Dispose() => _c.Dispose();
 
     /// <summary>Every type the import maps, with nulls, nested lists, structs and maps; the file named .json so only the magic tells.</summary>
     private async Task<string> EveryTypeFileAsync()
     {
-        string file = _temp.Combine("every-type.json");
+        string file = _c.Temp.Combine("every-type.json");
         await DuckDb.RunAsync($$"""
             COPY (SELECT i::INTEGER AS id, 'name ' || i AS name, i * 1.5 AS ratio, 0.1::FLOAT AS small,
                 12.340::DECIMAL(10,3) AS price, 12345678901234567890123456.789012::DECIMAL(38,6) AS big,
@@ -47,7 +41,7 @@ public sealed class ParquetCliTests(LocalServers servers) : IDisposable
         var run = await CliProcess.RunAsync(servers, ["import", "--source", file, "--table", table, "--create-table", "--key", "id:N", "--write-capacity", "5000", "--json"]);
 
         Assert.True(run.ExitCode == 0, run.ToString());
-        var items = (await TestTables.ScanAsync(_dynamoDb, table)).OrderBy(i => int.Parse(i["id"].N)).ToList();
+        var items = (await TestTables.ScanAsync(_c.DynamoDb, table)).OrderBy(i => int.Parse(i["id"].N)).ToList();
         Assert.Equal(3, items.Count);
         var one = items[0];
         Assert.Equal("name 1", one["name"].S);
@@ -72,7 +66,7 @@ public sealed class ParquetCliTests(LocalServers servers) : IDisposable
     [Fact]
     public async Task Convert_WithNullsNull_WritesNullAttributes_AndByDefaultLeavesThemOut()
     {
-        string file = await EveryTypeFileAsync(), asNull = _temp.Combine("null.json"), omitted = _temp.Combine("omit.json");
+        string file = await EveryTypeFileAsync(), asNull = _c.Temp.Combine("null.json"), omitted = _c.Temp.Combine("omit.json");
 
         var withNull = await CliRunner.RunAsync("convert", "--source", file, "--destination", asNull, "--to", "ddb-json", "--nulls", "null");
         var byDefault = await CliRunner.RunAsync("convert", "--source", file, "--destination", omitted, "--to", "ddb-json");
@@ -100,7 +94,7 @@ public sealed class ParquetCliTests(LocalServers servers) : IDisposable
     [Fact]
     public async Task PlanAndImport_FileOfSeveralRowGroups_SplitsByRowGroups_AndPutsEveryRow()
     {
-        string file = _temp.Combine("groups.parquet");
+        string file = _c.Temp.Combine("groups.parquet");
         await DuckDb.RunAsync($"COPY (SELECT i AS id, repeat('x', 200) || i AS pad FROM range(6144) t(i)) TO {DuckDb.Quote(file)} (FORMAT PARQUET, ROW_GROUP_SIZE 2048, COMPRESSION 'uncompressed')");
         var groups = await DuckDb.RunAsync($"SELECT DISTINCT row_group_id FROM parquet_metadata({DuckDb.Quote(file)})");
         Assert.Equal(3, groups.GetArrayLength());
@@ -115,7 +109,7 @@ public sealed class ParquetCliTests(LocalServers servers) : IDisposable
         string table = LocalServers.UniqueName("groups");
         var run = await CliProcess.RunAsync(servers, ["import", "--source", file, "--table", table, "--create-table", "--key", "id:N", "--split-size-mb", "0.0625", "--write-capacity", "40000", "--json"]);
         Assert.True(run.ExitCode == 0, run.ToString());
-        var items = await TestTables.ScanAsync(_dynamoDb, table);
+        var items = await TestTables.ScanAsync(_c.DynamoDb, table);
         Assert.Equal(6144, items.Count);
         Assert.Equal(Enumerable.Range(0, 6144).Select(i => i.ToString()), items.Select(i => i["id"].N).OrderBy(int.Parse));
     }
@@ -123,7 +117,7 @@ public sealed class ParquetCliTests(LocalServers servers) : IDisposable
     [Fact]
     public async Task Convert_NaNInAFloatColumn_IsRefusedNamingFileRowAndColumn()
     {
-        string file = _temp.Combine("nan.parquet"), output = _temp.Combine("out.json");
+        string file = _c.Temp.Combine("nan.parquet"), output = _c.Temp.Combine("out.json");
         await DuckDb.RunAsync($"COPY (SELECT i AS id, CASE WHEN i = 2 THEN 'NaN'::DOUBLE ELSE i END AS score FROM range(1, 4) t(i)) TO {DuckDb.Quote(file)} (FORMAT PARQUET)");
 
         var convert = await CliRunner.RunAsync("convert", "--source", file, "--destination", output, "--to", "ddb-json");
@@ -138,7 +132,7 @@ public sealed class ParquetCliTests(LocalServers servers) : IDisposable
     [Fact]
     public async Task Convert_ToParquet_DuckDbReadsTheSameValues()
     {
-        string source = _temp.Combine("items.json"), output = _temp.Combine("items.parquet");
+        string source = _c.Temp.Combine("items.json"), output = _c.Temp.Combine("items.parquet");
         await File.WriteAllLinesAsync(source, Enumerable.Range(1, 5).Select(i =>
             """{"Item":{"pk":{"S":"k#"},"n":{"N":"#"},"price":{"N":"#.25"},"ok":{"BOOL":OK},"raw":{"B":"AQI="},"tags":{"SS":["a","b#"]},"nested":{"M":{"x":{"S":"y"}}}}}"""
                 .Replace("#", i.ToString(), StringComparison.Ordinal).Replace("OK", i % 2 == 0 ? "true" : "false", StringComparison.Ordinal)));
@@ -162,9 +156,9 @@ public sealed class ParquetCliTests(LocalServers servers) : IDisposable
     [Fact]
     public async Task Export_ToParquet_DuckDbReadsEveryItemWithItsValues()
     {
-        string table = LocalServers.UniqueName("export-parquet"), folder = _temp.Combine("out");
-        await TestTables.CreateTableAsync(_dynamoDb, table);
-        await TestTables.PutAllAsync(_dynamoDb, table, TestTables.EveryType());
+        string table = LocalServers.UniqueName("export-parquet"), folder = _c.Temp.Combine("out");
+        await TestTables.CreateTableAsync(_c.DynamoDb, table);
+        await TestTables.PutAllAsync(_c.DynamoDb, table, TestTables.EveryType());
 
         var run = await CliProcess.RunAsync(servers, ["export", "--table", table, "--destination", folder, "--format", "parquet", "--segments", "2", "--read-capacity", "2000", "--json"]);
 
@@ -196,8 +190,8 @@ public sealed class ParquetCliTests(LocalServers servers) : IDisposable
     [Fact]
     public async Task Export_NestedListsMapsAndSets_AreNativeParquet_DuckDbReadsTheTablesValues()
     {
-        string table = LocalServers.UniqueName("export-nested"), folder = _temp.Combine("nested");
-        await TestTables.CreateTableAsync(_dynamoDb, table);
+        string table = LocalServers.UniqueName("export-nested"), folder = _c.Temp.Combine("nested");
+        await TestTables.CreateTableAsync(_c.DynamoDb, table);
         var items = Enumerable.Range(0, 30).Select(i => new Dictionary<string, AttributeValue>
         {
             ["pk"] = new() { S = "nested" },
@@ -207,7 +201,7 @@ public sealed class ParquetCliTests(LocalServers servers) : IDisposable
             ["grid"] = new() { L = [new() { L = [new() { N = "1" }, new() { N = $"{i}" }] }, new() { L = [] }] },
             ["sizes"] = new() { NS = ["1", $"{i + 2}"] },
         }).ToList();
-        await TestTables.PutAllAsync(_dynamoDb, table, items);
+        await TestTables.PutAllAsync(_c.DynamoDb, table, items);
 
         var run = await CliProcess.RunAsync(servers, ["export", "--table", table, "--destination", folder, "--format", "parquet", "--segments", "2", "--read-capacity", "2000", "--json"]);
 

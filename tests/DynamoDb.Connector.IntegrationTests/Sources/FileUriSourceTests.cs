@@ -1,5 +1,4 @@
 using System.Text.Json;
-using Amazon.DynamoDBv2;
 using DynamoDb.Connector.IntegrationTests.Cli;
 using DynamoDb.Connector.IntegrationTests.Infrastructure;
 
@@ -9,14 +8,9 @@ namespace DynamoDb.Connector.IntegrationTests.Sources;
 [Collection(LocalServersCollection.Name)]
 public sealed class FileUriSourceTests(LocalServers servers) : IDisposable
 {
-    private readonly TempFolder _temp = new();
-    private readonly AmazonDynamoDBClient _client = servers.CreateDynamoDbClient();
+    private readonly CliTestContext _c = new(servers);
 
-    public void Dispose()
-    {
-        _temp.Dispose();
-        _client.Dispose();
-    }
+    public void Dispose() => _c.Dispose();
 
     private string FileUri(string path) => "file://" + string.Join('/', path.Split('/').Select(Uri.EscapeDataString));
 
@@ -25,7 +19,7 @@ public sealed class FileUriSourceTests(LocalServers servers) : IDisposable
     {
         string table = LocalServers.UniqueName("file-uri");
         string copy = LocalServers.UniqueName("file-uri-copy");
-        string data = _temp.Combine("my data");
+        string data = _c.Temp.Combine("my data");
         Assert.Equal(0, (await CliRunner.RunAsync("generate", "--destination", data, "--items", "200", "--files", "2")).ExitCode);
         try
         {
@@ -33,21 +27,21 @@ public sealed class FileUriSourceTests(LocalServers servers) : IDisposable
             Assert.True(import.ExitCode == 0, import.ToString());
             using (var json = JsonDocument.Parse(import.Stdout)) Assert.Equal(200, json.RootElement.GetProperty("itemsWritten").GetInt64());
 
-            string exported = _temp.Combine("my export");
+            string exported = _c.Temp.Combine("my export");
             var export = await CliProcess.RunAsync(servers, ["export", "--table", table, "--destination", FileUri(exported) + "/", "--json"]);
             Assert.True(export.ExitCode == 0, export.ToString());
             Assert.True(File.Exists(Path.Combine(exported, "manifest")), $"no manifest in {exported}\n{export}");
-            Assert.False(Directory.Exists(_temp.Combine("my%20export")), "the export went to a folder named with the escape");
+            Assert.False(Directory.Exists(_c.Temp.Combine("my%20export")), "the export went to a folder named with the escape");
 
             var reimport = await CliProcess.RunAsync(servers, ["import", "--source", exported, "--table", copy, "--create-table", "--key", "pk:S,sk:N", "--write-capacity", "5000", "--json"]);
             Assert.True(reimport.ExitCode == 0, reimport.ToString());
-            Assert.Equal(200, (await TestTables.ScanAsync(_client, copy)).Count);
+            Assert.Equal(200, (await TestTables.ScanAsync(_c.DynamoDb, copy)).Count);
         }
         finally
         {
             foreach (var name in new[] { table, copy })
             {
-                try { await _client.DeleteTableAsync(name); } catch (Amazon.DynamoDBv2.Model.ResourceNotFoundException) { }
+                try { await _c.DynamoDb.DeleteTableAsync(name); } catch (Amazon.DynamoDBv2.Model.ResourceNotFoundException) { }
             }
         }
     }

@@ -1,5 +1,4 @@
 using System.Text.RegularExpressions;
-using Amazon.DynamoDBv2;
 using Amazon.DynamoDBv2.Model;
 using DynamoDb.Connector.Formats.Items;
 using DynamoDb.Connector.Formats.Lines;
@@ -25,27 +24,15 @@ public sealed partial class IncompleteExportTests(LocalServers servers) : IAsync
     private const int Items = 30_000;
     private const int ItemsPerFile = 1_000;
 
-    private readonly AmazonDynamoDBClient _client = servers.CreateDynamoDbClient();
-    private readonly Amazon.S3.AmazonS3Client _s3 = servers.CreateS3Client();
-    private readonly TempFolder _temp = new();
+    private readonly ImportTestContext _c = new(servers, "killed-import");
     private readonly string _source = LocalServers.UniqueName("killed-export");
-    private readonly string _target = LocalServers.UniqueName("killed-import");
-    private ServiceProvider _services = null!;
 
-    public async Task InitializeAsync()
-    {
-        _services = ImportFixture.CreateServices(_client, _s3);
-        await TestTables.CreateTableAsync(_client, _target, indexes: false);
-    }
+    public Task InitializeAsync() => _c.CreateTableAsync();
 
     public async Task DisposeAsync()
     {
-        await _client.DeleteTableAsync(_target);
-        try { await _client.DeleteTableAsync(_source); } catch (ResourceNotFoundException) { }
-        await _services.DisposeAsync();
-        _client.Dispose();
-        _s3.Dispose();
-        _temp.Dispose();
+        try { await _c.Client.DeleteTableAsync(_source); } catch (ResourceNotFoundException) { }
+        await _c.DisposeAsync();
     }
 
     [GeneratedRegex(@"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\.gz$")]
@@ -57,10 +44,10 @@ public sealed partial class IncompleteExportTests(LocalServers servers) : IAsync
     [Fact]
     public async Task Export_KilledHalfWay_LeavesNoManifestNorPartialPart_IsRefusedByImport_AndItsRerunEndsEqualToTheTable()
     {
-        await TestTables.CreateTableAsync(_client, _source, indexes: false);
+        await TestTables.CreateTableAsync(_c.Client, _source, indexes: false);
         var items = TestTables.Plain(30, Items / 30);
-        await TestTables.PutAllAsync(_client, _source, items);
-        string destination = _temp.Combine("export") + "/";
+        await TestTables.PutAllAsync(_c.Client, _source, items);
+        string destination = _c.Temp.Combine("export") + "/";
         string[] export = ["export", "--table", _source, "--destination", destination, "--items-per-file", $"{ItemsPerFile}", "--workers", "1", "--segments", "1", "--compression", "gzip"];
 
         // Slow enough that the kill lands with about 8,000 of the 30,000 items in committed files.
@@ -86,18 +73,18 @@ public sealed partial class IncompleteExportTests(LocalServers servers) : IAsync
         }
         int committed = PartFiles(destination).Count * ItemsPerFile;
 
-        var job = _services.GetRequiredService<ImportJob>();
-        var refused = await Assert.ThrowsAsync<InvalidDataException>(() => job.RunAsync(ImportFixture.OptionsFor(_target, destination)));
+        var job = _c.Services.GetRequiredService<ImportJob>();
+        var refused = await Assert.ThrowsAsync<InvalidDataException>(() => job.RunAsync(ImportFixture.OptionsFor(_c.Table, destination)));
         Assert.StartsWith($"{destination} is an export that did not finish (no 'manifest', and the export's checkpoint {destination}_checkpoint/ is there)", refused.Message, StringComparison.Ordinal);
         Assert.Contains("--allow-incomplete", refused.Message, StringComparison.Ordinal);
-        Assert.Empty(await TestTables.ScanAsync(_client, _target));
+        Assert.Empty(await TestTables.ScanAsync(_c.Client, _c.Table));
 
-        var cli = await CliProcess.RunAsync(servers, ["import", "--source", destination, "--table", _target, "--write-capacity", "100000"]);
+        var cli = await CliProcess.RunAsync(servers, ["import", "--source", destination, "--table", _c.Table, "--write-capacity", "100000"]);
         Assert.True(cli.ExitCode == 1, cli.ToString());
         Assert.Contains("is an export that did not finish", cli.Stderr, StringComparison.Ordinal);
-        Assert.Empty(await TestTables.ScanAsync(_client, _target));
+        Assert.Empty(await TestTables.ScanAsync(_c.Client, _c.Table));
 
-        var forced = ImportFixture.OptionsFor(_target, destination);
+        var forced = ImportFixture.OptionsFor(_c.Table, destination);
         forced.Source.AllowIncompleteExport = true;
         var partial = await job.RunAsync(forced);
         Assert.Equal(committed, partial.ItemsWritten);
@@ -106,7 +93,7 @@ public sealed partial class IncompleteExportTests(LocalServers servers) : IAsync
 
         Assert.True(rerun.ExitCode == 0, rerun.ToString());
         var (exported, _) = await ExportFixture.ReadEmrExportAsync(new LocalFileObjectStore(), destination + ExportManifest.FileName, ItemFileFormat.DataPipeline);
-        var table = (await TestTables.ScanAsync(_client, _source)).ToDictionary(TestTables.KeyOf);
+        var table = (await TestTables.ScanAsync(_c.Client, _source)).ToDictionary(TestTables.KeyOf);
         Assert.Equal(table.Count, exported.Count);
         Assert.Equal(table.Keys.Order(StringComparer.Ordinal), exported.Select(TestTables.KeyOf).Order(StringComparer.Ordinal));
         foreach (var item in exported) Assert.Null(ItemComparer.Difference(table[TestTables.KeyOf(item)], item));
@@ -117,40 +104,40 @@ public sealed partial class IncompleteExportTests(LocalServers servers) : IAsync
     [Fact]
     public async Task Import_OfANativeExportWithoutItsSummary_IsRefused_UnlessForced()
     {
-        string prefix = _temp.Combine("native") + "/";
+        string prefix = _c.Temp.Combine("native") + "/";
         string export = prefix + "AWSDynamoDB/01234567890123-abcdef01/";
         Directory.CreateDirectory(export + "data");
         await File.WriteAllTextAsync(export + "_started", "");
         var items = TestTables.Plain(1, 3);
         var store = new LocalFileObjectStore();
         await ImportFixture.WriteFileAsync(store, export + "data/part.json", ItemFileFormat.DynamoDbJson, Formats.Compression.CompressionKind.None, items);
-        var job = _services.GetRequiredService<ImportJob>();
+        var job = _c.Services.GetRequiredService<ImportJob>();
 
-        var refused = await Assert.ThrowsAsync<InvalidDataException>(() => job.RunAsync(ImportFixture.OptionsFor(_target, prefix)));
+        var refused = await Assert.ThrowsAsync<InvalidDataException>(() => job.RunAsync(ImportFixture.OptionsFor(_c.Table, prefix)));
         Assert.StartsWith($"{prefix} is an export that did not finish ({export} has a native export's _started marker but no manifest-summary.json)", refused.Message, StringComparison.Ordinal);
-        refused = await Assert.ThrowsAsync<InvalidDataException>(() => job.RunAsync(ImportFixture.OptionsFor(_target, export)));
+        refused = await Assert.ThrowsAsync<InvalidDataException>(() => job.RunAsync(ImportFixture.OptionsFor(_c.Table, export)));
         Assert.StartsWith($"{export} is an export that did not finish (a native export's _started marker but no manifest-summary.json)", refused.Message, StringComparison.Ordinal);
-        Assert.Empty(await TestTables.ScanAsync(_client, _target));
+        Assert.Empty(await TestTables.ScanAsync(_c.Client, _c.Table));
 
-        var forced = ImportFixture.OptionsFor(_target, export);
+        var forced = ImportFixture.OptionsFor(_c.Table, export);
         forced.Source.AllowIncompleteExport = true;
         var result = await job.RunAsync(forced);
 
         Assert.Equal(3, result.ItemsWritten);
-        await TestTables.AssertTableHoldsAsync(_client, _target, items);
+        await TestTables.AssertTableHoldsAsync(_c.Client, _c.Table, items);
     }
 
     [Fact]
     public async Task Import_OfANativeExportWhoseSummarySaysItIsNotCompleted_IsRefused()
     {
-        string export = _temp.Combine("native-in-progress") + "/";
+        string export = _c.Temp.Combine("native-in-progress") + "/";
         Directory.CreateDirectory(export);
         await File.WriteAllTextAsync(export + NativeExport.SummaryFileName,
             "{\"version\":\"2020-06-30\",\"status\":\"IN_PROGRESS\",\"manifestFilesS3Key\":\"AWSDynamoDB/x/manifest-files.json\",\"outputFormat\":\"DYNAMODB_JSON\"}");
         await File.WriteAllTextAsync(export + NativeExport.FilesFileName, "");
-        var job = _services.GetRequiredService<ImportJob>();
+        var job = _c.Services.GetRequiredService<ImportJob>();
 
-        var refused = await Assert.ThrowsAsync<InvalidDataException>(() => job.RunAsync(ImportFixture.OptionsFor(_target, export)));
+        var refused = await Assert.ThrowsAsync<InvalidDataException>(() => job.RunAsync(ImportFixture.OptionsFor(_c.Table, export)));
 
         Assert.StartsWith($"{export} is an export that did not finish ({export}{NativeExport.SummaryFileName} says its status is IN_PROGRESS, not COMPLETED)", refused.Message, StringComparison.Ordinal);
     }

@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Text.Json;
-using Amazon.DynamoDBv2;
 using DynamoDb.Connector.IntegrationTests.Cli;
 using DynamoDb.Connector.IntegrationTests.Infrastructure;
 
@@ -10,31 +9,25 @@ namespace DynamoDb.Connector.IntegrationTests.Sources;
 [Collection(LocalServersCollection.Name)]
 public sealed class InterruptedImportTests(LocalServers servers) : IDisposable
 {
-    private readonly TempFolder _temp = new();
-    private readonly AmazonDynamoDBClient _client = servers.CreateDynamoDbClient();
+    private readonly CliTestContext _c = new(servers);
 
-    public void Dispose()
-    {
-        _temp.Dispose();
-        _client.Dispose();
-    }
+    public void Dispose() => _c.Dispose();
 
     private static string[] TemporaryFiles(string folder) => Directory.Exists(folder) ? Directory.GetFiles(folder, ".*.tmp-*") : [];
 
     [Fact]
     public async Task Import_KilledWhileSettingLinesAside_ThenRerun_LeavesNoTemporaryDeadLetterFile_AndSetsEachLineAsideOnce()
     {
-        string table = LocalServers.UniqueName("killed-letters");
-        await TestTables.CreateTableAsync(_client, table, indexes: false);
+        string table = await _c.CreateTableAsync("killed-letters");
         try
         {
-            string source = _temp.Combine("items.json");
+            string source = _c.Temp.Combine("items.json");
             var lines = Enumerable.Range(1, 3000).Select(i => i % 10 == 0
                 ? "{\"Item\":{\"pk\":{\"S\":\"bad\"},\"sk\":{\"N\":\"not a number " + i.ToString(CultureInfo.InvariantCulture) + "\"}}}"
                 : "{\"Item\":{\"pk\":{\"S\":\"p" + (i % 7).ToString(CultureInfo.InvariantCulture) + "\"},\"sk\":{\"N\":\"" + i.ToString(CultureInfo.InvariantCulture) + "\"}}}");
             await File.WriteAllLinesAsync(source, lines);
-            string deadLetters = _temp.Combine("rejects");
-            string[] import = ["import", "--source", source, "--table", table, "--checkpoint", _temp.Combine("checkpoint"), "--dead-letter", deadLetters,
+            string deadLetters = _c.Temp.Combine("rejects");
+            string[] import = ["import", "--source", source, "--table", table, "--checkpoint", _c.Temp.Combine("checkpoint"), "--dead-letter", deadLetters,
                 "--workers", "1", "--checkpoint-interval", "600"];
 
             // Slow (200 items/s), with one checkpoint at the end only: the kill lands while a dead-letter chunk is open.
@@ -54,11 +47,11 @@ public sealed class InterruptedImportTests(LocalServers servers) : IDisposable
             var letters = Directory.GetFiles(deadLetters, "*.jsonl").SelectMany(File.ReadAllLines).Where(l => l.Length > 0)
                 .Select(l => JsonDocument.Parse(l).RootElement.GetProperty("Error").GetProperty("line").GetInt64()).ToList();
             Assert.Equal(Enumerable.Range(1, 300).Select(i => i * 10L), letters.Order());
-            Assert.Equal(2700, (await TestTables.ScanAsync(_client, table)).Count);
+            Assert.Equal(2700, (await TestTables.ScanAsync(_c.DynamoDb, table)).Count);
         }
         finally
         {
-            await _client.DeleteTableAsync(table);
+            await _c.DynamoDb.DeleteTableAsync(table);
         }
     }
 }

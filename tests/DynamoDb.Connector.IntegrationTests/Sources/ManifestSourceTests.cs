@@ -1,17 +1,13 @@
 using System.IO.Compression;
 using System.Security.Cryptography;
 using System.Text;
-using Amazon.DynamoDBv2;
 using Amazon.DynamoDBv2.Model;
-using Amazon.S3;
 using DynamoDb.Connector.Formats.Compression;
 using DynamoDb.Connector.Formats.Lines;
 using DynamoDb.Connector.Formats.Manifests;
 using DynamoDb.Connector.Import;
 using DynamoDb.Connector.IntegrationTests.Import;
 using DynamoDb.Connector.IntegrationTests.Infrastructure;
-using DynamoDb.Connector.Storage;
-using Microsoft.Extensions.DependencyInjection;
 
 namespace DynamoDb.Connector.IntegrationTests.Sources;
 
@@ -22,60 +18,38 @@ namespace DynamoDb.Connector.IntegrationTests.Sources;
 [Collection(LocalServersCollection.Name)]
 public sealed class ManifestSourceTests : IAsyncLifetime
 {
-    private readonly AmazonDynamoDBClient _client;
-    private readonly AmazonS3Client _s3;
-    private readonly ServiceProvider _services;
-    private readonly ImportJob _job;
-    private readonly ObjectStores _stores;
-    private readonly string _table = LocalServers.UniqueName("sources");
-    private readonly string _bucket = LocalServers.UniqueName("sources");
+    private readonly ImportTestContext _c;
     private readonly string _otherBucket = LocalServers.UniqueName("elsewhere");
-    private readonly DirectoryInfo _directory = Directory.CreateTempSubdirectory("sources-");
 
-    public ManifestSourceTests(LocalServers servers)
-    {
-        _client = servers.CreateDynamoDbClient();
-        _s3 = servers.CreateS3Client();
-        _services = ImportFixture.CreateServices(_client, _s3);
-        _job = _services.GetRequiredService<ImportJob>();
-        _stores = _services.GetRequiredService<ObjectStores>();
-    }
+    public ManifestSourceTests(LocalServers servers) => _c = new ImportTestContext(servers, "sources");
 
     public async Task InitializeAsync()
     {
-        await TestTables.CreateTableAsync(_client, _table, indexes: false);
-        await _s3.PutBucketAsync(_bucket);
-        await _s3.PutBucketAsync(_otherBucket);
+        await _c.CreateTableAndBucketAsync();
+        await _c.S3.PutBucketAsync(_otherBucket);
     }
 
-    public async Task DisposeAsync()
-    {
-        await _client.DeleteTableAsync(_table);
-        await _services.DisposeAsync();
-        _client.Dispose();
-        _s3.Dispose();
-        _directory.Delete(recursive: true);
-    }
+    public Task DisposeAsync() => _c.DisposeAsync().AsTask();
 
-    private string Local(string path) => Path.Combine(_directory.FullName, path);
+    private string Local(string path) => _c.Temp.Combine(path);
 
     private Task WriteItemsAsync(string uri, IEnumerable<Dictionary<string, AttributeValue>> items) =>
-        ImportFixture.WriteFileAsync(_stores.For(uri), uri, ItemFileFormat.DataPipeline, CompressionKind.None, items);
+        ImportFixture.WriteFileAsync(_c.Stores.For(uri), uri, ItemFileFormat.DataPipeline, CompressionKind.None, items);
 
-    private Task WriteTextAsync(string uri, string text) => ImportFixture.WriteTextAsync(_stores.For(uri), uri, text);
+    private Task WriteTextAsync(string uri, string text) => ImportFixture.WriteTextAsync(_c.Stores.For(uri), uri, text);
 
     private Task WriteManifestAsync(string uri, params ExportManifestEntry[] entries) => WriteTextAsync(uri, new ExportManifest(entries).ToString());
 
     private ImportJobOptions Options(string source, string? deadLetters = null)
     {
-        var options = ImportFixture.OptionsFor(_table, source);
+        var options = ImportFixture.OptionsFor(_c.Table, source);
         options.DeadLetterUri = deadLetters;
         return options;
     }
 
     private async Task AssertNothingWrittenAsync(string? deadLetters = null)
     {
-        Assert.Empty(await TestTables.ScanAsync(_client, _table));
+        Assert.Empty(await TestTables.ScanAsync(_c.Client, _c.Table));
         if (deadLetters is not null) Assert.False(Directory.Exists(deadLetters), $"{deadLetters} was created");
     }
 
@@ -89,7 +63,7 @@ public sealed class ManifestSourceTests : IAsyncLifetime
         await WriteManifestAsync(manifest, new ExportManifestEntry("part.json"), new ExportManifestEntry(passwd));
         string deadLetters = Local("rejects");
 
-        var error = await Assert.ThrowsAsync<InvalidDataException>(() => _job.RunAsync(Options(export, deadLetters)));
+        var error = await Assert.ThrowsAsync<InvalidDataException>(() => _c.Job.RunAsync(Options(export, deadLetters)));
 
         Assert.StartsWith($"{manifest}: entry 2 ({passwd}) resolves to ", error.Message, StringComparison.Ordinal);
         Assert.Contains("which is /etc/passwd, outside ", error.Message, StringComparison.Ordinal);
@@ -109,17 +83,17 @@ public sealed class ManifestSourceTests : IAsyncLifetime
         string manifest = export + ExportManifest.FileName;
         await WriteManifestAsync(manifest, new ExportManifestEntry(export + "part.json"), new ExportManifestEntry(export + "../outside/secret.json"));
 
-        var error = await Assert.ThrowsAsync<InvalidDataException>(() => _job.RunAsync(Options(manifest)));
+        var error = await Assert.ThrowsAsync<InvalidDataException>(() => _c.Job.RunAsync(Options(manifest)));
         Assert.StartsWith($"{manifest}: entry 2 ({export}../outside/secret.json) resolves to ", error.Message, StringComparison.Ordinal);
         Assert.Contains($"which is {Local("outside/secret.json")}, outside {export}", error.Message, StringComparison.Ordinal);
         await AssertNothingWrittenAsync();
 
         var allowed = Options(manifest);
         allowed.Source.AllowEntriesOutsideSource = true;
-        var result = await _job.RunAsync(allowed);
+        var result = await _c.Job.RunAsync(allowed);
 
         Assert.Equal(7, result.ItemsWritten);
-        await TestTables.AssertTableHoldsAsync(_client, _table, [.. inside, .. outside]);
+        await TestTables.AssertTableHoldsAsync(_c.Client, _c.Table, [.. inside, .. outside]);
     }
 
     [Fact]
@@ -132,7 +106,7 @@ public sealed class ManifestSourceTests : IAsyncLifetime
         string manifest = export + ExportManifest.FileName;
         await WriteManifestAsync(manifest, new ExportManifestEntry(export + "link.json"));
 
-        var error = await Assert.ThrowsAsync<InvalidDataException>(() => _job.RunAsync(Options(manifest)));
+        var error = await Assert.ThrowsAsync<InvalidDataException>(() => _c.Job.RunAsync(Options(manifest)));
 
         Assert.Contains($"a symbolic link to {Local("outside/secret.json")}, outside {export}", error.Message, StringComparison.Ordinal);
         await AssertNothingWrittenAsync();
@@ -149,7 +123,7 @@ public sealed class ManifestSourceTests : IAsyncLifetime
         var options = Options(manifest);
         options.Source.ManifestUrls = ManifestUrlResolution.AsWritten;
 
-        var error = await Assert.ThrowsAsync<InvalidDataException>(() => _job.RunAsync(options));
+        var error = await Assert.ThrowsAsync<InvalidDataException>(() => _c.Job.RunAsync(options));
 
         Assert.StartsWith($"{manifest}: entry 1 ({elsewhere}) resolves to {elsewhere}, which is {elsewhere}, outside {export}", error.Message, StringComparison.Ordinal);
         await AssertNothingWrittenAsync();
@@ -161,40 +135,40 @@ public sealed class ManifestSourceTests : IAsyncLifetime
         var items = TestTables.Plain(1, 5);
         string foreign = $"s3://{_otherBucket}/data/items.json";
         await WriteItemsAsync(foreign, items);
-        string manifest = $"s3://{_bucket}/export/{ExportManifest.FileName}";
+        string manifest = $"s3://{_c.Bucket}/export/{ExportManifest.FileName}";
         await WriteManifestAsync(manifest, new ExportManifestEntry(foreign));
         var options = Options(manifest);
         options.Source.ManifestUrls = ManifestUrlResolution.AsWritten;
 
-        var error = await Assert.ThrowsAsync<InvalidDataException>(() => _job.RunAsync(options));
-        Assert.StartsWith($"{manifest}: entry 1 ({foreign}) resolves to {foreign}, in bucket {_otherBucket}, not the manifest's bucket {_bucket}", error.Message, StringComparison.Ordinal);
+        var error = await Assert.ThrowsAsync<InvalidDataException>(() => _c.Job.RunAsync(options));
+        Assert.StartsWith($"{manifest}: entry 1 ({foreign}) resolves to {foreign}, in bucket {_otherBucket}, not the manifest's bucket {_c.Bucket}", error.Message, StringComparison.Ordinal);
 
         string local = Local("local.json");
         await WriteItemsAsync(local, items);
         await WriteManifestAsync(manifest, new ExportManifestEntry("file://" + local));
-        error = await Assert.ThrowsAsync<InvalidDataException>(() => _job.RunAsync(options));
+        error = await Assert.ThrowsAsync<InvalidDataException>(() => _c.Job.RunAsync(options));
         Assert.Contains("a local file, while the manifest is in S3", error.Message, StringComparison.Ordinal);
         await AssertNothingWrittenAsync();
 
         await WriteManifestAsync(manifest, new ExportManifestEntry(foreign));
         options.Source.AllowEntriesOutsideSource = true;
-        var result = await _job.RunAsync(options);
+        var result = await _c.Job.RunAsync(options);
         Assert.Equal(5, result.ItemsWritten);
-        await TestTables.AssertTableHoldsAsync(_client, _table, items);
+        await TestTables.AssertTableHoldsAsync(_c.Client, _c.Table, items);
     }
 
     [Fact]
     public async Task Import_OfANativeExportWhoseDataFileKeyClimbsOutOfTheExport_IsRefused()
     {
         string root = Local("native/");
-        await ImportFixture.WriteBytesAsync(_stores.For(root), root + "AWSDynamoDB/other/data/x.json.gz", Gzip("{\"Item\":{\"pk\":{\"S\":\"a\"},\"sk\":{\"N\":\"1\"}}}\n"));
+        await ImportFixture.WriteBytesAsync(_c.Stores.For(root), root + "AWSDynamoDB/other/data/x.json.gz", Gzip("{\"Item\":{\"pk\":{\"S\":\"a\"},\"sk\":{\"N\":\"1\"}}}\n"));
         string export = root + "AWSDynamoDB/01234567890123-abcdef01/";
         await WriteTextAsync(export + NativeExport.SummaryFileName,
             "{\"version\":\"2020-06-30\",\"manifestFilesS3Key\":\"AWSDynamoDB/01234567890123-abcdef01/manifest-files.json\",\"itemCount\":1,\"outputFormat\":\"DYNAMODB_JSON\"}");
         await WriteTextAsync(export + NativeExport.FilesFileName,
             "{\"itemCount\":1,\"md5Checksum\":\"AAAAAAAAAAAAAAAAAAAAAA==\",\"etag\":\"e\",\"dataFileS3Key\":\"AWSDynamoDB/other/data/x.json.gz\"}\n");
 
-        var error = await Assert.ThrowsAsync<InvalidDataException>(() => _job.RunAsync(Options(export)));
+        var error = await Assert.ThrowsAsync<InvalidDataException>(() => _c.Job.RunAsync(Options(export)));
 
         Assert.StartsWith($"{export}{NativeExport.FilesFileName}: line 1 (AWSDynamoDB/other/data/x.json.gz) resolves to ", error.Message, StringComparison.Ordinal);
         await AssertNothingWrittenAsync();
@@ -208,7 +182,7 @@ public sealed class ManifestSourceTests : IAsyncLifetime
         string manifest = export + ExportManifest.FileName;
         await WriteManifestAsync(manifest, new ExportManifestEntry(export + "a.json"), new ExportManifestEntry(export + "gone.json"));
 
-        var error = await Assert.ThrowsAsync<FileNotFoundException>(() => _job.RunAsync(Options(export)));
+        var error = await Assert.ThrowsAsync<FileNotFoundException>(() => _c.Job.RunAsync(Options(export)));
 
         Assert.StartsWith($"{manifest} lists {export}gone.json, which does not exist", error.Message, StringComparison.Ordinal);
         await AssertNothingWrittenAsync();
@@ -223,27 +197,27 @@ public sealed class ManifestSourceTests : IAsyncLifetime
         string manifest = export + ExportManifest.FileName;
         await WriteManifestAsync(manifest, new ExportManifestEntry(export + "a.json"), new ExportManifestEntry(export + "optional.json", Mandatory: false));
 
-        var result = await _job.RunAsync(Options(export));
+        var result = await _c.Job.RunAsync(Options(export));
 
         Assert.Equal(1, result.Plan.FileCount);
         var warning = Assert.Single(result.Plan.Warnings);
         Assert.Equal($"{manifest} lists {export}optional.json as not mandatory, and it does not exist: skipped.", warning);
-        await TestTables.AssertTableHoldsAsync(_client, _table, items);
+        await TestTables.AssertTableHoldsAsync(_c.Client, _c.Table, items);
     }
 
     [Fact]
     public async Task Import_WithVerify_OfAManifestWhoseCountIsWrong_WritesNothing_AndNamesTheFile()
     {
-        string export = $"s3://{_bucket}/counted/";
+        string export = $"s3://{_c.Bucket}/counted/";
         string file = export + "a.json";
         await WriteItemsAsync(file, TestTables.Plain(1, 4));
-        var info = await _stores.For(file).GetInfoAsync(file);
-        byte[] stored = await ImportFixture.ReadBytesAsync(_stores.For(file), file);
+        var info = await _c.Stores.For(file).GetInfoAsync(file);
+        byte[] stored = await ImportFixture.ReadBytesAsync(_c.Stores.For(file), file);
         await WriteManifestAsync(export + ExportManifest.FileName, new ExportManifestEntry(file) { ItemCount = 5, Bytes = info!.Size, Sha256 = Convert.ToHexStringLower(SHA256.HashData(stored)) });
         var options = Options(export);
         options.Source.Verify = true;
 
-        var error = await Assert.ThrowsAsync<InvalidDataException>(() => _job.RunAsync(options));
+        var error = await Assert.ThrowsAsync<InvalidDataException>(() => _c.Job.RunAsync(options));
 
         Assert.Contains("a.json: itemCount: expected 5, found 4", error.Message, StringComparison.Ordinal);
         Assert.Contains("nothing was imported", error.Message, StringComparison.Ordinal);
@@ -258,7 +232,7 @@ public sealed class ManifestSourceTests : IAsyncLifetime
         string manifest = export + ExportManifest.FileName;
         await WriteTextAsync(manifest, "{\"name\":\"DynamoDB-export\",\"version\":3,\n\"entries\": [\n{\"url\":\"a.json\",\"mandatory\":true}\nthis is not json\n]}");
 
-        var error = await Assert.ThrowsAsync<FormatException>(() => _job.RunAsync(Options(export)));
+        var error = await Assert.ThrowsAsync<FormatException>(() => _c.Job.RunAsync(Options(export)));
 
         Assert.StartsWith($"{manifest}: not a valid export manifest (line 4, column 1): ", error.Message, StringComparison.Ordinal);
         await AssertNothingWrittenAsync();

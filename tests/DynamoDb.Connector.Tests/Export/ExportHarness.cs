@@ -85,16 +85,23 @@ internal sealed class ExportHarness : IDisposable
         return await task;
     }
 
-    public Task<ExportResult> ExportAsync(ExportOptions options, IProgress<ExportProgress>? progress = null, TimeSpan? step = null, CancellationToken cancellationToken = default)
+    public Task<ExportResult> ExportAsync(ExportOptions options, IProgress<ExportProgress>? progress = null, TimeSpan? step = null, CancellationToken cancellationToken = default) =>
+        RunCountedAsync(() => Job.RunAsync(options, progress, cancellationToken), step);
+
+    /// <summary>
+    /// Runs a call of the job (<paramref name="start"/>: an export, a segment's plan, run or finish) as <see cref="RunAsync"/>
+    /// runs work, counted for the job until the call counts itself (synchronously, when it is called), so the clock
+    /// stands still meanwhile.
+    /// </summary>
+    public Task<T> RunCountedAsync<T>(Func<Task<T>> start, TimeSpan? step = null)
     {
-        // Counted for the job until its run counts itself (synchronously, when it is called), so the clock stands still meanwhile.
         Job.Tracker.Enter();
         return RunAsync(async () =>
         {
-            Task<ExportResult> run;
+            Task<T> run;
             try
             {
-                run = Job.RunAsync(options, progress, cancellationToken);
+                run = start();
             }
             finally
             {
@@ -104,11 +111,18 @@ internal sealed class ExportHarness : IDisposable
         }, step);
     }
 
+    /// <summary>A folder for a fanned-out export's plan (its segment documents), deleted with the harness.</summary>
+    public string PlanDirectory => Directory.CreateDirectory(Path.Combine(_directory.FullName, "plan")).FullName;
+
     /// <summary>The items an EMR export's manifest lists, read back.</summary>
-    public static async Task<List<Dictionary<string, AttributeValue>>> ReadBackAsync(ExportResult result, ItemFileFormat format = ItemFileFormat.DataPipeline)
+    public static Task<List<Dictionary<string, AttributeValue>>> ReadBackAsync(ExportResult result, ItemFileFormat format = ItemFileFormat.DataPipeline) =>
+        ReadBackAsync(result.ManifestUri, format);
+
+    /// <summary>The items the EMR manifest at <paramref name="manifestUri"/> lists, read back.</summary>
+    public static async Task<List<Dictionary<string, AttributeValue>>> ReadBackAsync(string manifestUri, ItemFileFormat format = ItemFileFormat.DataPipeline)
     {
         ExportManifest manifest;
-        await using (var stream = File.OpenRead(result.ManifestUri)) manifest = await ExportManifest.ReadAsync(stream, result.ManifestUri);
+        await using (var stream = File.OpenRead(manifestUri)) manifest = await ExportManifest.ReadAsync(stream, manifestUri);
         var items = new List<Dictionary<string, AttributeValue>>();
         foreach (var entry in manifest.Entries)
         {

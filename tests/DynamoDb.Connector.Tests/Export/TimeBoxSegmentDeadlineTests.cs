@@ -13,13 +13,8 @@ public sealed class TimeBoxSegmentDeadlineTests : IDisposable
 {
     private static readonly TimeSpan Budget = TimeSpan.FromSeconds(10);
     private readonly ExportHarness _h = new();
-    private readonly DirectoryInfo _plan = Directory.CreateTempSubdirectory("export-plan-");
 
-    public void Dispose()
-    {
-        _h.Dispose();
-        _plan.Delete(recursive: true);
-    }
+    public void Dispose() => _h.Dispose();
 
     private static ExportSegmentOptions Options() => new()
     {
@@ -27,29 +22,13 @@ public sealed class TimeBoxSegmentDeadlineTests : IDisposable
         TimeBudget = Budget,
     };
 
-    private Task<T> Run<T>(Func<Task<T>> call)
-    {
-        _h.Job.Tracker.Enter();
-        return _h.RunAsync(async () =>
-        {
-            Task<T> task;
-            try
-            {
-                task = call();
-            }
-            finally
-            {
-                _h.Job.Tracker.Exit();
-            }
-            return await task;
-        });
-    }
+    private Task<T> Run<T>(Func<Task<T>> call) => _h.RunCountedAsync(call);
 
     [Fact]
     public async Task ARunWhoseFirstPageTheTableKeepsThrottling_ReturnsWithinItsBudget_AtItsLastRecordedPosition_AndTheChainExportsEveryItemOnce()
     {
         var table = _h.Table(100, size: 4000);
-        var plan = await Run(() => _h.Job.PlanSegmentsAsync(_h.Options(o => { o.TotalSegments = 1; o.ItemsPerFile = 30; }), _plan.FullName));
+        var plan = await Run(() => _h.Job.PlanSegmentsAsync(_h.Options(o => { o.TotalSegments = 1; o.ItemsPerFile = 30; }), _h.PlanDirectory));
         var segment = plan.Segments[0];
 
         // The table takes almost nothing: every page is throttled, and retried with backoff.
@@ -75,12 +54,8 @@ public sealed class TimeBoxSegmentDeadlineTests : IDisposable
             if (summary.Done) break;
             next = ExportSegmentDocument.Parse(summary.Continuation!.ToJson());
         }
-        var finish = await Run(() => _h.Job.FinishSegmentsAsync(_plan.FullName));
-        var items = await ExportHarness.ReadBackAsync(new ExportResult
-        {
-            TableName = "t", ItemsExported = 100, Files = finish.FilesCommitted, Bytes = 0, ManifestUri = finish.ManifestUri!, DataFiles = [],
-            ConsumedCapacityUnits = 0, ThrottledRequests = 0, ItemsScanned = 0, ItemsFromEarlierRuns = 0, Resumed = false, Splits = 1, Elapsed = TimeSpan.Zero,
-        });
+        var finish = await Run(() => _h.Job.FinishSegmentsAsync(_h.PlanDirectory));
+        var items = await ExportHarness.ReadBackAsync(finish.ManifestUri!);
         Assert.Equal(100, items.Count);
         Assert.Equal(100, items.Select(i => i["pk"].S).Distinct().Count());
     }

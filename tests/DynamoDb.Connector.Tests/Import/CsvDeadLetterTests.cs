@@ -2,6 +2,7 @@ using DynamoDb.Connector.Formats.Csv;
 using DynamoDb.Connector.Formats.Items;
 using DynamoDb.Connector.Formats.Lines;
 using DynamoDb.Connector.Import;
+using DynamoDb.Connector.Tests.Infrastructure;
 using DynamoDb.Connector.Writing;
 
 namespace DynamoDb.Connector.Tests.Import;
@@ -19,21 +20,14 @@ public sealed class CsvDeadLetterTests
         return h;
     }
 
-    private static ImportJobOptions Options(ImportHarness h) => h.Options(h.Input, o =>
-    {
-        o.Source.Format = ItemFileFormat.Csv;
-        o.Source.Csv = new CsvSchema { Delimiter = ';', Columns = [new("n", AttributeKind.N)] };
-        o.Writer.Throughput.WriteUnitsPerSecond = 100;
-        o.Writer.MaxBatchesInFlight = 2;
-    });
+    private static ImportJobOptions Options(ImportHarness h) =>
+        h.PacedOptions(ItemFileFormat.Csv, o => o.Source.Csv = new CsvSchema { Delimiter = ';', Columns = [new("n", AttributeKind.N)] });
 
     /// <summary>The rows of the committed CSV dead-letter files, each file's header checked.</summary>
     private static List<string> CsvRows(ImportHarness h)
     {
-        string folder = Path.Combine(h.DeadLetterFolder, DeadLetter.CsvFolder);
-        if (!Directory.Exists(folder)) return [];
         var rows = new List<string>();
-        foreach (var file in Directory.GetFiles(folder, "*.csv").Order(StringComparer.Ordinal))
+        foreach (var file in h.DeadLetterFiles(DeadLetter.CsvFolder, "*.csv"))
         {
             var lines = File.ReadAllLines(file);
             Assert.Equal("pk;n;pad", lines[0]);
@@ -62,15 +56,9 @@ public sealed class CsvDeadLetterTests
     public async Task CsvDeadLetters_CommittedButNotRecordedByAFailedCheckpoint_AreDiscardedOnRerun()
     {
         using var h = Setup();
-        int checkpoints = 0;
-        h.Store.FailCommit = uri => uri.Contains("/splits/", StringComparison.Ordinal) && ++checkpoints == 3;
         var options = Options(h);
 
-        await Assert.ThrowsAsync<IOException>(() => h.RunAsync(options));
-        var checkpoint = h.CheckpointOf(0)!;
-        Assert.Equal(2, checkpoint.DeadLetterChunks);
-        Assert.Equal(3, Directory.GetFiles(Path.Combine(h.DeadLetterFolder, DeadLetter.CsvFolder), "*.csv").Length); // the third, committed before its checkpoint failed
-        h.Store.FailCommit = null;
+        var checkpoint = await h.FailTheThirdCheckpointAsync(options, DeadLetter.CsvFolder, "*.csv");
         // Fixed in place (same length) after the crash: the rows the rerun reads again are good, so the chunk the
         // checkpoint does not record must go, or it would set aside rows that are now imported.
         h.WriteFile("a.csv", ["pk;n;pad", .. Enumerable.Range(1, Rows).Select(i => $"{ImportHarness.Key(0, i)};{(Bad(i) && i <= checkpoint.Line - 1 ? "x" : Bad(i) ? "0" : i)};{new string('p', 150)}")]);

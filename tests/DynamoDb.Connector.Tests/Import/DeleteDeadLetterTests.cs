@@ -1,6 +1,7 @@
 using System.Globalization;
 using DynamoDb.Connector.Formats.Lines;
 using DynamoDb.Connector.Import;
+using DynamoDb.Connector.Tests.Infrastructure;
 using DynamoDb.Connector.Writing;
 
 namespace DynamoDb.Connector.Tests.Import;
@@ -27,20 +28,13 @@ public sealed class DeleteDeadLetterTests
         return bad(line) ? string.Create(CultureInfo.InvariantCulture, $"{{\"Keys\":{{\"pk\":{{\"N\":\"{line}\"}}}}}}").PadRight(put.Length) : put;
     }
 
-    private static ImportJobOptions Options(ImportHarness h) => h.Options(h.Input, o =>
-    {
-        o.Source.Format = ItemFileFormat.DynamoDbJsonIncremental;
-        o.Writer.Throughput.WriteUnitsPerSecond = 100;
-        o.Writer.MaxBatchesInFlight = 2;
-    });
+    private static ImportJobOptions Options(ImportHarness h) => h.PacedOptions(ItemFileFormat.DynamoDbJsonIncremental);
 
     /// <summary>The keys of the committed delete dead letters, every line a <c>{"Keys":...}</c> delete.</summary>
     private static async Task<List<string>> DeletedKeysAsync(ImportHarness h)
     {
-        string folder = Path.Combine(h.DeadLetterFolder, DeadLetter.DeletesFolder);
-        if (!Directory.Exists(folder)) return [];
         var keys = new List<string>();
-        foreach (var file in Directory.GetFiles(folder, "*.jsonl"))
+        foreach (var file in h.DeadLetterFiles(DeadLetter.DeletesFolder, "*.jsonl"))
         {
             await using var reader = ItemFiles.OpenReader(File.OpenRead(file), ItemFileFormat.DynamoDbJsonIncremental, new ItemReaderOptions { SourceName = file });
             while (await reader.ReadAsync() is { } record)
@@ -74,15 +68,9 @@ public sealed class DeleteDeadLetterTests
     {
         using var h = new ImportHarness();
         h.WriteFile("changes.json", Enumerable.Range(1, Lines).Select(i => LineOf(i, Bad)));
-        int checkpoints = 0;
-        h.Store.FailCommit = uri => uri.Contains("/splits/", StringComparison.Ordinal) && ++checkpoints == 3;
         var options = Options(h);
 
-        await Assert.ThrowsAsync<IOException>(() => h.RunAsync(options));
-        var checkpoint = h.CheckpointOf(0)!;
-        Assert.Equal(2, checkpoint.DeadLetterChunks);
-        Assert.Equal(3, Directory.GetFiles(Path.Combine(h.DeadLetterFolder, DeadLetter.DeletesFolder), "*.jsonl").Length); // the third, committed before its checkpoint failed
-        h.Store.FailCommit = null;
+        var checkpoint = await h.FailTheThirdCheckpointAsync(options, DeadLetter.DeletesFolder, "*.jsonl");
         // Fixed after the crash: the lines the rerun reads again are good puts, so the chunk the checkpoint does not
         // record must go, or it would keep deletes of lines that are now imported.
         h.WriteFile("changes.json", Enumerable.Range(1, Lines).Select(i => LineOf(i, l => Bad(l) && l <= checkpoint.Line)));

@@ -282,6 +282,7 @@ public sealed class ImportJobBehaviourTests
         var error = await Assert.ThrowsAsync<TableDoesNotExistException>(() => h.RunAsync(h.Options(h.Input, o => o.TableName = "nope")));
 
         Assert.Contains("'nope' does not exist", error.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("--", error.Message, StringComparison.Ordinal); // a library names no CLI flag
         Assert.Empty(h.Dynamo.Requests);
     }
 
